@@ -1,0 +1,79 @@
+"""HA AI: learns from the house and its Zigbee devices, and speaks MQTT about it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.components import mqtt
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryNotReady, HomeAssistantError
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.typing import ConfigType
+from homeassistant.loader import async_get_integration
+
+from .const import (
+    CONF_MESSAGE_TTL,
+    CONF_NAMESPACE_PREFIX,
+    CONF_QOS,
+    CONF_QUEUE_SIZE,
+    DEFAULT_OPTIONS,
+    DOMAIN,
+)
+from .data import HaAiConfigEntry, HaAiRuntimeData
+from .mqtt_bus import BusSettings, MqttBus
+from .services import async_setup_services
+
+PLATFORMS = [Platform.BINARY_SENSOR, Platform.SENSOR]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the services, which exist whether or not an entry is loaded."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool:
+    """Start the MQTT bus and the entities; never wait for the broker itself."""
+    if not await mqtt.async_wait_for_mqtt_client(hass):
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN, translation_key="mqtt_unavailable"
+        )
+    bus = MqttBus(hass, bus_settings(entry.options))
+    entry.async_on_unload(bus.async_stop)
+    try:
+        await bus.async_start()
+    except HomeAssistantError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="mqtt_subscribe_failed",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    integration = await async_get_integration(hass, DOMAIN)
+    entry.runtime_data = HaAiRuntimeData(bus=bus, version=str(integration.version))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    entry.async_on_unload(entry.add_update_listener(_async_settings_changed))
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool:
+    """Unload the entities; the bus stops through `async_on_unload`."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def _async_settings_changed(hass: HomeAssistant, entry: HaAiConfigEntry) -> None:
+    """Reload so that new topics, QoS or TTL apply at once."""
+    await hass.config_entries.async_reload(entry.entry_id)
+
+
+def bus_settings(options: Mapping[str, Any]) -> BusSettings:
+    """Return the bus settings from the entry's options (defaults fill gaps)."""
+    merged = {**DEFAULT_OPTIONS, **options}
+    return BusSettings(
+        namespace_prefix=str(merged[CONF_NAMESPACE_PREFIX]),
+        qos=int(merged[CONF_QOS]),
+        message_ttl=int(merged[CONF_MESSAGE_TTL]),
+        queue_size=int(merged[CONF_QUEUE_SIZE]),
+    )

@@ -1,0 +1,115 @@
+"""Services of HA AI, registered once in `async_setup`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+import voluptuous as vol
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv
+
+from .const import (
+    ATTR_PATH,
+    ATTR_PAYLOAD,
+    ATTR_TTL,
+    DOMAIN,
+    MAX_MESSAGE_TTL,
+    MAX_SERVICE_PAYLOAD_BYTES,
+    MIN_MESSAGE_TTL,
+    SERVICE_PUBLISH_EVENT,
+)
+from .data import HaAiConfigEntry
+from .engine.envelope import ENVELOPE_FIELDS
+from .engine.topics import validate_event_path
+
+PUBLISH_EVENT_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_PATH): cv.string,
+        vol.Optional(ATTR_PAYLOAD, default=dict): vol.Schema({}, extra=vol.ALLOW_EXTRA),
+        vol.Optional(ATTR_TTL): vol.All(
+            vol.Coerce(int), vol.Range(min=MIN_MESSAGE_TTL, max=MAX_MESSAGE_TTL)
+        ),
+    }
+)
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the services of the integration."""
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_PUBLISH_EVENT,
+        _async_publish_event,
+        schema=PUBLISH_EVENT_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+
+
+def _loaded_entry(hass: HomeAssistant) -> HaAiConfigEntry:
+    """Return the loaded entry, or tell the user that HA AI is not running."""
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        if entry.state is ConfigEntryState.LOADED:
+            loaded: HaAiConfigEntry = entry
+            return loaded
+    raise ServiceValidationError(
+        translation_domain=DOMAIN, translation_key="not_loaded"
+    )
+
+
+def _validated_payload(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the user's payload once it is known to fit in an event."""
+    if reserved := sorted(ENVELOPE_FIELDS.intersection(payload)):
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="reserved_payload_key",
+            translation_placeholders={"keys": ", ".join(reserved)},
+        )
+    try:
+        size = len(orjson.dumps(payload))
+    except TypeError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="payload_not_json",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    if size > MAX_SERVICE_PAYLOAD_BYTES:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="payload_too_large",
+            translation_placeholders={
+                "size": str(size),
+                "limit": str(MAX_SERVICE_PAYLOAD_BYTES),
+            },
+        )
+    return dict(payload)
+
+
+async def _async_publish_event(call: ServiceCall) -> ServiceResponse:
+    """Publish the user's event under `<prefix>/events/<path>`."""
+    entry = _loaded_entry(call.hass)
+    path = call.data[ATTR_PATH].strip()
+    if (error := validate_event_path(path)) is not None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key=f"invalid_event_path_{error.value}",
+            translation_placeholders={"path": path},
+        )
+    payload = _validated_payload(call.data[ATTR_PAYLOAD])
+    published = entry.runtime_data.bus.async_publish_event(
+        ["events", *path.split("/")], payload, ttl=call.data.get(ATTR_TTL)
+    )
+    return {
+        "event_id": published.event_id,
+        "topic": published.topic,
+        "queued": published.queued,
+    }

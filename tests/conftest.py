@@ -1,0 +1,67 @@
+"""Fixtures shared by the HA AI tests."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+from unittest.mock import patch
+
+import pytest
+from homeassistant.components import mqtt
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import MqttMockHAClient
+
+from custom_components.ha_ai.const import DEFAULT_OPTIONS, DOMAIN
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Let Home Assistant load the integration from custom_components/."""
+
+
+@pytest.fixture
+def expected_lingering_timers() -> bool:
+    """Home Assistant's mqtt integration leaves a debouncer timer behind."""
+    return True
+
+
+@pytest.fixture
+def entry_options() -> dict[str, Any]:
+    """Return the options of the test entry; override to test other settings."""
+    return dict(DEFAULT_OPTIONS)
+
+
+@pytest.fixture
+def config_entry(entry_options: dict[str, Any]) -> MockConfigEntry:
+    """Return an HA AI entry with the default settings."""
+    return MockConfigEntry(domain=DOMAIN, title="HA AI", data={}, options=entry_options)
+
+
+@pytest.fixture
+async def setup_entry(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, config_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """Set HA AI up on a mocked, connected MQTT client."""
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    return config_entry
+
+
+@pytest.fixture
+def all_entities_enabled() -> Generator[None]:
+    """Create entities that are disabled by default as enabled."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default", True
+    ):
+        yield
+
+
+def set_mqtt_connected(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, connected: bool
+) -> None:
+    """Simulate the broker going away or coming back, as the mqtt client reports it."""
+    mqtt_mock.connected = connected
+    async_dispatcher_send(hass, mqtt.MQTT_CONNECTION_STATE, connected)
