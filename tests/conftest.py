@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 from collections.abc import Generator
 from typing import Any
 from unittest.mock import patch
@@ -65,3 +67,18 @@ def set_mqtt_connected(
     """Simulate the broker going away or coming back, as the mqtt client reports it."""
     mqtt_mock.connected = connected
     async_dispatcher_send(hass, mqtt.MQTT_CONNECTION_STATE, connected)
+
+
+def published(
+    mqtt_mock: MqttMockHAClient, topic_prefix: str = ""
+) -> list[tuple[str, Any, int, bool]]:
+    """Return (topic, payload, qos, retain) of what was published, JSON decoded."""
+    messages = []
+    for call in mqtt_mock.async_publish.call_args_list:
+        topic, payload, qos, retain = call.args
+        if not topic.startswith(topic_prefix):
+            continue
+        with contextlib.suppress(ValueError):
+            payload = json.loads(payload)
+        messages.append((topic, payload, qos, retain))
+    return messages

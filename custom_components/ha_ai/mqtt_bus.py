@@ -83,8 +83,7 @@ class MqttBus:
         self._retained: dict[str, str] = {}
         self._unsubscribers: list[CALLBACK_TYPE] = []
         self._listeners: list[CALLBACK_TYPE] = []
-        self._wake_sender = asyncio.Event()
-        self._sender: asyncio.Task[None] | None = None
+        self._flush_task: asyncio.Task[None] | None = None
         self._connected = False
 
     # Life cycle
@@ -102,16 +101,13 @@ class MqttBus:
             )
         )
         await self.async_subscribe_text(_birth_topic(self.hass), self._async_birth)
-        self._sender = self.hass.async_create_background_task(
-            self._async_send_queued(), "ha_ai mqtt sender"
-        )
         self.async_set_retained(self.topic("status"), STATUS_ONLINE)
 
     async def async_stop(self) -> None:
         """Publish `offline`, then remove every subscription, listener and task."""
-        if self._sender is not None:
-            self._sender.cancel()
-            self._sender = None
+        if self._flush_task is not None:
+            self._flush_task.cancel()
+            self._flush_task = None
         status_topic = self.topic("status")
         self._retained.pop(status_topic, None)
         if self._connected:
@@ -186,8 +182,8 @@ class MqttBus:
     ) -> PublishedEvent:
         """Queue an event for publishing under the namespace and return its id.
 
-        The event is sent by the sender task as soon as the broker is connected,
-        after every event queued before it, so events always arrive in order.
+        The event goes out as soon as the broker is connected, after every event
+        queued before it, so events always arrive in the order they happened.
         """
         now = dt_util.now()
         message = build_envelope(fields, now=now, ttl=ttl or self.settings.message_ttl)
@@ -199,7 +195,7 @@ class MqttBus:
             expires_at=now + timedelta(seconds=message["ttl"]),
         )
         self._queue.put(queued, now)
-        self._wake_sender.set()
+        self._async_start_flush()
         self._async_notify()
         return PublishedEvent(
             event_id=message["event_id"], topic=topic, queued=not self._connected
@@ -240,26 +236,33 @@ class MqttBus:
         self._async_notify()
         return True
 
-    async def _async_send_queued(self) -> None:
-        """Send queued events in order whenever the broker is connected."""
-        while True:
-            await self._wake_sender.wait()
-            self._wake_sender.clear()
-            while (
-                self._connected
-                and (message := self._queue.pop(dt_util.now())) is not None
-            ):
-                self._async_notify()
-                if await self._async_publish_now(
-                    message.topic, message.payload, retain=False
-                ):
-                    continue
-                if not mqtt.is_connected(self.hass):
-                    # The link dropped under us: send it again after the reconnect.
-                    self._queue.put_back(message)
-                    self._async_notify()
-                    break
+    @callback
+    def _async_start_flush(self) -> None:
+        """Start sending the queue, unless a flush is already under way."""
+        if not self._connected or not len(self._queue):
+            return
+        if self._flush_task is None or self._flush_task.done():
+            self._flush_task = self.hass.async_create_background_task(
+                self._async_flush(), "ha_ai mqtt flush"
+            )
+
+    async def _async_flush(self) -> None:
+        """Send queued events one by one, in order, while the broker is connected.
+
+        Each publish waits for the broker's acknowledgement before the next, so the
+        order holds even when the link drops in the middle of a flush.
+        """
+        while self._connected and (message := self._queue.pop(dt_util.now())):
             self._async_notify()
+            if await self._async_publish_now(
+                message.topic, message.payload, retain=False
+            ):
+                continue
+            if not mqtt.is_connected(self.hass):
+                # The link dropped under us: send it again after the reconnect.
+                self._queue.put_back(message)
+                break
+        self._async_notify()
 
     @callback
     def _async_connection_changed(self, connected: bool) -> None:  # noqa: FBT001
@@ -269,7 +272,7 @@ class MqttBus:
                 "MQTT connected; sending %s queued events", self.queued_messages
             )
             self._async_republish()
-            self._wake_sender.set()
+            self._async_start_flush()
         else:
             LOGGER.info(
                 "MQTT disconnected; events are queued (at most %s) until it is back",

@@ -1,0 +1,254 @@
+"""Config, options and reconfigure flows, every step, error and abort."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from homeassistant.config_entries import SOURCE_USER
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import MqttMockHAClient
+
+from custom_components.ha_ai.const import (
+    CONF_CAMERA_TOPIC_PREFIX,
+    CONF_MESSAGE_TTL,
+    CONF_NAMESPACE_PREFIX,
+    CONF_QOS,
+    CONF_QUEUE_SIZE,
+    CONF_ZIGBEE2MQTT_BASE_TOPIC,
+    DEFAULT_OPTIONS,
+    DOMAIN,
+)
+
+from .conftest import set_mqtt_connected
+
+USER_INPUT = {
+    CONF_ZIGBEE2MQTT_BASE_TOPIC: "home/zigbee",
+    CONF_NAMESPACE_PREFIX: "house-ai",
+    CONF_CAMERA_TOPIC_PREFIX: "cams",
+    CONF_QOS: "2",
+    CONF_MESSAGE_TTL: 60,
+    CONF_QUEUE_SIZE: 50,
+}
+STORED = {**USER_INPUT, CONF_QOS: 2}
+
+INVALID_INPUTS = [
+    ({CONF_NAMESPACE_PREFIX: "ha-ai/#"}, {CONF_NAMESPACE_PREFIX: "topic_wildcard"}),
+    ({CONF_NAMESPACE_PREFIX: "ha-ai/+/x"}, {CONF_NAMESPACE_PREFIX: "topic_wildcard"}),
+    (
+        {CONF_CAMERA_TOPIC_PREFIX: "/cams"},
+        {CONF_CAMERA_TOPIC_PREFIX: "topic_edge_slash"},
+    ),
+    (
+        {CONF_CAMERA_TOPIC_PREFIX: "cams/"},
+        {CONF_CAMERA_TOPIC_PREFIX: "topic_edge_slash"},
+    ),
+    (
+        {CONF_ZIGBEE2MQTT_BASE_TOPIC: "a//b"},
+        {CONF_ZIGBEE2MQTT_BASE_TOPIC: "topic_empty_segment"},
+    ),
+    ({CONF_ZIGBEE2MQTT_BASE_TOPIC: "  "}, {CONF_ZIGBEE2MQTT_BASE_TOPIC: "topic_empty"}),
+    ({CONF_NAMESPACE_PREFIX: "$SYS"}, {CONF_NAMESPACE_PREFIX: "topic_reserved"}),
+    (
+        {CONF_NAMESPACE_PREFIX: "home"},
+        {
+            CONF_NAMESPACE_PREFIX: "prefix_overlap",
+            CONF_ZIGBEE2MQTT_BASE_TOPIC: "prefix_overlap",
+        },
+    ),
+    (
+        {CONF_CAMERA_TOPIC_PREFIX: "house-ai/cameras"},
+        {
+            CONF_CAMERA_TOPIC_PREFIX: "prefix_overlap",
+            CONF_NAMESPACE_PREFIX: "prefix_overlap",
+        },
+    ),
+]
+
+
+@pytest.fixture
+async def mqtt_ready(mqtt_mock: MqttMockHAClient) -> MqttMockHAClient:
+    """Return a set up and connected mqtt integration."""
+    return mqtt_mock
+
+
+async def start_user_flow(hass: HomeAssistant) -> dict[str, Any]:
+    return await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+
+
+async def test_user_flow_creates_entry_with_options(
+    hass: HomeAssistant, mqtt_ready: MqttMockHAClient
+) -> None:
+    result = await start_user_flow(hass)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    assert result["errors"] == {}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], USER_INPUT
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "HA AI"
+    assert result["data"] == {}
+    assert result["options"] == STORED
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    assert entry.options == STORED
+    await hass.async_block_till_done()
+
+
+async def test_user_flow_defaults(
+    hass: HomeAssistant, mqtt_ready: MqttMockHAClient
+) -> None:
+    result = await start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["options"] == DEFAULT_OPTIONS
+    await hass.async_block_till_done()
+
+
+@pytest.mark.parametrize(("changes", "errors"), INVALID_INPUTS)
+async def test_user_flow_errors_then_recovers(
+    hass: HomeAssistant,
+    mqtt_ready: MqttMockHAClient,
+    changes: dict[str, Any],
+    errors: dict[str, str],
+) -> None:
+    result = await start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**USER_INPUT, **changes}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == errors
+    # The form keeps what the user typed, so they can correct it.
+    suggested = {
+        key.schema: key.description["suggested_value"]
+        for key in result["data_schema"].schema
+    }
+    assert suggested == {**USER_INPUT, **changes}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], USER_INPUT
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["options"] == STORED
+    await hass.async_block_till_done()
+
+
+async def test_user_flow_aborts_without_mqtt(hass: HomeAssistant) -> None:
+    result = await start_user_flow(hass)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "mqtt_not_configured"
+
+
+async def test_user_flow_aborts_when_mqtt_disconnected(
+    hass: HomeAssistant, mqtt_ready: MqttMockHAClient
+) -> None:
+    set_mqtt_connected(hass, mqtt_ready, False)
+    result = await start_user_flow(hass)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "mqtt_not_connected"
+
+
+async def test_user_flow_aborts_when_mqtt_entry_is_not_loaded(
+    hass: HomeAssistant,
+) -> None:
+    MockConfigEntry(domain="mqtt", data={"broker": "mock-broker"}).add_to_hass(hass)
+    result = await start_user_flow(hass)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "mqtt_not_connected"
+
+
+async def test_single_instance(
+    hass: HomeAssistant, setup_entry: MockConfigEntry
+) -> None:
+    result = await start_user_flow(hass)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "single_instance_allowed"
+
+
+async def test_options_flow_changes_settings_and_reloads(
+    hass: HomeAssistant, setup_entry: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.options.async_init(setup_entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "init"
+    suggested = {
+        key.schema: key.description["suggested_value"]
+        for key in result["data_schema"].schema
+    }
+    assert suggested == {**DEFAULT_OPTIONS, CONF_QOS: "1"}
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], USER_INPUT
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert setup_entry.options == STORED
+    # The entry reloaded: the running bus uses the new prefix and QoS.
+    bus = setup_entry.runtime_data.bus
+    assert bus.settings.namespace_prefix == "house-ai"
+    assert bus.settings.qos == 2
+
+
+@pytest.mark.parametrize(("changes", "errors"), INVALID_INPUTS)
+async def test_options_flow_errors_then_recovers(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    changes: dict[str, Any],
+    errors: dict[str, str],
+) -> None:
+    result = await hass.config_entries.options.async_init(setup_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**USER_INPUT, **changes}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == errors
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], USER_INPUT
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert setup_entry.options == STORED
+
+
+async def test_reconfigure_flow_changes_settings_and_reloads(
+    hass: HomeAssistant, setup_entry: MockConfigEntry
+) -> None:
+    result = await setup_entry.start_reconfigure_flow(hass)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure"
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], USER_INPUT
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert setup_entry.options == STORED
+    assert setup_entry.runtime_data.bus.settings.namespace_prefix == "house-ai"
+
+
+@pytest.mark.parametrize(("changes", "errors"), INVALID_INPUTS)
+async def test_reconfigure_flow_errors_then_recovers(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    changes: dict[str, Any],
+    errors: dict[str, str],
+) -> None:
+    result = await setup_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**USER_INPUT, **changes}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == errors
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], USER_INPUT
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert setup_entry.options == STORED

@@ -1,0 +1,48 @@
+"""The diagnostics download."""
+
+from __future__ import annotations
+
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import (
+    ClientSessionGenerator,
+    MqttMockHAClient,
+)
+
+from custom_components.ha_ai.const import DEFAULT_OPTIONS
+
+
+async def test_diagnostics(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+) -> None:
+    setup_entry.runtime_data.bus.async_publish_event(["x"], {})
+    await hass.async_block_till_done(wait_background_tasks=True)
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, setup_entry)
+    assert diagnostics["options"] == DEFAULT_OPTIONS
+    assert diagnostics["version"] == "0.1.0"
+    assert diagnostics["mqtt"] == {
+        "connected": True,
+        "queued_messages": 0,
+        "retained_topics": ["ha-ai/status"],
+        "subscriptions": 2,
+        "statistics": {
+            "messages_published": 2,
+            "publish_errors": 0,
+            "messages_dropped_expired": 0,
+            "messages_dropped_overflow": 0,
+            "messages_received": 0,
+            "messages_rejected": 0,
+        },
+        "settings": {
+            "namespace_prefix": "ha-ai",
+            "qos": 1,
+            "message_ttl": 30,
+            "queue_size": 100,
+        },
+    }

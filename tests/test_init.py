@@ -1,0 +1,132 @@
+"""Setting up, unloading and reloading the entry."""
+
+from __future__ import annotations
+
+from unittest.mock import patch
+
+from homeassistant.components import mqtt
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import MqttMockHAClient
+
+from .conftest import published, set_mqtt_connected
+
+
+def our_subscriptions(mqtt_mock: MqttMockHAClient) -> list[str]:
+    """Return the topics HA AI holds in Home Assistant's MQTT client."""
+    client = mqtt_mock._mock_wraps
+    return sorted(
+        subscription.topic
+        for subscription in client.subscriptions
+        if subscription.job.target.__module__.startswith("custom_components.ha_ai")
+    )
+
+
+async def test_setup_goes_online(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    assert setup_entry.state is ConfigEntryState.LOADED
+    assert ("ha-ai/status", "online", 1, True) in published(mqtt_mock)
+    assert our_subscriptions(mqtt_mock) == ["homeassistant/status"]
+
+
+async def test_setup_retries_without_mqtt(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> None:
+    config_entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(config_entry.entry_id)
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert str(config_entry.reason).startswith("The MQTT integration is not available")
+
+
+async def test_setup_retries_when_subscribing_fails(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, config_entry: MockConfigEntry
+) -> None:
+    config_entry.add_to_hass(hass)
+    with patch(
+        "homeassistant.components.mqtt.async_subscribe",
+        side_effect=HomeAssistantError("MQTT is not enabled"),
+    ):
+        assert not await hass.config_entries.async_setup(config_entry.entry_id)
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert "MQTT is not enabled" in str(config_entry.reason)
+
+
+async def test_setup_does_not_wait_for_a_disconnected_broker(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, config_entry: MockConfigEntry
+) -> None:
+    set_mqtt_connected(hass, mqtt_mock, False)
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert published(mqtt_mock, "ha-ai") == []
+    set_mqtt_connected(hass, mqtt_mock, True)
+    await hass.async_block_till_done()
+    assert published(mqtt_mock, "ha-ai") == [("ha-ai/status", "online", 1, True)]
+
+
+async def test_unload_goes_offline_and_leaves_nothing(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    bus = setup_entry.runtime_data.bus
+    assert await hass.config_entries.async_unload(setup_entry.entry_id)
+    await hass.async_block_till_done()
+    assert setup_entry.state is ConfigEntryState.NOT_LOADED
+    assert published(mqtt_mock, "ha-ai")[-1] == ("ha-ai/status", "offline", 1, True)
+    assert our_subscriptions(mqtt_mock) == []
+    assert bus.as_diagnostics()["subscriptions"] == 0
+    assert bus._listeners == []
+    assert bus._flush_task is None
+    # A birth message after unload no longer makes HA AI publish anything.
+    mqtt_mock.async_publish.reset_mock()
+    set_mqtt_connected(hass, mqtt_mock, True)
+    await hass.async_block_till_done()
+    assert published(mqtt_mock, "ha-ai") == []
+
+
+async def test_unload_while_disconnected_publishes_nothing(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    set_mqtt_connected(hass, mqtt_mock, False)
+    mqtt_mock.async_publish.reset_mock()
+    assert await hass.config_entries.async_unload(setup_entry.entry_id)
+    assert published(mqtt_mock) == []
+
+
+async def test_unload_does_not_hang_on_a_silent_broker(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    async def never_acknowledged(*args: object) -> None:
+        await hass.loop.create_future()
+
+    with (
+        patch("custom_components.ha_ai.mqtt_bus.STATUS_PUBLISH_TIMEOUT", 0.01),
+        patch(
+            "homeassistant.components.mqtt.async_publish",
+            side_effect=never_acknowledged,
+        ),
+    ):
+        assert await hass.config_entries.async_unload(setup_entry.entry_id)
+    assert setup_entry.state is ConfigEntryState.NOT_LOADED
+
+
+async def test_reload_leaves_nothing_behind(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    subscriptions = our_subscriptions(mqtt_mock)
+    old_buses = []
+    for _ in range(3):
+        old_buses.append(setup_entry.runtime_data.bus)
+        assert await hass.config_entries.async_reload(setup_entry.entry_id)
+        await hass.async_block_till_done()
+    assert setup_entry.state is ConfigEntryState.LOADED
+    assert our_subscriptions(mqtt_mock) == subscriptions
+    bus = setup_entry.runtime_data.bus
+    # One listener per entity of the new bus, none left from the old ones.
+    ours = ("sensor.ha_ai", "binary_sensor.ha_ai")
+    entities = [s for s in hass.states.async_all() if s.entity_id.startswith(ours)]
+    assert len(bus._listeners) == len(entities) == 1
+    assert all(old._listeners == [] for old in old_buses)
+    assert mqtt.is_connected(hass)
