@@ -1,0 +1,165 @@
+"""End to end: Home Assistant's real mqtt integration, a real mosquitto, a real client.
+
+These tests prove what mocks cannot: the message an outside program receives, and
+that events published while the broker is down arrive, in order, once it is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncGenerator
+from pathlib import Path
+from unittest.mock import patch
+
+import pytest
+from homeassistant.components import mqtt
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.ha_ai.const import DEFAULT_OPTIONS, DOMAIN
+from custom_components.ha_ai.mqtt_bus import MqttBus
+
+from .broker import Mosquitto, Received, Subscriber, find_program
+
+pytestmark = [
+    pytest.mark.skipif(
+        find_program("mosquitto") is None or find_program("mosquitto_sub") is None,
+        reason="mosquitto is not installed; scripts/test installs it",
+    ),
+    pytest.mark.usefixtures("socket_enabled", "mock_hass_config"),
+]
+
+
+@pytest.fixture
+async def broker(tmp_path: Path) -> AsyncGenerator[Mosquitto]:
+    """Run a mosquitto broker for the test."""
+    mosquitto = Mosquitto(tmp_path)
+    await mosquitto.start()
+    yield mosquitto
+    await mosquitto.stop()
+
+
+@pytest.fixture
+async def subscriber(broker: Mosquitto) -> AsyncGenerator[Subscriber]:
+    """Run an outside client subscribed to the whole namespace."""
+    client = Subscriber(broker.port, "ha-ai/#")
+    await client.start()
+    yield client
+    await client.stop()
+
+
+async def wait_for(condition: object, timeout: float = 20) -> None:
+    """Wait until `condition()` is true (the real client changes state on its own)."""
+    async with asyncio.timeout(timeout):
+        while not condition():  # type: ignore[operator]
+            await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+async def ha_ai(
+    hass: HomeAssistant, broker: Mosquitto, subscriber: Subscriber
+) -> AsyncGenerator[MqttBus]:
+    """Set up the real mqtt integration on the broker, then HA AI on top of it."""
+    mqtt_entry = MockConfigEntry(
+        domain=mqtt.DOMAIN,
+        data={mqtt.CONF_BROKER: "127.0.0.1", "port": broker.port},
+        version=1,
+        minor_version=2,
+    )
+    mqtt_entry.add_to_hass(hass)
+    # Reconnect after a broker restart within a second instead of ten.
+    with patch("homeassistant.components.mqtt.client.RECONNECT_INTERVAL_SECONDS", 1):
+        assert await hass.config_entries.async_setup(mqtt_entry.entry_id)
+        await wait_for(lambda: mqtt.is_connected(hass))
+        entry = MockConfigEntry(domain=DOMAIN, options=dict(DEFAULT_OPTIONS))
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        yield entry.runtime_data.bus
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        assert await hass.config_entries.async_unload(mqtt_entry.entry_id)
+        await hass.async_block_till_done()
+
+
+async def next_event(subscriber: Subscriber) -> Received:
+    """Return the next message that is not the retained status."""
+    while (message := await subscriber.next()).topic == "ha-ai/status":
+        pass
+    return message
+
+
+async def retained_status(broker: Mosquitto) -> Received:
+    """Return what a client that subscribes now gets on `ha-ai/status`."""
+    client = Subscriber(broker.port, "ha-ai/status", persistent=False)
+    await client.start()
+    try:
+        return await client.next()
+    finally:
+        await client.stop()
+
+
+async def test_status_is_retained_online_then_offline(
+    hass: HomeAssistant, ha_ai: MqttBus, broker: Mosquitto
+) -> None:
+    status = await retained_status(broker)
+    assert (status.payload, status.retained) == ("online", True)
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    status = await retained_status(broker)
+    assert (status.payload, status.retained) == ("offline", True)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    async with asyncio.timeout(10):
+        while (status := await retained_status(broker)).payload != "online":
+            await asyncio.sleep(0.1)
+    assert status.retained
+
+
+async def test_outside_client_receives_the_event(
+    hass: HomeAssistant, ha_ai: MqttBus, subscriber: Subscriber
+) -> None:
+    response = await hass.services.async_call(
+        DOMAIN,
+        "publish_event",
+        {"path": "kitchen/coffee_ready", "payload": {"cups": 2}},
+        blocking=True,
+        return_response=True,
+    )
+    message = await next_event(subscriber)
+    assert message.topic == "ha-ai/events/kitchen/coffee_ready"
+    assert message.qos == 1
+    assert message.retained is False
+    payload = json.loads(message.payload)
+    assert payload["cups"] == 2
+    assert payload["event_id"] == response["event_id"]
+    assert payload["source"] == "ha_ai"
+    assert payload["schema"] == 1
+    assert payload["ttl"] == 30
+
+
+async def test_events_survive_a_broker_restart_in_order(
+    hass: HomeAssistant, ha_ai: MqttBus, broker: Mosquitto, subscriber: Subscriber
+) -> None:
+    ha_ai.async_publish_event(["seq"], {"n": 0})
+    assert json.loads((await next_event(subscriber)).payload)["n"] == 0
+
+    await broker.stop()
+    await wait_for(lambda: not ha_ai.connected)
+    for n in range(1, 6):
+        ha_ai.async_publish_event(["seq"], {"n": n})
+        # Short-lived events between them expire during the outage.
+        ha_ai.async_publish_event(["seq"], {"n": 100 + n}, ttl=1)
+    assert ha_ai.queued_messages == 10
+    await asyncio.sleep(1.5)
+
+    await broker.start()
+    await wait_for(lambda: ha_ai.connected and ha_ai.queued_messages == 0)
+    received = [
+        json.loads((await next_event(subscriber)).payload)["n"] for _ in range(5)
+    ]
+    assert received == [1, 2, 3, 4, 5]
+    assert ha_ai.statistics.messages_dropped_expired == 5
+    # Nothing else arrives: the expired events were never sent.
+    ha_ai.async_publish_event(["seq"], {"n": 6})
+    assert json.loads((await next_event(subscriber)).payload)["n"] == 6
