@@ -161,7 +161,8 @@ def ensure_runtime_requirements() -> None:
         command += ["--python", sys.executable, *missing]
     else:
         command = [sys.executable, "-m", "pip", "install", "--quiet", *missing]
-    subprocess.run(command, check=True)
+    # Installer chatter goes to stderr: scripts/bench keeps stdout for results.
+    subprocess.run(command, check=True, stdout=sys.stderr)
     importlib.invalidate_caches()
 
 
