@@ -194,27 +194,6 @@ async def test_options_flow_changes_settings_and_reloads(
     assert bus.settings.qos == 2
 
 
-@pytest.mark.parametrize(("changes", "errors"), INVALID_INPUTS)
-async def test_options_flow_errors_then_recovers(
-    hass: HomeAssistant,
-    setup_entry: MockConfigEntry,
-    changes: dict[str, Any],
-    errors: dict[str, str],
-) -> None:
-    result = await hass.config_entries.options.async_init(setup_entry.entry_id)
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {**USER_INPUT, **changes}
-    )
-    assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == errors
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], USER_INPUT
-    )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    await hass.async_block_till_done()
-    assert setup_entry.options == STORED
-
-
 async def test_reconfigure_flow_changes_settings_and_reloads(
     hass: HomeAssistant, setup_entry: MockConfigEntry
 ) -> None:
@@ -232,23 +211,42 @@ async def test_reconfigure_flow_changes_settings_and_reloads(
     assert setup_entry.runtime_data.bus.settings.namespace_prefix == "house-ai"
 
 
+async def start_settings_flow(
+    hass: HomeAssistant, entry: MockConfigEntry, kind: str
+) -> dict[str, Any]:
+    """Start the options or the reconfigure flow of `entry`."""
+    if kind == "options":
+        return await hass.config_entries.options.async_init(entry.entry_id)
+    return await entry.start_reconfigure_flow(hass)
+
+
+async def submit_settings(
+    hass: HomeAssistant, kind: str, flow_id: str, user_input: dict[str, Any]
+) -> dict[str, Any]:
+    """Submit the options or the reconfigure form."""
+    manager = (
+        hass.config_entries.options if kind == "options" else hass.config_entries.flow
+    )
+    return await manager.async_configure(flow_id, user_input)
+
+
+@pytest.mark.parametrize("kind", ["options", "reconfigure"])
 @pytest.mark.parametrize(("changes", "errors"), INVALID_INPUTS)
-async def test_reconfigure_flow_errors_then_recovers(
+async def test_settings_flows_show_errors_then_recover(
     hass: HomeAssistant,
     setup_entry: MockConfigEntry,
+    kind: str,
     changes: dict[str, Any],
     errors: dict[str, str],
 ) -> None:
-    result = await setup_entry.start_reconfigure_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {**USER_INPUT, **changes}
+    result = await start_settings_flow(hass, setup_entry, kind)
+    result = await submit_settings(
+        hass, kind, result["flow_id"], {**USER_INPUT, **changes}
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == errors
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], USER_INPUT
-    )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reconfigure_successful"
+    result = await submit_settings(hass, kind, result["flow_id"], USER_INPUT)
+    assert result["type"] in (FlowResultType.CREATE_ENTRY, FlowResultType.ABORT)
     await hass.async_block_till_done()
     assert setup_entry.options == STORED
+    assert setup_entry.runtime_data.bus.settings.namespace_prefix == "house-ai"
