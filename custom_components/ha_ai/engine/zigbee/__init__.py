@@ -1,0 +1,1 @@
+"""Zigbee2MQTT device intelligence: devices, their capabilities, and what is unused."""

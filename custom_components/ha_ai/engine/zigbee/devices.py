@@ -1,0 +1,130 @@
+"""Parse the `bridge/devices` list, and compare one list with the previous one."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .exposes import ExposesParser, _text
+from .model import InterviewState, ZigbeeDevice
+
+MAX_DEVICES = 20_000
+
+
+class DeviceListError(ValueError):
+    """The payload is not a device list at all; the last good list stays."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceList:
+    """The devices of one `bridge/devices` payload, by IEEE address."""
+
+    devices: dict[str, ZigbeeDevice]
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceListDiff:
+    """What changed between two device lists."""
+
+    added: list[ZigbeeDevice]
+    removed: list[ZigbeeDevice]
+    changed: list[tuple[ZigbeeDevice, ZigbeeDevice]]
+
+    def __bool__(self) -> bool:
+        """Return whether anything changed."""
+        return bool(self.added or self.removed or self.changed)
+
+
+def _interview_state(entry: Mapping[str, Any]) -> str:
+    """Return the interview state from Zigbee2MQTT 2.x or 1.x fields."""
+    state = entry.get("interview_state")
+    if isinstance(state, str) and state.lower() in set(InterviewState):
+        return InterviewState(state.lower())
+    if entry.get("interviewing") is True:
+        return InterviewState.IN_PROGRESS
+    if entry.get("interview_completed") is False:
+        return InterviewState.PENDING
+    return InterviewState.SUCCESSFUL
+
+
+def parse_device(entry: object, problems: list[str]) -> ZigbeeDevice | None:
+    """Return one device, or None (with a problem line) when it cannot be one."""
+    if not isinstance(entry, Mapping):
+        problems.append(f"a device entry is a {type(entry).__name__}, not an object")
+        return None
+    ieee = _text(entry.get("ieee_address"))
+    if not ieee:
+        name = _text(entry.get("friendly_name")) or "a device"
+        problems.append(f"{name}: no ieee_address; the device is ignored")
+        return None
+    friendly_name = _text(entry.get("friendly_name")) or ieee
+    definition = entry.get("definition")
+    if definition is not None and not isinstance(definition, Mapping):
+        problems.append(f"{friendly_name}: definition is not an object")
+        definition = None
+    definition = definition or {}
+    capabilities = ExposesParser(friendly_name, problems).parse(
+        definition.get("exposes")
+    )
+    return ZigbeeDevice(
+        ieee_address=ieee,
+        friendly_name=friendly_name,
+        device_type=_text(entry.get("type")) or "Unknown",
+        model=_text(definition.get("model")),
+        vendor=_text(definition.get("vendor")),
+        description=_text(definition.get("description")),
+        model_id=_text(entry.get("model_id")),
+        manufacturer=_text(entry.get("manufacturer")),
+        power_source=_text(entry.get("power_source")),
+        software_build_id=_text(entry.get("software_build_id")),
+        date_code=_text(entry.get("date_code")),
+        supported=entry.get("supported") is not False,
+        disabled=entry.get("disabled") is True,
+        interview_state=_interview_state(entry),
+        capabilities=capabilities,
+    )
+
+
+def parse_device_list(payload: object) -> DeviceList:
+    """Return the devices of a `bridge/devices` payload (already JSON-decoded).
+
+    Raises DeviceListError when the payload is not a list: the caller keeps the last
+    good list. Entries that cannot be devices are skipped with a problem line each.
+    """
+    if not isinstance(payload, list):
+        kind = type(payload).__name__
+        raise DeviceListError(f"the device list is a {kind}, not a list")
+    problems: list[str] = []
+    devices: dict[str, ZigbeeDevice] = {}
+    if len(payload) > MAX_DEVICES:
+        problems.append(
+            f"{len(payload)} devices; only the first {MAX_DEVICES} are read"
+        )
+    for entry in payload[:MAX_DEVICES]:
+        device = parse_device(entry, problems)
+        if device is None:
+            continue
+        if device.ieee_address in devices:
+            problems.append(f"{device.ieee_address} appears twice; the last one counts")
+        devices[device.ieee_address] = device
+    return DeviceList(devices=devices, problems=problems)
+
+
+def diff_device_lists(
+    old: Mapping[str, ZigbeeDevice], new: Mapping[str, ZigbeeDevice]
+) -> DeviceListDiff:
+    """Return the devices added, removed, and changed (capabilities or firmware)."""
+    added = [device for ieee, device in new.items() if ieee not in old]
+    removed = [device for ieee, device in old.items() if ieee not in new]
+    changed = [
+        (old[ieee], device)
+        for ieee, device in new.items()
+        if ieee in old
+        and (
+            old[ieee].capability_signature() != device.capability_signature()
+            or old[ieee].software_build_id != device.software_build_id
+        )
+    ]
+    return DeviceListDiff(added=added, removed=removed, changed=changed)
