@@ -9,6 +9,7 @@ a capability; nothing the bridge sends is dropped without a problem line.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -50,16 +51,20 @@ def _text(value: object) -> str | None:
 
 
 def _number(value: object) -> float | None:
+    """Return a finite number as a float, else None (NaN and infinity included)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    number = float(value)
+    return number if math.isfinite(number) else None
 
 
 def _simple(value: object) -> str | int | float | bool | None:
     """Return `value` if it is JSON-simple (kept verbatim), else its bounded text."""
     if isinstance(value, str):
         return value[:MAX_TEXT]
-    if value is None or isinstance(value, int | float):
+    if value is None or isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
         return value
     return str(value)[:MAX_TEXT]
 
@@ -88,6 +93,7 @@ class ExposesParser:
         self._device = device_name
         self._problems = problems
         self._capabilities: dict[str, Capability] = {}
+        self._reported: set[str] = set()
 
     def parse(self, exposes: object) -> tuple[Capability, ...]:
         """Return the capabilities of the exposes list."""
@@ -103,6 +109,12 @@ class ExposesParser:
     def _problem(self, text: str) -> None:
         self._problems.append(f"{self._device}: {text}")
 
+    def _problem_once(self, text: str) -> None:
+        """Report a problem that stands for all the exposes it makes skip."""
+        if text not in self._reported:
+            self._reported.add(text)
+            self._problem(text)
+
     def _walk(
         self,
         expose: object,
@@ -116,7 +128,7 @@ class ExposesParser:
             self._problem(f"an expose is a {type(expose).__name__}, not an object")
             return
         if depth > MAX_DEPTH:
-            self._problem("exposes nest deeper than 8 levels; the rest is ignored")
+            self._problem_once("exposes nest deeper than 8 levels; the rest is ignored")
             return
         expose_type = _text(expose.get("type")) or "unknown"
         endpoint = _text(expose.get("endpoint")) or endpoint
@@ -173,7 +185,7 @@ class ExposesParser:
             self._problem(f"a {expose_type} expose has neither name nor property")
             return
         if len(self._capabilities) >= MAX_CAPABILITIES_PER_DEVICE:
-            self._problem("more than 2000 capabilities; the rest is ignored")
+            self._problem_once("more than 2000 capabilities; the rest is ignored")
             return
         access = expose.get("access", 0)
         if isinstance(access, bool) or not isinstance(access, int) or access < 0:
