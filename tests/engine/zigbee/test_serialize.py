@@ -1,0 +1,208 @@
+"""Devices to JSON-ready data and back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from custom_components.ha_ai.engine.zigbee.devices import parse_device_list
+from custom_components.ha_ai.engine.zigbee.model import (
+    Capability,
+    InterviewState,
+    ZigbeeDevice,
+)
+from custom_components.ha_ai.engine.zigbee.serialize import (
+    device_from_dict,
+    device_to_dict,
+)
+
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "zigbee"
+
+
+def fixture_devices() -> list[ZigbeeDevice]:
+    devices: list[ZigbeeDevice] = []
+    for file in ("bridge_devices_z2m1.json", "bridge_devices_z2m2.json"):
+        payload = json.loads((FIXTURES / file).read_text())
+        devices.extend(parse_device_list(payload).devices.values())
+    return devices
+
+
+@pytest.mark.parametrize(
+    "device", fixture_devices(), ids=lambda device: device.friendly_name
+)
+def test_round_trip_through_json(device: ZigbeeDevice) -> None:
+    stored = json.loads(json.dumps(device_to_dict(device)))
+    assert device_from_dict(stored) == device
+    stored = orjson.loads(orjson.dumps(device_to_dict(device)))
+    assert device_from_dict(stored) == device
+
+
+def test_round_trip_keeps_types() -> None:
+    device = next(
+        d for d in fixture_devices() if d.friendly_name == "Living room strip"
+    )
+    restored = device_from_dict(json.loads(json.dumps(device_to_dict(device))))
+    assert isinstance(restored.capabilities, tuple)
+    color_temp = next(c for c in restored.capabilities if c.key == "light/color_temp")
+    assert color_temp.presets == ("coolest", "neutral", "warmest")
+    assert isinstance(color_temp.presets, tuple)
+    assert restored.interview_state == InterviewState.SUCCESSFUL
+
+
+def test_defaults_are_left_out_and_extra_is_kept() -> None:
+    device = ZigbeeDevice(
+        ieee_address="0x01",
+        friendly_name="Lamp",
+        device_type="Router",
+        interview_state=InterviewState.IN_PROGRESS,
+        capabilities=(
+            Capability(
+                key="light/state",
+                property_name="state",
+                name="state",
+                type="binary",
+                access=7,
+                parent_type="light",
+                value_on="ON",
+                value_off="OFF",
+                values=(),
+                extra={"value_toggle": "TOGGLE"},
+            ),
+            Capability(key="p", property_name="p", name="p", type="numeric", access=0),
+        ),
+    )
+    data = device_to_dict(device)
+    assert data["capabilities"] == [
+        {
+            "key": "light/state",
+            "property_name": "state",
+            "name": "state",
+            "type": "binary",
+            "access": 7,
+            "parent_type": "light",
+            "value_on": "ON",
+            "value_off": "OFF",
+            "extra": {"value_toggle": "TOGGLE"},
+        },
+        {
+            "key": "p",
+            "property_name": "p",
+            "name": "p",
+            "type": "numeric",
+            "access": 0,
+            "extra": {},
+        },
+    ]
+    assert data["interview_state"] == "in_progress"
+    assert data["friendly_name"] == "Lamp"
+    assert json.loads(json.dumps(data)) == data
+    assert device_from_dict(data) == device
+
+
+def test_values_are_stored_as_lists() -> None:
+    device = ZigbeeDevice(
+        ieee_address="0x01",
+        friendly_name="Switch",
+        device_type="Router",
+        capabilities=(
+            Capability(
+                key="mode",
+                property_name="mode",
+                name="mode",
+                type="enum",
+                access=7,
+                values=("a", "b"),
+                presets=("p",),
+                value_min=0.0,
+            ),
+        ),
+    )
+    (capability,) = device_to_dict(device)["capabilities"]
+    assert capability["values"] == ["a", "b"]
+    assert capability["presets"] == ["p"]
+    assert capability["value_min"] == 0.0
+
+
+def test_hostile_text_survives_the_round_trip() -> None:
+    name = "lamp/#+\x00\n\x1b[31m" + "x" * 900
+    payload = [
+        {
+            "ieee_address": "0x01",
+            "friendly_name": name,
+            "definition": {
+                "exposes": [
+                    {"type": "numeric", "property": "a/b#c", "weird": {"type": "\n"}}
+                ]
+            },
+        }
+    ]
+    device = parse_device_list(payload).devices["0x01"]
+    assert (
+        device_from_dict(orjson.loads(orjson.dumps(device_to_dict(device)))) == device
+    )
+
+
+def test_non_finite_numbers_never_reach_the_stored_data() -> None:
+    payload = json.loads(
+        '[{"ieee_address": "0x01", "definition": {"exposes": [{"type": "numeric",'
+        ' "property": "p", "value_min": NaN, "value_max": Infinity,'
+        ' "value_on": -Infinity}]}}]'
+    )
+    device = parse_device_list(payload).devices["0x01"]
+    text = json.dumps(device_to_dict(device), allow_nan=False)
+    assert device_from_dict(json.loads(text)) == device
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({}, KeyError),
+        ({"ieee_address": "0x01", "friendly_name": "x", "device_type": "R"}, KeyError),
+        (
+            {
+                "ieee_address": "0x01",
+                "friendly_name": "x",
+                "device_type": "R",
+                "capabilities": 3,
+            },
+            TypeError,
+        ),
+        (
+            {
+                "ieee_address": "0x01",
+                "friendly_name": "x",
+                "device_type": "R",
+                "capabilities": ["not a mapping"],
+            },
+            TypeError,
+        ),
+        (
+            {
+                "ieee_address": "0x01",
+                "friendly_name": "x",
+                "device_type": "R",
+                "capabilities": [{"key": "p"}],
+            },
+            TypeError,
+        ),
+        (
+            {
+                "ieee_address": "0x01",
+                "friendly_name": "x",
+                "device_type": "R",
+                "capabilities": [],
+                "colour": "red",
+            },
+            TypeError,
+        ),
+    ],
+)
+def test_data_that_is_not_a_device(
+    data: dict[str, Any], error: type[Exception]
+) -> None:
+    with pytest.raises(error):
+        device_from_dict(data)
