@@ -7,19 +7,24 @@ from typing import Any
 import pytest
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.data_entry_flow import FlowResultType, section
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from custom_components.ha_ai.const import (
+    CONF_BATTERY_THRESHOLD,
     CONF_CAMERA_TOPIC_PREFIX,
+    CONF_LAST_SEEN_STALE_HOURS,
     CONF_MESSAGE_TTL,
     CONF_NAMESPACE_PREFIX,
     CONF_QOS,
     CONF_QUEUE_SIZE,
+    CONF_UNAVAILABLE_MINUTES,
     CONF_ZIGBEE2MQTT_BASE_TOPIC,
     DEFAULT_OPTIONS,
     DOMAIN,
+    SECTION_DELIVERY,
+    SECTION_DEVICE_ANOMALIES,
 )
 
 from .conftest import set_mqtt_connected
@@ -28,11 +33,39 @@ USER_INPUT = {
     CONF_ZIGBEE2MQTT_BASE_TOPIC: "home/zigbee",
     CONF_NAMESPACE_PREFIX: "house-ai",
     CONF_CAMERA_TOPIC_PREFIX: "cams",
-    CONF_QOS: "2",
+    SECTION_DELIVERY: {CONF_QOS: "2", CONF_MESSAGE_TTL: 60, CONF_QUEUE_SIZE: 50},
+    SECTION_DEVICE_ANOMALIES: {
+        CONF_UNAVAILABLE_MINUTES: 30,
+        CONF_BATTERY_THRESHOLD: 20,
+        CONF_LAST_SEEN_STALE_HOURS: 48.0,
+    },
+}
+STORED = {
+    CONF_ZIGBEE2MQTT_BASE_TOPIC: "home/zigbee",
+    CONF_NAMESPACE_PREFIX: "house-ai",
+    CONF_CAMERA_TOPIC_PREFIX: "cams",
+    CONF_QOS: 2,
     CONF_MESSAGE_TTL: 60,
     CONF_QUEUE_SIZE: 50,
+    CONF_UNAVAILABLE_MINUTES: 30,
+    CONF_BATTERY_THRESHOLD: 20,
+    CONF_LAST_SEEN_STALE_HOURS: 48,
 }
-STORED = {**USER_INPUT, CONF_QOS: 2}
+
+
+def suggested(result: dict[str, Any]) -> dict[str, Any]:
+    """Return the values the form shows, sections nested."""
+    values: dict[str, Any] = {}
+    for key, value in result["data_schema"].schema.items():
+        if isinstance(value, section):
+            values[key.schema] = {
+                inner.schema: inner.description["suggested_value"]
+                for inner in value.schema.schema
+            }
+        else:
+            values[key.schema] = key.description["suggested_value"]
+    return values
+
 
 INVALID_INPUTS = [
     ({CONF_NAMESPACE_PREFIX: "ha-ai/#"}, {CONF_NAMESPACE_PREFIX: "topic_wildcard"}),
@@ -124,11 +157,7 @@ async def test_user_flow_errors_then_recovers(
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == errors
     # The form keeps what the user typed, so they can correct it.
-    suggested = {
-        key.schema: key.description["suggested_value"]
-        for key in result["data_schema"].schema
-    }
-    assert suggested == {**USER_INPUT, **changes}
+    assert suggested(result) == {**USER_INPUT, **changes}
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], USER_INPUT
@@ -176,11 +205,17 @@ async def test_options_flow_changes_settings_and_reloads(
     result = await hass.config_entries.options.async_init(setup_entry.entry_id)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "init"
-    suggested = {
-        key.schema: key.description["suggested_value"]
-        for key in result["data_schema"].schema
+    assert suggested(result) == {
+        CONF_ZIGBEE2MQTT_BASE_TOPIC: "zigbee2mqtt",
+        CONF_NAMESPACE_PREFIX: "ha-ai",
+        CONF_CAMERA_TOPIC_PREFIX: "liveobject",
+        SECTION_DELIVERY: {CONF_QOS: "1", CONF_MESSAGE_TTL: 30, CONF_QUEUE_SIZE: 100},
+        SECTION_DEVICE_ANOMALIES: {
+            CONF_UNAVAILABLE_MINUTES: 60,
+            CONF_BATTERY_THRESHOLD: 15,
+            CONF_LAST_SEEN_STALE_HOURS: 25,
+        },
     }
-    assert suggested == {**DEFAULT_OPTIONS, CONF_QOS: "1"}
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], USER_INPUT

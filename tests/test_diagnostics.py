@@ -25,12 +25,15 @@ async def test_diagnostics(
     await hass.async_block_till_done(wait_background_tasks=True)
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, setup_entry)
     assert diagnostics["options"] == DEFAULT_OPTIONS
+    assert diagnostics["zigbee"]["devices"] == 0
+    assert diagnostics["zigbee"]["base_topic"] == "zigbee2mqtt"
+    assert diagnostics["insights"]["unused_capabilities"] == 0
     assert diagnostics["version"] == "0.1.0"
     assert diagnostics["mqtt"] == {
         "connected": True,
         "queued_messages": 0,
         "retained_topics": ["ha-ai/status"],
-        "subscriptions": 2,
+        "subscriptions": 3,
         "statistics": {
             "messages_published": 2,
             "publish_errors": 0,

@@ -29,7 +29,7 @@ async def test_setup_goes_online(
 ) -> None:
     assert setup_entry.state is ConfigEntryState.LOADED
     assert ("ha-ai/status", "online", 1, True) in published(mqtt_mock)
-    assert our_subscriptions(mqtt_mock) == ["homeassistant/status"]
+    assert our_subscriptions(mqtt_mock) == ["homeassistant/status", "zigbee2mqtt/#"]
 
 
 async def test_setup_retries_without_mqtt(
@@ -123,10 +123,12 @@ async def test_reload_leaves_nothing_behind(
         await hass.async_block_till_done()
     assert setup_entry.state is ConfigEntryState.LOADED
     assert our_subscriptions(mqtt_mock) == subscriptions
-    bus = setup_entry.runtime_data.bus
-    # One listener per entity of the new bus, none left from the old ones.
+    # One listener per entity of the new runtime data, none left on the old ones.
+    data = setup_entry.runtime_data
     ours = ("sensor.ha_ai", "binary_sensor.ha_ai")
     entities = [s for s in hass.states.async_all() if s.entity_id.startswith(ours)]
-    assert len(bus._listeners) == len(entities) == 1
+    listeners = [data.bus._listeners, data.zigbee._listeners, data.insights._listeners]
+    # One listener per entity, plus the insights following the bridge.
+    assert sum(map(len, listeners)) == len(entities) + 1
     assert all(old._listeners == [] for old in old_buses)
     assert mqtt.is_connected(hass)

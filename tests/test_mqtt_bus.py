@@ -304,7 +304,7 @@ async def test_inbound_json_reaches_the_handler(
         ("x" * (MAX_INBOUND_PAYLOAD_BYTES + 1), "exceeds"),
     ],
 )
-async def test_invalid_inbound_json_is_dropped_with_a_debug_line(  # noqa: PLR0913
+async def test_invalid_inbound_json_is_dropped_with_a_debug_line(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
     setup_entry: MockConfigEntry,
@@ -327,13 +327,11 @@ async def test_inbound_text(
 ) -> None:
     received: list[str] = []
     await bus_of(setup_entry).async_subscribe_text(
-        "zigbee2mqtt/bridge/state", lambda _topic, text: received.append(text)
+        "tests/plain", lambda _topic, text: received.append(text)
     )
-    async_fire_mqtt_message(hass, "zigbee2mqtt/bridge/state", "online")
-    async_fire_mqtt_message(hass, "zigbee2mqtt/bridge/state", b"\xff")
-    async_fire_mqtt_message(
-        hass, "zigbee2mqtt/bridge/state", "x" * (MAX_INBOUND_PAYLOAD_BYTES + 1)
-    )
+    async_fire_mqtt_message(hass, "tests/plain", "online")
+    async_fire_mqtt_message(hass, "tests/plain", b"\xff")
+    async_fire_mqtt_message(hass, "tests/plain", "x" * (MAX_INBOUND_PAYLOAD_BYTES + 1))
     await hass.async_block_till_done(wait_background_tasks=True)
     assert received == ["online"]
     assert bus_of(setup_entry).statistics.messages_rejected == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from homeassistant.components import mqtt
@@ -14,16 +15,23 @@ from homeassistant.helpers.typing import ConfigType
 from homeassistant.loader import async_get_integration
 
 from .const import (
+    CONF_BATTERY_THRESHOLD,
+    CONF_LAST_SEEN_STALE_HOURS,
     CONF_MESSAGE_TTL,
     CONF_NAMESPACE_PREFIX,
     CONF_QOS,
     CONF_QUEUE_SIZE,
+    CONF_UNAVAILABLE_MINUTES,
+    CONF_ZIGBEE2MQTT_BASE_TOPIC,
     DEFAULT_OPTIONS,
     DOMAIN,
 )
 from .data import HaAiConfigEntry, HaAiRuntimeData
+from .engine.zigbee.anomalies import AnomalySettings
 from .mqtt_bus import BusSettings, MqttBus
 from .services import async_setup_services
+from .zigbee_bridge import ZigbeeBridge
+from .zigbee_insights import ZigbeeInsights
 
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -41,18 +49,30 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN, translation_key="mqtt_unavailable"
         )
-    bus = MqttBus(hass, bus_settings(entry.options))
+    options = {**DEFAULT_OPTIONS, **entry.options}
+    bus = MqttBus(hass, bus_settings(options))
+    zigbee = ZigbeeBridge(
+        hass, bus, options[CONF_ZIGBEE2MQTT_BASE_TOPIC], anomaly_settings(options)
+    )
+    insights = ZigbeeInsights(hass, zigbee)
+    # Stopped in the reverse order: insights, then the bridge, then the bus.
     entry.async_on_unload(bus.async_stop)
+    entry.async_on_unload(zigbee.async_stop)
+    entry.async_on_unload(insights.async_stop)
     try:
         await bus.async_start()
+        await zigbee.async_start()
     except HomeAssistantError as err:
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,
             translation_key="mqtt_subscribe_failed",
             translation_placeholders={"error": str(err)},
         ) from err
+    await insights.async_start()
     integration = await async_get_integration(hass, DOMAIN)
-    entry.runtime_data = HaAiRuntimeData(bus=bus, version=str(integration.version))
+    entry.runtime_data = HaAiRuntimeData(
+        bus=bus, zigbee=zigbee, insights=insights, version=str(integration.version)
+    )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_settings_changed))
     return True
@@ -69,11 +89,19 @@ async def _async_settings_changed(hass: HomeAssistant, entry: HaAiConfigEntry) -
 
 
 def bus_settings(options: Mapping[str, Any]) -> BusSettings:
-    """Return the bus settings from the entry's options (defaults fill gaps)."""
-    merged = {**DEFAULT_OPTIONS, **options}
+    """Return the bus settings from the entry's options, defaults filled in."""
     return BusSettings(
-        namespace_prefix=str(merged[CONF_NAMESPACE_PREFIX]),
-        qos=int(merged[CONF_QOS]),
-        message_ttl=int(merged[CONF_MESSAGE_TTL]),
-        queue_size=int(merged[CONF_QUEUE_SIZE]),
+        namespace_prefix=str(options[CONF_NAMESPACE_PREFIX]),
+        qos=int(options[CONF_QOS]),
+        message_ttl=int(options[CONF_MESSAGE_TTL]),
+        queue_size=int(options[CONF_QUEUE_SIZE]),
+    )
+
+
+def anomaly_settings(options: Mapping[str, Any]) -> AnomalySettings:
+    """Return the device anomaly thresholds from the entry's options."""
+    return AnomalySettings(
+        unavailable_after=timedelta(minutes=int(options[CONF_UNAVAILABLE_MINUTES])),
+        battery_below=float(options[CONF_BATTERY_THRESHOLD]),
+        last_seen_stale_after=timedelta(hours=int(options[CONF_LAST_SEEN_STALE_HOURS])),
     )

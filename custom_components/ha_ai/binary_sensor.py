@@ -1,4 +1,4 @@
-"""Binary sensors of HA AI: the state of its MQTT link."""
+"""Binary sensors of HA AI: the MQTT link and the Zigbee2MQTT bridge."""
 
 from __future__ import annotations
 
@@ -14,19 +14,20 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from .data import HaAiConfigEntry
-from .entity import HaAiEntity
-from .mqtt_bus import MqttBus
+from .data import HaAiConfigEntry, HaAiRuntimeData
+from .entity import HaAiEntity, HaAiEntityDescription, from_zigbee
 
-# Entities are pushed by the bus; nothing is polled.
+# Entities are pushed by their sources; nothing is polled.
 PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class HaAiBinarySensorEntityDescription(BinarySensorEntityDescription):
-    """A binary sensor that reads its state from the bus."""
+class HaAiBinarySensorEntityDescription(
+    HaAiEntityDescription, BinarySensorEntityDescription
+):
+    """A binary sensor that reads its state from the runtime data."""
 
-    is_on_fn: Callable[[MqttBus], bool]
+    is_on_fn: Callable[[HaAiRuntimeData], bool]
 
 
 BINARY_SENSORS: tuple[HaAiBinarySensorEntityDescription, ...] = (
@@ -35,7 +36,14 @@ BINARY_SENSORS: tuple[HaAiBinarySensorEntityDescription, ...] = (
         translation_key="mqtt_connected",
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         entity_category=EntityCategory.DIAGNOSTIC,
-        is_on_fn=lambda bus: bus.connected,
+        is_on_fn=lambda data: data.bus.connected,
+    ),
+    HaAiBinarySensorEntityDescription(
+        key="zigbee2mqtt_bridge",
+        translation_key="zigbee2mqtt_bridge",
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        source=from_zigbee,
+        is_on_fn=lambda data: data.zigbee.reachable,
     ),
 )
 
@@ -58,5 +66,5 @@ class HaAiBinarySensor(HaAiEntity, BinarySensorEntity):
 
     @property
     def is_on(self) -> bool:
-        """Return the state from the bus."""
-        return self.entity_description.is_on_fn(self.bus)
+        """Return the state from the runtime data."""
+        return self.entity_description.is_on_fn(self.data)

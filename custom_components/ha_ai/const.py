@@ -16,6 +16,13 @@ CONF_CAMERA_TOPIC_PREFIX: Final = "camera_topic_prefix"
 CONF_QOS: Final = "qos"
 CONF_MESSAGE_TTL: Final = "message_ttl"
 CONF_QUEUE_SIZE: Final = "queue_size"
+CONF_UNAVAILABLE_MINUTES: Final = "unavailable_minutes"
+CONF_BATTERY_THRESHOLD: Final = "battery_threshold"
+CONF_LAST_SEEN_STALE_HOURS: Final = "last_seen_stale_hours"
+
+# The form groups the settings: topics first, then two collapsed sections.
+SECTION_DELIVERY: Final = "delivery"
+SECTION_DEVICE_ANOMALIES: Final = "device_anomalies"
 
 DEFAULT_ZIGBEE2MQTT_BASE_TOPIC: Final = "zigbee2mqtt"
 DEFAULT_NAMESPACE_PREFIX: Final = "ha-ai"
@@ -23,11 +30,16 @@ DEFAULT_CAMERA_TOPIC_PREFIX: Final = "liveobject"
 DEFAULT_QOS: Final = 1
 DEFAULT_MESSAGE_TTL: Final = 30
 DEFAULT_QUEUE_SIZE: Final = 100
+DEFAULT_UNAVAILABLE_MINUTES: Final = 60
+DEFAULT_BATTERY_THRESHOLD: Final = 15
+DEFAULT_LAST_SEEN_STALE_HOURS: Final = 25
 
 MIN_MESSAGE_TTL: Final = 1
 MAX_MESSAGE_TTL: Final = 86_400
 MIN_QUEUE_SIZE: Final = 1
 MAX_QUEUE_SIZE: Final = 10_000
+MAX_UNAVAILABLE_MINUTES: Final = 7 * 24 * 60
+MAX_LAST_SEEN_STALE_HOURS: Final = 30 * 24
 
 TOPIC_PREFIX_FIELDS: Final = (
     CONF_ZIGBEE2MQTT_BASE_TOPIC,
@@ -42,6 +54,9 @@ DEFAULT_OPTIONS: Final = {
     CONF_QOS: DEFAULT_QOS,
     CONF_MESSAGE_TTL: DEFAULT_MESSAGE_TTL,
     CONF_QUEUE_SIZE: DEFAULT_QUEUE_SIZE,
+    CONF_UNAVAILABLE_MINUTES: DEFAULT_UNAVAILABLE_MINUTES,
+    CONF_BATTERY_THRESHOLD: DEFAULT_BATTERY_THRESHOLD,
+    CONF_LAST_SEEN_STALE_HOURS: DEFAULT_LAST_SEEN_STALE_HOURS,
 }
 
 # Home Assistant's birth topic, used when the mqtt entry does not name its own.

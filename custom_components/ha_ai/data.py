@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import CALLBACK_TYPE
 
 from .mqtt_bus import MqttBus
+from .zigbee_bridge import ZigbeeBridge
+from .zigbee_insights import ZigbeeInsights
+
+
+class Listenable(Protocol):
+    """A runtime part that tells its listeners when it changes."""
+
+    def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call `listener` on each change; return a function that stops it."""
 
 
 @dataclass(slots=True)
@@ -14,6 +25,8 @@ class HaAiRuntimeData:
     """Everything a loaded entry owns; dropped as a whole when it unloads."""
 
     bus: MqttBus
+    zigbee: ZigbeeBridge
+    insights: ZigbeeInsights
     version: str
 
 

@@ -1,4 +1,4 @@
-"""Diagnostics download: the settings and the MQTT bus's state and counters."""
+"""Diagnostics download: settings, MQTT bus, Zigbee capability store, insights."""
 
 from __future__ import annotations
 
@@ -13,8 +13,11 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: HaAiConfigEntry
 ) -> dict[str, Any]:
     """Return what helps to understand a problem; HA AI stores no secrets yet."""
+    data = entry.runtime_data
     return {
         "options": dict(entry.options),
-        "version": entry.runtime_data.version,
-        "mqtt": entry.runtime_data.bus.as_diagnostics(),
+        "version": data.version,
+        "mqtt": data.bus.as_diagnostics(),
+        "zigbee": data.zigbee.as_diagnostics(),
+        "insights": data.insights.as_diagnostics(),
     }

@@ -38,6 +38,7 @@ STATUS_OFFLINE = "offline"
 
 type JsonHandler = Callable[[str, dict[str, Any]], None]
 type TextHandler = Callable[[str, str], None]
+type RawHandler = Callable[[str, bytes], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,7 +283,13 @@ class MqttBus:
 
     # Receiving
 
-    async def async_subscribe_json(self, topic: str, handler: JsonHandler) -> None:
+    async def async_subscribe_json(
+        self,
+        topic: str,
+        handler: JsonHandler,
+        *,
+        max_bytes: int = MAX_INBOUND_PAYLOAD_BYTES,
+    ) -> None:
         """Call `handler(topic, object)` for each valid, unexpired JSON object.
 
         Oversized, malformed and expired messages are dropped with a debug log line;
@@ -292,25 +299,53 @@ class MqttBus:
         @callback
         def on_message(message: mqtt.ReceiveMessage) -> None:
             parsed = parse_json_object(
-                message.payload,
-                max_bytes=MAX_INBOUND_PAYLOAD_BYTES,
-                now=dt_util.now(),
+                message.payload, max_bytes=max_bytes, now=dt_util.now()
             )
             if (accepted := self._accepted(message.topic, parsed)) is not None:
                 handler(message.topic, accepted)
 
         await self._async_subscribe(topic, on_message)
 
-    async def async_subscribe_text(self, topic: str, handler: TextHandler) -> None:
+    async def async_subscribe_text(
+        self,
+        topic: str,
+        handler: TextHandler,
+        *,
+        max_bytes: int = MAX_INBOUND_PAYLOAD_BYTES,
+    ) -> None:
         """Call `handler(topic, text)` for each plain-text message of a sane size."""
 
         @callback
         def on_message(message: mqtt.ReceiveMessage) -> None:
-            text = decode_text(message.payload, max_bytes=MAX_INBOUND_PAYLOAD_BYTES)
+            text = decode_text(message.payload, max_bytes=max_bytes)
             if (accepted := self._accepted(message.topic, text)) is not None:
                 handler(message.topic, accepted)
 
         await self._async_subscribe(topic, on_message)
+
+    async def async_subscribe_raw(self, topic: str, handler: RawHandler) -> None:
+        """Call `handler(topic, payload)` with the undecoded bytes of each message.
+
+        For subscribers that route many topics (a `#` filter) and check each kind of
+        message themselves, with the engine's `inbound` helpers and their own limits.
+        """
+
+        @callback
+        def on_message(message: mqtt.ReceiveMessage) -> None:
+            self.statistics.messages_received += 1
+            payload = message.payload
+            handler(
+                message.topic,
+                payload if isinstance(payload, bytes) else str(payload).encode(),
+            )
+
+        await self._async_subscribe(topic, on_message)
+
+    @callback
+    def async_count_rejected(self, topic: str, reason: str) -> None:
+        """Count a message a raw subscriber dropped, with the debug line saying why."""
+        self.statistics.messages_rejected += 1
+        LOGGER.debug("Dropped a message on %s: %s", topic, reason)
 
     async def _async_subscribe(
         self, topic: str, on_message: Callable[[mqtt.ReceiveMessage], None]
@@ -325,8 +360,7 @@ class MqttBus:
         """Count an inbound message; log why it was dropped and return None if so."""
         self.statistics.messages_received += 1
         if isinstance(parsed, Rejection):
-            self.statistics.messages_rejected += 1
-            LOGGER.debug("Dropped a message on %s: %s", topic, parsed.reason)
+            self.async_count_rejected(topic, parsed.reason)
             return None
         return parsed
 

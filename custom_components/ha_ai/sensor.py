@@ -1,11 +1,14 @@
-"""Sensors of HA AI: counters of its MQTT traffic, for troubleshooting."""
+"""Sensors of HA AI: Zigbee devices and capabilities, unused ones, MQTT counters."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from homeassistant.components.sensor import (
+    SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
     SensorStateClass,
@@ -14,29 +17,67 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from .data import HaAiConfigEntry
-from .entity import HaAiEntity
-from .mqtt_bus import MqttBus
+from .data import HaAiConfigEntry, HaAiRuntimeData
+from .entity import HaAiEntity, HaAiEntityDescription, from_insights, from_zigbee
 
-# Entities are pushed by the bus; nothing is polled.
+# Entities are pushed by their sources; nothing is polled.
 PARALLEL_UPDATES = 0
+ATTR_TOP_OPPORTUNITIES = "top_opportunities"
 
 
 @dataclass(frozen=True, kw_only=True)
-class HaAiSensorEntityDescription(SensorEntityDescription):
-    """A sensor that reads its value from the bus."""
+class HaAiSensorEntityDescription(HaAiEntityDescription, SensorEntityDescription):
+    """A sensor that reads its value from the runtime data."""
 
-    value_fn: Callable[[MqttBus], int]
+    value_fn: Callable[[HaAiRuntimeData], int | str | datetime | None]
+    attributes_fn: Callable[[HaAiRuntimeData], Mapping[str, Any]] | None = None
 
 
 SENSORS: tuple[HaAiSensorEntityDescription, ...] = (
+    HaAiSensorEntityDescription(
+        key="zigbee_devices",
+        translation_key="zigbee_devices",
+        state_class=SensorStateClass.MEASUREMENT,
+        source=from_zigbee,
+        value_fn=lambda data: len(data.zigbee.zigbee_devices),
+    ),
+    HaAiSensorEntityDescription(
+        key="zigbee_capabilities",
+        translation_key="zigbee_capabilities",
+        state_class=SensorStateClass.MEASUREMENT,
+        source=from_zigbee,
+        value_fn=lambda data: data.zigbee.capability_count,
+    ),
+    HaAiSensorEntityDescription(
+        key="unused_capabilities",
+        translation_key="unused_capabilities",
+        state_class=SensorStateClass.MEASUREMENT,
+        source=from_insights,
+        value_fn=lambda data: len(data.insights.findings),
+        attributes_fn=lambda data: {ATTR_TOP_OPPORTUNITIES: data.insights.top()},
+    ),
+    HaAiSensorEntityDescription(
+        key="last_device_list",
+        translation_key="last_device_list",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        source=from_zigbee,
+        value_fn=lambda data: data.zigbee.last_devices_received,
+    ),
+    HaAiSensorEntityDescription(
+        key="zigbee2mqtt_version",
+        translation_key="zigbee2mqtt_version",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        source=from_zigbee,
+        value_fn=lambda data: data.zigbee.bridge_info.get("version"),
+    ),
     HaAiSensorEntityDescription(
         key="messages_published",
         translation_key="messages_published",
         state_class=SensorStateClass.TOTAL_INCREASING,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        value_fn=lambda bus: bus.statistics.messages_published,
+        value_fn=lambda data: data.bus.statistics.messages_published,
     ),
     HaAiSensorEntityDescription(
         key="publish_errors",
@@ -44,7 +85,7 @@ SENSORS: tuple[HaAiSensorEntityDescription, ...] = (
         state_class=SensorStateClass.TOTAL_INCREASING,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        value_fn=lambda bus: bus.statistics.publish_errors,
+        value_fn=lambda data: data.bus.statistics.publish_errors,
     ),
     HaAiSensorEntityDescription(
         key="queued_messages",
@@ -52,7 +93,7 @@ SENSORS: tuple[HaAiSensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        value_fn=lambda bus: bus.queued_messages,
+        value_fn=lambda data: data.bus.queued_messages,
     ),
 )
 
@@ -67,11 +108,20 @@ async def async_setup_entry(
 
 
 class HaAiSensor(HaAiEntity, SensorEntity):
-    """A counter of the HA AI device."""
+    """A sensor of the HA AI device."""
 
     entity_description: HaAiSensorEntityDescription
+    # Lists of findings are for dashboards, not for the database.
+    _unrecorded_attributes = frozenset({ATTR_TOP_OPPORTUNITIES})
 
     @property
-    def native_value(self) -> int:
-        """Return the counter from the bus."""
-        return self.entity_description.value_fn(self.bus)
+    def native_value(self) -> int | str | datetime | None:
+        """Return the value from the runtime data."""
+        return self.entity_description.value_fn(self.data)
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """Return extra attributes, where the sensor has some."""
+        if self.entity_description.attributes_fn is None:
+            return None
+        return self.entity_description.attributes_fn(self.data)

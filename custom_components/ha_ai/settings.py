@@ -1,4 +1,8 @@
-"""The form behind the config, options and reconfigure flows, and its validation."""
+"""The form behind the config, options and reconfigure flows, and its validation.
+
+The form shows the three topic prefixes, then two collapsed sections (delivery and
+device anomalies). The entry stores the settings flat, in its options.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import voluptuous as vol
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
@@ -17,66 +22,103 @@ from homeassistant.helpers.selector import (
 )
 
 from .const import (
+    CONF_BATTERY_THRESHOLD,
+    CONF_LAST_SEEN_STALE_HOURS,
     CONF_MESSAGE_TTL,
     CONF_QOS,
     CONF_QUEUE_SIZE,
+    CONF_UNAVAILABLE_MINUTES,
     DEFAULT_OPTIONS,
+    MAX_LAST_SEEN_STALE_HOURS,
     MAX_MESSAGE_TTL,
     MAX_QUEUE_SIZE,
+    MAX_UNAVAILABLE_MINUTES,
     MIN_MESSAGE_TTL,
     MIN_QUEUE_SIZE,
+    SECTION_DELIVERY,
+    SECTION_DEVICE_ANOMALIES,
     TOPIC_PREFIX_FIELDS,
 )
 from .engine.topics import overlapping_prefixes, validate_topic_prefix
 
 PREFIX_OVERLAP_ERROR = "prefix_overlap"
+SECTIONS: dict[str, tuple[str, ...]] = {
+    SECTION_DELIVERY: (CONF_QOS, CONF_MESSAGE_TTL, CONF_QUEUE_SIZE),
+    SECTION_DEVICE_ANOMALIES: (
+        CONF_UNAVAILABLE_MINUTES,
+        CONF_BATTERY_THRESHOLD,
+        CONF_LAST_SEEN_STALE_HOURS,
+    ),
+}
+WHOLE_NUMBER_FIELDS: dict[str, tuple[int, int, str]] = {
+    CONF_MESSAGE_TTL: (MIN_MESSAGE_TTL, MAX_MESSAGE_TTL, "s"),
+    CONF_QUEUE_SIZE: (MIN_QUEUE_SIZE, MAX_QUEUE_SIZE, "messages"),
+    CONF_UNAVAILABLE_MINUTES: (1, MAX_UNAVAILABLE_MINUTES, "min"),
+    CONF_BATTERY_THRESHOLD: (1, 100, "%"),
+    CONF_LAST_SEEN_STALE_HOURS: (1, MAX_LAST_SEEN_STALE_HOURS, "h"),
+}
 
 
-def settings_schema() -> vol.Schema:
-    """Return the form; flows fill it with the current values as suggestions."""
-    fields: dict[vol.Marker, Any] = {
-        vol.Required(field, default=DEFAULT_OPTIONS[field]): TextSelector()
-        for field in TOPIC_PREFIX_FIELDS
-    }
-    fields[vol.Required(CONF_QOS, default=str(DEFAULT_OPTIONS[CONF_QOS]))] = (
-        SelectSelector(
+def _selector(field: str) -> SelectSelector | NumberSelector:
+    if field == CONF_QOS:
+        return SelectSelector(
             SelectSelectorConfig(
                 options=["0", "1", "2"],
                 mode=SelectSelectorMode.LIST,
                 translation_key=CONF_QOS,
             )
         )
-    )
-    fields[
-        vol.Required(CONF_MESSAGE_TTL, default=DEFAULT_OPTIONS[CONF_MESSAGE_TTL])
-    ] = _whole_number(MIN_MESSAGE_TTL, MAX_MESSAGE_TTL, "s")
-    fields[vol.Required(CONF_QUEUE_SIZE, default=DEFAULT_OPTIONS[CONF_QUEUE_SIZE])] = (
-        _whole_number(MIN_QUEUE_SIZE, MAX_QUEUE_SIZE, None)
-    )
-    return vol.Schema(fields)
-
-
-def _whole_number(minimum: int, maximum: int, unit: str | None) -> NumberSelector:
+    minimum, maximum, unit = WHOLE_NUMBER_FIELDS[field]
     config = NumberSelectorConfig(
         min=minimum, max=maximum, step=1, mode=NumberSelectorMode.BOX
     )
-    if unit is not None:
+    if unit:
         config["unit_of_measurement"] = unit
     return NumberSelector(config)
 
 
+def settings_schema() -> vol.Schema:
+    """Return the form; flows fill it with the current values as suggestions."""
+    defaults = form_values({})
+    fields: dict[vol.Marker, Any] = {
+        vol.Required(field, default=DEFAULT_OPTIONS[field]): TextSelector()
+        for field in TOPIC_PREFIX_FIELDS
+    }
+    for name, section_fields in SECTIONS.items():
+        # Optional with an empty default: a form sent without the section (a script
+        # driving the flow over REST, say) takes the section's defaults.
+        fields[vol.Optional(name, default=dict)] = section(
+            vol.Schema(
+                {
+                    vol.Required(field, default=defaults[name][field]): _selector(field)
+                    for field in section_fields
+                }
+            ),
+            {"collapsed": True},
+        )
+    return vol.Schema(fields)
+
+
 def form_values(options: Mapping[str, Any]) -> dict[str, Any]:
-    """Return stored options in the shape the form shows them (QoS as text)."""
-    values = {**DEFAULT_OPTIONS, **options}
-    values[CONF_QOS] = str(values[CONF_QOS])
+    """Return stored (flat) options in the shape of the form (sections nested)."""
+    flat = {**DEFAULT_OPTIONS, **options}
+    values: dict[str, Any] = {field: flat[field] for field in TOPIC_PREFIX_FIELDS}
+    for name, section_fields in SECTIONS.items():
+        values[name] = {field: flat[field] for field in section_fields}
+    values[SECTION_DELIVERY][CONF_QOS] = str(flat[CONF_QOS])
     return values
 
 
 def validate_settings(
     user_input: Mapping[str, Any],
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """Return the options to store and the errors per field (empty when valid)."""
-    options = {**DEFAULT_OPTIONS, **user_input}
+    """Return the flat options to store and the errors per field (empty if valid)."""
+    options: dict[str, Any] = dict(DEFAULT_OPTIONS)
+    for key, value in user_input.items():
+        if key in SECTIONS and isinstance(value, Mapping):
+            options.update(value)
+        else:
+            options[key] = value
     errors: dict[str, str] = {}
     for field in TOPIC_PREFIX_FIELDS:
         options[field] = str(options[field]).strip()
@@ -87,7 +129,6 @@ def validate_settings(
     }
     for field in overlapping_prefixes(valid_prefixes):
         errors[field] = PREFIX_OVERLAP_ERROR
-    options[CONF_QOS] = int(options[CONF_QOS])
-    options[CONF_MESSAGE_TTL] = int(options[CONF_MESSAGE_TTL])
-    options[CONF_QUEUE_SIZE] = int(options[CONF_QUEUE_SIZE])
+    for field in (CONF_QOS, *WHOLE_NUMBER_FIELDS):
+        options[field] = int(str(options[field]).split(".", maxsplit=1)[0])
     return options, errors

@@ -1,0 +1,548 @@
+"""Follows Zigbee2MQTT through its MQTT topics: devices, bridge health and events.
+
+One `<base>/#` subscription carries everything: the retained device list, the bridge's
+state, info and events, and each device's state and availability. Large device lists
+are parsed in an executor job; a list that cannot be parsed is logged and the last
+good one stays. What is learned is kept in a `Store`, so devices are known again
+right after a restart, before Zigbee2MQTT republishes anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+import orjson
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from .const import DOMAIN, LOGGER
+from .engine.inbound import Rejection, decode_text, parse_json_object
+from .engine.zigbee.anomalies import Anomaly, AnomalySettings, AnomalyTracker
+from .engine.zigbee.devices import (
+    DeviceListDiff,
+    DeviceListError,
+    diff_device_lists,
+    parse_device_list,
+)
+from .engine.zigbee.model import ZigbeeDevice
+from .engine.zigbee.serialize import device_from_dict, device_to_dict
+from .engine.zigbee.settings_usage import SettingsTracker
+from .mqtt_bus import MqttBus
+
+STORE_VERSION = 1
+STORE_SAVE_DELAY = 10
+# Above this size a device list is parsed in an executor job, not in the event loop.
+EXECUTOR_PARSE_BYTES = 128 * 1024
+MAX_DEVICE_LIST_BYTES = 32 * 1024 * 1024
+MAX_DEVICE_MESSAGE_BYTES = 64 * 1024
+MAX_RECORDED_CHANGES = 100
+CHECK_INTERVAL = timedelta(minutes=1)
+# With no message at all under the base topic for this long, the bridge is silent.
+BRIDGE_SILENT_AFTER = timedelta(hours=3)
+# Unreachable (offline or silent) for this long raises a repair issue.
+UNREACHABLE_REPAIR_AFTER = timedelta(hours=1)
+REPAIR_ISSUE_ID = "zigbee2mqtt_unreachable"
+ONLINE = "online"
+OFFLINE = "offline"
+
+type BridgeHandler = Callable[["ZigbeeBridge", str, bytes], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedDeviceList:
+    """A device list parsed off the event loop, with its store form."""
+
+    devices: dict[str, ZigbeeDevice]
+    stored: dict[str, dict[str, Any]]
+    problems: list[str]
+
+
+def parse_device_payload(payload: bytes) -> ParsedDeviceList | Rejection:
+    """Decode and parse a `bridge/devices` payload; safe to run in an executor."""
+    try:
+        parsed = parse_device_list(orjson.loads(payload))
+    except orjson.JSONDecodeError as err:
+        return Rejection(f"the device list is not valid JSON ({err})")
+    except DeviceListError as err:
+        return Rejection(str(err))
+    return ParsedDeviceList(
+        devices=parsed.devices,
+        stored={ieee: device_to_dict(dev) for ieee, dev in parsed.devices.items()},
+        problems=parsed.problems,
+    )
+
+
+def restore_devices(stored: object) -> dict[str, ZigbeeDevice]:
+    """Rebuild devices from the store; entries that no longer fit are skipped."""
+    devices: dict[str, ZigbeeDevice] = {}
+    if not isinstance(stored, dict):
+        return devices
+    for ieee, data in stored.items():
+        try:
+            devices[ieee] = device_from_dict(data)
+        except (KeyError, TypeError, ValueError):
+            LOGGER.debug("Stored Zigbee device %s no longer fits; dropped", ieee)
+    return devices
+
+
+def state_of(payload: bytes) -> str | None:
+    """Return `online`/`offline` from a Zigbee2MQTT 2.x JSON or 1.x plain payload."""
+    text = decode_text(payload, max_bytes=MAX_DEVICE_MESSAGE_BYTES)
+    if isinstance(text, Rejection):
+        return None
+    state: object = text
+    if text.startswith("{"):
+        message = parse_json_object(
+            text, max_bytes=MAX_DEVICE_MESSAGE_BYTES, now=dt_util.now()
+        )
+        state = message.get("state") if isinstance(message, dict) else None
+    return state if state in (ONLINE, OFFLINE) else None  # type: ignore[return-value]
+
+
+class ZigbeeBridge:
+    """What HA AI knows of Zigbee2MQTT: its devices, its health, its events."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        bus: MqttBus,
+        base_topic: str,
+        anomaly_settings: AnomalySettings,
+    ) -> None:
+        """Prepare; nothing is read or subscribed before `async_start`."""
+        self.hass = hass
+        self.bus = bus
+        self.base_topic = base_topic
+        self.devices: dict[str, ZigbeeDevice] = {}
+        self.bridge_state: str | None = None
+        self.bridge_info: dict[str, Any] = {}
+        self.last_devices_received: datetime | None = None
+        self.last_message_at: datetime | None = None
+        self.unreachable_since: datetime | None = None
+        self.problems: list[str] = []
+        self.changes: list[dict[str, Any]] = []
+        self.anomalies = AnomalyTracker(anomaly_settings)
+        self.settings = SettingsTracker()
+        self._anomaly_settings = anomaly_settings
+        self._stored_devices: dict[str, dict[str, Any]] = {}
+        self._names: dict[str, str] = {}
+        self._announced_joins: set[str] = set()
+        self._announced_leaves: set[str] = set()
+        self._list_sequence = 0
+        self._started_at = dt_util.utcnow()
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORE_VERSION, f"{DOMAIN}.zigbee"
+        )
+        self._listeners: list[CALLBACK_TYPE] = []
+        self._unsubscribers: list[CALLBACK_TYPE] = []
+
+    # Life cycle
+
+    async def async_start(self) -> None:
+        """Restore what was stored, then follow the bridge."""
+        await self._async_restore()
+        await self.bus.async_subscribe_raw(f"{self.base_topic}/#", self._on_message)
+        self._unsubscribers.append(
+            async_track_time_interval(
+                self.hass,
+                self._async_periodic_check,
+                CHECK_INTERVAL,
+                name="ha_ai zigbee check",
+            )
+        )
+
+    async def async_stop(self) -> None:
+        """Stop the timer and save what is known; the bus ends the subscription."""
+        while self._unsubscribers:
+            self._unsubscribers.pop()()
+        self._listeners.clear()
+        await self._store.async_save(self._store_data())
+
+    async def _async_restore(self) -> None:
+        data = await self._store.async_load()
+        if not isinstance(data, dict):
+            return
+        stored = data.get("devices")
+        self.devices = await self.hass.async_add_executor_job(restore_devices, stored)
+        self._stored_devices = {
+            ieee: stored[ieee] for ieee in self.devices if isinstance(stored, dict)
+        }
+        self._names = {dev.friendly_name: ieee for ieee, dev in self.devices.items()}
+        info = data.get("bridge_info")
+        self.bridge_info = info if isinstance(info, dict) else {}
+        received = data.get("last_devices_received")
+        if isinstance(received, str):
+            self.last_devices_received = dt_util.parse_datetime(received)
+        changes = data.get("changes")
+        self.changes = changes if isinstance(changes, list) else []
+        self.anomalies = AnomalyTracker.from_dict(
+            data.get("anomalies"), self._anomaly_settings
+        )
+        self.settings = SettingsTracker.from_dict(data.get("settings"))
+
+    def _store_data(self) -> dict[str, Any]:
+        return {
+            "devices": self._stored_devices,
+            "bridge_info": self.bridge_info,
+            "last_devices_received": self.last_devices_received.isoformat()
+            if self.last_devices_received
+            else None,
+            "changes": self.changes,
+            "anomalies": self.anomalies.to_dict(),
+            "settings": self.settings.to_dict(),
+        }
+
+    @callback
+    def _async_save_later(self) -> None:
+        self._store.async_delay_save(self._store_data, STORE_SAVE_DELAY)
+
+    # Listeners (entities and the insights that judge the devices)
+
+    @callback
+    def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call `listener` when devices, bridge health or info change."""
+        self._listeners.append(listener)
+
+        @callback
+        def remove_listener() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return remove_listener
+
+    @callback
+    def _async_notify(self) -> None:
+        for listener in list(self._listeners):
+            listener()
+
+    # State for entities and diagnostics
+
+    @property
+    def reachable(self) -> bool:
+        """Return whether the bridge is online and has not gone silent."""
+        if self.bridge_state != ONLINE:
+            return False
+        heard_at = self.last_message_at or self._started_at
+        return dt_util.utcnow() - heard_at < BRIDGE_SILENT_AFTER
+
+    @property
+    def zigbee_devices(self) -> list[ZigbeeDevice]:
+        """Return the devices, without the coordinator."""
+        return [dev for dev in self.devices.values() if not dev.is_coordinator]
+
+    @property
+    def capability_count(self) -> int:
+        """Return how many capabilities the devices expose in all."""
+        return sum(len(dev.capabilities) for dev in self.devices.values())
+
+    def as_diagnostics(self) -> dict[str, Any]:
+        """Return a summary of the capability store for the diagnostics download."""
+        by_type: dict[str, int] = {}
+        for device in self.devices.values():
+            for capability in device.capabilities:
+                by_type[capability.type] = by_type.get(capability.type, 0) + 1
+        return {
+            "base_topic": self.base_topic,
+            "bridge_state": self.bridge_state,
+            "reachable": self.reachable,
+            "bridge_info": self.bridge_info,
+            "last_devices_received": self.last_devices_received,
+            "last_message_at": self.last_message_at,
+            "devices": len(self.zigbee_devices),
+            "capabilities": self.capability_count,
+            "capabilities_by_type": dict(sorted(by_type.items())),
+            "devices_by_interview_state": _count(
+                dev.interview_state for dev in self.zigbee_devices
+            ),
+            "disabled_devices": sum(dev.disabled for dev in self.devices.values()),
+            "unsupported_devices": sum(
+                not dev.supported for dev in self.zigbee_devices
+            ),
+            "parse_problems": self.problems[:50],
+            "recent_changes": self.changes[-20:],
+            "active_anomalies": [
+                {"device": a.ieee_address, "kind": a.kind, "since": a.since}
+                for a in self.anomalies.active
+            ],
+        }
+
+    # Messages
+
+    @callback
+    def _on_message(self, topic: str, payload: bytes) -> None:
+        """Route one message under the base topic by what it is."""
+        self.last_message_at = dt_util.utcnow()
+        subtopic = topic[len(self.base_topic) + 1 :]
+        if subtopic.startswith("bridge/"):
+            handler = self._bridge_handlers.get(subtopic[len("bridge/") :])
+            if handler is not None:
+                handler(self, topic, payload)
+            return
+        if subtopic.endswith("/availability"):
+            name = subtopic[: -len("/availability")]
+            if (ieee := self._names.get(name)) is not None:
+                self._on_availability(topic, ieee, payload)
+        elif (ieee := self._names.get(subtopic)) is not None:
+            self._on_device_state(topic, ieee, payload)
+
+    def _on_device_list(self, topic: str, payload: bytes) -> None:
+        if len(payload) > MAX_DEVICE_LIST_BYTES:
+            LOGGER.warning(
+                "Ignored a Zigbee2MQTT device list of %s bytes (the limit is %s)",
+                len(payload),
+                MAX_DEVICE_LIST_BYTES,
+            )
+            self.bus.async_count_rejected(topic, "device list too large")
+            return
+        self._list_sequence += 1
+        if len(payload) <= EXECUTOR_PARSE_BYTES:
+            self._apply_device_list(topic, parse_device_payload(payload))
+            return
+        sequence = self._list_sequence
+        self.hass.async_create_background_task(
+            self._async_parse_large_list(topic, payload, sequence),
+            "ha_ai parse zigbee2mqtt device list",
+        )
+
+    async def _async_parse_large_list(
+        self, topic: str, payload: bytes, sequence: int
+    ) -> None:
+        result = await self.hass.async_add_executor_job(parse_device_payload, payload)
+        if sequence != self._list_sequence:
+            LOGGER.debug("A newer Zigbee2MQTT device list arrived; this one is skipped")
+            return
+        self._apply_device_list(topic, result)
+
+    @callback
+    def _apply_device_list(
+        self, topic: str, result: ParsedDeviceList | Rejection
+    ) -> None:
+        if isinstance(result, Rejection):
+            LOGGER.warning(
+                "Ignored a Zigbee2MQTT device list on %s: %s; the last good one stays",
+                topic,
+                result.reason,
+            )
+            self.bus.async_count_rejected(topic, result.reason)
+            return
+        for problem in result.problems[:20]:
+            LOGGER.info("Zigbee2MQTT device list: %s", problem)
+        first_list = self.last_devices_received is None and not self.devices
+        diff = diff_device_lists(self.devices, result.devices)
+        self.devices = result.devices
+        self._stored_devices = result.stored
+        self.problems = result.problems
+        self._names = {dev.friendly_name: ieee for ieee, dev in self.devices.items()}
+        self.last_devices_received = dt_util.utcnow()
+        if not first_list:
+            self._announce_differences(diff)
+        self._async_save_later()
+        self._async_notify()
+
+    def _announce_differences(self, diff: DeviceListDiff) -> None:
+        """Publish paired/removed events and record changed capabilities."""
+        for device in diff.added:
+            if device.ieee_address in self._announced_joins:
+                self._announced_joins.discard(device.ieee_address)
+                continue
+            self._publish_device_event(device.ieee_address, "paired", device)
+        for device in diff.removed:
+            self.anomalies.forget(device.ieee_address)
+            self.settings.forget(device.ieee_address)
+            if device.ieee_address in self._announced_leaves:
+                self._announced_leaves.discard(device.ieee_address)
+                continue
+            self._publish_device_event(device.ieee_address, "removed", device)
+        for old, new in diff.changed:
+            old_keys = {cap.key for cap in old.capabilities}
+            new_keys = {cap.key for cap in new.capabilities}
+            change = {
+                "at": dt_util.utcnow().isoformat(),
+                "ieee_address": new.ieee_address,
+                "friendly_name": new.friendly_name,
+                "capabilities_added": sorted(new_keys - old_keys),
+                "capabilities_removed": sorted(old_keys - new_keys),
+                "software_build_id": [old.software_build_id, new.software_build_id],
+            }
+            LOGGER.info("Zigbee device %s changed: %s", new.friendly_name, change)
+            self.changes = [*self.changes, change][-MAX_RECORDED_CHANGES:]
+
+    def _on_bridge_state(self, topic: str, payload: bytes) -> None:
+        state = state_of(payload)
+        if state is None:
+            self.bus.async_count_rejected(topic, "not a bridge state")
+            return
+        if state != self.bridge_state:
+            LOGGER.info("Zigbee2MQTT bridge is %s", state)
+            self.bridge_state = state
+            self._update_reachability()
+            self._async_notify()
+
+    def _on_bridge_info(self, topic: str, payload: bytes) -> None:
+        info = parse_json_object(
+            payload, max_bytes=MAX_DEVICE_LIST_BYTES, now=dt_util.now()
+        )
+        if isinstance(info, Rejection):
+            self.bus.async_count_rejected(topic, info.reason)
+            return
+        coordinator = info.get("coordinator")
+        config = info.get("config")
+        advanced = config.get("advanced") if isinstance(config, dict) else None
+        self.bridge_info = {
+            "version": _short_text(info.get("version")),
+            "commit": _short_text(info.get("commit")),
+            "coordinator_type": _short_text(coordinator.get("type"))
+            if isinstance(coordinator, dict)
+            else None,
+            "permit_join": info.get("permit_join") is True,
+            "last_seen": _short_text(advanced.get("last_seen"))
+            if isinstance(advanced, dict)
+            else None,
+        }
+        self._async_save_later()
+        self._async_notify()
+
+    def _on_bridge_event(self, topic: str, payload: bytes) -> None:
+        event = parse_json_object(
+            payload, max_bytes=MAX_DEVICE_MESSAGE_BYTES, now=dt_util.now()
+        )
+        if isinstance(event, Rejection):
+            self.bus.async_count_rejected(topic, event.reason)
+            return
+        data = event.get("data")
+        if not isinstance(data, dict) or not isinstance(
+            ieee := data.get("ieee_address"), str
+        ):
+            return
+        name = _short_text(data.get("friendly_name")) or ieee
+        kind = event.get("type")
+        if kind == "device_joined" and ieee not in self.devices:
+            if ieee not in self._announced_joins:
+                self._announced_joins.add(ieee)
+                self._publish_device_event(ieee, "paired", None, name)
+        elif (
+            kind == "device_leave"
+            and ieee in self.devices
+            and ieee not in self._announced_leaves
+        ):
+            self._announced_leaves.add(ieee)
+            self._publish_device_event(ieee, "removed", self.devices[ieee])
+
+    _bridge_handlers: ClassVar[
+        dict[str, Callable[[ZigbeeBridge, str, bytes], None]]
+    ] = {
+        "devices": _on_device_list,
+        "state": _on_bridge_state,
+        "info": _on_bridge_info,
+        "event": _on_bridge_event,
+    }
+
+    def _on_availability(self, topic: str, ieee: str, payload: bytes) -> None:
+        state = state_of(payload)
+        if state is None:
+            self.bus.async_count_rejected(topic, "not an availability state")
+            return
+        self.anomalies.observe_availability(ieee, state == ONLINE, dt_util.utcnow())
+
+    def _on_device_state(self, topic: str, ieee: str, payload: bytes) -> None:
+        state = parse_json_object(
+            payload, max_bytes=MAX_DEVICE_MESSAGE_BYTES, now=dt_util.now()
+        )
+        if isinstance(state, Rejection):
+            self.bus.async_count_rejected(topic, state.reason)
+            return
+        self.anomalies.observe_state(ieee, state, dt_util.utcnow())
+        self.settings.observe(self.devices[ieee], state)
+
+    # Events
+
+    def _publish_device_event(
+        self,
+        ieee: str,
+        event: str,
+        device: ZigbeeDevice | None,
+        name: str | None = None,
+        **details: object,
+    ) -> None:
+        fields: dict[str, Any] = {
+            "device_id": ieee,
+            "friendly_name": device.friendly_name if device else name or ieee,
+        }
+        if device is not None:
+            fields.update(
+                model=device.model,
+                vendor=device.vendor,
+                description=device.description,
+                device_type=device.device_type,
+                capabilities=len(device.capabilities),
+            )
+        fields.update(details)
+        self.bus.async_publish_event(["events", "device", ieee, event], fields)
+
+    @callback
+    def _async_periodic_check(self, now: datetime) -> None:
+        """Report new anomalies and follow the bridge's reachability."""
+        for anomaly in self.anomalies.check(dt_util.utcnow()):
+            self._publish_anomaly(anomaly)
+            self._async_save_later()
+        if self._update_reachability():
+            self._async_notify()
+
+    def _publish_anomaly(self, anomaly: Anomaly) -> None:
+        device = self.devices.get(anomaly.ieee_address)
+        LOGGER.info(
+            "Zigbee device %s: %s",
+            device.friendly_name if device else anomaly.ieee_address,
+            anomaly.kind,
+        )
+        self._publish_device_event(
+            anomaly.ieee_address,
+            "anomaly_detected",
+            device,
+            anomaly=anomaly.kind,
+            since=anomaly.since.isoformat(),
+            details=anomaly.details,
+        )
+
+    def _update_reachability(self) -> bool:
+        """Track how long the bridge has been unreachable; return if that changed."""
+        was_unreachable = self.unreachable_since is not None
+        if self.reachable:
+            self.unreachable_since = None
+            ir.async_delete_issue(self.hass, DOMAIN, REPAIR_ISSUE_ID)
+            return was_unreachable
+        now = dt_util.utcnow()
+        if self.unreachable_since is None:
+            self.unreachable_since = now
+        # Only a bridge HA AI has known can be missed: no nagging without Zigbee2MQTT.
+        if self.devices and now - self.unreachable_since >= UNREACHABLE_REPAIR_AFTER:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                REPAIR_ISSUE_ID,
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key=REPAIR_ISSUE_ID,
+                translation_placeholders={
+                    "base_topic": self.base_topic,
+                    "state": self.bridge_state or "unknown",
+                },
+            )
+        return not was_unreachable
+
+
+def _short_text(value: object) -> str | None:
+    return value[:200] if isinstance(value, str) else None
+
+
+def _count(values: Iterable[object]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for value in values:
+        counts[str(value)] = counts.get(str(value), 0) + 1
+    return dict(sorted(counts.items()))

@@ -1,0 +1,170 @@
+"""Judges the Zigbee devices against Home Assistant: which capabilities go unused.
+
+The judgement reruns, debounced, whenever something it depends on changes: the
+device list, the entity or device registry, or automations, scripts and scenes being
+reloaded. Each new opportunity is published once on
+`ha-ai/events/device/<device_id>/optimization_opportunity`; the ids already
+published are stored, so a restart does not repeat them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.debounce import Debouncer
+from homeassistant.helpers.start import async_at_started
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from .const import DOMAIN, LOGGER
+from .engine.zigbee.judge import UnusedCapability, find_unused_capabilities
+from .zigbee_bridge import ZigbeeBridge
+from .zigbee_links import async_build_usage
+
+STORE_VERSION = 1
+REFRESH_COOLDOWN = 10.0
+RELOAD_EVENTS = ("automation_reloaded", "script_reloaded", "scene_reloaded")
+TOP_FINDINGS = 5
+
+
+class ZigbeeInsights:
+    """The unused capabilities of the Zigbee devices, kept current."""
+
+    def __init__(self, hass: HomeAssistant, bridge: ZigbeeBridge) -> None:
+        """Prepare; the first judgement runs once Home Assistant has started."""
+        self.hass = hass
+        self.bridge = bridge
+        self.findings: list[UnusedCapability] = []
+        self.last_judged: str | None = None
+        self._published: set[str] = set()
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORE_VERSION, f"{DOMAIN}.zigbee_insights"
+        )
+        self._debouncer = Debouncer(
+            hass,
+            LOGGER,
+            cooldown=REFRESH_COOLDOWN,
+            immediate=False,
+            function=self._async_judge,
+        )
+        self._listeners: list[CALLBACK_TYPE] = []
+        self._unsubscribers: list[CALLBACK_TYPE] = []
+
+    async def async_start(self) -> None:
+        """Load what was published, and follow everything the judgement uses."""
+        data = await self._store.async_load()
+        if isinstance(data, dict) and isinstance(data.get("published"), list):
+            self._published = {str(item) for item in data["published"]}
+        self._unsubscribers.append(self.bridge.async_add_listener(self._schedule))
+        for event_type in (
+            er.EVENT_ENTITY_REGISTRY_UPDATED,
+            dr.EVENT_DEVICE_REGISTRY_UPDATED,
+            *RELOAD_EVENTS,
+        ):
+            self._unsubscribers.append(
+                self.hass.bus.async_listen(event_type, self._on_event)
+            )
+        self._unsubscribers.append(async_at_started(self.hass, self._on_started))
+
+    async def async_stop(self) -> None:
+        """Stop following changes and cancel a pending judgement."""
+        while self._unsubscribers:
+            self._unsubscribers.pop()()
+        self._listeners.clear()
+        self._debouncer.async_shutdown()
+
+    @callback
+    def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call `listener` after each judgement."""
+        self._listeners.append(listener)
+
+        @callback
+        def remove_listener() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return remove_listener
+
+    def top(self) -> list[dict[str, Any]]:
+        """Return the best few findings, for an entity's attributes."""
+        return [
+            {
+                "opportunity_id": finding.opportunity_id,
+                "title": finding.title,
+                "device": finding.friendly_name,
+                "entity_id": finding.entity_id,
+                "how_to_start": finding.how_to_start,
+            }
+            for finding in self.findings[:TOP_FINDINGS]
+        ]
+
+    def as_diagnostics(self) -> dict[str, Any]:
+        """Return a summary for the diagnostics download."""
+        by_reason: dict[str, int] = {}
+        for finding in self.findings:
+            by_reason[finding.reason] = by_reason.get(finding.reason, 0) + 1
+        return {
+            "unused_capabilities": len(self.findings),
+            "by_reason": dict(sorted(by_reason.items())),
+            "published_opportunities": len(self._published),
+            "last_judged": self.last_judged,
+            "top": self.top(),
+        }
+
+    @callback
+    def _on_started(self, hass: HomeAssistant) -> None:
+        self._schedule()
+
+    @callback
+    def _on_event(self, event: Event[Any]) -> None:
+        self._schedule()
+
+    @callback
+    def _schedule(self) -> None:
+        self._debouncer.async_schedule_call()
+
+    async def _async_judge(self) -> None:
+        """Link, judge (in an executor job), then publish what is new."""
+        devices = list(self.bridge.devices.values())
+        changed = {
+            device.ieee_address: self.bridge.settings.changed_settings(device)
+            for device in devices
+        }
+        usage = await async_build_usage(self.hass, devices, changed)
+        findings = await self.hass.async_add_executor_job(
+            find_unused_capabilities, devices, usage
+        )
+        self.findings = findings
+        self.last_judged = dt_util.utcnow().isoformat()
+        for finding in findings:
+            if finding.opportunity_id not in self._published:
+                self._publish(finding)
+        # Only current ids are kept: an opportunity taken up, then dropped again,
+        # is new once more.
+        self._published = {finding.opportunity_id for finding in findings}
+        await self._store.async_save({"published": sorted(self._published)})
+        for listener in list(self._listeners):
+            listener()
+
+    def _publish(self, finding: UnusedCapability) -> None:
+        self.bridge.bus.async_publish_event(
+            ["events", "device", finding.ieee_address, "optimization_opportunity"],
+            {
+                "device_id": finding.ieee_address,
+                "friendly_name": finding.friendly_name,
+                "model": finding.device_model,
+                "area": finding.area,
+                "opportunity_id": finding.opportunity_id,
+                "capability": finding.capability_key,
+                "feature_kind": finding.feature_kind,
+                "reason": finding.reason,
+                "entity_id": finding.entity_id,
+                "title": finding.title,
+                "description": finding.description,
+                "how_to_start": finding.how_to_start,
+                "score": finding.score,
+            },
+        )

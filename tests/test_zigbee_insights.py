@@ -1,0 +1,240 @@
+"""Judging the Zigbee devices in Home Assistant: unused capabilities, once each."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.typing import MqttMockHAClient
+
+from custom_components.ha_ai.sensor import ATTR_TOP_OPPORTUNITIES, HaAiSensor
+from custom_components.ha_ai.zigbee_insights import ZigbeeInsights
+
+from .conftest import published
+from .zigbee_helpers import BUTTON, PLUG, VIBRATION, house_devices, register_house, send
+
+UNUSED = "sensor.ha_ai_unused_capabilities"
+
+
+@pytest.fixture
+def registry(hass: HomeAssistant) -> dict[str, str]:
+    """Register the house the way Zigbee2MQTT's discovery would."""
+    return register_house(hass)
+
+
+def insights_of(entry: MockConfigEntry) -> ZigbeeInsights:
+    insights: ZigbeeInsights = entry.runtime_data.insights
+    return insights
+
+
+async def judged(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Let the debounced judgement run."""
+    await hass.async_block_till_done(wait_background_tasks=True)
+    freezer.tick(timedelta(seconds=11))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def opportunities(mqtt_mock: MqttMockHAClient) -> list[dict[str, Any]]:
+    return [
+        payload
+        for topic, payload, _, _ in published(mqtt_mock, "ha-ai/events/device/")
+        if topic.endswith("/optimization_opportunity")
+    ]
+
+
+async def test_unused_capabilities_are_found_and_published_once(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    registry: dict[str, str],
+    setup_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    send(hass, "bridge/devices", house_devices())
+    await judged(hass, freezer)
+
+    findings = insights_of(setup_entry).findings
+    assert findings
+    state = hass.states.get(UNUSED)
+    assert state.state == str(len(findings))
+    top = state.attributes[ATTR_TOP_OPPORTUNITIES]
+    assert 0 < len(top) <= 5
+    assert top[0]["title"] == findings[0].title
+    assert {"opportunity_id", "device", "entity_id", "how_to_start"} <= set(top[0])
+
+    # The plug's power entity exists but nothing uses it.
+    power = next(f for f in findings if f.capability_key == "power")
+    assert power.reason == "not_referenced"
+    assert power.entity_id == registry["power"]
+    assert power.ieee_address == PLUG
+
+    events = opportunities(mqtt_mock)
+    assert sorted(e["opportunity_id"] for e in events) == sorted(
+        f.opportunity_id for f in findings
+    )
+    event = next(e for e in events if e["capability"] == "power")
+    assert event["device_id"] == PLUG
+    assert event["friendly_name"] == "Kitchen plug"
+    assert event["entity_id"] == registry["power"]
+    assert event["title"] == power.title
+    assert event["reason"] == "not_referenced"
+
+    # Judging again publishes nothing new.
+    mqtt_mock.async_publish.reset_mock()
+    send(hass, "bridge/devices", house_devices())
+    await judged(hass, freezer)
+    assert opportunities(mqtt_mock) == []
+
+
+async def test_a_restart_does_not_repeat_opportunities(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    registry: dict[str, str],
+    setup_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    send(hass, "bridge/devices", house_devices())
+    await judged(hass, freezer)
+    assert opportunities(mqtt_mock)
+    assert await hass.config_entries.async_reload(setup_entry.entry_id)
+    mqtt_mock.async_publish.reset_mock()
+    await judged(hass, freezer)
+    assert insights_of(setup_entry).findings
+    assert opportunities(mqtt_mock) == []
+
+
+async def test_using_a_capability_removes_it_and_reacts_to_reloads(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    registry: dict[str, str],
+    setup_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    send(hass, "bridge/devices", house_devices())
+    await judged(hass, freezer)
+    keys = {
+        (f.ieee_address, f.capability_key) for f in insights_of(setup_entry).findings
+    }
+    assert (PLUG, "power") in keys
+
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": [
+                {
+                    "triggers": [
+                        {"trigger": "state", "entity_id": registry["power"]},
+                        {"trigger": "state", "entity_id": registry["vibration"]},
+                    ],
+                    "actions": [],
+                }
+            ]
+        },
+    )
+    hass.bus.async_fire("automation_reloaded")
+    await judged(hass, freezer)
+    keys = {
+        (f.ieee_address, f.capability_key) for f in insights_of(setup_entry).findings
+    }
+    assert (PLUG, "power") not in keys
+    assert (VIBRATION, "vibration") not in keys
+
+
+async def test_enabling_an_entity_changes_the_reason(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    registry: dict[str, str],
+    setup_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    entity_registry.async_update_entity(
+        registry["power"], disabled_by=er.RegistryEntryDisabler.USER
+    )
+    send(hass, "bridge/devices", house_devices())
+    await judged(hass, freezer)
+    power = next(
+        f for f in insights_of(setup_entry).findings if f.capability_key == "power"
+    )
+    assert power.reason == "entity_disabled"
+    assert power.entity_id in (registry["power"], registry["power_disabled"])
+    assert power.entity_id in power.how_to_start
+
+    entity_registry.async_update_entity(registry["power"], disabled_by=None)
+    await judged(hass, freezer)
+    power = next(
+        f for f in insights_of(setup_entry).findings if f.capability_key == "power"
+    )
+    assert power.reason == "not_referenced"
+    assert power.entity_id == registry["power"]
+
+
+async def test_changed_settings_are_used(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    registry: dict[str, str],
+    setup_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    send(hass, "bridge/devices", house_devices())
+    send(hass, "Kitchen plug", {"state": "ON", "child_lock": "UNLOCK"})
+    await judged(hass, freezer)
+    keys = {
+        (f.ieee_address, f.capability_key) for f in insights_of(setup_entry).findings
+    }
+    assert (PLUG, "child_lock") in keys
+    send(hass, "Kitchen plug", {"state": "ON", "child_lock": "LOCK"})
+    send(hass, "bridge/devices", house_devices())
+    await judged(hass, freezer)
+    keys = {
+        (f.ieee_address, f.capability_key) for f in insights_of(setup_entry).findings
+    }
+    assert (PLUG, "child_lock") not in keys
+
+
+async def test_button_used_through_its_device(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    registry: dict[str, str],
+    setup_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    send(hass, "bridge/devices", house_devices())
+    await judged(hass, freezer)
+    assert any(f.ieee_address == BUTTON for f in insights_of(setup_entry).findings)
+    assert await async_setup_component(
+        hass,
+        "script",
+        {
+            "script": {
+                "desk": {
+                    "sequence": [
+                        {
+                            "action": "homeassistant.turn_on",
+                            "target": {"device_id": registry[BUTTON]},
+                        }
+                    ]
+                }
+            }
+        },
+    )
+    hass.bus.async_fire("script_reloaded")
+    await judged(hass, freezer)
+    assert not any(
+        f.ieee_address == BUTTON and f.feature_kind == "button_action"
+        for f in insights_of(setup_entry).findings
+    )
+
+
+def test_top_opportunities_stay_out_of_the_recorder() -> None:
+    assert ATTR_TOP_OPPORTUNITIES in HaAiSensor._unrecorded_attributes
