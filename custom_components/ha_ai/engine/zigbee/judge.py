@@ -1,0 +1,520 @@
+"""Which capabilities of the Zigbee devices nothing uses, worth telling the user.
+
+The Home Assistant side says, per device, which entity stands for each capability,
+whether it is disabled, and whether an automation, script or scene uses it. This
+module judges each capability against that and returns ranked, ready-worded
+suggestions ("Your Aqara DJT11LM in the hall can detect vibration ...").
+
+Rules:
+- The coordinator, disabled devices and devices whose interview has not succeeded
+  are skipped. A device missing from `usage` counts as having no entities.
+- Noise never becomes a suggestion: kinds the catalogue marks `suggest=False`
+  (link quality, battery, device health, calibration), diagnostics that match no
+  kind, and capabilities that are neither published nor settable.
+- A capability is *used* when its entity is referenced by an automation, script or
+  scene. An action (buttons, remotes: kinds with `device_trigger`) is also used when
+  the device is referenced, since device triggers name the device, not an entity. A
+  `config` setting is also used when its key is in `changed_settings`.
+- A feature of a light, switch, cover, lock, fan or climate entity (`parent_type`
+  set, key like `light/brightness`) is represented by that entity: it is used when
+  the parent entity is referenced. Kinds marked `own_suggestion` (child lock,
+  power-on behaviour) stand on their own and need an entity of their own.
+- An unused capability gets a reason: `default_setting` for a `config` setting,
+  else `no_entity`, `entity_disabled` or `not_referenced`.
+- No flooding, per device: a kind already used on the device is not suggested; the
+  features of one parent entity give at most one suggestion (the best); and each
+  kind gives at most one suggestion, naming its main capability (the best-ranked
+  match of the kind: `power` before `current` and `voltage`), with the others of
+  the kind listed as related.
+- `ease` is the kind's ease, lowered by what is missing: no entity caps it at 1
+  (the Zigbee2MQTT frontend is needed), a disabled entity at 2 (enable it first),
+  and a setting never exceeds 2. Actions keep their ease: device triggers work
+  without an entity. `score` is `features.score(gain, ease)`:
+  gain x (0.4 + 0.2 x ease).
+- Results are ranked by score, best first, then by `opportunity_id`
+  (`<ieee_address>/<capability key>`, stable across runs).
+
+Names come from the bridge and the user: they are plain data. They are bounded in
+length and stripped of control characters before they enter a text, and never
+interpreted.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .exposes import SPECIFIC_TYPES
+from .features import (
+    AUTOMATION_PLACE,
+    DEFAULT_EASE,
+    DEFAULT_GAIN,
+    OTHER_KIND,
+    FeatureKind,
+    classify,
+)
+from .features import score as compute_score
+from .model import Capability, InterviewState, ZigbeeDevice
+
+MAX_NAME = 80  # a device name, model or area inside a title or description
+MAX_FRIENDLY_NAME = 200  # the friendly name returned as a field
+MAX_LABEL = 60
+MAX_VALUE = 30
+MAX_DETAIL = 160
+MAX_ENTITY_ID = 255
+MAX_RELATED = 3
+ELLIPSIS = "…"
+SETTINGS_EASE = 2
+EASE_WITHOUT_ENTITY = 1
+EASE_WITH_DISABLED_ENTITY = 2
+ENTITY_PLACE = "(Settings > Devices & services > Entities"
+
+
+class Reason(StrEnum):
+    """Why a capability counts as unused."""
+
+    NO_ENTITY = "no_entity"
+    ENTITY_DISABLED = "entity_disabled"
+    NOT_REFERENCED = "not_referenced"
+    DEFAULT_SETTING = "default_setting"
+
+
+@dataclass(frozen=True, slots=True)
+class EntityLink:
+    """The Home Assistant entity that represents a capability."""
+
+    entity_id: str
+    disabled: bool
+    referenced: bool  # by an automation, script or scene
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceUsage:
+    """What Home Assistant knows about one Zigbee device (by IEEE address)."""
+
+    # capability key -> its entity; a missing key means no entity
+    links: Mapping[str, EntityLink]
+    # the HA device is used by an automation, script or scene (device triggers and
+    # actions, e.g. button actions)
+    device_referenced: bool = False
+    area: str | None = None
+    # keys of `config` capabilities whose value differs from the default (or that
+    # the user changed)
+    changed_settings: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class UnusedCapability:
+    """A capability nothing uses, worded as a suggestion."""
+
+    opportunity_id: str  # stable: f"{ieee_address}/{capability.key}"
+    ieee_address: str
+    friendly_name: str
+    device_model: str  # device.display_model
+    area: str | None
+    capability_key: str
+    property_name: str
+    feature_kind: str  # catalogue key, or "other"
+    reason: (
+        str  # "no_entity" | "entity_disabled" | "not_referenced" | "default_setting"
+    )
+    entity_id: str | None
+    title: str
+    description: str
+    how_to_start: str
+    gain: int
+    ease: int
+    score: float
+
+
+NO_USAGE = DeviceUsage(links={})
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """An unused capability of one device, before de-duplication and wording."""
+
+    index: int
+    capability: Capability
+    kind: FeatureKind | None
+    rank: int
+    link: EntityLink | None
+    reason: Reason
+    gain: int
+    ease: int
+    group: str | None  # the parent entity's key segment, for covered features
+
+    @property
+    def kind_key(self) -> str:
+        return self.kind.key if self.kind else OTHER_KIND
+
+    @property
+    def score(self) -> float:
+        return compute_score(self.gain, self.ease)
+
+
+def _clean_char(char: str) -> str:
+    """Return `char`, or what replaces it when it is not plain text.
+
+    A line break or control character becomes a space; an invisible format
+    character (bidirectional override, zero width) goes.
+    """
+    category = unicodedata.category(char)
+    if category in {"Cc", "Zl", "Zp"}:
+        return " "
+    return "" if category.startswith("C") else char
+
+
+def clean_text(value: object, limit: int) -> str:
+    """Return `value` as one line of at most `limit` characters, no control chars.
+
+    Control characters, line breaks and invisible format characters (such as
+    bidirectional overrides) go; runs of white space become one space; a longer
+    text is cut and ends with an ellipsis.
+    """
+    text = str(value)
+    if not text.isprintable():
+        text = "".join(_clean_char(char) for char in text)
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + ELLIPSIS
+    return text
+
+
+def _judged(device: ZigbeeDevice) -> bool:
+    """Return whether the device is one to judge at all."""
+    return (
+        not device.is_coordinator
+        and not device.disabled
+        and device.interview_state == InterviewState.SUCCESSFUL
+    )
+
+
+def _group(capability: Capability) -> str | None:
+    """Return the key segment of the capability's parent entity, if it has one."""
+    if capability.parent_type not in SPECIFIC_TYPES or "/" not in capability.key:
+        return None
+    return capability.key.split("/", 1)[0]
+
+
+def _parent_link(
+    links: Mapping[str, EntityLink], group: str, own_key: str
+) -> EntityLink | None:
+    """Return the parent entity's link: its own key, or a sibling's (state first).
+
+    The capability's own link does not count: it tells nothing about whether the
+    parent has an entity of its own.
+    """
+    if group in links:
+        return links[group]
+    prefix = f"{group}/"
+    keys = sorted(
+        (key for key in links if key.startswith(prefix) and key != own_key),
+        key=lambda key: (not key[len(prefix) :].startswith("state"), key),
+    )
+    return links[keys[0]] if keys else None
+
+
+def _is_setting(capability: Capability, kind: FeatureKind | None) -> bool:
+    """Return whether the capability is changed rather than used in automations."""
+    return capability.is_config or (kind is not None and kind.setting)
+
+
+def _ease(
+    capability: Capability, kind: FeatureKind | None, link: EntityLink | None
+) -> int:
+    """Return how easy it is to start, given the kind and the entity's state."""
+    ease = kind.ease if kind else DEFAULT_EASE
+    if kind is not None and kind.device_trigger:
+        return ease
+    if link is None:
+        ease = min(ease, EASE_WITHOUT_ENTITY)
+    elif link.disabled:
+        ease = min(ease, EASE_WITH_DISABLED_ENTITY)
+    if _is_setting(capability, kind):
+        ease = min(ease, SETTINGS_EASE)
+    return ease
+
+
+def _reason(capability: Capability, link: EntityLink | None) -> Reason:
+    if capability.is_config:
+        return Reason.DEFAULT_SETTING
+    if link is None:
+        return Reason.NO_ENTITY
+    if link.disabled:
+        return Reason.ENTITY_DISABLED
+    return Reason.NOT_REFERENCED
+
+
+def _candidates(
+    device: ZigbeeDevice, usage: DeviceUsage
+) -> tuple[list[_Candidate], set[str]]:
+    """Return the unused capabilities, and the kinds the device already uses."""
+    candidates: list[_Candidate] = []
+    used_kinds: set[str] = set()
+    for index, capability in enumerate(device.capabilities):
+        recognised = classify(capability)
+        kind = recognised.kind if recognised else None
+        if kind is not None and not kind.suggest:
+            continue
+        if kind is None and capability.is_diagnostic:
+            continue
+        if not (capability.published or capability.settable):
+            continue
+        group = _group(capability)
+        parent = _parent_link(usage.links, group, capability.key) if group else None
+        link = usage.links.get(capability.key)
+        covered = group is not None and not (kind is not None and kind.own_suggestion)
+        if covered:
+            link = link or parent
+        elif (
+            link is not None
+            and parent is not None
+            and link.entity_id == parent.entity_id
+        ):
+            # A kind of its own needs an entity of its own, not the parent's.
+            link = None
+        used = (
+            (link is not None and link.referenced)
+            or (covered and parent is not None and parent.referenced)
+            or (kind is not None and kind.device_trigger and usage.device_referenced)
+            or (capability.is_config and capability.key in usage.changed_settings)
+        )
+        if used:
+            if kind is not None:
+                used_kinds.add(kind.key)
+            continue
+        candidates.append(
+            _Candidate(
+                index=index,
+                capability=capability,
+                kind=kind,
+                rank=recognised.rank if recognised else 0,
+                link=link,
+                reason=_reason(capability, link),
+                gain=kind.gain if kind else DEFAULT_GAIN,
+                ease=_ease(capability, kind, link),
+                group=group if covered else None,
+            )
+        )
+    return candidates, used_kinds
+
+
+def _best(candidates: Iterable[_Candidate]) -> _Candidate:
+    return min(candidates, key=lambda c: (c.rank, -c.score, c.index))
+
+
+def _select(
+    candidates: list[_Candidate], used_kinds: set[str]
+) -> list[tuple[_Candidate, list[_Candidate]]]:
+    """Return one candidate per kind, with the other candidates of its kind."""
+    kept = [c for c in candidates if c.kind_key not in used_kinds]
+    # The features of one parent entity: only the best one speaks for them.
+    best_of_group: dict[str, _Candidate] = {}
+    for candidate in kept:
+        if candidate.group is None:
+            continue
+        current = best_of_group.get(candidate.group)
+        if current is None or (-candidate.score, candidate.index) < (
+            -current.score,
+            current.index,
+        ):
+            best_of_group[candidate.group] = candidate
+    kept = [c for c in kept if c.group is None or best_of_group[c.group] is c]
+    by_kind: dict[str, list[_Candidate]] = {}
+    for candidate in kept:
+        by_kind.setdefault(candidate.kind_key, []).append(candidate)
+    selected = []
+    for members in by_kind.values():
+        main = _best(members)
+        selected.append((main, [c for c in members if c is not main]))
+    return selected
+
+
+def _label(capability: Capability) -> str:
+    return clean_text(capability.label or capability.name, MAX_LABEL) or "this setting"
+
+
+def _values(capability: Capability) -> str:
+    values = [clean_text(value, MAX_VALUE) for value in capability.values[:4]]
+    values = [value for value in values if value]
+    return ", ".join(values) or "single, double, hold"
+
+
+def _related(main: _Candidate, others: list[_Candidate]) -> str:
+    """Return a sentence naming the other capabilities of the main one's kind."""
+    if main.kind is None:
+        return ""
+    names: list[str] = []
+    main_entity = main.link.entity_id if main.link else None
+    for other in others:
+        if other.link is not None and other.link.entity_id != main_entity:
+            name = clean_text(other.link.entity_id, MAX_ENTITY_ID)
+        elif other.capability.endpoint:
+            endpoint = clean_text(other.capability.endpoint, MAX_VALUE)
+            name = f"{_label(other.capability)} ({endpoint})"
+        else:
+            name = _label(other.capability)
+        if name not in names:
+            names.append(name)
+    if not names:
+        return ""
+    shown = ", ".join(names[:MAX_RELATED])
+    if len(names) > MAX_RELATED:
+        shown += f" and {len(names) - MAX_RELATED} more"
+    return f" Related: {shown}."
+
+
+def _state_phrase(reason: Reason, entity: str | None) -> str:
+    return {
+        Reason.NO_ENTITY: "but Home Assistant has no entity for it",
+        Reason.ENTITY_DISABLED: f"but its entity {entity} is disabled",
+        Reason.NOT_REFERENCED: "but no automation, script or scene uses it yet",
+        Reason.DEFAULT_SETTING: "and this setting is still at its default",
+    }[reason]
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _hint(kind: FeatureKind | None) -> str:
+    """Return what to change, for a setting."""
+    return kind.setting_hint if kind else "check that its value suits you"
+
+
+def _start(kind: FeatureKind | None, entity: str | None) -> str:
+    """Return the first step with the entity (or "its entity") filled in."""
+    template = (
+        kind.start
+        if kind
+        else f"add an automation that uses {{entity}} {AUTOMATION_PLACE}"
+    )
+    return template.format(entity=entity or "its entity")
+
+
+def _how_to_start(candidate: _Candidate, name: str, label: str) -> str:
+    """Return the exact first step for this capability, in this state."""
+    kind = candidate.kind
+    link = candidate.link
+    entity = clean_text(link.entity_id, MAX_ENTITY_ID) if link else None
+    if kind is not None and kind.device_trigger:
+        values = [clean_text(v, MAX_VALUE) for v in candidate.capability.values]
+        value = next((v for v in values if v), "single")
+        text = (
+            "Add an automation with a device trigger (Settings > Automations & "
+            f'scenes > Create automation > Add trigger > Device): device "{name}", '
+            f'trigger "{value}". Use it once first so Home Assistant knows its '
+            "actions."
+        )
+        if link is not None and not link.disabled:
+            text += f" A state trigger on {entity} works too."
+        return text
+    if link is None:
+        if _is_setting(candidate.capability, kind):
+            return (
+                f'Open "{name}" in the Zigbee2MQTT frontend, tab Exposes, and change '
+                f'"{label}": {_hint(kind)}.'
+            )
+        return (
+            f'Home Assistant has no entity for "{label}": check that Zigbee2MQTT\'s '
+            f'Home Assistant discovery is on for "{name}" (Zigbee2MQTT frontend > '
+            f"Settings > Home Assistant integration), then {_start(kind, None)}."
+        )
+    enable = f"Enable {entity} {ENTITY_PLACE}, open it, Settings, Enabled), then"
+    if _is_setting(candidate.capability, kind):
+        if link.disabled:
+            return f"{enable} change it: {_hint(kind)}."
+        return f"Change {entity} {ENTITY_PLACE}): {_hint(kind)}."
+    if link.disabled:
+        return f"{enable} {_start(kind, entity)}."
+    return f"{_sentence(_start(kind, entity))}."
+
+
+def _word(
+    device: ZigbeeDevice,
+    usage: DeviceUsage,
+    main: _Candidate,
+    others: list[_Candidate],
+) -> UnusedCapability:
+    """Return the suggestion for the main candidate of a kind."""
+    capability = main.capability
+    kind = main.kind
+    name = clean_text(device.friendly_name, MAX_NAME) or clean_text(
+        device.ieee_address, MAX_NAME
+    )
+    model = clean_text(device.display_model, MAX_NAME) or "Zigbee device"
+    area = clean_text(usage.area, MAX_NAME) if usage.area else None
+    area = area or None
+    entity = clean_text(main.link.entity_id, MAX_ENTITY_ID) if main.link else None
+    label = _label(capability)
+    if kind is not None:
+        can = kind.can
+        benefit = kind.benefit.replace("{values}", _values(capability))
+    else:
+        can = f'{"set" if capability.settable else "report"} "{label}"'
+        detail = clean_text(capability.description or "", MAX_DETAIL)
+        benefit = (
+            f'Zigbee2MQTT describes it as: "{detail}"'
+            if detail
+            else "It may be worth a look."
+        )
+    if area:
+        where = f" {area}" if area.lower().startswith("the ") else f" the {area}"
+        title = f"Your {model} in{where} can {can}"
+    elif name.casefold() != model.casefold():
+        title = f'Your {model} "{name}" can {can}'
+    else:
+        title = f"Your {model} can {can}"
+    description = (
+        f'"{name}" ({model}) can {can}, {_state_phrase(main.reason, entity)}. '
+        f"{benefit}{_related(main, others)}"
+    )
+    return UnusedCapability(
+        opportunity_id=f"{device.ieee_address}/{capability.key}",
+        ieee_address=device.ieee_address,
+        friendly_name=clean_text(device.friendly_name, MAX_FRIENDLY_NAME),
+        device_model=model,
+        area=area,
+        capability_key=capability.key,
+        property_name=capability.property_name,
+        feature_kind=main.kind_key,
+        reason=main.reason.value,
+        entity_id=main.link.entity_id if main.link else None,
+        title=title,
+        description=description,
+        how_to_start=_how_to_start(main, name, label),
+        gain=main.gain,
+        ease=main.ease,
+        score=main.score,
+    )
+
+
+def judge_device(device: ZigbeeDevice, usage: DeviceUsage) -> list[UnusedCapability]:
+    """Return the device's unused capabilities worth a suggestion, unranked."""
+    if not _judged(device):
+        return []
+    candidates, used_kinds = _candidates(device, usage)
+    return [
+        _word(device, usage, main, others)
+        for main, others in _select(candidates, used_kinds)
+    ]
+
+
+def find_unused_capabilities(
+    devices: Iterable[ZigbeeDevice], usage: Mapping[str, DeviceUsage]
+) -> list[UnusedCapability]:
+    """Return the unused capabilities worth a suggestion, ranked best first.
+
+    Ranked by score (descending), then by `opportunity_id`, so equal scores keep a
+    stable order. See the module docstring for the rules.
+    """
+    found = [
+        finding
+        for device in devices
+        for finding in judge_device(device, usage.get(device.ieee_address, NO_USAGE))
+    ]
+    found.sort(key=lambda finding: (-finding.score, finding.opportunity_id))
+    return found
