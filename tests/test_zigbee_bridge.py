@@ -85,7 +85,7 @@ async def test_devices_are_known_again_after_a_restart(
     known = set(bridge_of(setup_entry).devices)
     assert await hass.config_entries.async_unload(setup_entry.entry_id)
     stored = hass_storage[f"{DOMAIN}.zigbee"]["data"]
-    assert set(stored["devices"]) == known
+    assert set(stored["devices"]["devices"]) == known
 
     assert await hass.config_entries.async_setup(setup_entry.entry_id)
     await settle(hass)

@@ -31,7 +31,7 @@ from .engine.zigbee.devices import (
     parse_device_list,
 )
 from .engine.zigbee.model import ZigbeeDevice
-from .engine.zigbee.serialize import device_from_dict, device_to_dict
+from .engine.zigbee.serialize import devices_from_store, devices_to_store
 from .engine.zigbee.settings_usage import SettingsTracker
 from .mqtt_bus import MqttBus
 
@@ -59,7 +59,7 @@ class ParsedDeviceList:
     """A device list parsed off the event loop, with its store form."""
 
     devices: dict[str, ZigbeeDevice]
-    stored: dict[str, dict[str, Any]]
+    stored: dict[str, Any]
     problems: list[str]
 
 
@@ -73,22 +73,9 @@ def parse_device_payload(payload: bytes) -> ParsedDeviceList | Rejection:
         return Rejection(str(err))
     return ParsedDeviceList(
         devices=parsed.devices,
-        stored={ieee: device_to_dict(dev) for ieee, dev in parsed.devices.items()},
+        stored=devices_to_store(parsed.devices),
         problems=parsed.problems,
     )
-
-
-def restore_devices(stored: object) -> dict[str, ZigbeeDevice]:
-    """Rebuild devices from the store; entries that no longer fit are skipped."""
-    devices: dict[str, ZigbeeDevice] = {}
-    if not isinstance(stored, dict):
-        return devices
-    for ieee, data in stored.items():
-        try:
-            devices[ieee] = device_from_dict(data)
-        except (KeyError, TypeError, ValueError):
-            LOGGER.debug("Stored Zigbee device %s no longer fits; dropped", ieee)
-    return devices
 
 
 def state_of(payload: bytes) -> str | None:
@@ -130,7 +117,7 @@ class ZigbeeBridge:
         self.anomalies = AnomalyTracker(anomaly_settings)
         self.settings = SettingsTracker()
         self._anomaly_settings = anomaly_settings
-        self._stored_devices: dict[str, dict[str, Any]] = {}
+        self._stored_devices: dict[str, Any] = {}
         self._names: dict[str, str] = {}
         self._announced_joins: set[str] = set()
         self._announced_leaves: set[str] = set()
@@ -168,11 +155,14 @@ class ZigbeeBridge:
         data = await self._store.async_load()
         if not isinstance(data, dict):
             return
-        stored = data.get("devices")
-        self.devices = await self.hass.async_add_executor_job(restore_devices, stored)
-        self._stored_devices = {
-            ieee: stored[ieee] for ieee in self.devices if isinstance(stored, dict)
-        }
+        self.devices, problems = await self.hass.async_add_executor_job(
+            devices_from_store, data.get("devices")
+        )
+        for problem in problems:
+            LOGGER.debug("Zigbee device store: %s", printable(problem))
+        self._stored_devices = await self.hass.async_add_executor_job(
+            devices_to_store, self.devices
+        )
         self._names = {dev.friendly_name: ieee for ieee, dev in self.devices.items()}
         info = data.get("bridge_info")
         self.bridge_info = info if isinstance(info, dict) else {}
@@ -332,7 +322,7 @@ class ZigbeeBridge:
             self.bus.async_count_rejected(topic, result.reason)
             return
         for problem in result.problems[:20]:
-            LOGGER.info("Zigbee2MQTT device list: %s", problem)
+            LOGGER.info("Zigbee2MQTT device list: %s", printable(problem))
         first_list = self.last_devices_received is None and not self.devices
         diff = diff_device_lists(self.devices, result.devices)
         self.devices = result.devices
@@ -535,6 +525,13 @@ class ZigbeeBridge:
                 },
             )
         return not was_unreachable
+
+
+def printable(text: str) -> str:
+    """Return `text` with control characters escaped, fit for a log line."""
+    return "".join(
+        char if char.isprintable() else repr(char)[1:-1] for char in text[:500]
+    )
 
 
 def _short_text(value: object) -> str | None:

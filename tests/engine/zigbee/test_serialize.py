@@ -18,6 +18,8 @@ from custom_components.ha_ai.engine.zigbee.model import (
 from custom_components.ha_ai.engine.zigbee.serialize import (
     device_from_dict,
     device_to_dict,
+    devices_from_store,
+    devices_to_store,
 )
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "zigbee"
@@ -94,7 +96,6 @@ def test_defaults_are_left_out_and_extra_is_kept() -> None:
             "name": "p",
             "type": "numeric",
             "access": 0,
-            "extra": {},
         },
     ]
     assert data["interview_state"] == "in_progress"
@@ -206,3 +207,51 @@ def test_data_that_is_not_a_device(
 ) -> None:
     with pytest.raises(error):
         device_from_dict(data)
+
+
+def test_store_keeps_each_definition_once_and_restores_shared_tuples() -> None:
+    entry = {
+        "ieee_address": "0x1",
+        "friendly_name": "Plug 1",
+        "type": "Router",
+        "definition": {
+            "model": "ZNCZ04LM",
+            "vendor": "Aqara",
+            "exposes": [
+                {"type": "numeric", "name": "power", "property": "power", "access": 1}
+            ],
+        },
+    }
+    second = {**entry, "ieee_address": "0x2", "friendly_name": "Plug 2"}
+    devices = parse_device_list([entry, second]).devices
+    assert devices["0x1"].capabilities is devices["0x2"].capabilities
+
+    stored = orjson.loads(orjson.dumps(devices_to_store(devices)))
+    assert len(stored["definitions"]) == 1
+    assert stored["devices"]["0x2"]["definition"] == 0
+    restored, problems = devices_from_store(stored)
+    assert problems == []
+    assert restored == devices
+    assert restored["0x1"].capabilities is restored["0x2"].capabilities
+
+
+def test_damaged_store_drops_only_what_is_damaged() -> None:
+    devices = parse_device_list(
+        [
+            {"ieee_address": "0x1", "friendly_name": "A", "type": "Router"},
+            {"ieee_address": "0x2", "friendly_name": "B", "type": "Router"},
+        ]
+    ).devices
+    stored = devices_to_store(devices)
+    stored["definitions"].append([{"key": "x"}])  # a capability without fields
+    stored["devices"]["0x2"]["definition"] = 1
+    stored["devices"]["0x3"] = {"definition": 9}
+    stored["devices"]["0x4"] = {"definition": 0, "unknown_field": 1}
+    restored, problems = devices_from_store(stored)
+    assert list(restored) == ["0x1"]
+    assert len(problems) == 4
+    assert devices_from_store(None) == ({}, [])
+    assert devices_from_store({"devices": []}) == (
+        {},
+        ["the stored devices are not in a known format"],
+    )

@@ -6,8 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from .exposes import ExposesParser, _text
-from .model import InterviewState, ZigbeeDevice
+from .model import Capability, InterviewState, ZigbeeDevice
 
 MAX_DEVICES = 20_000
 
@@ -49,8 +51,43 @@ def _interview_state(entry: Mapping[str, Any]) -> str:
     return InterviewState.SUCCESSFUL
 
 
-def parse_device(entry: object, problems: list[str]) -> ZigbeeDevice | None:
-    """Return one device, or None (with a problem line) when it cannot be one."""
+type DefinitionCache = dict[bytes, tuple[tuple[Capability, ...], tuple[str, ...]]]
+
+
+def _capabilities(
+    device_name: str,
+    exposes: object,
+    problems: list[str],
+    definitions: DefinitionCache | None,
+) -> tuple[Capability, ...]:
+    """Return the capabilities of `exposes`, parsing each distinct list only once.
+
+    A house has many devices of the same model, with identical exposes: their
+    capabilities are equal, immutable values, so the devices can share one tuple.
+    """
+    if definitions is None or not isinstance(exposes, list):
+        return ExposesParser(device_name, problems).parse(exposes)
+    try:
+        key = orjson.dumps(exposes, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return ExposesParser(device_name, problems).parse(exposes)
+    if key not in definitions:
+        found: list[str] = []
+        definitions[key] = (ExposesParser(None, found).parse(exposes), tuple(found))
+    capabilities, definition_problems = definitions[key]
+    problems.extend(f"{device_name}: {problem}" for problem in definition_problems)
+    return capabilities
+
+
+def parse_device(
+    entry: object,
+    problems: list[str],
+    definitions: DefinitionCache | None = None,
+) -> ZigbeeDevice | None:
+    """Return one device, or None (with a problem line) when it cannot be one.
+
+    `definitions` lets the devices of one list share the parsing of their exposes.
+    """
     if not isinstance(entry, Mapping):
         problems.append(f"a device entry is a {type(entry).__name__}, not an object")
         return None
@@ -65,8 +102,8 @@ def parse_device(entry: object, problems: list[str]) -> ZigbeeDevice | None:
         problems.append(f"{friendly_name}: definition is not an object")
         definition = None
     definition = definition or {}
-    capabilities = ExposesParser(friendly_name, problems).parse(
-        definition.get("exposes")
+    capabilities = _capabilities(
+        friendly_name, definition.get("exposes"), problems, definitions
     )
     return ZigbeeDevice(
         ieee_address=ieee,
@@ -102,8 +139,9 @@ def parse_device_list(payload: object) -> DeviceList:
         problems.append(
             f"{len(payload)} devices; only the first {MAX_DEVICES} are read"
         )
+    definitions: DefinitionCache = {}
     for entry in payload[:MAX_DEVICES]:
-        device = parse_device(entry, problems)
+        device = parse_device(entry, problems, definitions)
         if device is None:
             continue
         if device.ieee_address in devices:

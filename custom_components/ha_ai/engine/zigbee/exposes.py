@@ -88,8 +88,12 @@ def _extra(expose: Mapping[str, Any]) -> dict[str, Any]:
 class ExposesParser:
     """Walks one device's exposes; collects capabilities and problem lines."""
 
-    def __init__(self, device_name: str, problems: list[str]) -> None:
-        """Parse for the device called `device_name`, reporting into `problems`."""
+    def __init__(self, device_name: str | None, problems: list[str]) -> None:
+        """Parse for the device called `device_name`, reporting into `problems`.
+
+        Without a device name the problem lines are bare, for a caller that parses
+        one definition once and reports it for every device that shares it.
+        """
         self._device = device_name
         self._problems = problems
         self._capabilities: dict[str, Capability] = {}
@@ -107,7 +111,7 @@ class ExposesParser:
         return tuple(self._capabilities.values())
 
     def _problem(self, text: str) -> None:
-        self._problems.append(f"{self._device}: {text}")
+        self._problems.append(f"{self._device}: {text}" if self._device else text)
 
     def _problem_once(self, text: str) -> None:
         """Report a problem that stands for all the exposes it makes skip."""

@@ -1,0 +1,189 @@
+"""Time parse + link + judge of Zigbee2MQTT device lists, and the longest loop stall.
+
+Run by `scripts/bench`, which sets HA_AI_BENCH_OUT to a file that receives one JSON
+line per figure. The device lists are built from real-shaped definitions: the real
+payloads in ../shared/data/z2m when they are there, the test fixtures otherwise,
+cloned with new addresses and names to the size wanted. Home Assistant's registries
+get a device per Zigbee device and an entity for most capabilities (some disabled),
+and automations reference some of them, as in a lived-in house.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.ha_ai.engine.zigbee.judge import find_unused_capabilities
+from custom_components.ha_ai.zigbee_bridge import (
+    ParsedDeviceList,
+    parse_device_payload,
+)
+from custom_components.ha_ai.zigbee_links import (
+    async_build_usage,
+    object_id_candidates,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+SOURCES = [
+    REPO.parent / "shared" / "data" / "z2m" / "bridge_devices_35.json",
+    *sorted((REPO / "tests" / "fixtures" / "zigbee").glob("*.json")),
+    REPO / "tests" / "fixtures" / "house" / "devices.json",
+]
+OUT = os.environ.get("HA_AI_BENCH_OUT")
+
+pytestmark = pytest.mark.skipif(not OUT, reason="run through scripts/bench")
+
+
+def definitions() -> list[dict[str, Any]]:
+    """Return real-shaped device entries with a definition, from every source."""
+    entries: list[dict[str, Any]] = []
+    for source in SOURCES:
+        if not source.exists():
+            continue
+        payload = json.loads(source.read_text())
+        if isinstance(payload, list):
+            entries.extend(
+                entry
+                for entry in payload
+                if isinstance(entry, dict)
+                and isinstance(entry.get("definition"), dict)
+                and entry.get("type") != "Coordinator"
+            )
+    return entries
+
+
+def device_list(count: int) -> list[dict[str, Any]]:
+    """Return a device list of `count` devices, cycling through the definitions."""
+    models = definitions()
+    devices = []
+    for index in range(count):
+        entry = dict(models[index % len(models)])
+        entry["ieee_address"] = f"0x{0x00158D0000000000 + index:016x}"
+        entry["friendly_name"] = f"Room {index // 8}/Device {index}"
+        entry["disabled"] = False
+        devices.append(entry)
+    return devices
+
+
+def register(hass: HomeAssistant, parsed: ParsedDeviceList) -> list[str]:
+    """Register devices and entities as discovery would; return some entity ids."""
+    mqtt_entry = MockConfigEntry(domain="mqtt")
+    mqtt_entry.add_to_hass(hass)
+    device_registry = dr.async_get(hass)
+    entity_registry = er.async_get(hass)
+    entity_ids = []
+    for number, device in enumerate(parsed.devices.values()):
+        ha_device = device_registry.async_get_or_create(
+            config_entry_id=mqtt_entry.entry_id,
+            identifiers={("mqtt", f"zigbee2mqtt_{device.ieee_address}")},
+        )
+        seen = set()
+        for index, capability in enumerate(device.capabilities):
+            object_id = object_id_candidates(capability)[0]
+            if object_id in seen or (number + index) % 5 == 0:
+                continue  # some capabilities get no entity
+            seen.add(object_id)
+            entry = entity_registry.async_get_or_create(
+                "sensor",
+                "mqtt",
+                f"{device.ieee_address}_{object_id}_zigbee2mqtt",
+                device_id=ha_device.id,
+                disabled_by=er.RegistryEntryDisabler.INTEGRATION
+                if index % 7 == 0
+                else None,
+            )
+            entity_ids.append(entry.entity_id)
+    return entity_ids
+
+
+@asynccontextmanager
+async def stall_monitor() -> AsyncIterator[list[float]]:
+    """Measure the longest time the event loop was kept from running a task."""
+    stalls: list[float] = [0.0]
+    interval = 0.001
+
+    async def watch() -> None:
+        while True:
+            started = time.perf_counter()
+            await asyncio.sleep(interval)
+            stalls[0] = max(stalls[0], time.perf_counter() - started - interval)
+
+    task = asyncio.create_task(watch())
+    await asyncio.sleep(0)
+    try:
+        yield stalls
+    finally:
+        task.cancel()
+
+
+def record(name: str, value: float, unit: str) -> None:
+    assert OUT
+    with Path(OUT).open("a") as out:
+        out.write(json.dumps({"name": name, "value": round(value, 2), "unit": unit}))
+        out.write("\n")
+
+
+def sizes() -> Iterator[int]:
+    yield from (100, 5000)
+
+
+@pytest.mark.parametrize("count", list(sizes()))
+async def test_parse_link_judge(hass: HomeAssistant, count: int) -> None:
+    payload = orjson.dumps(device_list(count))
+    parsed_for_registry = parse_device_payload(payload)
+    assert isinstance(parsed_for_registry, ParsedDeviceList)
+    entity_ids = register(hass, parsed_for_registry)
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": [
+                {
+                    "triggers": [{"trigger": "state", "entity_id": entity_id}],
+                    "actions": [],
+                }
+                for entity_id in entity_ids[:: max(1, len(entity_ids) // 200)]
+            ]
+        },
+    )
+    await hass.async_block_till_done()
+
+    async with stall_monitor() as stall:
+        started = time.perf_counter()
+        parsed = await hass.async_add_executor_job(parse_device_payload, payload)
+        parsed_at = time.perf_counter()
+        assert isinstance(parsed, ParsedDeviceList)
+        devices = list(parsed.devices.values())
+        usage = await async_build_usage(hass, devices, {})
+        linked_at = time.perf_counter()
+        findings = await hass.async_add_executor_job(
+            find_unused_capabilities, devices, usage
+        )
+        judged_at = time.perf_counter()
+
+    record(f"zigbee_{count}_devices_parse", (parsed_at - started) * 1000, "ms")
+    record(f"zigbee_{count}_devices_link", (linked_at - parsed_at) * 1000, "ms")
+    record(f"zigbee_{count}_devices_judge", (judged_at - linked_at) * 1000, "ms")
+    record(f"zigbee_{count}_devices_total", (judged_at - started) * 1000, "ms")
+    record(f"zigbee_{count}_devices_loop_stall_max", stall[0] * 1000, "ms")
+    record(
+        f"zigbee_{count}_devices_capabilities",
+        sum(len(device.capabilities) for device in devices),
+        "capabilities",
+    )
+    record(f"zigbee_{count}_devices_unused", len(findings), "findings")
+    assert len(parsed.devices) == count
