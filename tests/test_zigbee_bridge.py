@@ -423,3 +423,64 @@ async def test_device_messages_feed_anomalies(
     assert light_event["friendly_name"] == "Living room/TV light"
     assert "since" in light_event
     assert setup_entry.runtime_data.bus.statistics.messages_rejected == 2
+
+
+async def test_large_payload_that_is_not_a_list_is_refused(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    send(hass, "bridge/devices", house_devices())
+    await settle(hass)
+    send(hass, "bridge/devices", {"devices": ["x" * 200_000]})
+    await settle(hass)
+    entry = '{"a": "' + "x" * 2000 + '"},'
+    send(hass, "bridge/devices", "[" + entry * 100 + "}")
+    await settle(hass)
+    send(hass, "bridge/devices", "[" + '{"a": 1},' * 30_000 + "{}]")
+    await settle(hass)
+    assert len(bridge_of(setup_entry).zigbee_devices) == 4
+    assert "the device list is a dict, not a list" in caplog.text
+    assert "the device list is not valid JSON" in caplog.text
+    assert "no entry of the device list is a device" in caplog.text
+
+
+async def test_damaged_store_keeps_what_it_can(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    config_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    hass_storage[f"{DOMAIN}.zigbee"] = {
+        "version": 1,
+        "key": f"{DOMAIN}.zigbee",
+        "data": {
+            "devices": {
+                "definitions": [[]],
+                "devices": {
+                    "0x01": {
+                        "ieee_address": "0x01",
+                        "friendly_name": "Kept",
+                        "device_type": "Router",
+                        "definition": 0,
+                    },
+                    "0x02": {"definition": 5},
+                },
+            },
+            "bridge_info": "garbage",
+            "changes": {"not": "a list"},
+            "last_devices_received": "2026-11-20T10:00:00+00:00",
+            "anomalies": 42,
+            "settings": None,
+        },
+    }
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await settle(hass)
+    bridge = bridge_of(config_entry)
+    assert list(bridge.devices) == ["0x01"]
+    assert bridge.bridge_info == {}
+    assert bridge.changes == []
+    assert bridge.last_devices_received is not None
+    assert hass.states.get(DEVICES).state == "1"

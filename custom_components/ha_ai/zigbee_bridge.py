@@ -22,12 +22,19 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER
-from .engine.inbound import Rejection, decode_text, parse_json_object
+from .engine.inbound import (
+    NotAnArrayError,
+    Rejection,
+    decode_text,
+    iter_json_array,
+    parse_json_object,
+)
 from .engine.zigbee.anomalies import Anomaly, AnomalySettings, AnomalyTracker
 from .engine.zigbee.devices import (
     DeviceListDiff,
     DeviceListError,
     diff_device_lists,
+    parse_device_entries,
     parse_device_list,
 )
 from .engine.zigbee.model import ZigbeeDevice
@@ -64,13 +71,26 @@ class ParsedDeviceList:
 
 
 def parse_device_payload(payload: bytes) -> ParsedDeviceList | Rejection:
-    """Decode and parse a `bridge/devices` payload; safe to run in an executor."""
+    """Decode and parse a `bridge/devices` payload; safe to run in an executor.
+
+    A large list is decoded device by device, so that the executor thread never
+    holds the interpreter lock long enough to stall the event loop.
+    """
     try:
-        parsed = parse_device_list(orjson.loads(payload))
-    except orjson.JSONDecodeError as err:
-        return Rejection(f"the device list is not valid JSON ({err})")
+        if len(payload) > EXECUTOR_PARSE_BYTES:
+            try:
+                parsed = parse_device_entries(iter_json_array(payload))
+            except NotAnArrayError:
+                parsed = parse_device_list(orjson.loads(payload))
+        else:
+            parsed = parse_device_list(orjson.loads(payload))
     except DeviceListError as err:
         return Rejection(str(err))
+    except ValueError as err:  # invalid JSON or UTF-8
+        return Rejection(f"the device list is not valid JSON ({err})")
+    if parsed.entries and not parsed.devices:
+        # Zigbee2MQTT always lists at least its coordinator.
+        return Rejection("no entry of the device list is a device")
     return ParsedDeviceList(
         devices=parsed.devices,
         stored=devices_to_store(parsed.devices),

@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 import pytest
 
 from custom_components.ha_ai.engine.inbound import (
+    NotAnArrayError,
     Rejection,
     decode_text,
+    iter_json_array,
     parse_json_object,
 )
 
@@ -53,3 +55,32 @@ def test_text() -> None:
     not_text = decode_text(b"\xff", max_bytes=10)
     assert isinstance(not_text, Rejection)
     assert "UTF-8" in not_text.reason
+
+
+def test_iter_json_array_yields_elements_one_at_a_time() -> None:
+    payload = b' \n[ {"a": 1} , [2, {"b": "],["}] ,"x",3 ]\n'
+    items = iter_json_array(payload)
+    assert next(items) == {"a": 1}
+    assert list(items) == [[2, {"b": "],["}], "x", 3]
+    assert list(iter_json_array(b"[]")) == []
+    assert list(iter_json_array(b"[ ]  ")) == []
+
+
+@pytest.mark.parametrize(
+    ("payload", "error"),
+    [
+        (b'{"a": 1}', NotAnArrayError),
+        (b"42", NotAnArrayError),
+        (b"", NotAnArrayError),
+        (b"[1, 2", ValueError),
+        (b"[1 2]", ValueError),
+        (b"[1,]", ValueError),
+        (b"[1] [2]", ValueError),
+        (b"[\xff]", ValueError),
+    ],
+)
+def test_iter_json_array_refuses_what_is_not_an_array(
+    payload: bytes, error: type[Exception]
+) -> None:
+    with pytest.raises(error):
+        list(iter_json_array(payload))

@@ -15,6 +15,7 @@ from custom_components.ha_ai.engine.zigbee.devices import (
     DeviceListError,
     diff_device_lists,
     parse_device,
+    parse_device_entries,
     parse_device_list,
 )
 from custom_components.ha_ai.engine.zigbee.exposes import MAX_TEXT
@@ -317,7 +318,10 @@ def test_device_count_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(devices_module, "MAX_DEVICES", 3)
     result = parse_device_list([entry(f"0x{i:02x}") for i in range(5)])
     assert list(result.devices) == ["0x00", "0x01", "0x02"]
-    assert result.problems == ["5 devices; only the first 3 are read"]
+    assert result.problems == ["more than 3 devices; the rest is ignored"]
+    # The same bound holds for entries decoded one at a time.
+    streamed = parse_device_entries(iter(entry(f"0x{i:02x}") for i in range(5)))
+    assert list(streamed.devices) == ["0x00", "0x01", "0x02"]
 
 
 # --- hostile names -------------------------------------------------------------
@@ -468,3 +472,21 @@ def test_firmware_update_from_the_fixture() -> None:
     assert [(a.software_build_id, b.software_build_id) for a, b in diff.changed] == [
         ("1.104.2", "1.122.2")
     ]
+
+
+def test_definition_that_cannot_be_keyed_is_parsed_on_its_own() -> None:
+    # Integers beyond 64 bits decode from JSON but cannot be encoded by orjson.
+    exposes = [
+        {
+            "type": "numeric",
+            "name": "huge",
+            "property": "huge",
+            "access": 1,
+            "value_max": 2**70,
+        }
+    ]
+    raw = entry("0x01")
+    raw["definition"] = {"model": "M", "vendor": "V", "exposes": exposes}
+    result = parse_device_list([raw, {**raw, "ieee_address": "0x02"}])
+    assert [cap.key for cap in result.devices["0x01"].capabilities] == ["huge"]
+    assert result.devices["0x02"].capabilities == result.devices["0x01"].capabilities

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,7 @@ class DeviceList:
 
     devices: dict[str, ZigbeeDevice]
     problems: list[str] = field(default_factory=list)
+    entries: int = 0  # how many entries the list had, devices or not
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,21 +134,30 @@ def parse_device_list(payload: object) -> DeviceList:
     if not isinstance(payload, list):
         kind = type(payload).__name__
         raise DeviceListError(f"the device list is a {kind}, not a list")
+    return parse_device_entries(payload)
+
+
+def parse_device_entries(entries: Iterable[object]) -> DeviceList:
+    """Return the devices of a list's entries, taken one at a time.
+
+    With entries decoded on the fly (see `inbound.iter_json_array`), each raw entry
+    is dropped as soon as its device is parsed.
+    """
     problems: list[str] = []
     devices: dict[str, ZigbeeDevice] = {}
-    if len(payload) > MAX_DEVICES:
-        problems.append(
-            f"{len(payload)} devices; only the first {MAX_DEVICES} are read"
-        )
     definitions: DefinitionCache = {}
-    for entry in payload[:MAX_DEVICES]:
+    count = 0
+    for count, entry in enumerate(entries, start=1):
+        if count > MAX_DEVICES:
+            problems.append(f"more than {MAX_DEVICES} devices; the rest is ignored")
+            break
         device = parse_device(entry, problems, definitions)
         if device is None:
             continue
         if device.ieee_address in devices:
             problems.append(f"{device.ieee_address} appears twice; the last one counts")
         devices[device.ieee_address] = device
-    return DeviceList(devices=devices, problems=problems)
+    return DeviceList(devices=devices, problems=problems, entries=count)
 
 
 def diff_device_lists(

@@ -41,6 +41,7 @@ interpreted.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -174,7 +175,12 @@ def clean_text(value: object, limit: int) -> str:
     bidirectional overrides) go; runs of white space become one space; a longer
     text is cut and ends with an ellipsis.
     """
-    text = str(value)
+    return _clean(str(value), limit)
+
+
+@functools.lru_cache(maxsize=8192)
+def _clean(text: str, limit: int) -> str:
+    """Clean one text; names repeat across a device's suggestions, so cache."""
     if not text.isprintable():
         text = "".join(_clean_char(char) for char in text)
     text = " ".join(text.split())

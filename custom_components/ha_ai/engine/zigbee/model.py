@@ -69,17 +69,18 @@ class Capability:
     @property
     def published(self) -> bool:
         """Return whether the device reports this capability in its state."""
-        return bool(self.access & Access.PUBLISHED)
+        # Plain int arithmetic: IntFlag operators cost a lot in tight loops.
+        return bool(self.access & 1)
 
     @property
     def settable(self) -> bool:
         """Return whether the capability can be set."""
-        return bool(self.access & Access.SETTABLE)
+        return bool(self.access & 2)
 
     @property
     def gettable(self) -> bool:
         """Return whether the capability can be read on demand."""
-        return bool(self.access & Access.GETTABLE)
+        return bool(self.access & 4)
 
     @property
     def is_config(self) -> bool:
