@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
@@ -16,6 +17,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
+from custom_components.ha_ai import zigbee_insights
 from custom_components.ha_ai.sensor import ATTR_TOP_OPPORTUNITIES, HaAiSensor
 from custom_components.ha_ai.zigbee_insights import ZigbeeInsights
 
@@ -238,3 +240,26 @@ async def test_button_used_through_its_device(
 
 def test_top_opportunities_stay_out_of_the_recorder() -> None:
     assert ATTR_TOP_OPPORTUNITIES in HaAiSensor._unrecorded_attributes
+
+
+async def test_many_opportunities_are_published_a_few_at_a_time(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    with patch.object(zigbee_insights, "MAX_PUBLISHED_PER_JUDGEMENT", 3):
+        send(hass, "bridge/devices", house_devices())
+        await judged(hass, freezer)
+        findings = insights_of(setup_entry).findings
+        assert len(findings) > 6
+        first = [e["opportunity_id"] for e in opportunities(mqtt_mock)]
+        assert first == [f.opportunity_id for f in findings[:3]]
+
+        # The hourly judgement publishes the next ones.
+        mqtt_mock.async_publish.reset_mock()
+        freezer.tick(timedelta(hours=1))
+        async_fire_time_changed(hass)
+        await judged(hass, freezer)
+        second = [e["opportunity_id"] for e in opportunities(mqtt_mock)]
+        assert second == [f.opportunity_id for f in findings[3:6]]

@@ -2,19 +2,22 @@
 
 The judgement reruns, debounced, whenever something it depends on changes: the
 device list, the entity or device registry, or automations, scripts and scenes being
-reloaded. Each new opportunity is published once on
-`ha-ai/events/device/<device_id>/optimization_opportunity`; the ids already
-published are stored, so a restart does not repeat them.
+reloaded, and once an hour for anything else. Each new opportunity is published
+once on `ha-ai/events/device/<device_id>/optimization_opportunity`, best first and a
+bounded number per judgement; the ids already published are stored, so a restart
+does not repeat them.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.debounce import Debouncer
+from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
@@ -26,6 +29,10 @@ from .zigbee_links import async_build_usage
 
 STORE_VERSION = 1
 REFRESH_COOLDOWN = 10.0
+# A new house can hold thousands of opportunities: the best are published first,
+# this many a judgement, and the rest in the next ones, rather than in one flood.
+MAX_PUBLISHED_PER_JUDGEMENT = 25
+REJUDGE_INTERVAL = timedelta(hours=1)
 RELOAD_EVENTS = ("automation_reloaded", "script_reloaded", "scene_reloaded")
 TOP_FINDINGS = 5
 
@@ -68,6 +75,11 @@ class ZigbeeInsights:
                 self.hass.bus.async_listen(event_type, self._on_event)
             )
         self._unsubscribers.append(async_at_started(self.hass, self._on_started))
+        self._unsubscribers.append(
+            async_track_time_interval(
+                self.hass, self._on_interval, REJUDGE_INTERVAL, name="ha_ai rejudge"
+            )
+        )
 
     async def async_stop(self) -> None:
         """Stop following changes and cancel a pending judgement."""
@@ -123,6 +135,10 @@ class ZigbeeInsights:
         self._schedule()
 
     @callback
+    def _on_interval(self, now: datetime) -> None:
+        self._schedule()
+
+    @callback
     def _schedule(self) -> None:
         self._debouncer.async_schedule_call()
 
@@ -139,12 +155,15 @@ class ZigbeeInsights:
         )
         self.findings = findings
         self.last_judged = dt_util.utcnow().isoformat()
-        for finding in findings:
-            if finding.opportunity_id not in self._published:
-                self._publish(finding)
+        current = {finding.opportunity_id for finding in findings}
         # Only current ids are kept: an opportunity taken up, then dropped again,
         # is new once more.
-        self._published = {finding.opportunity_id for finding in findings}
+        published = self._published & current
+        new = [f for f in findings if f.opportunity_id not in published]
+        for finding in new[:MAX_PUBLISHED_PER_JUDGEMENT]:
+            self._publish(finding)
+            published.add(finding.opportunity_id)
+        self._published = published
         await self._store.async_save({"published": sorted(self._published)})
         for listener in list(self._listeners):
             listener()
