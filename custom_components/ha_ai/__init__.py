@@ -83,6 +83,12 @@ async def async_unload_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> boo
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
+async def async_remove_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> None:
+    """Delete what HA AI stored, so that removing it leaves nothing behind."""
+    await ZigbeeBridge.async_remove_store(hass)
+    await ZigbeeInsights.async_remove_store(hass)
+
+
 async def _async_settings_changed(hass: HomeAssistant, entry: HaAiConfigEntry) -> None:
     """Reload so that new topics, QoS or TTL apply at once."""
     await hass.config_entries.async_reload(entry.entry_id)

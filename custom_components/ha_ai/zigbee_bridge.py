@@ -43,6 +43,7 @@ from .engine.zigbee.settings_usage import SettingsTracker
 from .mqtt_bus import MqttBus
 
 STORE_VERSION = 1
+ZIGBEE_STORE_KEY = f"{DOMAIN}.zigbee"
 STORE_SAVE_DELAY = 10
 # Above this size a device list is parsed in an executor job, not in the event loop.
 EXECUTOR_PARSE_BYTES = 128 * 1024
@@ -144,12 +145,19 @@ class ZigbeeBridge:
         self._list_sequence = 0
         self._started_at = dt_util.utcnow()
         self._store: Store[dict[str, Any]] = Store(
-            hass, STORE_VERSION, f"{DOMAIN}.zigbee"
+            hass, STORE_VERSION, ZIGBEE_STORE_KEY
         )
         self._listeners: list[CALLBACK_TYPE] = []
         self._unsubscribers: list[CALLBACK_TYPE] = []
 
     # Life cycle
+
+    @staticmethod
+    async def async_remove_store(hass: HomeAssistant) -> None:
+        """Delete the store, when the entry is removed."""
+        await Store[dict[str, Any]](
+            hass, STORE_VERSION, ZIGBEE_STORE_KEY
+        ).async_remove()
 
     async def async_start(self) -> None:
         """Restore what was stored, then follow the bridge."""

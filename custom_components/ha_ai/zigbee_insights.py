@@ -28,6 +28,7 @@ from .zigbee_bridge import ZigbeeBridge
 from .zigbee_links import async_build_usage
 
 STORE_VERSION = 1
+INSIGHTS_STORE_KEY = f"{DOMAIN}.zigbee_insights"
 REFRESH_COOLDOWN = 10.0
 # A new house can hold thousands of opportunities: the best are published first,
 # this many a judgement, and the rest in the next ones, rather than in one flood.
@@ -48,7 +49,7 @@ class ZigbeeInsights:
         self.last_judged: str | None = None
         self._published: set[str] = set()
         self._store: Store[dict[str, Any]] = Store(
-            hass, STORE_VERSION, f"{DOMAIN}.zigbee_insights"
+            hass, STORE_VERSION, INSIGHTS_STORE_KEY
         )
         self._debouncer = Debouncer(
             hass,
@@ -59,6 +60,13 @@ class ZigbeeInsights:
         )
         self._listeners: list[CALLBACK_TYPE] = []
         self._unsubscribers: list[CALLBACK_TYPE] = []
+
+    @staticmethod
+    async def async_remove_store(hass: HomeAssistant) -> None:
+        """Delete the store, when the entry is removed."""
+        await Store[dict[str, Any]](
+            hass, STORE_VERSION, INSIGHTS_STORE_KEY
+        ).async_remove()
 
     async def async_start(self) -> None:
         """Load what was published, and follow everything the judgement uses."""
