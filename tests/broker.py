@@ -111,7 +111,7 @@ class Subscriber:
             stderr=asyncio.subprocess.DEVNULL,
         )
 
-    async def next(self, timeout: float = 10) -> Received:
+    async def next(self, timeout: float = 30) -> Received:
         """Return the next message, waiting at most `timeout` seconds."""
         assert self.process is not None
         assert self.process.stdout is not None
