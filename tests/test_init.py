@@ -77,7 +77,7 @@ async def test_unload_goes_offline_and_leaves_nothing(
     assert published(mqtt_mock, "ha-ai")[-1] == ("ha-ai/status", "offline", 1, True)
     assert our_subscriptions(mqtt_mock) == []
     assert bus.as_diagnostics()["subscriptions"] == 0
-    assert bus._listeners == []
+    assert len(bus._listeners) == 0
     assert bus._flush_task is None
     # A birth message after unload no longer makes HA AI publish anything.
     mqtt_mock.async_publish.reset_mock()
@@ -130,7 +130,7 @@ async def test_reload_leaves_nothing_behind(
     listeners = [data.bus._listeners, data.zigbee._listeners, data.insights._listeners]
     # One listener per entity, plus the insights following the bridge.
     assert sum(map(len, listeners)) == len(entities) + 1
-    assert all(old._listeners == [] for old in old_buses)
+    assert all(len(old._listeners) == 0 for old in old_buses)
     assert mqtt.is_connected(hass)
 
 

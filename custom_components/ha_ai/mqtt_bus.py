@@ -32,6 +32,7 @@ from .engine.envelope import build_envelope
 from .engine.inbound import Rejection, decode_text, parse_json_object
 from .engine.outbound_queue import OutboundQueue, QueuedMessage
 from .engine.topics import join_topic, slugify_segment
+from .listeners import Listeners
 
 STATUS_ONLINE = "online"
 STATUS_OFFLINE = "offline"
@@ -83,7 +84,7 @@ class MqttBus:
         self._queue = OutboundQueue(settings.queue_size)
         self._retained: dict[str, str] = {}
         self._unsubscribers: list[CALLBACK_TYPE] = []
-        self._listeners: list[CALLBACK_TYPE] = []
+        self._listeners = Listeners()
         self._flush_task: asyncio.Task[None] | None = None
         self._connected = False
 
@@ -149,22 +150,14 @@ class MqttBus:
     @callback
     def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
         """Call `listener` whenever the connection state or a counter changes."""
-        self._listeners.append(listener)
-
-        @callback
-        def remove_listener() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return remove_listener
+        return self._listeners.async_add(listener)
 
     @callback
     def _async_notify(self) -> None:
         queue = self._queue
         self.statistics.messages_dropped_expired = queue.dropped_expired
         self.statistics.messages_dropped_overflow = queue.dropped_overflow
-        for listener in list(self._listeners):
-            listener()
+        self._listeners.async_notify()
 
     # Publishing
 

@@ -40,6 +40,7 @@ from .engine.zigbee.devices import (
 from .engine.zigbee.model import ZigbeeDevice
 from .engine.zigbee.serialize import devices_from_store, devices_to_store
 from .engine.zigbee.settings_usage import SettingsTracker
+from .listeners import Listeners
 from .mqtt_bus import MqttBus
 
 STORE_VERSION = 1
@@ -147,7 +148,7 @@ class ZigbeeBridge:
         self._store: Store[dict[str, Any]] = Store(
             hass, STORE_VERSION, ZIGBEE_STORE_KEY
         )
-        self._listeners: list[CALLBACK_TYPE] = []
+        self._listeners = Listeners()
         self._unsubscribers: list[CALLBACK_TYPE] = []
 
     # Life cycle
@@ -225,19 +226,11 @@ class ZigbeeBridge:
     @callback
     def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
         """Call `listener` when devices, bridge health or info change."""
-        self._listeners.append(listener)
-
-        @callback
-        def remove_listener() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return remove_listener
+        return self._listeners.async_add(listener)
 
     @callback
     def _async_notify(self) -> None:
-        for listener in list(self._listeners):
-            listener()
+        self._listeners.async_notify()
 
     # State for entities and diagnostics
 

@@ -24,6 +24,7 @@ from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER
 from .engine.zigbee.judge import UnusedCapability, find_unused_capabilities
+from .listeners import Listeners
 from .zigbee_bridge import ZigbeeBridge
 from .zigbee_links import async_build_usage
 
@@ -58,7 +59,7 @@ class ZigbeeInsights:
             immediate=False,
             function=self._async_judge,
         )
-        self._listeners: list[CALLBACK_TYPE] = []
+        self._listeners = Listeners()
         self._unsubscribers: list[CALLBACK_TYPE] = []
 
     @staticmethod
@@ -99,14 +100,7 @@ class ZigbeeInsights:
     @callback
     def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
         """Call `listener` after each judgement."""
-        self._listeners.append(listener)
-
-        @callback
-        def remove_listener() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return remove_listener
+        return self._listeners.async_add(listener)
 
     def top(self) -> list[dict[str, Any]]:
         """Return the best few findings, for an entity's attributes."""
@@ -173,8 +167,7 @@ class ZigbeeInsights:
             published.add(finding.opportunity_id)
         self._published = published
         await self._store.async_save({"published": sorted(self._published)})
-        for listener in list(self._listeners):
-            listener()
+        self._listeners.async_notify()
 
     def _publish(self, finding: UnusedCapability) -> None:
         self.bridge.bus.async_publish_event(
