@@ -1,0 +1,1 @@
+"""Habit mining: routines at a time of day, and things switched together."""

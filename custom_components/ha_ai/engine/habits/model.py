@@ -1,0 +1,197 @@
+"""Plain data for habit mining: state changes in, patterns out.
+
+State changes are kept in columns (numpy arrays plus string tables), because a
+house makes hundreds of thousands of them in a few weeks: as objects they would
+cost ten times the memory and time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import IntEnum, StrEnum
+
+import numpy as np
+import numpy.typing as npt
+
+
+class Origin(IntEnum):
+    """Who made a state change; only manual ones make habits."""
+
+    MANUAL = 0  # a person: the UI, an app, a voice assistant, a physical switch
+    AUTOMATED = 1  # an automation or a script (its context has a parent)
+    SYSTEM = 2  # a restore, or a change from or to unavailable/unknown
+
+
+class DayClass(StrEnum):
+    """Which days a routine keeps to."""
+
+    DAILY = "daily"
+    WEEKDAYS = "weekdays"
+    WEEKENDS = "weekends"
+
+
+SYSTEM_STATES = frozenset({"unavailable", "unknown", ""})
+
+
+def classify_origin(
+    old_state: str | None,
+    new_state: str,
+    *,
+    context_parent_id: str | None,
+) -> Origin:
+    """Return who made a change, from its states and its context.
+
+    A change from or to `unavailable`/`unknown`, or without an old state (a restore
+    at start-up), is the system's; one whose context has a parent was caused by an
+    automation or script; anything else was made by a person.
+    """
+    if old_state is None or old_state in SYSTEM_STATES or new_state in SYSTEM_STATES:
+        return Origin.SYSTEM
+    if context_parent_id:
+        return Origin.AUTOMATED
+    return Origin.MANUAL
+
+
+@dataclass(frozen=True, slots=True)
+class StateChange:
+    """One state change, for building a ChangeTable from rows."""
+
+    entity_id: str
+    state: str
+    when: datetime  # timezone-aware
+    origin: Origin = Origin.MANUAL
+
+
+@dataclass(slots=True)
+class ChangeTable:
+    """State changes in columns, ordered by time.
+
+    `entity[i]` and `state[i]` index `entity_ids` and `states`; `when[i]` is the
+    change's time in whole seconds since the epoch (UTC); `origin[i]` an Origin.
+    """
+
+    entity_ids: list[str] = field(default_factory=list)
+    states: list[str] = field(default_factory=list)
+    entity: npt.NDArray[np.int32] = field(
+        default_factory=lambda: np.empty(0, dtype=np.int32)
+    )
+    state: npt.NDArray[np.int32] = field(
+        default_factory=lambda: np.empty(0, dtype=np.int32)
+    )
+    when: npt.NDArray[np.int64] = field(
+        default_factory=lambda: np.empty(0, dtype=np.int64)
+    )
+    origin: npt.NDArray[np.int8] = field(
+        default_factory=lambda: np.empty(0, dtype=np.int8)
+    )
+
+    def __len__(self) -> int:
+        """Return how many changes the table holds."""
+        return int(self.when.shape[0])
+
+    @classmethod
+    def from_changes(cls, changes: Iterable[StateChange]) -> ChangeTable:
+        """Return a table of `changes`, sorted by time."""
+        entity_index: dict[str, int] = {}
+        state_index: dict[str, int] = {}
+        entities: list[int] = []
+        states: list[int] = []
+        whens: list[int] = []
+        origins: list[int] = []
+        for change in changes:
+            entities.append(
+                entity_index.setdefault(change.entity_id, len(entity_index))
+            )
+            states.append(state_index.setdefault(change.state, len(state_index)))
+            whens.append(int(change.when.timestamp()))
+            origins.append(int(change.origin))
+        table = cls(
+            entity_ids=list(entity_index),
+            states=list(state_index),
+            entity=np.asarray(entities, dtype=np.int32),
+            state=np.asarray(states, dtype=np.int32),
+            when=np.asarray(whens, dtype=np.int64),
+            origin=np.asarray(origins, dtype=np.int8),
+        )
+        table.sort()
+        return table
+
+    def sort(self) -> None:
+        """Order the changes by time (stable, so equal times keep their order)."""
+        order = np.argsort(self.when, kind="stable")
+        self.entity = self.entity[order]
+        self.state = self.state[order]
+        self.when = self.when[order]
+        self.origin = self.origin[order]
+
+
+@dataclass(frozen=True, slots=True)
+class MiningSettings:
+    """Thresholds of the detectors; the defaults suit a typical house."""
+
+    min_observed_days: int = 7
+    # Lower bound (Wilson, 95 %) on the share of observed days with the routine.
+    min_confidence: float = 0.6
+    # Widest window a time-of-day routine may have.
+    max_window: timedelta = timedelta(minutes=90)
+    # B must follow A within this delay for "used together".
+    pair_max_delay: timedelta = timedelta(minutes=2)
+    min_pair_count: int = 5
+    min_pair_confidence: float = 0.6
+    min_pair_lift: float = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class AutomationCoverage:
+    """What existing automations already do, so it is not proposed again."""
+
+    # Entities that an automation with a time trigger acts on.
+    timed_targets: frozenset[str] = frozenset()
+    # (trigger entity, target entity): an automation triggered by a state change of
+    # the first acts on the second.
+    state_triggered: frozenset[tuple[str, str]] = frozenset()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TimeOfDayPattern:
+    """A routine: an entity goes to a state by hand at about the same time."""
+
+    pattern_id: str
+    entity_id: str
+    state: str
+    day_class: DayClass
+    minute_of_day: int  # the typical time, local, 0..1439
+    window_minutes: int  # the width of the window around it that holds the routine
+    support_days: int  # observed days with an occurrence in the window
+    observed_days: int  # days of the day class the entity was observed
+    confidence: float  # Wilson lower bound of support_days / observed_days
+    automated: bool = False  # an existing automation already does it
+    pattern_type: str = "time_of_day"
+
+    @property
+    def time(self) -> str:
+        """Return the typical time as HH:MM."""
+        return f"{self.minute_of_day // 60:02d}:{self.minute_of_day % 60:02d}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UsedTogetherPattern:
+    """B follows A: after A changes to a state, B changes to one within a delay."""
+
+    pattern_id: str
+    trigger_entity_id: str
+    trigger_state: str
+    entity_id: str
+    state: str
+    count: int  # how often B followed A
+    confidence: float  # P(B follows | A happened)
+    lift: float  # confidence over what chance would give
+    median_delay_seconds: float
+    delay_spread_seconds: float  # interquartile range of the delays
+    automated: bool = False
+    pattern_type: str = "used_together"
+
+
+type Pattern = TimeOfDayPattern | UsedTogetherPattern
