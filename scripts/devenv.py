@@ -5,6 +5,8 @@ loads the integration from the working tree, and ``scripts/bench`` imports the
 same helpers so that measurements run against exactly what developers see.
 Everything here talks to Home Assistant the way a user would (REST and
 websocket), so the integration is exercised through its public surface.
+``scripts/develop`` also plays a Zigbee2MQTT bridge with a few devices
+(``zigbee2mqtt_sim.py``), so HA AI's Zigbee features have something to show.
 
 It runs with the interpreter of ``.venv`` (created by ``scripts/_env.sh``),
 which provides Home Assistant and aiohttp; nothing else is required.
@@ -32,6 +34,7 @@ from pathlib import Path
 from typing import Any, Self
 
 import aiohttp
+import zigbee2mqtt_sim
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 INTEGRATION_DIR = REPO_ROOT / "custom_components" / "ha_ai"
@@ -428,13 +431,15 @@ async def start_mosquitto(group: ServiceGroup, run_dir: Path, port: int) -> Serv
 # --------------------------------------------------------------------------
 
 
-def write_ha_config(config_dir: Path, http_port: int, *, debug: bool) -> None:
+def write_ha_config(
+    config_dir: Path, http_port: int, *, debug: bool, extra_yaml: str = ""
+) -> None:
     """Write a minimal configuration.yaml (not default_config).
 
     default_config pulls in a dozen integrations whose packages are not
     installed, and ``--skip-pip`` cannot install them. The file is rewritten on
     every run because the HTTP port may change; YAML of one's own goes into
-    ``packages/``, which is kept.
+    ``packages/``, which is kept. ``extra_yaml`` (top-level keys) is appended.
     """
     (config_dir / "packages").mkdir(parents=True, exist_ok=True)
     level, own_level = ("info", "debug") if debug else ("warning", "warning")
@@ -455,7 +460,7 @@ def write_ha_config(config_dir: Path, http_port: int, *, debug: bool) -> None:
         "  name: HA AI development\n"
         "  packages: !include_dir_named packages\n"
         f"http:\n  server_host: {LOOPBACK}\n  server_port: {http_port}\n"
-        "api:\nconfig:\nonboarding:\nrecorder:\nhistory:\n" + logger,
+        "api:\nconfig:\nonboarding:\nrecorder:\nhistory:\n" + logger + extra_yaml,
         encoding="utf-8",
     )
 
@@ -895,17 +900,19 @@ async def environment(  # noqa: PLR0913 - each knob is used by a caller
     *,
     debug: bool,
     echo: Callable[[str], bool] | None = None,
+    extra_yaml: str = "",
 ) -> AsyncIterator[Environment]:
     """Start mosquitto and Home Assistant in ``run_dir``; stop both on exit.
 
     Yields once Home Assistant is running and authenticated; the caller
-    creates the config entries it needs.
+    creates the config entries it needs. ``extra_yaml`` goes into
+    configuration.yaml.
     """
     config_dir = run_dir / "config"
     async with ServiceGroup() as group, aiohttp.ClientSession() as session:
         log(f"Starting mosquitto on {LOOPBACK}:{mqtt_port}")
         await start_mosquitto(group, run_dir / "mosquitto", mqtt_port)
-        write_ha_config(config_dir, http_port, debug=debug)
+        write_ha_config(config_dir, http_port, debug=debug, extra_yaml=extra_yaml)
         skip_core_config_onboarding(config_dir)
         link_integration(config_dir)
         log(f"Starting Home Assistant on {LOOPBACK}:{http_port} ({config_dir})")
@@ -986,20 +993,23 @@ def save_state(path: Path, state: JSON) -> None:
 
 async def develop(args: argparse.Namespace) -> int:
     """Run the development environment in the foreground until stopped."""
-    state_path = DEV_DIR / "state.json"
+    run_dir: Path = args.dir.resolve()
+    state_path = run_dir / "state.json"
     state = load_state(state_path)
-    stop_leftovers(DEV_DIR)
+    stop_leftovers(run_dir)
     http_port = pick_port(args.port)
     if http_port != args.port:
         log(f"Port {args.port} is busy; using {http_port}")
     mqtt_port = pick_port(state.get("mqtt_port"))
+    simulation = zigbee2mqtt_sim.build(zigbee2mqtt_sim.load_devices())
     async with environment(
-        DEV_DIR,
+        run_dir,
         http_port,
         mqtt_port,
         state,
         debug=True,
         echo=ha_log_filter(verbose=args.verbose),
+        extra_yaml=zigbee2mqtt_sim.demo_automation_yaml(simulation),
     ) as env:
         save_state(state_path, state)
         if env.onboarded_now:
@@ -1007,10 +1017,17 @@ async def develop(args: argparse.Namespace) -> int:
         moved = await ensure_mqtt_entry(env.api, mqtt_port, state.get("mqtt_port"))
         state["mqtt_port"] = mqtt_port
         save_state(state_path, state)
+        # Before the ha_ai entry: on a fresh instance HA AI's first judgement
+        # then already sees the devices and their entities.
+        await simulate_zigbee2mqtt(env.api, mqtt_port, simulation)
         problem = await ha_ai_problem(env.api, reload=moved)
-        print_banner(env, problem, foreground=not args.check)
+        print_banner(
+            env, problem, foreground=not args.check, zigbee=zigbee_line(simulation)
+        )
         if args.check:
-            return 1 if problem else 0
+            if problem:
+                return 1
+            return 0 if await check_zigbee(env.api, simulation) else 1
         while (code := await env.hass.process.wait()) == RESTART_EXIT_CODE:
             log("Home Assistant asked for a restart")
             await env.restart_hass()
@@ -1037,7 +1054,13 @@ async def ha_ai_problem(api: HassApi, *, reload: bool = False) -> str | None:
     return None
 
 
-def print_banner(env: Environment, problem: str | None, *, foreground: bool) -> None:
+def print_banner(
+    env: Environment,
+    problem: str | None,
+    *,
+    foreground: bool,
+    zigbee: str | None = None,
+) -> None:
     """Tell the developer where everything is."""
     lines = [
         f"Home Assistant: {env.base_url}  (login {USERNAME} / {PASSWORD})",
@@ -1046,11 +1069,163 @@ def print_banner(env: Environment, problem: str | None, *, foreground: bool) -> 
         f"Config dir:     {env.config_dir}",
         f"Log:            {env.run_dir / 'hass.log'}",
     ]
+    if zigbee:
+        lines.append(f"Zigbee2MQTT:    {zigbee}")
     if problem:
         lines.append(f"PROBLEM:        {problem}")
     if foreground:
         lines.append("Ctrl-C stops everything.")
     print("\n".join(lines), flush=True)
+
+
+# --------------------------------------------------------------------------
+# Simulated Zigbee2MQTT (scripts/zigbee2mqtt_sim.py)
+# --------------------------------------------------------------------------
+
+DISCOVERY_TIMEOUT = 30.0
+# HA AI judges 10 s after the last change, once Home Assistant has started.
+ZIGBEE_CHECK_TIMEOUT = 30.0
+# HA AI's entities: (key, entity id on a fresh instance, friendly name)
+HA_AI_ENTITIES = (
+    ("devices", "sensor.ha_ai_zigbee_devices", "HA AI Zigbee devices"),
+    ("bridge", "binary_sensor.ha_ai_zigbee2mqtt_bridge", "HA AI Zigbee2MQTT bridge"),
+    ("unused", "sensor.ha_ai_unused_capabilities", "HA AI Unused capabilities"),
+)
+# Loaded entities of the mqtt platform that are available.
+AVAILABLE_MQTT_ENTITIES = (
+    "{{ integration_entities('mqtt') | reject('is_state', 'unavailable') "
+    "| list | count }}"
+)
+
+
+def zigbee_line(simulation: zigbee2mqtt_sim.Simulation) -> str:
+    """Describe the simulated Zigbee2MQTT for the banner."""
+    line = f"simulated: {simulation.summary()}"
+    if demo := zigbee2mqtt_sim.demo_automation(simulation):
+        line += f"; automation {demo[0]!r} uses {demo[1]}"
+    return line
+
+
+async def simulate_zigbee2mqtt(
+    api: HassApi, mqtt_port: int, simulation: zigbee2mqtt_sim.Simulation
+) -> None:
+    """Publish what Zigbee2MQTT would, then wait for the discovered entities.
+
+    Everything is retained and published again on every run: the broker keeps
+    nothing across runs (``persistence false``).
+    """
+    log(f"Simulating Zigbee2MQTT: {simulation.summary()}")
+    try:
+        await asyncio.to_thread(
+            zigbee2mqtt_sim.publish, LOOPBACK, mqtt_port, simulation.messages
+        )
+    except (OSError, TimeoutError) as err:
+        msg = f"publishing the simulated Zigbee2MQTT failed: {err}"
+        raise DevEnvError(msg) from err
+    expected = sum(entity.enabled for entity in simulation.entities)
+    deadline = time.monotonic() + DISCOVERY_TIMEOUT
+    while (
+        available := int(
+            await api.request(
+                "POST", "/api/template", {"template": AVAILABLE_MQTT_ENTITIES}
+            )
+        )
+    ) < expected:
+        if time.monotonic() > deadline:
+            log(
+                f"Only {available} of {expected} discovered MQTT entities are "
+                f"available after {DISCOVERY_TIMEOUT:.0f} s; see the log"
+            )
+            return
+        await asyncio.sleep(0.25)
+
+
+def find_state(states: list[JSON], entity_id: str, friendly_name: str) -> JSON | None:
+    """Return the live state of an entity, by entity id or by friendly name.
+
+    An old config dir may hold a stale registry entry under the plain entity id
+    (restored, unavailable), which moves the live entity to ``<id>_2``.
+    """
+    matches = [
+        state
+        for state in states
+        if state["entity_id"] == entity_id
+        or state["attributes"].get("friendly_name") == friendly_name
+    ]
+    matches.sort(
+        key=lambda state: (
+            bool(state["attributes"].get("restored")),
+            state["entity_id"] != entity_id,
+        )
+    )
+    return matches[0] if matches else None
+
+
+def zigbee_problem(
+    found: dict[str, JSON | None], simulation: zigbee2mqtt_sim.Simulation
+) -> str | None:
+    """Say what the HA AI entities do not show yet, or None when all is well."""
+    present = {key: value for key, value in found.items() if value is not None}
+    if missing := sorted(found.keys() - present.keys()):
+        return f"HA AI entities not found: {', '.join(missing)}"
+    devices, bridge, unused = present["devices"], present["bridge"], present["unused"]
+    problems = []
+    expected = str(len(simulation.end_devices))
+    if devices["state"] != expected:
+        problems.append(
+            f"{devices['entity_id']} is {devices['state']!r}, not {expected!r}"
+        )
+    if bridge["state"] != "on":
+        problems.append(f"{bridge['entity_id']} is {bridge['state']!r}, not 'on'")
+    try:
+        count = float(unused["state"])
+    except ValueError:
+        count = 0
+    if count <= 0:
+        problems.append(
+            f"{unused['entity_id']} is {unused['state']!r}, not a number > 0"
+        )
+    elif not any(
+        item.get("entity_id")
+        for item in unused["attributes"].get("top_opportunities") or []
+    ):
+        problems.append(
+            "no top opportunity names an entity: the discovered entities are not linked"
+        )
+    return "; ".join(problems) or None
+
+
+async def check_zigbee(api: HassApi, simulation: zigbee2mqtt_sim.Simulation) -> bool:
+    """Verify HA AI sees the simulated bridge and devices; print what it shows."""
+    log("Waiting for HA AI's judgement of the simulated devices")
+    start = time.monotonic()
+    while True:
+        states: list[JSON] = await api.request("GET", "/api/states")
+        found = {
+            key: find_state(states, entity_id, name)
+            for key, entity_id, name in HA_AI_ENTITIES
+        }
+        problem = zigbee_problem(found, simulation)
+        if problem is None or time.monotonic() - start > ZIGBEE_CHECK_TIMEOUT:
+            break
+        await asyncio.sleep(1)
+    if problem:
+        print(f"CHECK FAILED after {ZIGBEE_CHECK_TIMEOUT:.0f} s: {problem}", flush=True)
+        return False
+    lines = [f"Check passed after {time.monotonic() - start:.0f} s:"]
+    lines += [
+        f"  {state['entity_id']} = {state['state']}"
+        for state in found.values()
+        if state is not None
+    ]
+    unused = found["unused"] or {}
+    lines.append("  top_opportunities:")
+    lines += [
+        f"    - {item.get('title')}  [{item.get('entity_id') or 'no entity'}]"
+        for item in unused.get("attributes", {}).get("top_opportunities") or []
+    ]
+    print("\n".join(lines), flush=True)
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1062,13 +1237,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--check",
         action="store_true",
-        help="start, verify both config entries are loaded, stop, exit 0",
+        help="start, verify the config entries and HA AI's view of the simulated "
+        "Zigbee2MQTT, stop; exit 0 when all is well",
     )
     parser.add_argument(
         "--port",
         type=int,
         default=DEFAULT_HTTP_PORT,
         help="preferred HTTP port (default %(default)s; another if busy)",
+    )
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=DEV_DIR,
+        help="directory of the broker, config and logs (default %(default)s)",
     )
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="show the whole Home Assistant log"
