@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Generator
+from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
@@ -21,6 +22,12 @@ from custom_components.ha_ai.const import DEFAULT_OPTIONS, DOMAIN
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load the integration from custom_components/."""
+
+
+@pytest.fixture(autouse=True)
+def config_dir_in_tmp(hass: HomeAssistant, tmp_path: Path) -> None:
+    """Keep files HA AI writes (its habit log) out of the shared test config."""
+    hass.config.config_dir = str(tmp_path)
 
 
 @pytest.fixture

@@ -12,8 +12,13 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from custom_components.ha_ai.const import (
+    CONF_ANALYSIS_TIME,
     CONF_BATTERY_THRESHOLD,
     CONF_CAMERA_TOPIC_PREFIX,
+    CONF_EXCLUDED_AREAS,
+    CONF_EXCLUDED_DOMAINS,
+    CONF_EXCLUDED_ENTITIES,
+    CONF_HISTORY_DAYS,
     CONF_LAST_SEEN_STALE_HOURS,
     CONF_MESSAGE_TTL,
     CONF_NAMESPACE_PREFIX,
@@ -25,6 +30,7 @@ from custom_components.ha_ai.const import (
     DOMAIN,
     SECTION_DELIVERY,
     SECTION_DEVICE_ANOMALIES,
+    SECTION_HABIT_MINING,
 )
 
 from .conftest import set_mqtt_connected
@@ -39,6 +45,13 @@ USER_INPUT = {
         CONF_BATTERY_THRESHOLD: 20,
         CONF_LAST_SEEN_STALE_HOURS: 48.0,
     },
+    SECTION_HABIT_MINING: {
+        CONF_ANALYSIS_TIME: "06:30:00",
+        CONF_HISTORY_DAYS: 30,
+        CONF_EXCLUDED_ENTITIES: ["light.secret", "light.attic"],
+        CONF_EXCLUDED_AREAS: [],
+        CONF_EXCLUDED_DOMAINS: ["media_player"],
+    },
 }
 STORED = {
     CONF_ZIGBEE2MQTT_BASE_TOPIC: "home/zigbee",
@@ -50,6 +63,11 @@ STORED = {
     CONF_UNAVAILABLE_MINUTES: 30,
     CONF_BATTERY_THRESHOLD: 20,
     CONF_LAST_SEEN_STALE_HOURS: 48,
+    CONF_ANALYSIS_TIME: "06:30:00",
+    CONF_HISTORY_DAYS: 30,
+    CONF_EXCLUDED_ENTITIES: ["light.attic", "light.secret"],
+    CONF_EXCLUDED_AREAS: [],
+    CONF_EXCLUDED_DOMAINS: ["media_player"],
 }
 
 
@@ -214,6 +232,13 @@ async def test_options_flow_changes_settings_and_reloads(
             CONF_UNAVAILABLE_MINUTES: 60,
             CONF_BATTERY_THRESHOLD: 15,
             CONF_LAST_SEEN_STALE_HOURS: 25,
+        },
+        SECTION_HABIT_MINING: {
+            CONF_ANALYSIS_TIME: "03:00:00",
+            CONF_HISTORY_DAYS: 60,
+            CONF_EXCLUDED_ENTITIES: [],
+            CONF_EXCLUDED_AREAS: [],
+            CONF_EXCLUDED_DOMAINS: [],
         },
     }
 

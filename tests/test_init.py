@@ -127,9 +127,15 @@ async def test_reload_leaves_nothing_behind(
     data = setup_entry.runtime_data
     ours = ("sensor.ha_ai", "binary_sensor.ha_ai")
     entities = [s for s in hass.states.async_all() if s.entity_id.startswith(ours)]
-    listeners = [data.bus._listeners, data.zigbee._listeners, data.insights._listeners]
-    # One listener per entity, plus the insights following the bridge.
-    assert sum(map(len, listeners)) == len(entities) + 1
+    listeners = [
+        data.bus._listeners,
+        data.zigbee._listeners,
+        data.insights._listeners,
+        data.habits._listeners,
+    ]
+    # One listener per entity, plus the insights following the bridge and the live
+    # watcher following the analysis.
+    assert sum(map(len, listeners)) == len(entities) + 2
     assert all(len(old._listeners) == 0 for old in old_buses)
     assert mqtt.is_connected(hass)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Any
 
 from homeassistant.components import mqtt
@@ -15,7 +15,12 @@ from homeassistant.helpers.typing import ConfigType
 from homeassistant.loader import async_get_integration
 
 from .const import (
+    CONF_ANALYSIS_TIME,
     CONF_BATTERY_THRESHOLD,
+    CONF_EXCLUDED_AREAS,
+    CONF_EXCLUDED_DOMAINS,
+    CONF_EXCLUDED_ENTITIES,
+    CONF_HISTORY_DAYS,
     CONF_LAST_SEEN_STALE_HOURS,
     CONF_MESSAGE_TTL,
     CONF_NAMESPACE_PREFIX,
@@ -28,6 +33,9 @@ from .const import (
 )
 from .data import HaAiConfigEntry, HaAiRuntimeData
 from .engine.zigbee.anomalies import AnomalySettings
+from .habit_analysis import AnalysisSchedule, HabitAnalysis
+from .habit_live import HabitLive
+from .habit_log import Exclusions, HabitLog
 from .mqtt_bus import BusSettings, MqttBus
 from .services import async_setup_services
 from .zigbee_bridge import ZigbeeBridge
@@ -55,10 +63,33 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
         hass, bus, options[CONF_ZIGBEE2MQTT_BASE_TOPIC], anomaly_settings(options)
     )
     insights = ZigbeeInsights(hass, zigbee)
-    # Stopped in the reverse order: insights, then the bridge, then the bus.
+    habit_log = HabitLog(
+        hass,
+        retention_days=int(options[CONF_HISTORY_DAYS]),
+        exclusions=Exclusions(
+            entities=frozenset(options[CONF_EXCLUDED_ENTITIES]),
+            areas=frozenset(options[CONF_EXCLUDED_AREAS]),
+            domains=frozenset(options[CONF_EXCLUDED_DOMAINS]),
+        ),
+    )
+    habits = HabitAnalysis(
+        hass,
+        bus,
+        habit_log,
+        zigbee,
+        AnalysisSchedule(
+            run_at=time.fromisoformat(options[CONF_ANALYSIS_TIME]),
+            history_days=int(options[CONF_HISTORY_DAYS]),
+        ),
+    )
+    habit_live = HabitLive(hass, bus, habits)
+    # Stopped in the reverse order: the consumers first, the bus last.
     entry.async_on_unload(bus.async_stop)
     entry.async_on_unload(zigbee.async_stop)
     entry.async_on_unload(insights.async_stop)
+    entry.async_on_unload(habit_log.async_stop)
+    entry.async_on_unload(habits.async_stop)
+    entry.async_on_unload(habit_live.async_stop)
     try:
         await bus.async_start()
         await zigbee.async_start()
@@ -69,9 +100,18 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
             translation_placeholders={"error": str(err)},
         ) from err
     await insights.async_start()
+    await habit_log.async_start()
+    await habits.async_start()
+    await habit_live.async_start()
     integration = await async_get_integration(hass, DOMAIN)
     entry.runtime_data = HaAiRuntimeData(
-        bus=bus, zigbee=zigbee, insights=insights, version=str(integration.version)
+        bus=bus,
+        zigbee=zigbee,
+        insights=insights,
+        habit_log=habit_log,
+        habits=habits,
+        habit_live=habit_live,
+        version=str(integration.version),
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_settings_changed))
@@ -87,6 +127,8 @@ async def async_remove_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> Non
     """Delete what HA AI stored, so that removing it leaves nothing behind."""
     await ZigbeeBridge.async_remove_store(hass)
     await ZigbeeInsights.async_remove_store(hass)
+    await HabitAnalysis.async_remove_store(hass)
+    await HabitLog.async_remove_files(hass)
 
 
 async def _async_settings_changed(hass: HomeAssistant, entry: HaAiConfigEntry) -> None:

@@ -15,7 +15,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from .data import HaAiConfigEntry, HaAiRuntimeData
-from .entity import HaAiEntity, HaAiEntityDescription, from_zigbee
+from .entity import HaAiEntity, HaAiEntityDescription, from_habits, from_zigbee
 
 # Entities are pushed by their sources; nothing is polled.
 PARALLEL_UPDATES = 0
@@ -44,6 +44,14 @@ BINARY_SENSORS: tuple[HaAiBinarySensorEntityDescription, ...] = (
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         source=from_zigbee,
         is_on_fn=lambda data: data.zigbee.reachable,
+    ),
+    HaAiBinarySensorEntityDescription(
+        key="analysis_running",
+        translation_key="analysis_running",
+        device_class=BinarySensorDeviceClass.RUNNING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        source=from_habits,
+        is_on_fn=lambda data: data.habits.running,
     ),
 )
 

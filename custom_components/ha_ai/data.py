@@ -8,6 +8,9 @@ from typing import Protocol
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE
 
+from .habit_analysis import HabitAnalysis
+from .habit_live import HabitLive
+from .habit_log import HabitLog
 from .mqtt_bus import MqttBus
 from .zigbee_bridge import ZigbeeBridge
 from .zigbee_insights import ZigbeeInsights
@@ -27,6 +30,9 @@ class HaAiRuntimeData:
     bus: MqttBus
     zigbee: ZigbeeBridge
     insights: ZigbeeInsights
+    habit_log: HabitLog
+    habits: HabitAnalysis
+    habit_live: HabitLive
     version: str
 
 

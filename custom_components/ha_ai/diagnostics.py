@@ -20,4 +20,6 @@ async def async_get_config_entry_diagnostics(
         "mqtt": data.bus.as_diagnostics(),
         "zigbee": data.zigbee.as_diagnostics(),
         "insights": data.insights.as_diagnostics(),
+        "habits": data.habits.as_diagnostics(),
+        "habit_log": await data.habit_log.async_diagnostics(),
     }

@@ -28,6 +28,11 @@ def from_insights(data: HaAiRuntimeData) -> Listenable:
     return data.insights
 
 
+def from_habits(data: HaAiRuntimeData) -> Listenable:
+    """Follow the habit analysis."""
+    return data.habits
+
+
 @dataclass(frozen=True, kw_only=True)
 class HaAiEntityDescription(EntityDescription):
     """Says which runtime part an entity follows."""

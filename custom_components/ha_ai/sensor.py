@@ -18,11 +18,18 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from .data import HaAiConfigEntry, HaAiRuntimeData
-from .entity import HaAiEntity, HaAiEntityDescription, from_insights, from_zigbee
+from .entity import (
+    HaAiEntity,
+    HaAiEntityDescription,
+    from_habits,
+    from_insights,
+    from_zigbee,
+)
 
 # Entities are pushed by their sources; nothing is polled.
 PARALLEL_UPDATES = 0
 ATTR_TOP_OPPORTUNITIES = "top_opportunities"
+ATTR_TOP_PATTERNS = "top_patterns"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,6 +62,22 @@ SENSORS: tuple[HaAiSensorEntityDescription, ...] = (
         source=from_insights,
         value_fn=lambda data: len(data.insights.findings),
         attributes_fn=lambda data: {ATTR_TOP_OPPORTUNITIES: data.insights.top()},
+    ),
+    HaAiSensorEntityDescription(
+        key="patterns_detected",
+        translation_key="patterns_detected",
+        state_class=SensorStateClass.MEASUREMENT,
+        source=from_habits,
+        value_fn=lambda data: len(data.habits.patterns),
+        attributes_fn=lambda data: {ATTR_TOP_PATTERNS: data.habits.top()},
+    ),
+    HaAiSensorEntityDescription(
+        key="last_analysis",
+        translation_key="last_analysis",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        source=from_habits,
+        value_fn=lambda data: data.habits.last_run,
+        attributes_fn=lambda data: {"duration_seconds": data.habits.last_duration},
     ),
     HaAiSensorEntityDescription(
         key="last_device_list",
@@ -112,7 +135,7 @@ class HaAiSensor(HaAiEntity, SensorEntity):
 
     entity_description: HaAiSensorEntityDescription
     # Lists of findings are for dashboards, not for the database.
-    _unrecorded_attributes = frozenset({ATTR_TOP_OPPORTUNITIES})
+    _unrecorded_attributes = frozenset({ATTR_TOP_OPPORTUNITIES, ATTR_TOP_PATTERNS})
 
     @property
     def native_value(self) -> int | str | datetime | None:

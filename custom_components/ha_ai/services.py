@@ -15,7 +15,7 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 
 from .const import (
@@ -27,10 +27,12 @@ from .const import (
     MAX_SERVICE_PAYLOAD_BYTES,
     MIN_MESSAGE_TTL,
     SERVICE_PUBLISH_EVENT,
+    SERVICE_RUN_ANALYSIS,
 )
 from .data import HaAiConfigEntry
 from .engine.envelope import ENVELOPE_FIELDS
 from .engine.topics import validate_event_path
+from .habit_analysis import AnalysisCooldownError, AnalysisRunningError
 
 PUBLISH_EVENT_SCHEMA = vol.Schema(
     {
@@ -46,6 +48,12 @@ PUBLISH_EVENT_SCHEMA = vol.Schema(
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the services of the integration."""
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_RUN_ANALYSIS,
+        _async_run_analysis,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
     hass.services.async_register(
         DOMAIN,
         SERVICE_PUBLISH_EVENT,
@@ -112,4 +120,29 @@ async def _async_publish_event(call: ServiceCall) -> ServiceResponse:
         "event_id": published.event_id,
         "topic": published.topic,
         "queued": published.queued,
+    }
+
+
+async def _async_run_analysis(call: ServiceCall) -> ServiceResponse:
+    """Run the habit analysis now and wait for it."""
+    habits = _loaded_entry(call.hass).runtime_data.habits
+    try:
+        habits.check_can_run()
+    except AnalysisRunningError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="analysis_running"
+        ) from err
+    except AnalysisCooldownError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="analysis_cooldown"
+        ) from err
+    if not await habits.async_run():
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="analysis_failed",
+            translation_placeholders={"error": str(habits.last_error)},
+        )
+    return {
+        "patterns_detected": len(habits.patterns),
+        "duration_seconds": habits.last_duration,
     }

@@ -7,39 +7,55 @@ device anomalies). The entry stores the settings flat, in its options.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import time
 from typing import Any
 
 import voluptuous as vol
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers.selector import (
+    AreaSelector,
+    AreaSelectorConfig,
+    EntitySelector,
+    EntitySelectorConfig,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    Selector,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
     TextSelector,
+    TimeSelector,
 )
 
 from .const import (
+    CONF_ANALYSIS_TIME,
     CONF_BATTERY_THRESHOLD,
+    CONF_EXCLUDED_AREAS,
+    CONF_EXCLUDED_DOMAINS,
+    CONF_EXCLUDED_ENTITIES,
+    CONF_HISTORY_DAYS,
     CONF_LAST_SEEN_STALE_HOURS,
     CONF_MESSAGE_TTL,
     CONF_QOS,
     CONF_QUEUE_SIZE,
     CONF_UNAVAILABLE_MINUTES,
     DEFAULT_OPTIONS,
+    MAX_HISTORY_DAYS,
     MAX_LAST_SEEN_STALE_HOURS,
     MAX_MESSAGE_TTL,
     MAX_QUEUE_SIZE,
     MAX_UNAVAILABLE_MINUTES,
+    MIN_HISTORY_DAYS,
     MIN_MESSAGE_TTL,
     MIN_QUEUE_SIZE,
     SECTION_DELIVERY,
     SECTION_DEVICE_ANOMALIES,
+    SECTION_HABIT_MINING,
     TOPIC_PREFIX_FIELDS,
 )
 from .engine.topics import overlapping_prefixes, validate_topic_prefix
+from .habit_log import LOGGED_DOMAINS
 
 PREFIX_OVERLAP_ERROR = "prefix_overlap"
 SECTIONS: dict[str, tuple[str, ...]] = {
@@ -49,6 +65,13 @@ SECTIONS: dict[str, tuple[str, ...]] = {
         CONF_BATTERY_THRESHOLD,
         CONF_LAST_SEEN_STALE_HOURS,
     ),
+    SECTION_HABIT_MINING: (
+        CONF_ANALYSIS_TIME,
+        CONF_HISTORY_DAYS,
+        CONF_EXCLUDED_ENTITIES,
+        CONF_EXCLUDED_AREAS,
+        CONF_EXCLUDED_DOMAINS,
+    ),
 }
 WHOLE_NUMBER_FIELDS: dict[str, tuple[int, int, str]] = {
     CONF_MESSAGE_TTL: (MIN_MESSAGE_TTL, MAX_MESSAGE_TTL, "s"),
@@ -56,10 +79,28 @@ WHOLE_NUMBER_FIELDS: dict[str, tuple[int, int, str]] = {
     CONF_UNAVAILABLE_MINUTES: (1, MAX_UNAVAILABLE_MINUTES, "min"),
     CONF_BATTERY_THRESHOLD: (1, 100, "%"),
     CONF_LAST_SEEN_STALE_HOURS: (1, MAX_LAST_SEEN_STALE_HOURS, "h"),
+    CONF_HISTORY_DAYS: (MIN_HISTORY_DAYS, MAX_HISTORY_DAYS, "d"),
 }
+LIST_FIELDS = (CONF_EXCLUDED_ENTITIES, CONF_EXCLUDED_AREAS, CONF_EXCLUDED_DOMAINS)
 
 
-def _selector(field: str) -> SelectSelector | NumberSelector:
+def _selector(field: str) -> Selector[Any]:
+    if field == CONF_ANALYSIS_TIME:
+        return TimeSelector()
+    if field == CONF_EXCLUDED_ENTITIES:
+        return EntitySelector(
+            EntitySelectorConfig(multiple=True, domain=sorted(LOGGED_DOMAINS))
+        )
+    if field == CONF_EXCLUDED_AREAS:
+        return AreaSelector(AreaSelectorConfig(multiple=True))
+    if field == CONF_EXCLUDED_DOMAINS:
+        return SelectSelector(
+            SelectSelectorConfig(
+                options=sorted(LOGGED_DOMAINS),
+                multiple=True,
+                mode=SelectSelectorMode.DROPDOWN,
+            )
+        )
     if field == CONF_QOS:
         return SelectSelector(
             SelectSelectorConfig(
@@ -131,4 +172,13 @@ def validate_settings(
         errors[field] = PREFIX_OVERLAP_ERROR
     for field in (CONF_QOS, *WHOLE_NUMBER_FIELDS):
         options[field] = int(str(options[field]).split(".", maxsplit=1)[0])
+    for field in LIST_FIELDS:
+        value = options[field]
+        options[field] = sorted({value} if isinstance(value, str) else set(value))
+    try:
+        options[CONF_ANALYSIS_TIME] = time.fromisoformat(
+            str(options[CONF_ANALYSIS_TIME])
+        ).isoformat()
+    except ValueError:
+        errors[CONF_ANALYSIS_TIME] = "invalid_time"
     return options, errors

@@ -1,0 +1,161 @@
+"""HA AI's own compact log of state changes, one CSV file per UTC day.
+
+Home Assistant keeps ten days of history by default and routines need weeks, so
+HA AI keeps the few columns it needs itself: time, origin, entity, state. One file
+a day makes the retention a matter of deleting old files, bounds each day, and
+limits what a crash can damage to the last lines of one file, which reading skips.
+These functions do file I/O: call them from an executor job.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from .model import ChangeTable, Origin
+
+SUFFIX = ".csv"
+type LogRow = tuple[int, int, str, str]  # epoch seconds, origin, entity_id, state
+
+
+@dataclass(frozen=True, slots=True)
+class AppendResult:
+    """What an append wrote, and what it had to leave out."""
+
+    written: int
+    dropped: int
+
+
+def day_of(epoch: int) -> date:
+    """Return the UTC day of an epoch time."""
+    return datetime.fromtimestamp(epoch, UTC).date()
+
+
+def day_file(directory: Path, day: date) -> Path:
+    """Return the file that holds the changes of `day` (UTC)."""
+    return directory / f"{day.isoformat()}{SUFFIX}"
+
+
+def format_row(row: LogRow) -> str:
+    """Return one row as a CSV line (entity ids and states are quoted if needed)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(row)
+    return buffer.getvalue()
+
+
+def append_rows(
+    directory: Path, rows: Iterable[LogRow], *, max_day_bytes: int
+) -> AppendResult:
+    """Append rows to their day files; rows that would pass a day's limit are left.
+
+    The limit bounds the log on disk whatever happens (a device that flaps every
+    second, say): the day keeps its first rows, which are enough for habits.
+    """
+    by_day: dict[date, list[LogRow]] = {}
+    for row in rows:
+        by_day.setdefault(day_of(row[0]), []).append(row)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = dropped = 0
+    for day, day_rows in sorted(by_day.items()):
+        path = day_file(directory, day)
+        size = path.stat().st_size if path.exists() else 0
+        lines = []
+        for row in day_rows:
+            line = format_row(row)
+            size += len(line.encode())
+            if size > max_day_bytes:
+                dropped += 1
+                continue
+            lines.append(line)
+        if lines:
+            with path.open("a", encoding="utf-8", newline="") as file:
+                file.writelines(lines)
+        written += len(lines)
+    return AppendResult(written=written, dropped=dropped)
+
+
+def iter_rows(directory: Path, *, since: date) -> Iterator[LogRow]:
+    """Yield the rows of the day files from `since` on, skipping damaged lines."""
+    if not directory.is_dir():
+        return
+    for path in sorted(directory.glob(f"*{SUFFIX}")):
+        try:
+            day = date.fromisoformat(path.stem)
+        except ValueError:
+            continue
+        if day < since:
+            continue
+        with path.open(encoding="utf-8", errors="replace", newline="") as file:
+            for fields in csv.reader(file):
+                row = _row(fields)
+                if row is not None:
+                    yield row
+
+
+def _row(fields: list[str]) -> LogRow | None:
+    """Return a row from CSV fields, or None for a damaged line (a crash's tail)."""
+    if len(fields) != 4:  # noqa: PLR2004
+        return None
+    try:
+        epoch = int(fields[0])
+        origin = Origin(int(fields[1]))
+    except ValueError:
+        return None
+    if not fields[2] or "." not in fields[2]:
+        return None
+    return epoch, int(origin), fields[2], fields[3]
+
+
+def read_table(directory: Path, *, since: date) -> ChangeTable:
+    """Return the logged changes from `since` on as a table, sorted by time."""
+    entity_index: dict[str, int] = {}
+    state_index: dict[str, int] = {}
+    entities: list[int] = []
+    states: list[int] = []
+    whens: list[int] = []
+    origins: list[int] = []
+    for epoch, origin, entity_id, state in iter_rows(directory, since=since):
+        entities.append(entity_index.setdefault(entity_id, len(entity_index)))
+        states.append(state_index.setdefault(state, len(state_index)))
+        whens.append(epoch)
+        origins.append(origin)
+    table = ChangeTable(
+        entity_ids=list(entity_index),
+        states=list(state_index),
+        entity=np.asarray(entities, dtype=np.int32),
+        state=np.asarray(states, dtype=np.int32),
+        when=np.asarray(whens, dtype=np.int64),
+        origin=np.asarray(origins, dtype=np.int8),
+    )
+    table.sort()
+    return table
+
+
+def prune(directory: Path, *, keep_days: int, today: date) -> list[Path]:
+    """Delete day files older than `keep_days` before `today`; return them."""
+    if not directory.is_dir():
+        return []
+    oldest = today - timedelta(days=keep_days)
+    removed = []
+    for path in directory.glob(f"*{SUFFIX}"):
+        try:
+            day = date.fromisoformat(path.stem)
+        except ValueError:
+            continue
+        if day < oldest:
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return sorted(removed)
+
+
+def size_on_disk(directory: Path) -> int:
+    """Return the bytes the log takes."""
+    if not directory.is_dir():
+        return 0
+    return sum(path.stat().st_size for path in directory.glob(f"*{SUFFIX}"))

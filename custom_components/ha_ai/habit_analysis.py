@@ -1,0 +1,317 @@
+"""Runs habit mining every day and on demand, and says so over MQTT.
+
+The analysis reads HA AI's habit log (an executor job), mines it in another
+executor job, compares the patterns with the last run's (ids stay stable), and
+publishes `analysis/complete` (or `analysis/failed`, keeping the last good result)
+and one `events/pattern/<type>_detected` per new pattern. Setup never waits for it:
+the first run happens at the scheduled time or when asked for.
+"""
+
+from __future__ import annotations
+
+import time as monotonic_time
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+
+import numpy as np
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.event import async_track_time_change
+from homeassistant.helpers.start import async_at_started
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from .const import DOMAIN, LOGGER
+from .engine.habits.mining import compare_patterns, mine_habits
+from .engine.habits.model import MiningSettings, Pattern, TimeOfDayPattern
+from .engine.habits.serialize import patterns_from_store, patterns_to_store
+from .habit_backfill import async_backfill
+from .habit_coverage import automation_coverage
+from .habit_log import HabitLog
+from .listeners import Listeners
+from .mqtt_bus import MqttBus
+from .zigbee_bridge import ZigbeeBridge
+
+STORE_VERSION = 1
+HABITS_STORE_KEY = f"{DOMAIN}.habits"
+# A run asked for right after another is refused: mining is not free.
+RUN_COOLDOWN = timedelta(seconds=60)
+TOP_PATTERNS = 5
+
+
+class AnalysisRunningError(HomeAssistantError):
+    """An analysis is already under way."""
+
+
+class AnalysisCooldownError(HomeAssistantError):
+    """The last analysis finished a moment ago."""
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisSchedule:
+    """When the daily analysis runs, and how far back it looks."""
+
+    run_at: time
+    history_days: int
+
+
+class HabitAnalysis:
+    """The learned patterns, kept current by a daily analysis."""
+
+    def __init__(  # noqa: PLR0913
+        self,
+        hass: HomeAssistant,
+        bus: MqttBus,
+        log: HabitLog,
+        zigbee: ZigbeeBridge,
+        schedule: AnalysisSchedule,
+        settings: MiningSettings | None = None,
+    ) -> None:
+        """Prepare; nothing runs before `async_start`."""
+        self.hass = hass
+        self.bus = bus
+        self.log = log
+        self.zigbee = zigbee
+        self.schedule = schedule
+        self.settings = settings or MiningSettings()
+        self.patterns: list[Pattern] = []
+        self.last_run: datetime | None = None
+        self.last_duration: float | None = None
+        self.last_error: str | None = None
+        self.running = False
+        self._finished_at: float | None = None
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORE_VERSION, HABITS_STORE_KEY
+        )
+        self._listeners = Listeners()
+        self._unsubscribers: list[CALLBACK_TYPE] = []
+
+    @staticmethod
+    async def async_remove_store(hass: HomeAssistant) -> None:
+        """Delete the store, when the entry is removed."""
+        await Store[dict[str, Any]](
+            hass, STORE_VERSION, HABITS_STORE_KEY
+        ).async_remove()
+
+    async def async_start(self) -> None:
+        """Restore the last result, schedule the daily run, back-fill if needed."""
+        data = await self._store.async_load()
+        if isinstance(data, dict):
+            self.patterns = patterns_from_store(data.get("patterns"))
+            last_run = data.get("last_run")
+            self.last_run = (
+                dt_util.parse_datetime(last_run) if isinstance(last_run, str) else None
+            )
+            duration = data.get("last_duration")
+            self.last_duration = duration if isinstance(duration, float) else None
+        run_at = self.schedule.run_at
+        self._unsubscribers.append(
+            async_track_time_change(
+                self.hass,
+                self._on_schedule,
+                hour=run_at.hour,
+                minute=run_at.minute,
+                second=run_at.second,
+            )
+        )
+        self._unsubscribers.append(async_at_started(self.hass, self._on_started))
+
+    async def async_stop(self) -> None:
+        """Stop the schedule."""
+        while self._unsubscribers:
+            self._unsubscribers.pop()()
+        self._listeners.clear()
+
+    @callback
+    def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call `listener` when a run starts or ends."""
+        return self._listeners.async_add(listener)
+
+    @callback
+    def _on_started(self, hass: HomeAssistant) -> None:
+        self.hass.async_create_background_task(
+            self._async_backfill_once(), "ha_ai habit back-fill"
+        )
+
+    async def _async_backfill_once(self) -> None:
+        if "recorder" not in self.hass.config.components:
+            return
+        if not await self.log.async_is_empty():
+            return
+        try:
+            await async_backfill(self.hass, self.log, self.schedule.history_days)
+        except Exception:  # noqa: BLE001 - the live log works without a back-fill
+            LOGGER.exception("Could not back-fill the habit log from the recorder")
+
+    @callback
+    def _on_schedule(self, now: datetime) -> None:
+        if self.running:
+            return
+        self.hass.async_create_background_task(
+            self._async_run_safely(), "ha_ai daily analysis"
+        )
+
+    async def _async_run_safely(self) -> None:
+        await self.log.async_prune()
+        await self.async_run()
+
+    # Running
+
+    def check_can_run(self) -> None:
+        """Raise when a run asked for now cannot start."""
+        if self.running:
+            raise AnalysisRunningError
+        if (
+            self._finished_at is not None
+            and monotonic_time.monotonic() - self._finished_at
+            < RUN_COOLDOWN.total_seconds()
+        ):
+            raise AnalysisCooldownError
+
+    async def async_run(self) -> bool:
+        """Run one analysis; return whether it succeeded. Never raises."""
+        self.running = True
+        self._listeners.async_notify()
+        started = monotonic_time.monotonic()
+        try:
+            result = await self._async_analyze()
+        except Exception as err:  # noqa: BLE001 - any failure keeps the last result
+            self.last_error = f"{type(err).__name__}: {err}"
+            LOGGER.warning("Habit analysis failed: %s", self.last_error)
+            self.bus.async_publish_event(
+                ["analysis", "failed"], {"error": self.last_error}
+            )
+            succeeded = False
+        else:
+            duration = round(monotonic_time.monotonic() - started, 3)
+            self._publish_results(result, duration)
+            succeeded = True
+        self.running = False
+        self._finished_at = monotonic_time.monotonic()
+        self._listeners.async_notify()
+        return succeeded
+
+    async def _async_analyze(self) -> _RunResult:
+        table = await self.log.async_read(days=self.schedule.history_days)
+        coverage = automation_coverage(self.hass)
+        tz = dt_util.get_default_time_zone()
+        end = dt_util.utcnow()
+        mined: list[Pattern] = await self.hass.async_add_executor_job(
+            lambda: mine_habits(
+                table, timezone=tz, end=end, settings=self.settings, coverage=coverage
+            )
+        )
+        comparison = compare_patterns(mined, self.patterns)
+        entities = int(np.unique(table.entity).size)
+        return _RunResult(
+            patterns=comparison.patterns,
+            new=comparison.new,
+            entities_analyzed=entities,
+        )
+
+    def _publish_results(self, result: _RunResult, duration: float) -> None:
+        self.patterns = result.patterns
+        self.last_run = dt_util.utcnow()
+        self.last_duration = duration
+        self.last_error = None
+        proposable = [p for p in result.patterns if not p.automated]
+        new_proposable = [p for p in result.new if not p.automated]
+        for pattern in result.new:
+            self.bus.async_publish_event(
+                ["events", "pattern", f"{pattern.pattern_type}_detected"],
+                pattern_fields(pattern),
+            )
+        self.bus.async_publish_event(
+            ["analysis", "complete"],
+            {
+                "patterns_detected": len(result.patterns),
+                "suggestions_generated": len(proposable),
+                "new_suggestions": len(new_proposable),
+                "devices_analyzed": len(self.zigbee.zigbee_devices),
+                "entities_analyzed": result.entities_analyzed,
+                "duration_seconds": duration,
+            },
+        )
+        LOGGER.info(
+            "Habit analysis: %s patterns (%s new) in %.1f s",
+            len(result.patterns),
+            len(result.new),
+            duration,
+        )
+        self.hass.async_create_background_task(
+            self._store.async_save(
+                {
+                    "patterns": patterns_to_store(self.patterns),
+                    "last_run": self.last_run.isoformat(),
+                    "last_duration": duration,
+                }
+            ),
+            "ha_ai save habits",
+        )
+
+    # For entities and diagnostics
+
+    def top(self) -> list[dict[str, Any]]:
+        """Return the most confident patterns, for an entity's attributes."""
+        best = sorted(self.patterns, key=lambda p: -p.confidence)[:TOP_PATTERNS]
+        return [pattern_fields(pattern) for pattern in best]
+
+    def as_diagnostics(self) -> dict[str, Any]:
+        """Return a summary for the diagnostics download."""
+        by_type: dict[str, int] = {}
+        for pattern in self.patterns:
+            by_type[pattern.pattern_type] = by_type.get(pattern.pattern_type, 0) + 1
+        return {
+            "patterns": len(self.patterns),
+            "by_type": by_type,
+            "automated": sum(p.automated for p in self.patterns),
+            "last_run": self.last_run,
+            "last_duration": self.last_duration,
+            "last_error": self.last_error,
+            "running": self.running,
+            "schedule": {
+                "run_at": self.schedule.run_at.isoformat(),
+                "history_days": self.schedule.history_days,
+            },
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _RunResult:
+    patterns: list[Pattern]
+    new: list[Pattern]
+    entities_analyzed: int
+
+
+def pattern_fields(pattern: Pattern) -> dict[str, Any]:
+    """Return a pattern as the fields of its MQTT events and attributes."""
+    if isinstance(pattern, TimeOfDayPattern):
+        return {
+            "pattern_id": pattern.pattern_id,
+            "pattern_type": pattern.pattern_type,
+            "entities": [pattern.entity_id],
+            "entity_id": pattern.entity_id,
+            "state": pattern.state,
+            "time": pattern.time,
+            "window_minutes": pattern.window_minutes,
+            "day_class": str(pattern.day_class),
+            "support_days": pattern.support_days,
+            "observed_days": pattern.observed_days,
+            "confidence": round(pattern.confidence, 3),
+            "automated": pattern.automated,
+        }
+    return {
+        "pattern_id": pattern.pattern_id,
+        "pattern_type": pattern.pattern_type,
+        "entities": [pattern.trigger_entity_id, pattern.entity_id],
+        "trigger_entity_id": pattern.trigger_entity_id,
+        "trigger_state": pattern.trigger_state,
+        "entity_id": pattern.entity_id,
+        "state": pattern.state,
+        "count": pattern.count,
+        "confidence": round(pattern.confidence, 3),
+        "lift": round(pattern.lift, 2),
+        "median_delay_seconds": round(pattern.median_delay_seconds, 1),
+        "automated": pattern.automated,
+    }

@@ -1,0 +1,46 @@
+"""Patterns for the habit tests of the Home Assistant side."""
+
+from __future__ import annotations
+
+from custom_components.ha_ai.engine.habits.model import (
+    DayClass,
+    TimeOfDayPattern,
+    UsedTogetherPattern,
+)
+
+MORNING = TimeOfDayPattern(
+    pattern_id="tod_morning",
+    entity_id="light.bedroom",
+    state="on",
+    day_class=DayClass.DAILY,
+    minute_of_day=7 * 60,
+    window_minutes=30,
+    support_days=20,
+    observed_days=21,
+    confidence=0.8,
+)
+COFFEE = UsedTogetherPattern(
+    pattern_id="pair_coffee",
+    trigger_entity_id="light.kitchen",
+    trigger_state="on",
+    entity_id="switch.coffee",
+    state="on",
+    count=25,
+    confidence=0.9,
+    lift=14.0,
+    median_delay_seconds=45.0,
+    delay_spread_seconds=20.0,
+)
+COVERED = UsedTogetherPattern(
+    pattern_id="pair_covered",
+    trigger_entity_id="binary_sensor.door",
+    trigger_state="on",
+    entity_id="light.hall",
+    state="on",
+    count=30,
+    confidence=0.95,
+    lift=20.0,
+    median_delay_seconds=3.0,
+    delay_spread_seconds=1.0,
+    automated=True,
+)

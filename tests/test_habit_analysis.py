@@ -1,0 +1,227 @@
+"""The habit analysis: service, schedule, cooldown, failure, events, entities."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from unittest.mock import patch
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.typing import MqttMockHAClient
+
+from custom_components.ha_ai import habit_analysis
+from custom_components.ha_ai.const import DOMAIN
+
+from .conftest import published
+from .habit_helpers import COFFEE, COVERED, MORNING
+
+MINE = "custom_components.ha_ai.habit_analysis.mine_habits"
+PATTERNS = "sensor.ha_ai_patterns_detected"
+LAST = "sensor.ha_ai_last_analysis"
+RUNNING = "binary_sensor.ha_ai_analysis_running"
+
+
+def payloads(mqtt_mock: MqttMockHAClient, prefix: str) -> list[tuple[str, Any]]:
+    return [(topic, payload) for topic, payload, _, _ in published(mqtt_mock, prefix)]
+
+
+async def run(hass: HomeAssistant) -> Any:
+    return await hass.services.async_call(
+        DOMAIN, "run_analysis", blocking=True, return_response=True
+    )
+
+
+@pytest.fixture(autouse=True)
+def no_cooldown() -> Any:
+    with patch.object(habit_analysis, "RUN_COOLDOWN", timedelta(0)):
+        yield
+
+
+async def test_run_publishes_results_and_updates_entities(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    assert hass.states.get(PATTERNS).state == "0"
+    assert hass.states.get(LAST).state == "unknown"
+    assert hass.states.get(RUNNING).state == "off"
+    with patch(MINE, return_value=[MORNING, COFFEE, COVERED]):
+        response = await run(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert response["patterns_detected"] == 3
+
+    [(_, complete)] = payloads(mqtt_mock, "ha-ai/analysis/complete")
+    assert complete["patterns_detected"] == 3
+    assert complete["suggestions_generated"] == 2  # the covered pair is not one
+    assert complete["new_suggestions"] == 2
+    assert complete["devices_analyzed"] == 0
+    assert complete["entities_analyzed"] == 0
+    assert complete["duration_seconds"] >= 0
+    detected = payloads(mqtt_mock, "ha-ai/events/pattern/")
+    assert sorted(topic for topic, _ in detected) == [
+        "ha-ai/events/pattern/time_of_day_detected",
+        "ha-ai/events/pattern/used_together_detected",
+        "ha-ai/events/pattern/used_together_detected",
+    ]
+    routine = next(p for t, p in detected if "time_of_day" in t)
+    assert routine["pattern_id"] == "tod_morning"
+    assert routine["time"] == "07:00"
+    assert routine["entities"] == ["light.bedroom"]
+
+    assert hass.states.get(PATTERNS).state == "3"
+    top = hass.states.get(PATTERNS).attributes["top_patterns"]
+    assert top[0]["pattern_id"] == "pair_covered"
+    last = hass.states.get(LAST)
+    assert dt_util.parse_datetime(last.state) is not None
+    assert last.attributes["duration_seconds"] >= 0
+
+
+async def test_patterns_found_again_are_not_announced_again(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    with patch(MINE, return_value=[MORNING, COFFEE]):
+        await run(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        mqtt_mock.async_publish.reset_mock()
+        await run(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    [(_, complete)] = payloads(mqtt_mock, "ha-ai/analysis/complete")
+    assert complete["new_suggestions"] == 0
+    assert payloads(mqtt_mock, "ha-ai/events/pattern/") == []
+
+
+async def test_patterns_survive_a_restart(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    with patch(MINE, return_value=[MORNING, COFFEE]):
+        await run(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert await hass.config_entries.async_reload(setup_entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(PATTERNS).state == "2"
+    assert setup_entry.runtime_data.habits.patterns == [MORNING, COFFEE]
+
+
+async def test_running_and_cooldown_refuse_a_second_run(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    habits = setup_entry.runtime_data.habits
+    habits.running = True
+    with pytest.raises(ServiceValidationError, match="already running"):
+        await run(hass)
+    habits.running = False
+    with (
+        patch.object(habit_analysis, "RUN_COOLDOWN", timedelta(minutes=1)),
+        patch(MINE, return_value=[]),
+    ):
+        await run(hass)
+        with pytest.raises(ServiceValidationError, match="less than a minute ago"):
+            await run(hass)
+
+
+async def test_a_failed_run_keeps_the_last_result(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    with patch(MINE, return_value=[MORNING]):
+        await run(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    mqtt_mock.async_publish.reset_mock()
+    with (
+        patch(MINE, side_effect=MemoryError("too much")),
+        pytest.raises(HomeAssistantError, match="The analysis failed: MemoryError"),
+    ):
+        await run(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    [(_, failed)] = payloads(mqtt_mock, "ha-ai/analysis/failed")
+    assert failed["error"] == "MemoryError: too much"
+    assert setup_entry.runtime_data.habits.patterns == [MORNING]
+    assert hass.states.get(PATTERNS).state == "1"
+    assert hass.states.get(RUNNING).state == "off"
+    # The next run recovers.
+    with patch(MINE, return_value=[MORNING, COFFEE]):
+        await run(hass)
+    assert hass.states.get(PATTERNS).state == "2"
+
+
+async def test_the_daily_run_follows_the_schedule(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    now = dt_util.now()
+    run_at = datetime.combine(
+        now.date() + timedelta(days=1), datetime.min.time(), now.tzinfo
+    ) + timedelta(hours=3)
+    with patch(MINE, return_value=[MORNING]) as mine:
+        freezer.move_to(run_at - timedelta(minutes=1))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        assert mine.call_count == 0
+        freezer.move_to(run_at)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        assert mine.call_count == 1
+    assert hass.states.get(PATTERNS).state == "1"
+
+
+async def test_setup_does_not_wait_for_an_analysis(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    assert setup_entry.runtime_data.habits.last_run is None
+    assert payloads(mqtt_mock, "ha-ai/analysis/") == []
+
+
+async def test_existing_automations_are_passed_as_coverage(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": [
+                {
+                    "triggers": [{"trigger": "time", "at": "07:00:00"}],
+                    "actions": [
+                        {
+                            "action": "light.turn_on",
+                            "target": {"entity_id": "light.bedroom"},
+                        }
+                    ],
+                },
+                {
+                    "trigger": {"platform": "state", "entity_id": "binary_sensor.door"},
+                    "action": [{"action": "light.turn_on", "entity_id": "light.hall"}],
+                },
+                {
+                    "triggers": [{"trigger": "event", "event_type": "x"}],
+                    "actions": [],
+                },
+            ]
+        },
+    )
+    await hass.async_block_till_done()
+    with patch(MINE, return_value=[]) as mine:
+        await run(hass)
+    coverage = mine.call_args.kwargs["coverage"]
+    assert coverage.timed_targets == {"light.bedroom"}
+    assert coverage.state_triggered == {("binary_sensor.door", "light.hall")}
+
+
+async def test_diagnostics_summary(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    with patch(MINE, return_value=[MORNING, COVERED]):
+        await run(hass)
+    summary = setup_entry.runtime_data.habits.as_diagnostics()
+    assert summary["patterns"] == 2
+    assert summary["by_type"] == {"time_of_day": 1, "used_together": 1}
+    assert summary["automated"] == 1
+    assert summary["schedule"] == {"run_at": "03:00:00", "history_days": 60}

@@ -1,0 +1,121 @@
+"""Learned routines happening now: `ha-ai/events/pattern/<id>/triggered`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+from unittest.mock import patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import MqttMockHAClient
+
+from custom_components.ha_ai.const import DOMAIN
+from custom_components.ha_ai.engine.habits.model import DayClass, TimeOfDayPattern
+from custom_components.ha_ai.habit_live import in_day_class, in_window, next_occurrence
+
+from .conftest import published
+from .habit_helpers import COFFEE, MORNING
+
+
+def triggered(mqtt_mock: MqttMockHAClient) -> list[tuple[str, Any]]:
+    return [
+        (topic, payload)
+        for topic, payload, _, _ in published(mqtt_mock, "ha-ai/events/pattern/")
+        if topic.endswith("/triggered")
+    ]
+
+
+async def learn(hass: HomeAssistant) -> None:
+    with patch(
+        "custom_components.ha_ai.habit_analysis.mine_habits",
+        return_value=[MORNING, COFFEE],
+    ):
+        await hass.services.async_call(DOMAIN, "run_analysis", blocking=True)
+
+
+def local(base: date, hour: int, minute: int, days: int = 0) -> datetime:
+    """Return a local time `days` after `base`."""
+    today = base + timedelta(days=days)
+    return datetime.combine(
+        today, datetime.min.time(), dt_util.get_default_time_zone()
+    ) + timedelta(hours=hour, minutes=minute)
+
+
+async def test_routine_happening_is_announced_once_a_day(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    base = dt_util.now().date()
+    freezer.move_to(local(base, 6, 0, days=1))
+    hass.states.async_set("light.bedroom", "off")
+    await learn(hass)
+    # Outside the window: nothing.
+    hass.states.async_set("light.bedroom", "on")
+    hass.states.async_set("light.bedroom", "off")
+    freezer.move_to(local(base, 7, 5, days=1))
+    # An automation switching it on is not the person's routine.
+    hass.states.async_set("light.bedroom", "on", context=Context(parent_id="run"))
+    hass.states.async_set("light.bedroom", "off")
+    hass.states.async_set("light.bedroom", "on")
+    hass.states.async_set("light.bedroom", "off")
+    hass.states.async_set("light.bedroom", "on")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    [(topic, payload)] = triggered(mqtt_mock)
+    assert topic == "ha-ai/events/pattern/tod_morning/triggered"
+    assert payload["pattern_type"] == "time_of_day"
+    assert payload["entities"] == ["light.bedroom"]
+    expected = dt_util.parse_datetime(payload["expected_next"]["expected_at"])
+    assert expected == local(base, 7, 0, days=2)
+
+    # The next day it is announced again.
+    freezer.move_to(local(base, 7, 2, days=2))
+    hass.states.async_set("light.bedroom", "off")
+    hass.states.async_set("light.bedroom", "on")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert len(triggered(mqtt_mock)) == 2
+
+
+async def test_pair_leader_announces_what_follows(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    hass.states.async_set("light.kitchen", "off")
+    await learn(hass)
+    hass.states.async_set("light.kitchen", "on")
+    hass.states.async_set("light.kitchen", "on", {"brightness": 3})
+    hass.states.async_set("switch.coffee", "on")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    [(topic, payload)] = triggered(mqtt_mock)
+    assert topic == "ha-ai/events/pattern/pair_coffee/triggered"
+    assert payload["entities"] == ["light.kitchen", "switch.coffee"]
+    assert payload["expected_next"]["entity_id"] == "switch.coffee"
+    assert payload["expected_next"]["state"] == "on"
+    assert payload["expected_next"]["within_seconds"] == 45.0
+
+
+def test_day_classes_and_windows() -> None:
+    saturday = date(2026, 11, 21)
+    monday = date(2026, 11, 23)
+    assert in_day_class(saturday, DayClass.WEEKENDS)
+    assert not in_day_class(saturday, DayClass.WEEKDAYS)
+    assert in_day_class(monday, DayClass.WEEKDAYS)
+    assert in_day_class(monday, DayClass.DAILY)
+    midnight = TimeOfDayPattern(
+        pattern_id="x",
+        entity_id="light.a",
+        state="on",
+        day_class=DayClass.WEEKENDS,
+        minute_of_day=23 * 60 + 55,
+        window_minutes=20,
+        support_days=5,
+        observed_days=6,
+        confidence=0.7,
+    )
+    assert in_window(midnight, 5)
+    assert not in_window(midnight, 30)
+    friday_night = datetime(2026, 11, 20, 23, 59, tzinfo=dt_util.UTC)
+    assert next_occurrence(midnight, friday_night).date() == saturday
