@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from unittest.mock import patch
 
 import pytest
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import dt as dt_util
 from homeassistant.util.ulid import ulid_now
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
@@ -69,3 +71,38 @@ async def test_nothing_to_backfill(hass: HomeAssistant, recorder_mock: object) -
     await async_wait_recording_done(hass)
     log = HabitLog(hass, retention_days=60, exclusions=Exclusions())
     assert await async_backfill(hass, log, days=1) == 0
+
+
+async def test_the_empty_log_is_backfilled_once_started(
+    hass: HomeAssistant,
+    recorder_mock: object,
+    mqtt_mock: object,
+    config_entry: MockConfigEntry,
+) -> None:
+    hass.states.async_set("light.hall", "off")
+    hass.states.async_set("light.hall", "on")
+    await async_wait_recording_done(hass)
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    log = config_entry.runtime_data.habit_log
+    assert not await log.async_is_empty()
+    assert len(await log.async_read()) == 2
+
+
+async def test_a_failed_backfill_is_logged(
+    hass: HomeAssistant,
+    recorder_mock: object,
+    mqtt_mock: object,
+    config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    config_entry.add_to_hass(hass)
+    with patch(
+        "custom_components.ha_ai.habit_analysis.async_backfill",
+        side_effect=RuntimeError("database gone"),
+    ):
+        assert await hass.config_entries.async_setup(config_entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert "Could not back-fill the habit log from the recorder" in caplog.text
+    assert config_entry.runtime_data.habit_log is not None
