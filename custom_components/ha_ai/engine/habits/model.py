@@ -133,7 +133,14 @@ class MiningSettings:
 
     min_observed_days: int = 7
     # Lower bound (Wilson, 95 %) on the share of observed days with the routine.
-    min_confidence: float = 0.6
+    # 0.4 lets a routine kept on 70 % of 30 days (21/30: bound 0.52) or of 8
+    # weekend days (6/8: bound 0.41) through; chance is ruled out separately.
+    min_confidence: float = 0.4
+    # Chance alone (each day's changes of the entity at uniformly random times)
+    # must give a routine's support with at most this probability (a binomial
+    # tail). Small because every window of every entity is tried: with 1e-8, 65
+    # pure-noise houses of 500 entities gave no routine.
+    max_chance_probability: float = 1e-8
     # Widest window a time-of-day routine may have.
     max_window: timedelta = timedelta(minutes=90)
     # B must follow A within this delay for "used together".
