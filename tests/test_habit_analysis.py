@@ -10,6 +10,8 @@ import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
@@ -225,3 +227,35 @@ async def test_diagnostics_summary(
     assert summary["by_type"] == {"time_of_day": 1, "used_together": 1}
     assert summary["automated"] == 1
     assert summary["schedule"] == {"run_at": "03:00:00", "history_days": 60}
+
+
+async def test_entities_of_one_device_are_not_a_pair(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    owner = MockConfigEntry(domain="demo")
+    owner.add_to_hass(hass)
+    device = device_registry.async_get_or_create(
+        config_entry_id=owner.entry_id, identifiers={("demo", "relay")}
+    )
+    for object_id in ("relay_one", "relay_two"):
+        entity_registry.async_get_or_create(
+            "switch",
+            "demo",
+            object_id,
+            suggested_object_id=object_id,
+            device_id=device.id,
+        )
+    for entity_id in ("switch.relay_one", "switch.relay_two", "light.lonely"):
+        hass.states.async_set(entity_id, "off")
+        hass.states.async_set(entity_id, "on")
+    await hass.async_block_till_done()
+    with patch(MINE, return_value=[]) as mine:
+        await run(hass)
+    same_device = mine.call_args.kwargs["same_device"]
+    assert same_device("switch.relay_one", "switch.relay_two")
+    assert not same_device("switch.relay_one", "light.lonely")
+    assert not same_device("light.lonely", "light.other")

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_track_time_change
 from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.storage import Store
@@ -195,11 +196,22 @@ class HabitAnalysis:
     async def _async_analyze(self) -> _RunResult:
         table = await self.log.async_read(days=self.schedule.history_days)
         coverage = automation_coverage(self.hass)
+        device_of = devices_of(self.hass, table.entity_ids)
         tz = dt_util.get_default_time_zone()
         end = dt_util.utcnow()
+
+        def same_device(first: str, second: str) -> bool:
+            device = device_of.get(first)
+            return device is not None and device == device_of.get(second)
+
         mined: list[Pattern] = await self.hass.async_add_executor_job(
             lambda: mine_habits(
-                table, timezone=tz, end=end, settings=self.settings, coverage=coverage
+                table,
+                timezone=tz,
+                end=end,
+                settings=self.settings,
+                coverage=coverage,
+                same_device=same_device,
             )
         )
         comparison = compare_patterns(mined, self.patterns)
@@ -282,6 +294,17 @@ class _RunResult:
     patterns: list[Pattern]
     new: list[Pattern]
     entities_analyzed: int
+
+
+def devices_of(hass: HomeAssistant, entity_ids: list[str]) -> dict[str, str]:
+    """Return the device of each entity that has one, from the entity registry."""
+    registry = er.async_get(hass)
+    devices = {}
+    for entity_id in entity_ids:
+        entry = registry.async_get(entity_id)
+        if entry is not None and entry.device_id:
+            devices[entity_id] = entry.device_id
+    return devices
 
 
 def pattern_fields(pattern: Pattern) -> dict[str, Any]:
