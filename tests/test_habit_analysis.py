@@ -259,3 +259,32 @@ async def test_entities_of_one_device_are_not_a_pair(
     assert same_device("switch.relay_one", "switch.relay_two")
     assert not same_device("switch.relay_one", "light.lonely")
     assert not same_device("light.lonely", "light.other")
+
+
+async def test_a_real_routine_is_learned_from_the_log(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    tz = dt_util.get_default_time_zone()
+    today = dt_util.now().date()
+    rows = []
+    for back in range(1, 22):
+        day = today - timedelta(days=back)
+        on = datetime.combine(day, datetime.min.time(), tz) + timedelta(
+            hours=7, minutes=back % 5
+        )
+        off = on + timedelta(hours=15)
+        rows.append((int(on.timestamp()), 0, "light.bedroom", "on"))
+        rows.append((int(off.timestamp()), 0, "light.bedroom", "off"))
+    await setup_entry.runtime_data.habit_log.async_add_rows(rows)
+    await run(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    patterns = setup_entry.runtime_data.habits.patterns
+    routines = [p for p in patterns if p.pattern_type == "time_of_day"]
+    assert {(p.entity_id, p.state) for p in routines} >= {("light.bedroom", "on")}
+    morning = next(p for p in routines if p.state == "on")
+    assert morning.time.startswith("07:0")
+    [(_, complete)] = payloads(mqtt_mock, "ha-ai/analysis/complete")
+    assert complete["entities_analyzed"] == 1
+    assert complete["patterns_detected"] == len(patterns)
+    detected = payloads(mqtt_mock, "ha-ai/events/pattern/time_of_day_detected")
+    assert any(p["entity_id"] == "light.bedroom" for _, p in detected)
