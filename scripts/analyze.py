@@ -61,6 +61,7 @@ sys.path.insert(
 
 from engine.habits.mining import mine_habits
 from engine.habits.model import (
+    LOGGED_DOMAINS,
     AutomationCoverage,
     ChangeTable,
     MiningSettings,
@@ -104,25 +105,6 @@ BAD_LINES_SHOWN = 5
 ENTITY_ID = re.compile(r"[a-z0-9_]+\.[a-z0-9_]+")
 # A change up to a day ahead of this computer's clock is still taken.
 FUTURE_MARGIN = 86_400
-# The domains the integration logs for habit mining (habit_log.LOGGED_DOMAINS):
-# others (sensor, sun, weather...) change by themselves, and are left out unless
-# --all-domains is given.
-LOGGED_DOMAINS = frozenset(
-    {
-        "light",
-        "switch",
-        "fan",
-        "cover",
-        "climate",
-        "media_player",
-        "lock",
-        "input_boolean",
-        "binary_sensor",
-        "person",
-        "device_tracker",
-    }
-)
-
 # automations.yaml
 TIMED_TRIGGERS = frozenset({"time", "time_pattern", "sun", "calendar"})
 STATE_TRIGGERS = frozenset({"state", "device"})

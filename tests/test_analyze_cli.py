@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from custom_components.ha_ai.habit_log import LOGGED_DOMAINS
+from custom_components.ha_ai.engine.habits.model import LOGGED_DOMAINS
 
 ROOT = Path(__file__).parents[1]
 SCRIPT = ROOT / "scripts" / "analyze.py"

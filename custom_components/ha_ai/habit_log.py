@@ -37,24 +37,13 @@ from .engine.habits.log_files import (
     read_table,
     size_on_disk,
 )
-from .engine.habits.model import ChangeTable, Origin, classify_origin
-
-# Actionable domains, and those whose changes can start a routine.
-LOGGED_DOMAINS = frozenset(
-    {
-        "light",
-        "switch",
-        "fan",
-        "cover",
-        "climate",
-        "media_player",
-        "lock",
-        "input_boolean",
-        "binary_sensor",
-        "person",
-        "device_tracker",
-    }
+from .engine.habits.model import (
+    LOGGED_DOMAINS,
+    ChangeTable,
+    Origin,
+    classify_origin,
 )
+
 LOG_DIRECTORY = "ha_ai_habits"
 FLUSH_INTERVAL = timedelta(seconds=30)
 FLUSH_SIZE = 1000

@@ -54,8 +54,8 @@ from .const import (
     SECTION_HABIT_MINING,
     TOPIC_PREFIX_FIELDS,
 )
+from .engine.habits.model import LOGGED_DOMAINS
 from .engine.topics import overlapping_prefixes, validate_topic_prefix
-from .habit_log import LOGGED_DOMAINS
 
 PREFIX_OVERLAP_ERROR = "prefix_overlap"
 SECTIONS: dict[str, tuple[str, ...]] = {

@@ -34,6 +34,25 @@ class DayClass(StrEnum):
 
 SYSTEM_STATES = frozenset({"unavailable", "unknown", ""})
 
+# What habits are made of: the domains people switch by hand, and those whose
+# changes can start a routine (binary sensors, persons, device trackers). Others
+# (sensor, sun, weather...) change by themselves.
+LOGGED_DOMAINS = frozenset(
+    {
+        "light",
+        "switch",
+        "fan",
+        "cover",
+        "climate",
+        "media_player",
+        "lock",
+        "input_boolean",
+        "binary_sensor",
+        "person",
+        "device_tracker",
+    }
+)
+
 
 def classify_origin(
     old_state: str | None,
