@@ -146,6 +146,11 @@ async def test_removing_the_entry_deletes_what_it_stored(
     setup_entry: MockConfigEntry,
     hass_storage: dict[str, object],
 ) -> None:
+    log_directory = setup_entry.runtime_data.habit_log.directory
+    await setup_entry.runtime_data.habit_log.async_add_rows(
+        [(1_763_900_000, 0, "light.hall", "on")]
+    )
+    assert log_directory.exists()
     assert await hass.config_entries.async_unload(setup_entry.entry_id)
     await hass.async_block_till_done()
     assert "ha_ai.zigbee" in hass_storage
@@ -153,3 +158,5 @@ async def test_removing_the_entry_deletes_what_it_stored(
     await hass.async_block_till_done()
     assert "ha_ai.zigbee" not in hass_storage
     assert "ha_ai.zigbee_insights" not in hass_storage
+    assert "ha_ai.habits" not in hass_storage
+    assert not log_directory.exists()
