@@ -1,0 +1,1 @@
+"""AI camera events and statuses: parsing, daily and weekly counts, recent activity."""
