@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+import voluptuous as vol
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, section
@@ -32,6 +35,7 @@ from custom_components.ha_ai.const import (
     SECTION_DEVICE_ANOMALIES,
     SECTION_HABIT_MINING,
 )
+from custom_components.ha_ai.engine.habits.model import LOGGED_DOMAINS
 
 from .conftest import set_mqtt_connected
 
@@ -76,6 +80,8 @@ def suggested(result: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key, value in result["data_schema"].schema.items():
         if isinstance(value, section):
+            # A default on the section would hide the suggested values inside it.
+            assert key.default is vol.UNDEFINED
             values[key.schema] = {
                 inner.schema: inner.description["suggested_value"]
                 for inner in value.schema.schema
@@ -310,3 +316,11 @@ async def test_settings_flows_show_errors_then_recover(
     await hass.async_block_till_done()
     assert setup_entry.options == STORED
     assert setup_entry.runtime_data.bus.settings.namespace_prefix == "house-ai"
+
+
+def test_every_excluded_domain_has_a_name() -> None:
+    strings = json.loads(
+        (Path(__file__).parents[1] / "custom_components/ha_ai/strings.json").read_text()
+    )
+    names = strings["selector"]["excluded_domains"]["options"]
+    assert set(names) == LOGGED_DOMAINS

@@ -99,6 +99,7 @@ def _selector(field: str) -> Selector[Any]:
                 options=sorted(LOGGED_DOMAINS),
                 multiple=True,
                 mode=SelectSelectorMode.DROPDOWN,
+                translation_key=CONF_EXCLUDED_DOMAINS,
             )
         )
     if field == CONF_QOS:
@@ -126,18 +127,26 @@ def settings_schema() -> vol.Schema:
         for field in TOPIC_PREFIX_FIELDS
     }
     for name, section_fields in SECTIONS.items():
-        # Optional with an empty default: a form sent without the section (a script
-        # driving the flow over REST, say) takes the section's defaults.
-        fields[vol.Optional(name, default=dict)] = section(
+        # Optional, and without a default: the frontend fills a section from the
+        # suggested values only when the section itself has no default, and a form
+        # sent without it (a script driving the flow over REST) takes the defaults.
+        fields[vol.Optional(name)] = section(
             vol.Schema(
                 {
-                    vol.Required(field, default=defaults[name][field]): _selector(field)
+                    _marker(field, defaults[name][field]): _selector(field)
                     for field in section_fields
                 }
             ),
             {"collapsed": True},
         )
     return vol.Schema(fields)
+
+
+def _marker(field: str, default: object) -> vol.Marker:
+    """Return the field's marker: exclusions may stay empty, the rest is required."""
+    if field in LIST_FIELDS:
+        return vol.Optional(field, default=default)
+    return vol.Required(field, default=default)
 
 
 def form_values(options: Mapping[str, Any]) -> dict[str, Any]:
