@@ -46,6 +46,11 @@ async def judged(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
     await hass.async_block_till_done(wait_background_tasks=True)
 
 
+def finding_keys(entry: MockConfigEntry) -> set[tuple[str, str]]:
+    """Return (device, capability) of each current finding."""
+    return {(f.ieee_address, f.capability_key) for f in insights_of(entry).findings}
+
+
 def opportunities(mqtt_mock: MqttMockHAClient) -> list[dict[str, Any]]:
     return [
         payload
@@ -123,9 +128,7 @@ async def test_using_a_capability_removes_it_and_reacts_to_reloads(
 ) -> None:
     send(hass, "bridge/devices", house_devices())
     await judged(hass, freezer)
-    keys = {
-        (f.ieee_address, f.capability_key) for f in insights_of(setup_entry).findings
-    }
+    keys = finding_keys(setup_entry)
     assert (PLUG, "power") in keys
 
     assert await async_setup_component(
@@ -145,9 +148,7 @@ async def test_using_a_capability_removes_it_and_reacts_to_reloads(
     )
     hass.bus.async_fire("automation_reloaded")
     await judged(hass, freezer)
-    keys = {
-        (f.ieee_address, f.capability_key) for f in insights_of(setup_entry).findings
-    }
+    keys = finding_keys(setup_entry)
     assert (PLUG, "power") not in keys
     assert (VIBRATION, "vibration") not in keys
 
@@ -191,16 +192,12 @@ async def test_changed_settings_are_used(
     send(hass, "bridge/devices", house_devices())
     send(hass, "Kitchen plug", {"state": "ON", "child_lock": "UNLOCK"})
     await judged(hass, freezer)
-    keys = {
-        (f.ieee_address, f.capability_key) for f in insights_of(setup_entry).findings
-    }
+    keys = finding_keys(setup_entry)
     assert (PLUG, "child_lock") in keys
     send(hass, "Kitchen plug", {"state": "ON", "child_lock": "LOCK"})
     send(hass, "bridge/devices", house_devices())
     await judged(hass, freezer)
-    keys = {
-        (f.ieee_address, f.capability_key) for f in insights_of(setup_entry).findings
-    }
+    keys = finding_keys(setup_entry)
     assert (PLUG, "child_lock") not in keys
 
 
