@@ -28,11 +28,12 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.ha_ai.engine.zigbee.judge import find_unused_capabilities
 from custom_components.ha_ai.zigbee_bridge import (
     ParsedDeviceList,
+    async_parse_device_payload,
     parse_device_payload,
 )
+from custom_components.ha_ai.zigbee_insights import async_judge
 from custom_components.ha_ai.zigbee_links import (
     async_build_usage,
     object_id_candidates,
@@ -127,6 +128,9 @@ async def stall_monitor() -> AsyncIterator[list[float]]:
     await asyncio.sleep(0)
     try:
         yield stalls
+        # Work that never yielded has delayed the watcher's wake-up: let it wake
+        # and measure that delay before it is stopped.
+        await asyncio.sleep(interval * 3)
     finally:
         task.cancel()
 
@@ -143,17 +147,15 @@ def sizes() -> Iterator[int]:
 
 
 async def run_pipeline(hass: HomeAssistant, payload: bytes) -> tuple[Any, ...]:
-    """Parse (executor), link (event loop), judge (executor), as HA AI does."""
+    """Parse, link and judge the way HA AI does (in place or in executor jobs)."""
     started = time.perf_counter()
-    parsed = await hass.async_add_executor_job(parse_device_payload, payload)
+    parsed = await async_parse_device_payload(hass, payload)
     parsed_at = time.perf_counter()
     assert isinstance(parsed, ParsedDeviceList)
     devices = list(parsed.devices.values())
     usage = await async_build_usage(hass, devices, {})
     linked_at = time.perf_counter()
-    findings = await hass.async_add_executor_job(
-        find_unused_capabilities, devices, usage
-    )
+    findings = await async_judge(hass, devices, usage)
     judged_at = time.perf_counter()
     return started, parsed_at, linked_at, judged_at, devices, findings
 

@@ -484,3 +484,13 @@ async def test_damaged_store_keeps_what_it_can(
     assert bridge.changes == []
     assert bridge.last_devices_received is not None
     assert hass.states.get(DEVICES).state == "1"
+
+
+async def test_parse_in_place_or_in_an_executor_job(hass: HomeAssistant) -> None:
+    small = zigbee_bridge.orjson.dumps(house_devices())
+    parsed = await zigbee_bridge.async_parse_device_payload(hass, small)
+    assert isinstance(parsed, zigbee_bridge.ParsedDeviceList)
+    with patch.object(zigbee_bridge, "EXECUTOR_PARSE_BYTES", 10):
+        parsed = await zigbee_bridge.async_parse_device_payload(hass, small)
+    assert isinstance(parsed, zigbee_bridge.ParsedDeviceList)
+    assert len(parsed.devices) == 5

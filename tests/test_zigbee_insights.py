@@ -264,3 +264,25 @@ async def test_many_opportunities_are_published_a_few_at_a_time(
         second = [e["opportunity_id"] for e in opportunities(mqtt_mock)]
         assert len(second) >= 3
         assert first + second == ranked[: len(first) + len(second)]
+
+
+async def test_a_large_house_is_judged_in_an_executor_job(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    registry: dict[str, str],
+    setup_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    send(hass, "bridge/devices", house_devices())
+    with (
+        patch.object(zigbee_insights, "JUDGE_IN_PLACE_DEVICES", 0),
+        patch.object(
+            hass, "async_add_executor_job", wraps=hass.async_add_executor_job
+        ) as executor,
+    ):
+        await judged(hass, freezer)
+    assert any(
+        call.args[0] is zigbee_insights.find_unused_capabilities
+        for call in executor.call_args_list
+    )
+    assert insights_of(setup_entry).findings

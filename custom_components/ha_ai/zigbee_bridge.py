@@ -46,8 +46,10 @@ from .mqtt_bus import MqttBus
 STORE_VERSION = 1
 ZIGBEE_STORE_KEY = f"{DOMAIN}.zigbee"
 STORE_SAVE_DELAY = 10
-# Above this size a device list is parsed in an executor job, not in the event loop.
-EXECUTOR_PARSE_BYTES = 128 * 1024
+# Above this size a device list is parsed in an executor job, not in the event loop:
+# below it (a house of a hundred devices or so) parsing takes a few milliseconds,
+# less than the trip to a thread and back.
+EXECUTOR_PARSE_BYTES = 512 * 1024
 MAX_DEVICE_LIST_BYTES = 32 * 1024 * 1024
 MAX_DEVICE_MESSAGE_BYTES = 64 * 1024
 MAX_RECORDED_CHANGES = 100
@@ -98,6 +100,15 @@ def parse_device_payload(payload: bytes) -> ParsedDeviceList | Rejection:
         stored=devices_to_store(parsed.devices),
         problems=parsed.problems,
     )
+
+
+async def async_parse_device_payload(
+    hass: HomeAssistant, payload: bytes
+) -> ParsedDeviceList | Rejection:
+    """Parse a device list in place when small, in an executor job when large."""
+    if len(payload) <= EXECUTOR_PARSE_BYTES:
+        return parse_device_payload(payload)
+    return await hass.async_add_executor_job(parse_device_payload, payload)
 
 
 def state_of(payload: bytes) -> str | None:
@@ -324,7 +335,7 @@ class ZigbeeBridge:
     async def _async_parse_large_list(
         self, topic: str, payload: bytes, sequence: int
     ) -> None:
-        result = await self.hass.async_add_executor_job(parse_device_payload, payload)
+        result = await async_parse_device_payload(self.hass, payload)
         if sequence != self._list_sequence:
             LOGGER.debug("A newer Zigbee2MQTT device list arrived; this one is skipped")
             return

@@ -23,7 +23,12 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER
-from .engine.zigbee.judge import UnusedCapability, find_unused_capabilities
+from .engine.zigbee.judge import (
+    DeviceUsage,
+    UnusedCapability,
+    find_unused_capabilities,
+)
+from .engine.zigbee.model import ZigbeeDevice
 from .listeners import Listeners
 from .zigbee_bridge import ZigbeeBridge
 from .zigbee_links import async_build_usage
@@ -37,6 +42,9 @@ MAX_PUBLISHED_PER_JUDGEMENT = 25
 REJUDGE_INTERVAL = timedelta(hours=1)
 RELOAD_EVENTS = ("automation_reloaded", "script_reloaded", "scene_reloaded")
 TOP_FINDINGS = 5
+# Up to this many devices the judgement runs in place (a few milliseconds); a
+# larger house is judged in an executor job.
+JUDGE_IN_PLACE_DEVICES = 200
 
 
 class ZigbeeInsights:
@@ -152,9 +160,7 @@ class ZigbeeInsights:
             for device in devices
         }
         usage = await async_build_usage(self.hass, devices, changed)
-        findings = await self.hass.async_add_executor_job(
-            find_unused_capabilities, devices, usage
-        )
+        findings = await async_judge(self.hass, devices, usage)
         self.findings = findings
         self.last_judged = dt_util.utcnow().isoformat()
         current = {finding.opportunity_id for finding in findings}
@@ -188,3 +194,14 @@ class ZigbeeInsights:
                 "score": finding.score,
             },
         )
+
+
+async def async_judge(
+    hass: HomeAssistant,
+    devices: list[ZigbeeDevice],
+    usage: dict[str, DeviceUsage],
+) -> list[UnusedCapability]:
+    """Judge in place for a small house, in an executor job for a large one."""
+    if len(devices) <= JUDGE_IN_PLACE_DEVICES:
+        return find_unused_capabilities(devices, usage)
+    return await hass.async_add_executor_job(find_unused_capabilities, devices, usage)
