@@ -238,7 +238,7 @@ def generate(
     if missing_days:
         day = np.searchsorted(midnights, table.when, side="right") - 1
         keep = ~np.isin(day, np.fromiter(missing_days, dtype=np.int64))
-        table = _subset(table, keep)
+        table = table.subset(keep)
 
     truths = _truths(table, routines, routine_days, start, days, midnights)
     return Planted(
@@ -248,17 +248,6 @@ def generate(
         end=datetime.fromtimestamp(last, timezone),
         routines=truths,
         pairs=list(pairs),
-    )
-
-
-def _subset(table: ChangeTable, keep: npt.NDArray[np.bool_]) -> ChangeTable:
-    return ChangeTable(
-        entity_ids=table.entity_ids,
-        states=table.states,
-        entity=table.entity[keep],
-        state=table.state[keep],
-        when=table.when[keep],
-        origin=table.origin[keep],
     )
 
 

@@ -68,9 +68,9 @@ from engine.habits.model import (
     Origin,
     Pattern,
     StateChange,
-    TimeOfDayPattern,
     classify_origin,
 )
+from engine.habits.serialize import pattern_summary
 from engine.zigbee.devices import (
     DeviceList,
     DeviceListError,
@@ -809,37 +809,6 @@ def mine(
 # Report data
 
 
-def pattern_data(pattern: Pattern) -> dict[str, Any]:
-    """Return what the report says about one pattern."""
-    if isinstance(pattern, TimeOfDayPattern):
-        return {
-            "pattern_id": pattern.pattern_id,
-            "pattern_type": "time_of_day",
-            "entity_id": pattern.entity_id,
-            "state": pattern.state,
-            "time": pattern.time,
-            "window_minutes": pattern.window_minutes,
-            "day_class": str(pattern.day_class),
-            "support_days": pattern.support_days,
-            "observed_days": pattern.observed_days,
-            "confidence": pattern.confidence,
-            "automated": pattern.automated,
-        }
-    return {
-        "pattern_id": pattern.pattern_id,
-        "pattern_type": "used_together",
-        "trigger_entity_id": pattern.trigger_entity_id,
-        "trigger_state": pattern.trigger_state,
-        "entity_id": pattern.entity_id,
-        "state": pattern.state,
-        "count": pattern.count,
-        "confidence": pattern.confidence,
-        "lift": pattern.lift,
-        "median_delay_seconds": pattern.median_delay_seconds,
-        "automated": pattern.automated,
-    }
-
-
 def local_time(seconds: int, timezone: ZoneInfo) -> str:
     """Return a time as local ISO 8601, to the second."""
     return datetime.fromtimestamp(seconds, timezone).isoformat()
@@ -923,7 +892,7 @@ def habits_report(
     """Return the habits part of the report as JSON-ready data."""
     report: dict[str, Any] = {
         "timezone": timezone.key,
-        "patterns": [pattern_data(pattern) for pattern in patterns],
+        "patterns": [pattern_summary(pattern) for pattern in patterns],
         "history": history_data(history, timezone),
     }
     if automations is not None:

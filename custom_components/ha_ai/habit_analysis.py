@@ -26,7 +26,11 @@ from homeassistant.util import dt as dt_util
 from .const import DOMAIN, LOGGER
 from .engine.habits.mining import compare_patterns, mine_habits
 from .engine.habits.model import MiningSettings, Pattern, TimeOfDayPattern
-from .engine.habits.serialize import patterns_from_store, patterns_to_store
+from .engine.habits.serialize import (
+    pattern_summary,
+    patterns_from_store,
+    patterns_to_store,
+)
 from .habit_backfill import async_backfill
 from .habit_coverage import automation_coverage
 from .habit_log import HabitLog
@@ -309,32 +313,12 @@ def devices_of(hass: HomeAssistant, entity_ids: list[str]) -> dict[str, str]:
 
 def pattern_fields(pattern: Pattern) -> dict[str, Any]:
     """Return a pattern as the fields of its MQTT events and attributes."""
+    fields = pattern_summary(pattern)
+    fields["confidence"] = round(pattern.confidence, 3)
     if isinstance(pattern, TimeOfDayPattern):
-        return {
-            "pattern_id": pattern.pattern_id,
-            "pattern_type": pattern.pattern_type,
-            "entities": [pattern.entity_id],
-            "entity_id": pattern.entity_id,
-            "state": pattern.state,
-            "time": pattern.time,
-            "window_minutes": pattern.window_minutes,
-            "day_class": str(pattern.day_class),
-            "support_days": pattern.support_days,
-            "observed_days": pattern.observed_days,
-            "confidence": round(pattern.confidence, 3),
-            "automated": pattern.automated,
-        }
-    return {
-        "pattern_id": pattern.pattern_id,
-        "pattern_type": pattern.pattern_type,
-        "entities": [pattern.trigger_entity_id, pattern.entity_id],
-        "trigger_entity_id": pattern.trigger_entity_id,
-        "trigger_state": pattern.trigger_state,
-        "entity_id": pattern.entity_id,
-        "state": pattern.state,
-        "count": pattern.count,
-        "confidence": round(pattern.confidence, 3),
-        "lift": round(pattern.lift, 2),
-        "median_delay_seconds": round(pattern.median_delay_seconds, 1),
-        "automated": pattern.automated,
-    }
+        fields["entities"] = [pattern.entity_id]
+    else:
+        fields["entities"] = [pattern.trigger_entity_id, pattern.entity_id]
+        fields["lift"] = round(pattern.lift, 2)
+        fields["median_delay_seconds"] = round(pattern.median_delay_seconds, 1)
+    return fields

@@ -297,12 +297,4 @@ def _without_excluded(
     ]
     if not dropped:
         return table
-    keep = ~np.isin(table.entity, dropped)
-    return ChangeTable(
-        entity_ids=table.entity_ids,
-        states=table.states,
-        entity=table.entity[keep],
-        state=table.state[keep],
-        when=table.when[keep],
-        origin=table.origin[keep],
-    )
+    return table.subset(~np.isin(table.entity, dropped))

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import numpy as np
-
 from .model import ChangeTable, Origin
 
 SUFFIX = ".csv"
@@ -114,27 +112,7 @@ def _row(fields: list[str]) -> LogRow | None:
 
 def read_table(directory: Path, *, since: date) -> ChangeTable:
     """Return the logged changes from `since` on as a table, sorted by time."""
-    entity_index: dict[str, int] = {}
-    state_index: dict[str, int] = {}
-    entities: list[int] = []
-    states: list[int] = []
-    whens: list[int] = []
-    origins: list[int] = []
-    for epoch, origin, entity_id, state in iter_rows(directory, since=since):
-        entities.append(entity_index.setdefault(entity_id, len(entity_index)))
-        states.append(state_index.setdefault(state, len(state_index)))
-        whens.append(epoch)
-        origins.append(origin)
-    table = ChangeTable(
-        entity_ids=list(entity_index),
-        states=list(state_index),
-        entity=np.asarray(entities, dtype=np.int32),
-        state=np.asarray(states, dtype=np.int32),
-        when=np.asarray(whens, dtype=np.int64),
-        origin=np.asarray(origins, dtype=np.int8),
-    )
-    table.sort()
-    return table
+    return ChangeTable.from_rows(iter_rows(directory, since=since))
 
 
 def prune(directory: Path, *, keep_days: int, today: date) -> list[Path]:

@@ -111,21 +111,19 @@ class ChangeTable:
         return int(self.when.shape[0])
 
     @classmethod
-    def from_changes(cls, changes: Iterable[StateChange]) -> ChangeTable:
-        """Return a table of `changes`, sorted by time."""
+    def from_rows(cls, rows: Iterable[tuple[int, int, str, str]]) -> ChangeTable:
+        """Return a table of (epoch seconds, origin, entity_id, state) rows, sorted."""
         entity_index: dict[str, int] = {}
         state_index: dict[str, int] = {}
         entities: list[int] = []
         states: list[int] = []
         whens: list[int] = []
         origins: list[int] = []
-        for change in changes:
-            entities.append(
-                entity_index.setdefault(change.entity_id, len(entity_index))
-            )
-            states.append(state_index.setdefault(change.state, len(state_index)))
-            whens.append(int(change.when.timestamp()))
-            origins.append(int(change.origin))
+        for epoch, origin, entity_id, state in rows:
+            entities.append(entity_index.setdefault(entity_id, len(entity_index)))
+            states.append(state_index.setdefault(state, len(state_index)))
+            whens.append(epoch)
+            origins.append(origin)
         table = cls(
             entity_ids=list(entity_index),
             states=list(state_index),
@@ -136,6 +134,30 @@ class ChangeTable:
         )
         table.sort()
         return table
+
+    @classmethod
+    def from_changes(cls, changes: Iterable[StateChange]) -> ChangeTable:
+        """Return a table of `changes`, sorted by time."""
+        return cls.from_rows(
+            (
+                int(change.when.timestamp()),
+                int(change.origin),
+                change.entity_id,
+                change.state,
+            )
+            for change in changes
+        )
+
+    def subset(self, keep: npt.NDArray[np.bool_]) -> ChangeTable:
+        """Return the changes where `keep` is true (the string tables are shared)."""
+        return ChangeTable(
+            entity_ids=self.entity_ids,
+            states=self.states,
+            entity=self.entity[keep],
+            state=self.state[keep],
+            when=self.when[keep],
+            origin=self.origin[keep],
+        )
 
     def sort(self) -> None:
         """Order the changes by time (stable, so equal times keep their order)."""
