@@ -15,26 +15,41 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from custom_components.ha_ai.const import (
+    CONF_ALLOWED_SERVICES,
     CONF_ANALYSIS_TIME,
     CONF_BATTERY_THRESHOLD,
+    CONF_CAMERA_FORGET_DAYS,
+    CONF_CAMERA_QUIET_MINUTES,
     CONF_CAMERA_TOPIC_PREFIX,
     CONF_EXCLUDED_AREAS,
     CONF_EXCLUDED_DOMAINS,
     CONF_EXCLUDED_ENTITIES,
     CONF_HISTORY_DAYS,
     CONF_LAST_SEEN_STALE_HOURS,
+    CONF_MAX_SUGGESTIONS,
     CONF_MESSAGE_TTL,
     CONF_NAMESPACE_PREFIX,
+    CONF_NEW_REMOTE_SECRET,
+    CONF_NOTIFY_SUGGESTIONS,
     CONF_QOS,
     CONF_QUEUE_SIZE,
+    CONF_REMOTE_DEPLOY,
+    CONF_REMOTE_SECRET,
+    CONF_SENSITIVE_SERVICES_ALLOWED,
+    CONF_SUGGESTION_EXPIRY_DAYS,
     CONF_UNAVAILABLE_MINUTES,
     CONF_ZIGBEE2MQTT_BASE_TOPIC,
     DEFAULT_OPTIONS,
     DOMAIN,
+    SECTION_AUTOMATION_SAFETY,
+    SECTION_CAMERAS,
     SECTION_DELIVERY,
     SECTION_DEVICE_ANOMALIES,
     SECTION_HABIT_MINING,
+    SECTION_REMOTE_DEPLOY,
+    SECTION_SUGGESTIONS,
 )
+from custom_components.ha_ai.engine.automations.safety import DEFAULT_ALLOWED_SERVICES
 from custom_components.ha_ai.engine.habits.model import LOGGED_DOMAINS
 
 from .conftest import set_mqtt_connected
@@ -56,8 +71,20 @@ USER_INPUT = {
         CONF_EXCLUDED_AREAS: [],
         CONF_EXCLUDED_DOMAINS: ["media_player"],
     },
+    SECTION_SUGGESTIONS: {
+        CONF_MAX_SUGGESTIONS: 20,
+        CONF_SUGGESTION_EXPIRY_DAYS: 10,
+        CONF_NOTIFY_SUGGESTIONS: False,
+    },
+    SECTION_AUTOMATION_SAFETY: {
+        CONF_ALLOWED_SERVICES: ["light.*", " Switch.Turn_On "],
+        CONF_SENSITIVE_SERVICES_ALLOWED: ["lock.unlock"],
+    },
+    SECTION_REMOTE_DEPLOY: {CONF_REMOTE_DEPLOY: False, CONF_NEW_REMOTE_SECRET: False},
+    SECTION_CAMERAS: {CONF_CAMERA_QUIET_MINUTES: 10, CONF_CAMERA_FORGET_DAYS: 3},
 }
 STORED = {
+    **DEFAULT_OPTIONS,
     CONF_ZIGBEE2MQTT_BASE_TOPIC: "home/zigbee",
     CONF_NAMESPACE_PREFIX: "house-ai",
     CONF_CAMERA_TOPIC_PREFIX: "cams",
@@ -72,6 +99,15 @@ STORED = {
     CONF_EXCLUDED_ENTITIES: ["light.attic", "light.secret"],
     CONF_EXCLUDED_AREAS: [],
     CONF_EXCLUDED_DOMAINS: ["media_player"],
+    CONF_MAX_SUGGESTIONS: 20,
+    CONF_SUGGESTION_EXPIRY_DAYS: 10,
+    CONF_NOTIFY_SUGGESTIONS: False,
+    CONF_ALLOWED_SERVICES: ["light.*", "switch.turn_on"],
+    CONF_SENSITIVE_SERVICES_ALLOWED: ["lock.unlock"],
+    CONF_REMOTE_DEPLOY: False,
+    CONF_REMOTE_SECRET: "",
+    CONF_CAMERA_QUIET_MINUTES: 10,
+    CONF_CAMERA_FORGET_DAYS: 3,
 }
 
 
@@ -108,6 +144,15 @@ INVALID_INPUTS = [
     ),
     ({CONF_ZIGBEE2MQTT_BASE_TOPIC: "  "}, {CONF_ZIGBEE2MQTT_BASE_TOPIC: "topic_empty"}),
     ({CONF_NAMESPACE_PREFIX: "$SYS"}, {CONF_NAMESPACE_PREFIX: "topic_reserved"}),
+    (
+        {
+            SECTION_AUTOMATION_SAFETY: {
+                CONF_ALLOWED_SERVICES: ["light.*", "light turn on"],
+                CONF_SENSITIVE_SERVICES_ALLOWED: [],
+            }
+        },
+        {CONF_ALLOWED_SERVICES: "invalid_service"},
+    ),
     (
         {CONF_NAMESPACE_PREFIX: "home"},
         {
@@ -246,6 +291,20 @@ async def test_options_flow_changes_settings_and_reloads(
             CONF_EXCLUDED_AREAS: [],
             CONF_EXCLUDED_DOMAINS: [],
         },
+        SECTION_SUGGESTIONS: {
+            CONF_MAX_SUGGESTIONS: 50,
+            CONF_SUGGESTION_EXPIRY_DAYS: 14,
+            CONF_NOTIFY_SUGGESTIONS: True,
+        },
+        SECTION_AUTOMATION_SAFETY: {
+            CONF_ALLOWED_SERVICES: list(DEFAULT_ALLOWED_SERVICES),
+            CONF_SENSITIVE_SERVICES_ALLOWED: [],
+        },
+        SECTION_REMOTE_DEPLOY: {
+            CONF_REMOTE_DEPLOY: False,
+            CONF_NEW_REMOTE_SECRET: False,
+        },
+        SECTION_CAMERAS: {CONF_CAMERA_QUIET_MINUTES: 5, CONF_CAMERA_FORGET_DAYS: 7},
     }
 
     result = await hass.config_entries.options.async_configure(
@@ -324,3 +383,94 @@ def test_every_excluded_domain_has_a_name() -> None:
     )
     names = strings["selector"]["excluded_domains"]["options"]
     assert set(names) == LOGGED_DOMAINS
+
+
+def remote_deploy(enabled: bool, *, new_secret: bool = False) -> dict[str, Any]:
+    """Return the settings input with remote deploy switched on or off."""
+    return {
+        **USER_INPUT,
+        SECTION_REMOTE_DEPLOY: {
+            CONF_REMOTE_DEPLOY: enabled,
+            CONF_NEW_REMOTE_SECRET: new_secret,
+        },
+    }
+
+
+async def test_remote_deploy_secret_is_shown_once_and_kept(
+    hass: HomeAssistant, setup_entry: MockConfigEntry
+) -> None:
+    options = hass.config_entries.options
+    result = await options.async_init(setup_entry.entry_id)
+    result = await options.async_configure(result["flow_id"], remote_deploy(True))
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "remote_secret"
+    secret = result["description_placeholders"]["secret"]
+    assert len(secret) >= 40
+    result = await options.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert setup_entry.options[CONF_REMOTE_SECRET] == secret
+    assert CONF_NEW_REMOTE_SECRET not in setup_entry.options
+
+    # Saving again keeps the secret and does not show it.
+    result = await options.async_init(setup_entry.entry_id)
+    assert suggested(result)[SECTION_REMOTE_DEPLOY] == {
+        CONF_REMOTE_DEPLOY: True,
+        CONF_NEW_REMOTE_SECRET: False,
+    }
+    result = await options.async_configure(result["flow_id"], remote_deploy(True))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert setup_entry.options[CONF_REMOTE_SECRET] == secret
+
+    # Asking for a new one replaces it.
+    result = await options.async_init(setup_entry.entry_id)
+    result = await options.async_configure(
+        result["flow_id"], remote_deploy(True, new_secret=True)
+    )
+    assert result["step_id"] == "remote_secret"
+    renewed = result["description_placeholders"]["secret"]
+    assert renewed != secret
+    await options.async_configure(result["flow_id"], {})
+    await hass.async_block_till_done()
+    assert setup_entry.options[CONF_REMOTE_SECRET] == renewed
+
+    # Switching remote deploy off forgets the secret.
+    result = await options.async_init(setup_entry.entry_id)
+    result = await options.async_configure(result["flow_id"], remote_deploy(False))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert setup_entry.options[CONF_REMOTE_SECRET] == ""
+    assert setup_entry.options[CONF_REMOTE_DEPLOY] is False
+
+
+async def test_user_flow_with_remote_deploy_shows_the_secret(
+    hass: HomeAssistant, mqtt_ready: MqttMockHAClient
+) -> None:
+    result = await start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], remote_deploy(True)
+    )
+    assert result["step_id"] == "remote_secret"
+    secret = result["description_placeholders"]["secret"]
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["options"][CONF_REMOTE_SECRET] == secret
+    await hass.async_block_till_done()
+
+
+async def test_reconfigure_keeps_settings_the_form_does_not_show(
+    hass: HomeAssistant, setup_entry: MockConfigEntry
+) -> None:
+    hass.config_entries.async_update_entry(
+        setup_entry,
+        options={**setup_entry.options, "llm_model": "llama3", "llm_timeout": 12},
+    )
+    await hass.async_block_till_done()
+    result = await setup_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], USER_INPUT
+    )
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert setup_entry.options == {**STORED, "llm_model": "llama3", "llm_timeout": 12}

@@ -1,13 +1,15 @@
 """Config, options and reconfigure flows for HA AI.
 
-All three show the same form and store the same settings, in the entry's options.
-The entry reloads after a change, so a new prefix, QoS or TTL takes effect without
-restarting Home Assistant.
+All three show the same settings form and store the same settings, in the entry's
+options. A flow then goes through the LLM steps and, when remote deploy has just
+been switched on (or a new secret asked for), shows the new shared secret once.
+The entry reloads after a change, so new settings take effect without restarting
+Home Assistant.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import secrets
 from typing import Any
 
 from homeassistant.components import mqtt
@@ -20,10 +22,16 @@ from homeassistant.config_entries import (
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowHandler
 
-from .const import DOMAIN
+from .const import (
+    CONF_NEW_REMOTE_SECRET,
+    CONF_REMOTE_DEPLOY,
+    CONF_REMOTE_SECRET,
+    DOMAIN,
+)
 from .settings import form_values, settings_schema, validate_settings
 
 TITLE = "HA AI"
+REMOTE_SECRET_BYTES = 32
 
 
 def _mqtt_problem(hass: HomeAssistant) -> str | None:
@@ -35,32 +43,76 @@ def _mqtt_problem(hass: HomeAssistant) -> str | None:
     return None
 
 
-def _settings_step(
-    flow: FlowHandler[Any, ConfigFlowResult, Any],
-    step_id: str,
-    user_input: Mapping[str, Any] | None,
-    current: Mapping[str, Any],
-    save: Callable[[dict[str, Any]], ConfigFlowResult],
-) -> ConfigFlowResult:
-    """Show the settings form, or save valid input; invalid input is shown again."""
-    errors: dict[str, str] = {}
-    values = form_values(current)
-    if user_input is not None:
-        options, errors = validate_settings(user_input)
-        if not errors:
-            return save(options)
-        values.update(user_input)
-    return flow.async_show_form(
-        step_id=step_id,
-        data_schema=flow.add_suggested_values_to_schema(settings_schema(), values),
-        errors=errors,
-    )
+class _SettingsSteps(FlowHandler[Any, ConfigFlowResult, Any]):
+    """The steps every flow shares: settings form, then the new secret if any."""
+
+    _current: dict[str, Any]  # the options before this flow
+    _pending: dict[str, Any]  # the options this flow will save
+
+    def _settings_form(
+        self, step_id: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult | None:
+        """Show the form (again, with errors); None once the input is valid."""
+        errors: dict[str, str] = {}
+        values = form_values(self._current)
+        if user_input is not None:
+            options, errors = validate_settings(user_input, self._current)
+            if not errors:
+                self._pending = _with_remote_secret(options)
+                return None
+            values.update(user_input)
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(settings_schema(), values),
+            errors=errors,
+        )
+
+    async def _async_after_settings(self) -> ConfigFlowResult:
+        """Go on after the settings form: show a new secret, or save."""
+        if self._pending[CONF_REMOTE_SECRET] and (
+            self._pending[CONF_REMOTE_SECRET] != self._current.get(CONF_REMOTE_SECRET)
+        ):
+            return await self.async_step_remote_secret()
+        return self._async_save(self._pending)
+
+    async def async_step_remote_secret(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the new shared secret once; it is not shown anywhere again."""
+        if user_input is not None:
+            return self._async_save(self._pending)
+        return self.async_show_form(
+            step_id="remote_secret",
+            description_placeholders={"secret": self._pending[CONF_REMOTE_SECRET]},
+        )
+
+    def _async_save(self, options: dict[str, Any]) -> ConfigFlowResult:
+        """Store the options; each flow saves its own way."""
+        raise NotImplementedError
 
 
-class HaAiConfigFlow(ConfigFlow, domain=DOMAIN):
+def _with_remote_secret(options: dict[str, Any]) -> dict[str, Any]:
+    """Return the options with a secret when remote deploy needs a (new) one."""
+    renew = options.pop(CONF_NEW_REMOTE_SECRET, False)
+    if not options[CONF_REMOTE_DEPLOY]:
+        return {**options, CONF_REMOTE_SECRET: ""}
+    if renew or not options[CONF_REMOTE_SECRET]:
+        return {
+            **options,
+            CONF_REMOTE_SECRET: secrets.token_urlsafe(REMOTE_SECRET_BYTES),
+        }
+    return options
+
+
+class HaAiConfigFlow(_SettingsSteps, ConfigFlow, domain=DOMAIN):
     """Set HA AI up once, on top of Home Assistant's MQTT integration."""
 
     VERSION = 1
+
+    def __init__(self) -> None:
+        """Start with no settings: set-up and reconfigure fill them in."""
+        self._current = {}
+        self._pending = {}
 
     @staticmethod
     @callback
@@ -74,40 +126,44 @@ class HaAiConfigFlow(ConfigFlow, domain=DOMAIN):
         """Ask for the topics, QoS and TTL, after checking that MQTT is there."""
         if (reason := _mqtt_problem(self.hass)) is not None:
             return self.async_abort(reason=reason)
-        return _settings_step(
-            self,
-            "user",
-            user_input,
-            {},
-            lambda options: self.async_create_entry(
-                title=TITLE, data={}, options=options
-            ),
-        )
+        if (form := self._settings_form("user", user_input)) is not None:
+            return form
+        return await self._async_after_settings()
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Change the settings of the existing entry; its update listener reloads it."""
-        entry = self._get_reconfigure_entry()
+        self._current = dict(self._get_reconfigure_entry().options)
+        if (form := self._settings_form("reconfigure", user_input)) is not None:
+            return form
+        return await self._async_after_settings()
 
-        def save(options: dict[str, Any]) -> ConfigFlowResult:
-            self.hass.config_entries.async_update_entry(entry, options=options)
+    def _async_save(self, options: dict[str, Any]) -> ConfigFlowResult:
+        if self.source == "reconfigure":
+            self.hass.config_entries.async_update_entry(
+                self._get_reconfigure_entry(), options=options
+            )
             return self.async_abort(reason="reconfigure_successful")
+        return self.async_create_entry(title=TITLE, data={}, options=options)
 
-        return _settings_step(self, "reconfigure", user_input, entry.options, save)
 
-
-class HaAiOptionsFlow(OptionsFlow):
+class HaAiOptionsFlow(_SettingsSteps, OptionsFlow):
     """Change the settings of a running entry; the entry reloads on save."""
+
+    def __init__(self) -> None:
+        """Start empty; the first step reads the entry's options."""
+        self._current = {}
+        self._pending = {}
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Show the same form as set-up, filled with the current settings."""
-        return _settings_step(
-            self,
-            "init",
-            user_input,
-            self.config_entry.options,
-            lambda options: self.async_create_entry(data=options),
-        )
+        self._current = dict(self.config_entry.options)
+        if (form := self._settings_form("init", user_input)) is not None:
+            return form
+        return await self._async_after_settings()
+
+    def _async_save(self, options: dict[str, Any]) -> ConfigFlowResult:
+        return self.async_create_entry(data=options)

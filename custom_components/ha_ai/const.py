@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Final
 
+from .engine.automations.safety import DEFAULT_ALLOWED_SERVICES
+
 DOMAIN: Final = "ha_ai"
 LOGGER = logging.getLogger(__package__)
 
@@ -24,11 +26,46 @@ CONF_HISTORY_DAYS: Final = "history_days"
 CONF_EXCLUDED_ENTITIES: Final = "excluded_entities"
 CONF_EXCLUDED_AREAS: Final = "excluded_areas"
 CONF_EXCLUDED_DOMAINS: Final = "excluded_domains"
+CONF_MAX_SUGGESTIONS: Final = "max_suggestions"
+CONF_SUGGESTION_EXPIRY_DAYS: Final = "suggestion_expiry_days"
+CONF_NOTIFY_SUGGESTIONS: Final = "notify_new_suggestions"
+CONF_ALLOWED_SERVICES: Final = "allowed_services"
+CONF_SENSITIVE_SERVICES_ALLOWED: Final = "sensitive_services_allowed"
+CONF_REMOTE_DEPLOY: Final = "remote_deploy_enabled"
+# The option keys of the remote deploy secret (the names, not secrets themselves):
+# a form field asking for a new one, and the stored secret, never shown in the form.
+CONF_NEW_REMOTE_SECRET: Final = "new_remote_deploy_secret"  # noqa: S105
+CONF_REMOTE_SECRET: Final = "remote_deploy_secret"  # noqa: S105
+CONF_CAMERA_QUIET_MINUTES: Final = "camera_quiet_minutes"
+CONF_CAMERA_FORGET_DAYS: Final = "camera_forget_days"
+# The LLM settings come from their own flow steps (provider first, then its fields).
+CONF_LLM_PROVIDER: Final = "llm_provider"
+CONF_LLM_AGENT_ID: Final = "llm_agent_id"
+CONF_LLM_AI_TASK_ENTITY: Final = "llm_ai_task_entity"
+CONF_LLM_BASE_URL: Final = "llm_base_url"
+CONF_LLM_API_KEY: Final = "llm_api_key"
+CONF_LLM_MODEL: Final = "llm_model"
+CONF_LLM_TIMEOUT: Final = "llm_timeout"
+CONF_LLM_MAX_CALLS: Final = "llm_max_calls"
+LLM_PROVIDER_NONE: Final = "none"
+LLM_PROVIDER_CONVERSATION: Final = "conversation"
+LLM_PROVIDER_AI_TASK: Final = "ai_task"
+LLM_PROVIDER_OPENAI: Final = "openai_compatible"
+LLM_PROVIDERS: Final = (
+    LLM_PROVIDER_NONE,
+    LLM_PROVIDER_CONVERSATION,
+    LLM_PROVIDER_AI_TASK,
+    LLM_PROVIDER_OPENAI,
+)
 
 # The form groups the settings: topics first, then two collapsed sections.
 SECTION_DELIVERY: Final = "delivery"
 SECTION_DEVICE_ANOMALIES: Final = "device_anomalies"
 SECTION_HABIT_MINING: Final = "habit_mining"
+SECTION_SUGGESTIONS: Final = "suggestions"
+SECTION_AUTOMATION_SAFETY: Final = "automation_safety"
+SECTION_REMOTE_DEPLOY: Final = "remote_deploy"
+SECTION_CAMERAS: Final = "cameras"
 
 DEFAULT_ZIGBEE2MQTT_BASE_TOPIC: Final = "zigbee2mqtt"
 DEFAULT_NAMESPACE_PREFIX: Final = "ha-ai"
@@ -42,6 +79,16 @@ DEFAULT_LAST_SEEN_STALE_HOURS: Final = 25
 DEFAULT_ANALYSIS_TIME: Final = "03:00:00"
 DEFAULT_HISTORY_DAYS: Final = 60
 MIN_HISTORY_DAYS: Final = 7
+DEFAULT_MAX_SUGGESTIONS: Final = 50
+MAX_MAX_SUGGESTIONS: Final = 500
+DEFAULT_SUGGESTION_EXPIRY_DAYS: Final = 14
+DEFAULT_CAMERA_QUIET_MINUTES: Final = 5
+MAX_CAMERA_QUIET_MINUTES: Final = 24 * 60
+DEFAULT_CAMERA_FORGET_DAYS: Final = 7
+DEFAULT_LLM_TIMEOUT: Final = 30
+MAX_LLM_TIMEOUT: Final = 300
+DEFAULT_LLM_MAX_CALLS: Final = 10
+MAX_LLM_MAX_CALLS: Final = 100
 MAX_HISTORY_DAYS: Final = 365
 
 MIN_MESSAGE_TTL: Final = 1
@@ -72,6 +119,23 @@ DEFAULT_OPTIONS: Final = {
     CONF_EXCLUDED_ENTITIES: [],
     CONF_EXCLUDED_AREAS: [],
     CONF_EXCLUDED_DOMAINS: [],
+    CONF_MAX_SUGGESTIONS: DEFAULT_MAX_SUGGESTIONS,
+    CONF_SUGGESTION_EXPIRY_DAYS: DEFAULT_SUGGESTION_EXPIRY_DAYS,
+    CONF_NOTIFY_SUGGESTIONS: True,
+    CONF_ALLOWED_SERVICES: list(DEFAULT_ALLOWED_SERVICES),
+    CONF_SENSITIVE_SERVICES_ALLOWED: [],
+    CONF_REMOTE_DEPLOY: False,
+    CONF_REMOTE_SECRET: "",
+    CONF_CAMERA_QUIET_MINUTES: DEFAULT_CAMERA_QUIET_MINUTES,
+    CONF_CAMERA_FORGET_DAYS: DEFAULT_CAMERA_FORGET_DAYS,
+    CONF_LLM_PROVIDER: LLM_PROVIDER_NONE,
+    CONF_LLM_AGENT_ID: "",
+    CONF_LLM_AI_TASK_ENTITY: "",
+    CONF_LLM_BASE_URL: "",
+    CONF_LLM_API_KEY: "",
+    CONF_LLM_MODEL: "",
+    CONF_LLM_TIMEOUT: DEFAULT_LLM_TIMEOUT,
+    CONF_LLM_MAX_CALLS: DEFAULT_LLM_MAX_CALLS,
 }
 
 # Home Assistant's birth topic, used when the mqtt entry does not name its own.

@@ -1,7 +1,9 @@
 """The form behind the config, options and reconfigure flows, and its validation.
 
-The form shows the three topic prefixes, then two collapsed sections (delivery and
-device anomalies). The entry stores the settings flat, in its options.
+The form shows the three topic prefixes, then collapsed sections (delivery, device
+anomalies, habit mining, suggestions, automation safety, remote deploy, cameras).
+The entry stores the settings flat, in its options; settings that have their own
+steps (the LLM) or are never shown (the remote deploy secret) are kept as they are.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from homeassistant.data_entry_flow import section
 from homeassistant.helpers.selector import (
     AreaSelector,
     AreaSelectorConfig,
+    BooleanSelector,
     EntitySelector,
     EntitySelectorConfig,
     NumberSelector,
@@ -29,30 +32,50 @@ from homeassistant.helpers.selector import (
 )
 
 from .const import (
+    CONF_ALLOWED_SERVICES,
     CONF_ANALYSIS_TIME,
     CONF_BATTERY_THRESHOLD,
+    CONF_CAMERA_FORGET_DAYS,
+    CONF_CAMERA_QUIET_MINUTES,
     CONF_EXCLUDED_AREAS,
     CONF_EXCLUDED_DOMAINS,
     CONF_EXCLUDED_ENTITIES,
     CONF_HISTORY_DAYS,
     CONF_LAST_SEEN_STALE_HOURS,
+    CONF_MAX_SUGGESTIONS,
     CONF_MESSAGE_TTL,
+    CONF_NEW_REMOTE_SECRET,
+    CONF_NOTIFY_SUGGESTIONS,
     CONF_QOS,
     CONF_QUEUE_SIZE,
+    CONF_REMOTE_DEPLOY,
+    CONF_SENSITIVE_SERVICES_ALLOWED,
+    CONF_SUGGESTION_EXPIRY_DAYS,
     CONF_UNAVAILABLE_MINUTES,
     DEFAULT_OPTIONS,
+    MAX_CAMERA_QUIET_MINUTES,
     MAX_HISTORY_DAYS,
     MAX_LAST_SEEN_STALE_HOURS,
+    MAX_MAX_SUGGESTIONS,
     MAX_MESSAGE_TTL,
     MAX_QUEUE_SIZE,
     MAX_UNAVAILABLE_MINUTES,
     MIN_HISTORY_DAYS,
     MIN_MESSAGE_TTL,
     MIN_QUEUE_SIZE,
+    SECTION_AUTOMATION_SAFETY,
+    SECTION_CAMERAS,
     SECTION_DELIVERY,
     SECTION_DEVICE_ANOMALIES,
     SECTION_HABIT_MINING,
+    SECTION_REMOTE_DEPLOY,
+    SECTION_SUGGESTIONS,
     TOPIC_PREFIX_FIELDS,
+)
+from .engine.automations.safety import (
+    DEFAULT_ALLOWED_SERVICES,
+    SENSITIVE_SERVICES,
+    is_service_pattern,
 )
 from .engine.habits.model import LOGGED_DOMAINS
 from .engine.topics import overlapping_prefixes, validate_topic_prefix
@@ -72,6 +95,17 @@ SECTIONS: dict[str, tuple[str, ...]] = {
         CONF_EXCLUDED_AREAS,
         CONF_EXCLUDED_DOMAINS,
     ),
+    SECTION_SUGGESTIONS: (
+        CONF_MAX_SUGGESTIONS,
+        CONF_SUGGESTION_EXPIRY_DAYS,
+        CONF_NOTIFY_SUGGESTIONS,
+    ),
+    SECTION_AUTOMATION_SAFETY: (
+        CONF_ALLOWED_SERVICES,
+        CONF_SENSITIVE_SERVICES_ALLOWED,
+    ),
+    SECTION_REMOTE_DEPLOY: (CONF_REMOTE_DEPLOY, CONF_NEW_REMOTE_SECRET),
+    SECTION_CAMERAS: (CONF_CAMERA_QUIET_MINUTES, CONF_CAMERA_FORGET_DAYS),
 }
 WHOLE_NUMBER_FIELDS: dict[str, tuple[int, int, str]] = {
     CONF_MESSAGE_TTL: (MIN_MESSAGE_TTL, MAX_MESSAGE_TTL, "s"),
@@ -80,8 +114,19 @@ WHOLE_NUMBER_FIELDS: dict[str, tuple[int, int, str]] = {
     CONF_BATTERY_THRESHOLD: (1, 100, "%"),
     CONF_LAST_SEEN_STALE_HOURS: (1, MAX_LAST_SEEN_STALE_HOURS, "h"),
     CONF_HISTORY_DAYS: (MIN_HISTORY_DAYS, MAX_HISTORY_DAYS, "d"),
+    CONF_MAX_SUGGESTIONS: (1, MAX_MAX_SUGGESTIONS, "suggestions"),
+    CONF_SUGGESTION_EXPIRY_DAYS: (1, MAX_HISTORY_DAYS, "d"),
+    CONF_CAMERA_QUIET_MINUTES: (1, MAX_CAMERA_QUIET_MINUTES, "min"),
+    CONF_CAMERA_FORGET_DAYS: (1, MAX_HISTORY_DAYS, "d"),
 }
-LIST_FIELDS = (CONF_EXCLUDED_ENTITIES, CONF_EXCLUDED_AREAS, CONF_EXCLUDED_DOMAINS)
+LIST_FIELDS = (
+    CONF_EXCLUDED_ENTITIES,
+    CONF_EXCLUDED_AREAS,
+    CONF_EXCLUDED_DOMAINS,
+    CONF_ALLOWED_SERVICES,
+    CONF_SENSITIVE_SERVICES_ALLOWED,
+)
+BOOLEAN_FIELDS = (CONF_NOTIFY_SUGGESTIONS, CONF_REMOTE_DEPLOY, CONF_NEW_REMOTE_SECRET)
 
 
 def _selector(field: str) -> Selector[Any]:
@@ -100,6 +145,25 @@ def _selector(field: str) -> Selector[Any]:
                 multiple=True,
                 mode=SelectSelectorMode.DROPDOWN,
                 translation_key=CONF_EXCLUDED_DOMAINS,
+            )
+        )
+    if field in BOOLEAN_FIELDS:
+        return BooleanSelector()
+    if field == CONF_ALLOWED_SERVICES:
+        return SelectSelector(
+            SelectSelectorConfig(
+                options=list(DEFAULT_ALLOWED_SERVICES),
+                multiple=True,
+                custom_value=True,
+                mode=SelectSelectorMode.DROPDOWN,
+            )
+        )
+    if field == CONF_SENSITIVE_SERVICES_ALLOWED:
+        return SelectSelector(
+            SelectSelectorConfig(
+                options=list(SENSITIVE_SERVICES),
+                multiple=True,
+                mode=SelectSelectorMode.DROPDOWN,
             )
         )
     if field == CONF_QOS:
@@ -143,8 +207,8 @@ def settings_schema() -> vol.Schema:
 
 
 def _marker(field: str, default: object) -> vol.Marker:
-    """Return the field's marker: exclusions may stay empty, the rest is required."""
-    if field in LIST_FIELDS:
+    """Return the field's marker: lists and switches may stay empty, the rest not."""
+    if field in LIST_FIELDS or field in BOOLEAN_FIELDS:
         return vol.Optional(field, default=default)
     return vol.Required(field, default=default)
 
@@ -154,16 +218,22 @@ def form_values(options: Mapping[str, Any]) -> dict[str, Any]:
     flat = {**DEFAULT_OPTIONS, **options}
     values: dict[str, Any] = {field: flat[field] for field in TOPIC_PREFIX_FIELDS}
     for name, section_fields in SECTIONS.items():
-        values[name] = {field: flat[field] for field in section_fields}
+        values[name] = {field: flat.get(field, False) for field in section_fields}
     values[SECTION_DELIVERY][CONF_QOS] = str(flat[CONF_QOS])
     return values
 
 
 def validate_settings(
-    user_input: Mapping[str, Any],
+    user_input: Mapping[str, Any], current: Mapping[str, Any] | None = None
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """Return the flat options to store and the errors per field (empty if valid)."""
-    options: dict[str, Any] = dict(DEFAULT_OPTIONS)
+    """Return the flat options to store and the errors per field (empty if valid).
+
+    Settings the form does not show (`current`'s LLM settings and remote deploy
+    secret) are kept. `CONF_NEW_REMOTE_SECRET` stays in the result as a request
+    for the flow, which replaces it with a new secret.
+    """
+    options: dict[str, Any] = {**DEFAULT_OPTIONS, **(current or {})}
+    options[CONF_NEW_REMOTE_SECRET] = False
     for key, value in user_input.items():
         if key in SECTIONS and isinstance(value, Mapping):
             options.update(value)
@@ -179,11 +249,9 @@ def validate_settings(
     }
     for field in overlapping_prefixes(valid_prefixes):
         errors[field] = PREFIX_OVERLAP_ERROR
-    for field in (CONF_QOS, *WHOLE_NUMBER_FIELDS):
-        options[field] = int(str(options[field]).split(".", maxsplit=1)[0])
-    for field in LIST_FIELDS:
-        value = options[field]
-        options[field] = sorted({value} if isinstance(value, str) else set(value))
+    _normalise(options)
+    if not all(map(is_service_pattern, options[CONF_ALLOWED_SERVICES])):
+        errors[CONF_ALLOWED_SERVICES] = "invalid_service"
     try:
         options[CONF_ANALYSIS_TIME] = time.fromisoformat(
             str(options[CONF_ANALYSIS_TIME])
@@ -191,3 +259,17 @@ def validate_settings(
     except ValueError:
         errors[CONF_ANALYSIS_TIME] = "invalid_time"
     return options, errors
+
+
+def _normalise(options: dict[str, Any]) -> None:
+    """Give numbers, lists and switches their stored types, in place."""
+    for field in (CONF_QOS, *WHOLE_NUMBER_FIELDS):
+        options[field] = int(str(options[field]).split(".", maxsplit=1)[0])
+    for field in LIST_FIELDS:
+        value = options[field]
+        options[field] = sorted({value} if isinstance(value, str) else set(value))
+    for field in BOOLEAN_FIELDS:
+        options[field] = bool(options[field])
+    options[CONF_ALLOWED_SERVICES] = sorted(
+        {str(service).strip().lower() for service in options[CONF_ALLOWED_SERVICES]}
+    )

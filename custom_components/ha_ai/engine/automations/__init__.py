@@ -1,0 +1,1 @@
+"""Automations HA AI proposes: rendered from patterns, checked by safety rules."""
