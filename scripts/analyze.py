@@ -53,7 +53,7 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
-import yaml  # type: ignore[import-untyped]
+import yaml
 
 sys.path.insert(
     0, str(Path(__file__).resolve().parents[1] / "custom_components" / "ha_ai")
