@@ -1,0 +1,7 @@
+"""Suggestions: what HA AI proposes to a user, from habits and Zigbee findings.
+
+`findings` words a habit pattern or an unused capability as a draft; `book` keeps
+the suggestions with their lifecycle (new, accepted, dismissed, deployed, failed),
+merges each analysis run's drafts into them and ranks them; `serialize` stores the
+book as JSON-ready data.
+"""

@@ -1,0 +1,389 @@
+"""The suggestions HA AI keeps: merged from each analysis run, ranked, answered.
+
+Rules of `merge` (one analysis run's drafts, at `now`):
+- An id the book has never seen becomes a `new` suggestion, if it makes the cut
+  (below); one that does not is not created, so it is never announced.
+- A known open suggestion (new, accepted, failed) gets the facts of its finding
+  again: confidence, value, category, entities, source, automation, first step and
+  `last_seen`. Its status stays, and a title and description an LLM rewrote stay
+  too (the rendered ones are refreshed otherwise).
+- A dismissed id never comes back: the book remembers the ids of dismissed
+  suggestions (the latest `MAX_DISMISSED_IDS`, the oldest forgotten first), longer
+  than it keeps their records (the latest `MAX_DISMISSED_RECORDS`).
+- A deployed suggestion is not proposed again: it stays as a record of what was
+  deployed, and only its `last_seen` moves.
+- An open suggestion whose finding was not seen for `expire_after` is removed
+  (reported as expired).
+- At most `max_kept` open suggestions are kept. Accepted and failed ones are kept
+  first, whatever their rank (the user has answered them); the remaining places go
+  to the best-ranked of the new ones and the newly found drafts. A new suggestion
+  pushed out by better ones is removed (reported as dropped).
+
+Status changes follow `lifecycle.ALLOWED_TRANSITIONS`. Every list is best first:
+rank descending (`model.rank`), then id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..zigbee.judge import clean_text  # noqa: TID252
+from .findings import MAX_TEXT, MAX_TITLE
+from .lifecycle import SuggestionError, SuggestionErrorReason, can_change
+from .model import (
+    Suggestion,
+    SuggestionDraft,
+    SuggestionKind,
+    SuggestionStatus,
+    order_key,
+)
+
+MAX_DISMISSED_IDS = 10_000
+MAX_DISMISSED_RECORDS = 100
+MAX_ERROR = 500
+MAX_ID_IN_MESSAGE = 80
+# Answered by the user: kept before any new suggestion when the number is bounded.
+ANSWERED_STATUSES = frozenset({SuggestionStatus.ACCEPTED, SuggestionStatus.FAILED})
+
+
+@dataclass(frozen=True, slots=True)
+class MergeResult:
+    """What one merge changed; each list is best first."""
+
+    new: tuple[Suggestion, ...]  # announce each one, once
+    refreshed: tuple[Suggestion, ...]  # open ones whose finding was seen again
+    expired: tuple[Suggestion, ...]  # open ones whose finding is gone
+    dropped: tuple[Suggestion, ...]  # new ones pushed out by better ones
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """A status change: the suggestion as it is now, and where it came from."""
+
+    suggestion: Suggestion
+    previous: SuggestionStatus
+    current: SuggestionStatus
+
+
+def _refreshed(
+    suggestion: Suggestion, draft: SuggestionDraft, now: datetime
+) -> Suggestion:
+    """Return an open suggestion with the facts of its finding seen again."""
+    return replace(
+        suggestion,
+        category=draft.category,
+        title=suggestion.title if suggestion.enriched else draft.title,
+        description=(
+            suggestion.description if suggestion.enriched else draft.description
+        ),
+        confidence=draft.confidence,
+        value=draft.value,
+        entities=draft.entities,
+        source=draft.source,
+        automation=draft.automation,
+        how_to_start=draft.how_to_start,
+        last_seen=now,
+    )
+
+
+def _created(draft: SuggestionDraft, now: datetime) -> Suggestion:
+    """Return a new suggestion of a draft."""
+    return Suggestion(
+        suggestion_id=draft.suggestion_id,
+        kind=draft.kind,
+        category=draft.category,
+        title=draft.title,
+        description=draft.description,
+        confidence=draft.confidence,
+        value=draft.value,
+        entities=draft.entities,
+        source=draft.source,
+        automation=draft.automation,
+        how_to_start=draft.how_to_start,
+        status=SuggestionStatus.NEW,
+        created_at=now,
+        updated_at=now,
+        last_seen=now,
+    )
+
+
+def _ranked(suggestions: Iterable[Suggestion]) -> tuple[Suggestion, ...]:
+    return tuple(sorted(suggestions, key=order_key))
+
+
+class SuggestionBook:
+    """The suggestions by id, and the ids of the dismissed ones."""
+
+    def __init__(
+        self,
+        suggestions: Iterable[Suggestion] = (),
+        dismissed_ids: Iterable[str] = (),
+        *,
+        max_dismissed_ids: int = MAX_DISMISSED_IDS,
+        max_dismissed_records: int = MAX_DISMISSED_RECORDS,
+    ) -> None:
+        """Hold `suggestions` (the first of a repeated id wins) and `dismissed_ids`.
+
+        `dismissed_ids` are oldest first; the ids of dismissed suggestions among
+        `suggestions` are remembered as dismissed too.
+        """
+        self._max_dismissed_ids = max_dismissed_ids
+        self._max_dismissed_records = max_dismissed_records
+        self._items: dict[str, Suggestion] = {}
+        # An ordered set: insertion order is the order of dismissal.
+        self._dismissed: dict[str, None] = {}
+        for suggestion_id in dismissed_ids:
+            self._remember_dismissed(suggestion_id)
+        for suggestion in suggestions:
+            self._items.setdefault(suggestion.suggestion_id, suggestion)
+        for suggestion in self._items.values():
+            if suggestion.status == SuggestionStatus.DISMISSED:
+                self._remember_dismissed(suggestion.suggestion_id)
+        self._forget_old_dismissed_records()
+
+    def __len__(self) -> int:
+        """Return how many suggestions the book holds, in any status."""
+        return len(self._items)
+
+    def __contains__(self, suggestion_id: object) -> bool:
+        """Return whether the book holds a suggestion with this id."""
+        return suggestion_id in self._items
+
+    @property
+    def dismissed_ids(self) -> tuple[str, ...]:
+        """Return the remembered ids of dismissed suggestions, oldest first."""
+        return tuple(self._dismissed)
+
+    def is_dismissed(self, suggestion_id: str) -> bool:
+        """Return whether the suggestion was dismissed (and so never returns)."""
+        return suggestion_id in self._dismissed
+
+    def get(self, suggestion_id: str) -> Suggestion | None:
+        """Return the suggestion with this id, or None."""
+        return self._items.get(suggestion_id)
+
+    def query(
+        self,
+        status: SuggestionStatus | None = None,
+        kind: SuggestionKind | None = None,
+    ) -> list[Suggestion]:
+        """Return the suggestions of a status and of a kind (None: any), best first."""
+        return sorted(
+            (
+                suggestion
+                for suggestion in self._items.values()
+                if (status is None or suggestion.status == status)
+                and (kind is None or suggestion.kind == kind)
+            ),
+            key=order_key,
+        )
+
+    def counts(self) -> dict[SuggestionStatus, int]:
+        """Return how many suggestions the book holds in each status.
+
+        Dismissed ones count as far as their records are kept (the latest
+        `MAX_DISMISSED_RECORDS`).
+        """
+        counts: dict[SuggestionStatus, int] = dict.fromkeys(SuggestionStatus, 0)
+        for suggestion in self._items.values():
+            counts[suggestion.status] += 1
+        return counts
+
+    def success_rate(self) -> float | None:
+        """Return deployed / (deployed + failed), or None before any attempt."""
+        counts = self.counts()
+        attempts = counts[SuggestionStatus.DEPLOYED] + counts[SuggestionStatus.FAILED]
+        if not attempts:
+            return None
+        return counts[SuggestionStatus.DEPLOYED] / attempts
+
+    def merge(
+        self,
+        drafts: Iterable[SuggestionDraft],
+        now: datetime,
+        *,
+        max_kept: int,
+        expire_after: timedelta,
+    ) -> MergeResult:
+        """Take in one analysis run's drafts; see the module docstring for the rules.
+
+        A draft repeated within the run counts once, with its best rank.
+        """
+        seen: dict[str, SuggestionDraft] = {}
+        for draft in drafts:
+            earlier = seen.get(draft.suggestion_id)
+            if earlier is None or draft.rank > earlier.rank:
+                seen[draft.suggestion_id] = draft
+        found: list[SuggestionDraft] = []
+        refreshed: list[str] = []
+        for suggestion_id, draft in seen.items():
+            if suggestion_id in self._dismissed:
+                continue
+            known = self._items.get(suggestion_id)
+            if known is None:
+                found.append(draft)
+            elif known.status == SuggestionStatus.DEPLOYED:
+                self._items[suggestion_id] = replace(known, last_seen=now)
+            elif known.is_open:
+                self._items[suggestion_id] = _refreshed(known, draft, now)
+                refreshed.append(suggestion_id)
+        expired = [
+            suggestion
+            for suggestion in self._items.values()
+            if suggestion.is_open
+            and suggestion.suggestion_id not in seen
+            and now - suggestion.last_seen >= expire_after
+        ]
+        for suggestion in expired:
+            del self._items[suggestion.suggestion_id]
+        new, dropped = self._bound(found, now, max_kept)
+        return MergeResult(
+            new=new,
+            refreshed=_ranked(
+                self._items[suggestion_id]
+                for suggestion_id in refreshed
+                if suggestion_id in self._items
+            ),
+            expired=_ranked(expired),
+            dropped=dropped,
+        )
+
+    def _bound(
+        self, found: list[SuggestionDraft], now: datetime, max_kept: int
+    ) -> tuple[tuple[Suggestion, ...], tuple[Suggestion, ...]]:
+        """Keep at most `max_kept` open suggestions; return the new and the dropped."""
+        answered = sum(
+            suggestion.status in ANSWERED_STATUSES
+            for suggestion in self._items.values()
+        )
+        places = max(max_kept - answered, 0)
+        contenders: list[SuggestionDraft] = [
+            suggestion
+            for suggestion in self._items.values()
+            if suggestion.status == SuggestionStatus.NEW
+        ]
+        contenders.extend(found)
+        contenders.sort(key=order_key)
+        new: list[Suggestion] = []
+        for draft in contenders[:places]:
+            if draft.suggestion_id not in self._items:
+                created = _created(draft, now)
+                self._items[draft.suggestion_id] = created
+                new.append(created)
+        dropped = [
+            self._items.pop(draft.suggestion_id)
+            for draft in contenders[places:]
+            if draft.suggestion_id in self._items
+        ]
+        return tuple(new), tuple(dropped)
+
+    def set_status(
+        self,
+        suggestion_id: str,
+        status: SuggestionStatus,
+        now: datetime,
+        *,
+        error: str | None = None,
+        automation_id: str | None = None,
+    ) -> StatusChange:
+        """Move a suggestion to `status`, as `lifecycle` allows.
+
+        `error` is kept for `failed` (and cleared by any other status);
+        `automation_id` is kept once deployed. Raises SuggestionError for an
+        unknown id (`unknown_suggestion`) or a refused change
+        (`invalid_transition`).
+        """
+        known = self._require(suggestion_id)
+        if not can_change(known.status, status):
+            raise SuggestionError(
+                SuggestionErrorReason.INVALID_TRANSITION,
+                f"Suggestion {known.suggestion_id} is {known.status}: "
+                f"it cannot become {status}.",
+            )
+        changed = replace(
+            known,
+            status=status,
+            updated_at=now,
+            error=(
+                clean_text(error, MAX_ERROR) or None
+                if status == SuggestionStatus.FAILED and error
+                else None
+            ),
+            automation_id=(
+                automation_id
+                if status == SuggestionStatus.DEPLOYED and automation_id
+                else known.automation_id
+            ),
+        )
+        self._items[suggestion_id] = changed
+        if status == SuggestionStatus.DISMISSED:
+            self._remember_dismissed(suggestion_id)
+            self._forget_old_dismissed_records()
+        return StatusChange(suggestion=changed, previous=known.status, current=status)
+
+    def apply_enrichment(
+        self,
+        suggestion_id: str,
+        title: str,
+        description: str,
+        automation: Mapping[str, Any] | None = None,
+    ) -> Suggestion:
+        """Put an LLM's title, description and (optionally) automation in.
+
+        The texts are data: cleaned and bounded like any other; an empty one
+        leaves the current text. Findings no longer overwrite an enriched title
+        and description. Only open suggestions take enrichment: a deployed one
+        describes what runs, a dismissed one is done. Raises SuggestionError
+        (`unknown_suggestion`, `closed_suggestion`).
+        """
+        known = self._require(suggestion_id)
+        if not known.is_open:
+            raise SuggestionError(
+                SuggestionErrorReason.CLOSED_SUGGESTION,
+                f"Suggestion {known.suggestion_id} is {known.status}: "
+                "it is no longer rewritten.",
+            )
+        title = clean_text(title, MAX_TITLE)
+        description = clean_text(description, MAX_TEXT)
+        changed = replace(
+            known,
+            title=title or known.title,
+            description=description or known.description,
+            automation=known.automation if automation is None else automation,
+            enriched=known.enriched or bool(title or description),
+        )
+        self._items[suggestion_id] = changed
+        return changed
+
+    def _require(self, suggestion_id: str) -> Suggestion:
+        """Return the suggestion with this id, or raise `unknown_suggestion`."""
+        known = self._items.get(suggestion_id)
+        if known is None:
+            shown = clean_text(suggestion_id, MAX_ID_IN_MESSAGE)
+            raise SuggestionError(
+                SuggestionErrorReason.UNKNOWN_SUGGESTION,
+                f"There is no suggestion {shown}.",
+            )
+        return known
+
+    def _remember_dismissed(self, suggestion_id: str) -> None:
+        """Remember a dismissed id; forget the oldest ones beyond the bound."""
+        self._dismissed[suggestion_id] = None
+        while len(self._dismissed) > self._max_dismissed_ids:
+            del self._dismissed[next(iter(self._dismissed))]
+
+    def _forget_old_dismissed_records(self) -> None:
+        """Keep the records of the latest dismissed suggestions only.
+
+        Their ids stay remembered longer: the records are large, the ids small.
+        """
+        dismissed = sorted(
+            (s for s in self._items.values() if s.status == SuggestionStatus.DISMISSED),
+            key=lambda suggestion: suggestion.updated_at,
+            reverse=True,
+        )
+        for suggestion in dismissed[self._max_dismissed_records :]:
+            del self._items[suggestion.suggestion_id]

@@ -1,0 +1,178 @@
+"""Word habit patterns and unused Zigbee capabilities as suggestion drafts.
+
+Ids are stable: the same finding tomorrow gives the same suggestion id, so the book
+recognises it (and never brings back one the user dismissed). The id is the kind
+and a hash of "<kind>:<finding id>" (the pattern's `pattern_id`, the capability's
+`opportunity_id`): `routine_3f2a9c1b7d4e`. It is a valid MQTT topic segment and
+entity id suffix, whatever the finding id holds.
+
+Confidence and value (0..1 each; the book ranks by both, see `model.rank`):
+- A routine: confidence is the pattern's (the Wilson lower bound of its share of
+  days); value is the share of days it happens on, times the share of the week its
+  day class covers (a daily routine saves a switch every day, a weekend one two
+  days a week).
+- Used together: confidence is the pattern's P(B follows A); value grows with how
+  often it happened, full at `PAIR_COUNT_FOR_FULL_VALUE` times.
+- An unused capability: confidence is `FEATURE_CONFIDENCE` (the capability surely
+  exists and is unused; whether the user wants it is a guess); value is the
+  finding's score over the best possible score.
+
+A pattern an automation already covers (`automated=True`) gives no draft. Habit
+drafts carry no automation: the Home Assistant side renders one and puts it in with
+`dataclasses.replace`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict
+
+from ..habits.model import (  # noqa: TID252
+    DayClass,
+    Pattern,
+    TimeOfDayPattern,
+    UsedTogetherPattern,
+)
+from ..habits.serialize import pattern_summary  # noqa: TID252
+from ..zigbee.features import MAX_EASE, MAX_GAIN, score  # noqa: TID252
+from ..zigbee.judge import UnusedCapability, clean_text  # noqa: TID252
+from .categories import feature_category, habit_category
+from .model import EntityFacts, SuggestionDraft, SuggestionKind
+from .wording import (
+    DAY_CLASS_WORDS,
+    delay,
+    entity_name,
+    percent,
+    phrase,
+    state_phrases,
+    times,
+    times_chance,
+)
+
+ID_HEX_DIGITS = 12
+MAX_TITLE = 160
+MAX_TEXT = 1000  # a description or a first step
+PAIR_COUNT_FOR_FULL_VALUE = 30  # about once a day over a month of history
+FEATURE_CONFIDENCE = 0.6
+BEST_FEATURE_SCORE = score(MAX_GAIN, MAX_EASE)
+DAYS_A_WEEK: dict[DayClass, int] = {
+    DayClass.DAILY: 7,
+    DayClass.WEEKDAYS: 5,
+    DayClass.WEEKENDS: 2,
+}
+
+
+def suggestion_id(kind: SuggestionKind, finding_id: str) -> str:
+    """Return the stable id of the suggestion of a finding of `kind`."""
+    digest = hashlib.sha256(f"{kind}:{finding_id}".encode()).hexdigest()
+    return f"{kind}_{digest[:ID_HEX_DIGITS]}"
+
+
+def _share(value: float) -> float:
+    """Return `value` within 0..1; a value that is not a number counts as 0."""
+    return min(max(value, 0.0), 1.0) if math.isfinite(value) else 0.0
+
+
+def _routine(
+    pattern: TimeOfDayPattern, names: Mapping[str, EntityFacts]
+) -> SuggestionDraft:
+    name = entity_name(pattern.entity_id, names)
+    phrases = state_phrases(pattern.state)
+    when, days = DAY_CLASS_WORDS[pattern.day_class]
+    title = f"{phrase(phrases.command, name, pattern.state)} at {pattern.time} {when}"
+    description = (
+        f"You {phrase(phrases.by_hand, name, pattern.state)} by hand at about "
+        f"{pattern.time} on {pattern.support_days} of {pattern.observed_days} {days}."
+    )
+    kept = pattern.support_days / pattern.observed_days if pattern.observed_days else 0
+    return SuggestionDraft(
+        suggestion_id=suggestion_id(SuggestionKind.ROUTINE, pattern.pattern_id),
+        kind=SuggestionKind.ROUTINE,
+        category=habit_category(pattern.entity_id),
+        title=clean_text(title, MAX_TITLE),
+        description=clean_text(description, MAX_TEXT),
+        confidence=_share(pattern.confidence),
+        value=_share(kept * DAYS_A_WEEK[pattern.day_class] / 7),
+        entities=(pattern.entity_id,),
+        source=pattern_summary(pattern),
+    )
+
+
+def _used_together(
+    pattern: UsedTogetherPattern, names: Mapping[str, EntityFacts]
+) -> SuggestionDraft:
+    first = entity_name(pattern.trigger_entity_id, names)
+    then = entity_name(pattern.entity_id, names)
+    first_phrases = state_phrases(pattern.trigger_state)
+    then_phrases = state_phrases(pattern.state)
+    title = (
+        f"{phrase(then_phrases.command, then, pattern.state)} when "
+        f"{phrase(first_phrases.trigger, first, pattern.trigger_state)}"
+    )
+    description = (
+        f"{phrase(then_phrases.happened, then, pattern.state)} within about "
+        f"{delay(pattern.median_delay_seconds)} after "
+        f"{phrase(first_phrases.happened, first, pattern.trigger_state)}, "
+        f"{times(pattern.count)} ({percent(_share(pattern.confidence))} of the time, "
+        f"{times_chance(pattern.lift)})."
+    )
+    return SuggestionDraft(
+        suggestion_id=suggestion_id(SuggestionKind.USED_TOGETHER, pattern.pattern_id),
+        kind=SuggestionKind.USED_TOGETHER,
+        category=habit_category(pattern.entity_id),
+        title=clean_text(title, MAX_TITLE),
+        description=clean_text(description, MAX_TEXT),
+        confidence=_share(pattern.confidence),
+        value=_share(pattern.count / PAIR_COUNT_FOR_FULL_VALUE),
+        entities=tuple(dict.fromkeys((pattern.trigger_entity_id, pattern.entity_id))),
+        source=pattern_summary(pattern),
+    )
+
+
+def draft_from_pattern(
+    pattern: Pattern, names: Mapping[str, EntityFacts]
+) -> SuggestionDraft | None:
+    """Return the draft of a habit pattern, or None when it is already automated.
+
+    `names` gives the name and area of the entities it knows; the others read as
+    their entity id.
+    """
+    if pattern.automated:
+        return None
+    if isinstance(pattern, TimeOfDayPattern):
+        return _routine(pattern, names)
+    return _used_together(pattern, names)
+
+
+def draft_from_capability(finding: UnusedCapability) -> SuggestionDraft:
+    """Return the draft of a Zigbee capability nothing uses.
+
+    The judge has worded it already (names cleaned); the texts are bounded again
+    here, as they are for every suggestion.
+    """
+    return SuggestionDraft(
+        suggestion_id=suggestion_id(SuggestionKind.FEATURE, finding.opportunity_id),
+        kind=SuggestionKind.FEATURE,
+        category=feature_category(finding.feature_kind, finding.entity_id),
+        title=clean_text(finding.title, MAX_TITLE),
+        description=clean_text(finding.description, MAX_TEXT),
+        confidence=FEATURE_CONFIDENCE,
+        value=_share(finding.score / BEST_FEATURE_SCORE),
+        entities=(finding.entity_id,) if finding.entity_id else (),
+        source=asdict(finding),
+        how_to_start=clean_text(finding.how_to_start, MAX_TEXT),
+    )
+
+
+def drafts_from_findings(
+    patterns: Iterable[Pattern],
+    capabilities: Iterable[UnusedCapability],
+    names: Mapping[str, EntityFacts],
+) -> list[SuggestionDraft]:
+    """Return the drafts of one analysis run: its patterns, then its capabilities."""
+    drafts = [draft_from_pattern(pattern, names) for pattern in patterns]
+    return [draft for draft in drafts if draft is not None] + [
+        draft_from_capability(finding) for finding in capabilities
+    ]
