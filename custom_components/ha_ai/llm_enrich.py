@@ -1,0 +1,187 @@
+"""Friendlier text for suggestions, from the configured LLM, within fixed bounds.
+
+For each finding, in order, at most `max_calls` per run, the model is asked for a
+title, a description and maybe a better automation. Each call is bounded by the
+timeout. A proposed automation goes through the caller's `validate` (the same
+safety rules and Home Assistant validation as rendered automations); when it is
+refused, the whole answer is dropped, so a device whose name tries to give the
+model orders cannot lead to an automation nor to a title that misleads. Nothing
+a back-end raises escapes: each finding gets either its text or the reason it
+has none, and the rendered suggestion stands. Never called during set-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from homeassistant.core import HomeAssistant
+
+from .const import CONF_LLM_MAX_CALLS, CONF_LLM_TIMEOUT, DEFAULT_OPTIONS, LOGGER
+from .engine.llm.parse import LlmOutputError, LlmSuggestionText, parse_suggestion
+from .engine.llm.prompt import (
+    DEFAULT_PROMPT_TOKENS,
+    RESPONSE_MAX_TOKENS,
+    LlmFinding,
+    build_messages,
+)
+from .llm_backends import create_backend
+from .llm_client import (
+    LlmAuthError,
+    LlmBackend,
+    LlmConnectionError,
+    LlmError,
+    LlmTimeoutError,
+)
+
+type AutomationCheck = Callable[[dict[str, Any]], Awaitable[str | None]]
+
+REASON_CALL_LIMIT: Final = "call_limit"
+REASON_AUTOMATION_REFUSED: Final = "automation_refused"
+REASON_UNEXPECTED: Final = "unexpected_error"
+# After these, the next calls would fail the same way: the run stops asking.
+_STOPPING_ERRORS: Final = (LlmAuthError, LlmConnectionError)
+
+
+@dataclass(frozen=True, slots=True)
+class LlmOutcome:
+    """What the model gave one finding: its text, or why there is none."""
+
+    finding_id: str
+    text: LlmSuggestionText | None = None
+    reason: str | None = None
+    detail: str = ""
+
+    @property
+    def applied(self) -> bool:
+        """Return whether the suggestion takes the model's text."""
+        return self.text is not None
+
+
+class LlmEnricher:
+    """Ask one back-end for the text of a run's findings, within the bounds."""
+
+    def __init__(
+        self,
+        backend: LlmBackend,
+        *,
+        max_calls: int,
+        timeout: float,
+        language: str | None,
+        prompt_tokens: int = DEFAULT_PROMPT_TOKENS,
+    ) -> None:
+        """Keep the back-end and the bounds of each run."""
+        self._backend = backend
+        self._max_calls = max_calls
+        self._timeout = timeout
+        self._language = language
+        self._prompt_tokens = prompt_tokens
+
+    @classmethod
+    def from_options(
+        cls, hass: HomeAssistant, options: Mapping[str, Any]
+    ) -> LlmEnricher | None:
+        """Return the enricher the options configure, or None without an LLM."""
+        if (backend := create_backend(hass, options)) is None:
+            return None
+        settings = {**DEFAULT_OPTIONS, **options}
+        return cls(
+            backend,
+            max_calls=int(settings[CONF_LLM_MAX_CALLS]),
+            timeout=float(settings[CONF_LLM_TIMEOUT]),
+            language=hass.config.language,
+        )
+
+    async def async_enrich(
+        self, findings: Sequence[LlmFinding], validate: AutomationCheck
+    ) -> list[LlmOutcome]:
+        """Return one outcome per finding, in the same order."""
+        outcomes: list[LlmOutcome] = []
+        stopped: LlmError | None = None
+        for index, finding in enumerate(findings):
+            if stopped is not None:
+                outcomes.append(
+                    LlmOutcome(
+                        finding.finding_id, reason=stopped.reason, detail="not asked"
+                    )
+                )
+            elif index >= self._max_calls:
+                outcomes.append(
+                    LlmOutcome(finding.finding_id, reason=REASON_CALL_LIMIT)
+                )
+            else:
+                attempt = await self._async_enrich_one(finding, validate)
+                outcomes.append(attempt.outcome)
+                if isinstance(attempt.error, _STOPPING_ERRORS):
+                    stopped = attempt.error
+        return outcomes
+
+    async def _async_enrich_one(
+        self, finding: LlmFinding, validate: AutomationCheck
+    ) -> _Attempt:
+        """Ask about one finding; every failure becomes a reason."""
+        finding_id = finding.finding_id
+        try:
+            text = await self._async_ask(finding)
+            suggestion = parse_suggestion(text)
+            refusal = None
+            if suggestion.automation is not None:
+                refusal = await validate(suggestion.automation)
+        except LlmError as err:
+            LOGGER.warning("LLM gave no text for %s: %s", finding_id, err)
+            return _Attempt(
+                LlmOutcome(finding_id, reason=err.reason, detail=str(err)), err
+            )
+        except LlmOutputError as err:
+            LOGGER.debug("LLM answer for %s refused: %s", finding_id, err)
+            return _Attempt(
+                LlmOutcome(finding_id, reason=f"output_{err.reason}", detail=str(err))
+            )
+        except Exception as err:  # noqa: BLE001 - a back-end or check must never break a run
+            LOGGER.warning("LLM text for %s failed: %r", finding_id, err)
+            return _Attempt(
+                LlmOutcome(finding_id, reason=REASON_UNEXPECTED, detail=repr(err))
+            )
+        if refusal is not None:
+            LOGGER.warning(
+                "LLM answer for %s dropped, its automation was refused: %s",
+                finding_id,
+                refusal,
+            )
+            return _Attempt(
+                LlmOutcome(finding_id, reason=REASON_AUTOMATION_REFUSED, detail=refusal)
+            )
+        LOGGER.debug("LLM text for %s: %s", finding_id, suggestion.title)
+        return _Attempt(LlmOutcome(finding_id, text=suggestion))
+
+    async def _async_ask(self, finding: LlmFinding) -> str:
+        """Return the model's answer about one finding, within the timeout."""
+        messages = build_messages(
+            finding, language=self._language, max_tokens=self._prompt_tokens
+        )
+        try:
+            async with asyncio.timeout(self._timeout):
+                return await self._backend.async_complete(
+                    messages, max_tokens=RESPONSE_MAX_TOKENS
+                )
+        except TimeoutError as err:
+            raise LlmTimeoutError(f"no answer within {self._timeout:g} s") from err
+
+
+def applied_texts(outcomes: Sequence[LlmOutcome]) -> dict[str, LlmSuggestionText]:
+    """Return the text of each finding that takes the model's answer, by its id."""
+    return {
+        outcome.finding_id: outcome.text
+        for outcome in outcomes
+        if outcome.text is not None
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class _Attempt:
+    """One finding's outcome, with the back-end error that may stop the run."""
+
+    outcome: LlmOutcome
+    error: LlmError | None = None
