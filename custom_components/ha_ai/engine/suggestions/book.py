@@ -17,7 +17,8 @@ Rules of `merge` (one analysis run's drafts, at `now`):
 - At most `max_kept` open suggestions are kept. Accepted and failed ones are kept
   first, whatever their rank (the user has answered them); the remaining places go
   to the best-ranked of the new ones and the newly found drafts. A new suggestion
-  pushed out by better ones is removed (reported as dropped).
+  pushed out by better ones is removed (reported as dropped); should it make the
+  cut in a later run, it is new again.
 
 Status changes follow `lifecycle.ALLOWED_TRANSITIONS`. Every list is best first:
 rank descending (`model.rank`), then id.
