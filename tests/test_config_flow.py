@@ -8,7 +8,11 @@ from typing import Any
 
 import pytest
 import voluptuous as vol
-from homeassistant.config_entries import SOURCE_USER
+from homeassistant.config_entries import (
+    SOURCE_USER,
+    ConfigEntriesFlowManager,
+    OptionsFlowManager,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, section
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -26,6 +30,7 @@ from custom_components.ha_ai.const import (
     CONF_EXCLUDED_ENTITIES,
     CONF_HISTORY_DAYS,
     CONF_LAST_SEEN_STALE_HOURS,
+    CONF_LLM_PROVIDER,
     CONF_MAX_SUGGESTIONS,
     CONF_MESSAGE_TTL,
     CONF_NAMESPACE_PREFIX,
@@ -41,6 +46,7 @@ from custom_components.ha_ai.const import (
     CONF_ZIGBEE2MQTT_BASE_TOPIC,
     DEFAULT_OPTIONS,
     DOMAIN,
+    LLM_PROVIDER_NONE,
     SECTION_AUTOMATION_SAFETY,
     SECTION_CAMERAS,
     SECTION_DELIVERY,
@@ -170,6 +176,19 @@ INVALID_INPUTS = [
 ]
 
 
+NO_LLM = {CONF_LLM_PROVIDER: LLM_PROVIDER_NONE}
+
+
+async def skip_llm(
+    manager: ConfigEntriesFlowManager | OptionsFlowManager, result: dict[str, Any]
+) -> dict[str, Any]:
+    """Answer the LLM step, which follows the settings form, with no LLM."""
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "llm"
+    assert result["errors"] is None
+    return await manager.async_configure(result["flow_id"], NO_LLM)
+
+
 @pytest.fixture
 async def mqtt_ready(mqtt_mock: MqttMockHAClient) -> MqttMockHAClient:
     """Return a set up and connected mqtt integration."""
@@ -193,6 +212,7 @@ async def test_user_flow_creates_entry_with_options(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], USER_INPUT
     )
+    result = await skip_llm(hass.config_entries.flow, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "HA AI"
     assert result["data"] == {}
@@ -207,6 +227,7 @@ async def test_user_flow_defaults(
 ) -> None:
     result = await start_user_flow(hass)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    result = await skip_llm(hass.config_entries.flow, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["options"] == DEFAULT_OPTIONS
     await hass.async_block_till_done()
@@ -231,6 +252,7 @@ async def test_user_flow_errors_then_recovers(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], USER_INPUT
     )
+    result = await skip_llm(hass.config_entries.flow, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["options"] == STORED
     await hass.async_block_till_done()
@@ -310,6 +332,7 @@ async def test_options_flow_changes_settings_and_reloads(
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], USER_INPUT
     )
+    result = await skip_llm(hass.config_entries.options, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert setup_entry.options == STORED
@@ -329,6 +352,7 @@ async def test_reconfigure_flow_changes_settings_and_reloads(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], USER_INPUT
     )
+    result = await skip_llm(hass.config_entries.flow, result)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
@@ -349,10 +373,16 @@ async def submit_settings(
     hass: HomeAssistant, kind: str, flow_id: str, user_input: dict[str, Any]
 ) -> dict[str, Any]:
     """Submit the options or the reconfigure form."""
-    manager = (
+    return await manager_of(hass, kind).async_configure(flow_id, user_input)
+
+
+def manager_of(
+    hass: HomeAssistant, kind: str
+) -> ConfigEntriesFlowManager | OptionsFlowManager:
+    """Return the flow manager of the options or the reconfigure flow."""
+    return (
         hass.config_entries.options if kind == "options" else hass.config_entries.flow
     )
-    return await manager.async_configure(flow_id, user_input)
 
 
 @pytest.mark.parametrize("kind", ["options", "reconfigure"])
@@ -371,6 +401,7 @@ async def test_settings_flows_show_errors_then_recover(
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == errors
     result = await submit_settings(hass, kind, result["flow_id"], USER_INPUT)
+    result = await skip_llm(manager_of(hass, kind), result)
     assert result["type"] in (FlowResultType.CREATE_ENTRY, FlowResultType.ABORT)
     await hass.async_block_till_done()
     assert setup_entry.options == STORED
@@ -402,6 +433,7 @@ async def test_remote_deploy_secret_is_shown_once_and_kept(
     options = hass.config_entries.options
     result = await options.async_init(setup_entry.entry_id)
     result = await options.async_configure(result["flow_id"], remote_deploy(True))
+    result = await skip_llm(options, result)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "remote_secret"
     secret = result["description_placeholders"]["secret"]
@@ -419,6 +451,7 @@ async def test_remote_deploy_secret_is_shown_once_and_kept(
         CONF_NEW_REMOTE_SECRET: False,
     }
     result = await options.async_configure(result["flow_id"], remote_deploy(True))
+    result = await skip_llm(options, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert setup_entry.options[CONF_REMOTE_SECRET] == secret
@@ -428,6 +461,7 @@ async def test_remote_deploy_secret_is_shown_once_and_kept(
     result = await options.async_configure(
         result["flow_id"], remote_deploy(True, new_secret=True)
     )
+    result = await skip_llm(options, result)
     assert result["step_id"] == "remote_secret"
     renewed = result["description_placeholders"]["secret"]
     assert renewed != secret
@@ -438,6 +472,7 @@ async def test_remote_deploy_secret_is_shown_once_and_kept(
     # Switching remote deploy off forgets the secret.
     result = await options.async_init(setup_entry.entry_id)
     result = await options.async_configure(result["flow_id"], remote_deploy(False))
+    result = await skip_llm(options, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert setup_entry.options[CONF_REMOTE_SECRET] == ""
@@ -451,6 +486,7 @@ async def test_user_flow_with_remote_deploy_shows_the_secret(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], remote_deploy(True)
     )
+    result = await skip_llm(hass.config_entries.flow, result)
     assert result["step_id"] == "remote_secret"
     secret = result["description_placeholders"]["secret"]
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
@@ -471,6 +507,7 @@ async def test_reconfigure_keeps_settings_the_form_does_not_show(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], USER_INPUT
     )
+    result = await skip_llm(hass.config_entries.flow, result)
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
     assert setup_entry.options == {**STORED, "llm_model": "llama3", "llm_timeout": 12}

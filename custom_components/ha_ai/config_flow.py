@@ -20,7 +20,6 @@ from homeassistant.config_entries import (
     OptionsFlow,
 )
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.data_entry_flow import FlowHandler
 
 from .const import (
     CONF_NEW_REMOTE_SECRET,
@@ -28,6 +27,7 @@ from .const import (
     CONF_REMOTE_SECRET,
     DOMAIN,
 )
+from .llm_flow import LlmSteps
 from .settings import form_values, settings_schema, validate_settings
 
 TITLE = "HA AI"
@@ -43,11 +43,8 @@ def _mqtt_problem(hass: HomeAssistant) -> str | None:
     return None
 
 
-class _SettingsSteps(FlowHandler[Any, ConfigFlowResult, Any]):
-    """The steps every flow shares: settings form, then the new secret if any."""
-
-    _current: dict[str, Any]  # the options before this flow
-    _pending: dict[str, Any]  # the options this flow will save
+class _SettingsSteps(LlmSteps):
+    """The steps every flow shares: settings, the LLM, then the new secret if any."""
 
     def _settings_form(
         self, step_id: str, user_input: dict[str, Any] | None
@@ -68,7 +65,7 @@ class _SettingsSteps(FlowHandler[Any, ConfigFlowResult, Any]):
         )
 
     async def _async_after_settings(self) -> ConfigFlowResult:
-        """Go on after the settings form: show a new secret, or save."""
+        """Go on after the settings and LLM steps: show a new secret, or save."""
         if self._pending[CONF_REMOTE_SECRET] and (
             self._pending[CONF_REMOTE_SECRET] != self._current.get(CONF_REMOTE_SECRET)
         ):
@@ -128,7 +125,7 @@ class HaAiConfigFlow(_SettingsSteps, ConfigFlow, domain=DOMAIN):
             return self.async_abort(reason=reason)
         if (form := self._settings_form("user", user_input)) is not None:
             return form
-        return await self._async_after_settings()
+        return await self.async_step_llm()
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
@@ -137,7 +134,7 @@ class HaAiConfigFlow(_SettingsSteps, ConfigFlow, domain=DOMAIN):
         self._current = dict(self._get_reconfigure_entry().options)
         if (form := self._settings_form("reconfigure", user_input)) is not None:
             return form
-        return await self._async_after_settings()
+        return await self.async_step_llm()
 
     def _async_save(self, options: dict[str, Any]) -> ConfigFlowResult:
         if self.source == "reconfigure":
@@ -163,7 +160,7 @@ class HaAiOptionsFlow(_SettingsSteps, OptionsFlow):
         self._current = dict(self.config_entry.options)
         if (form := self._settings_form("init", user_input)) is not None:
             return form
-        return await self._async_after_settings()
+        return await self.async_step_llm()
 
     def _async_save(self, options: dict[str, Any]) -> ConfigFlowResult:
         return self.async_create_entry(data=options)
