@@ -1,0 +1,407 @@
+"""Follows an AI camera classifier over MQTT: its cameras, their events and status.
+
+Three subscriptions carry everything (DESIGN.md §3): `<prefix>/camera/+/event`,
+`<prefix>/camera/+/status` and `<prefix>/status`, the classifier's availability.
+Each message is checked by the engine (`engine.cameras`); a message it refuses
+leaves a debug line and a count on the bus, never an exception. What is learned is
+kept in a `Store`, so cameras, counts and last events are known right after a
+restart, before the classifier sends anything.
+
+Entities follow one camera each (`async_add_camera_listener`) and the platforms
+learn of cameras seen for the first time (`async_add_new_camera_listener`), so a
+camera's device appears the moment it is first heard of. Two kinds of timers keep
+states true without any message: one at each local midnight, when today's (and on
+the first day of a week, this week's) counts start again, and one per camera at the
+end of its quiet time, when its recent activity goes off.
+
+A flood costs bounded work per message (a redelivered event id is dropped at once)
+and at most one disk write per `STORE_SAVE_DELAY`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.event import async_track_point_in_utc_time
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from .const import (
+    CONF_CAMERA_FORGET_DAYS,
+    CONF_CAMERA_QUIET_MINUTES,
+    CONF_CAMERA_TOPIC_PREFIX,
+    CONF_MESSAGE_TTL,
+    DEFAULT_OPTIONS,
+    DOMAIN,
+    LOGGER,
+)
+from .engine.cameras.counters import Camera, Cameras, Seen, next_midnight
+from .engine.cameras.model import (
+    CameraEvent,
+    parse_camera_event,
+    parse_camera_status,
+)
+from .engine.inbound import Rejection, parse_json_object
+from .mqtt_bus import MqttBus
+
+STORE_VERSION = 1
+CAMERA_STORE_KEY = f"{DOMAIN}.cameras"
+# A flood of events is written once per this many seconds, not once per event.
+STORE_SAVE_DELAY = 10
+# A camera event is a few hundred bytes; anything this large is not one.
+MAX_CAMERA_MESSAGE_BYTES = 64 * 1024
+CAMERA_IDENTIFIER_PREFIX = "camera_"
+ONLINE = "online"
+OFFLINE = "offline"
+
+type CameraListener = Callable[[CameraEvent | None], None]
+"""Called on each change of a camera, with the event when one just happened."""
+
+type NewCameraListener = Callable[[str, CameraEvent | None], None]
+"""Called with the slug of a camera seen for the first time, and its first event."""
+
+
+@dataclass(frozen=True, slots=True)
+class CameraSettings:
+    """What the tracker needs from the config entry's options."""
+
+    topic_prefix: str
+    quiet: timedelta  # recent activity stays on this long after an event
+    forget_after_days: int  # a camera silent this long may be removed
+    stale_after: timedelta  # the message TTL: older events do not switch activity on
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> CameraSettings:
+        """Return the settings from the entry's options, defaults filled in."""
+        options = {**DEFAULT_OPTIONS, **options}
+        return cls(
+            topic_prefix=str(options[CONF_CAMERA_TOPIC_PREFIX]),
+            quiet=timedelta(minutes=int(options[CONF_CAMERA_QUIET_MINUTES])),
+            forget_after_days=int(options[CONF_CAMERA_FORGET_DAYS]),
+            stale_after=timedelta(seconds=int(options[CONF_MESSAGE_TTL])),
+        )
+
+
+def camera_identifier(slug: str) -> tuple[str, str]:
+    """Return the device registry identifier of the camera with this slug."""
+    return (DOMAIN, f"{CAMERA_IDENTIFIER_PREFIX}{slug}")
+
+
+def camera_slug_of(device: dr.DeviceEntry) -> str | None:
+    """Return the slug of the camera a device stands for, or None for others."""
+    for domain, identifier in device.identifiers:
+        if domain == DOMAIN and identifier.startswith(CAMERA_IDENTIFIER_PREFIX):
+            return identifier.removeprefix(CAMERA_IDENTIFIER_PREFIX)
+    return None
+
+
+class CameraTracker:
+    """What HA AI knows of the classifier's cameras, kept current and persisted."""
+
+    def __init__(
+        self, hass: HomeAssistant, bus: MqttBus, settings: CameraSettings
+    ) -> None:
+        """Prepare; nothing is read or subscribed before `async_start`."""
+        self.hass = hass
+        self.bus = bus
+        self.settings = settings
+        self.cameras = Cameras()
+        self.classifier_online = True
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORE_VERSION, CAMERA_STORE_KEY
+        )
+        self._save_pending = False
+        self._camera_listeners: dict[str, list[CameraListener]] = {}
+        self._new_camera_listeners: list[NewCameraListener] = []
+        self._quiet_timers: dict[str, CALLBACK_TYPE] = {}
+        self._midnight_timer: CALLBACK_TYPE | None = None
+        self._camera_topic = f"{settings.topic_prefix}/camera/"
+
+    # Life cycle
+
+    @staticmethod
+    async def async_remove_store(hass: HomeAssistant) -> None:
+        """Delete the store, when the entry is removed."""
+        await Store[dict[str, Any]](
+            hass, STORE_VERSION, CAMERA_STORE_KEY
+        ).async_remove()
+
+    async def async_start(self) -> None:
+        """Restore what was stored, arm the timers, then follow the classifier."""
+        stored = await self._store.async_load()
+        if stored is not None:
+            self.cameras = await self.hass.async_add_executor_job(
+                Cameras.from_dict, stored
+            )
+        now = dt_util.utcnow()
+        for camera in self.cameras:
+            self._async_arm_quiet_timer(camera, now)
+        self._async_arm_midnight_timer()
+        prefix = self.settings.topic_prefix
+        await self.bus.async_subscribe_json(
+            f"{prefix}/camera/+/event",
+            self._on_event,
+            max_bytes=MAX_CAMERA_MESSAGE_BYTES,
+        )
+        await self.bus.async_subscribe_text(
+            f"{prefix}/camera/+/status",
+            self._on_status,
+            max_bytes=MAX_CAMERA_MESSAGE_BYTES,
+        )
+        await self.bus.async_subscribe_text(
+            f"{prefix}/status", self._on_availability, max_bytes=1024
+        )
+
+    async def async_stop(self) -> None:
+        """Stop the timers and save what is known; the bus ends the subscriptions."""
+        if self._midnight_timer is not None:
+            self._midnight_timer()
+            self._midnight_timer = None
+        while self._quiet_timers:
+            self._quiet_timers.popitem()[1]()
+        self._camera_listeners.clear()
+        self._new_camera_listeners.clear()
+        await self._store.async_save(self.cameras.to_dict())
+
+    def _store_data(self) -> dict[str, Any]:
+        self._save_pending = False
+        return self.cameras.to_dict()
+
+    @callback
+    def _async_save_later(self) -> None:
+        """Save within `STORE_SAVE_DELAY`; a flood does not push the write back."""
+        if not self._save_pending:
+            self._save_pending = True
+            self._store.async_delay_save(self._store_data, STORE_SAVE_DELAY)
+
+    # Listeners
+
+    @callback
+    def async_add_camera_listener(
+        self, slug: str, listener: CameraListener
+    ) -> CALLBACK_TYPE:
+        """Call `listener` on each change of one camera; return how to stop."""
+        listeners = self._camera_listeners.setdefault(slug, [])
+        listeners.append(listener)
+
+        @callback
+        def remove_listener() -> None:
+            if listener in listeners:
+                listeners.remove(listener)
+
+        return remove_listener
+
+    @callback
+    def async_add_new_camera_listener(
+        self, listener: NewCameraListener
+    ) -> CALLBACK_TYPE:
+        """Call `listener` for each camera seen for the first time."""
+        self._new_camera_listeners.append(listener)
+
+        @callback
+        def remove_listener() -> None:
+            if listener in self._new_camera_listeners:
+                self._new_camera_listeners.remove(listener)
+
+        return remove_listener
+
+    @callback
+    def _async_notify(self, slug: str, event: CameraEvent | None = None) -> None:
+        for listener in list(self._camera_listeners.get(slug, ())):
+            listener(event)
+
+    @callback
+    def _async_notify_all(self) -> None:
+        for camera in self.cameras:
+            self._async_notify(camera.camera_slug)
+
+    @callback
+    def _async_seen(self, seen: Seen, event: CameraEvent | None) -> None:
+        """Announce a new camera, or rename the device of a renamed one."""
+        slug = seen.camera.camera_slug
+        if seen.new:
+            LOGGER.info("New AI camera %r (%s)", seen.camera.camera_name, slug)
+            for listener in list(self._new_camera_listeners):
+                listener(slug, event)
+        elif seen.renamed:
+            registry = dr.async_get(self.hass)
+            device = registry.async_get_device(identifiers={camera_identifier(slug)})
+            if device is not None:
+                registry.async_update_device(device.id, name=seen.camera.camera_name)
+
+    # Reading
+
+    def __iter__(self) -> Iterator[Camera]:
+        """Yield the known cameras, in the order they were first heard of."""
+        return iter(self.cameras)
+
+    def get(self, slug: str) -> Camera | None:
+        """Return the camera with this slug, or None once it is forgotten."""
+        return self.cameras.get(slug)
+
+    # Removal
+
+    @callback
+    def async_remove_device(self, device: dr.DeviceEntry) -> bool:
+        """Forget the camera of `device` when it has been silent long enough.
+
+        Only camera devices can go, and only after `forget_after_days` without a
+        message, so a camera in use is never lost by mistake. A camera that speaks
+        again later comes back as a new one.
+        """
+        slug = camera_slug_of(device)
+        if slug is None:
+            return False
+        if slug not in self.cameras:
+            return True
+        days = self.settings.forget_after_days
+        if slug not in self.cameras.stale(dt_util.utcnow(), days):
+            LOGGER.info(
+                "AI camera %s sent something in the last %s days; it is kept",
+                slug,
+                days,
+            )
+            return False
+        self.cameras.forget(slug)
+        if (timer := self._quiet_timers.pop(slug, None)) is not None:
+            timer()
+        self._camera_listeners.pop(slug, None)
+        self._async_save_later()
+        LOGGER.info("AI camera %s is forgotten", slug)
+        return True
+
+    # Messages
+
+    def _topic_camera_id(self, topic: str, kind: str) -> str | None:
+        """Return the `<camera_id>` of `<prefix>/camera/<camera_id>/<kind>`."""
+        suffix = f"/{kind}"
+        if topic.startswith(self._camera_topic) and topic.endswith(suffix):
+            return topic[len(self._camera_topic) : -len(suffix)]
+        return None  # pragma: no cover - the subscription only delivers these
+
+    def _rejected(self, topic: str, rejection: Rejection) -> None:
+        self.bus.async_count_rejected(topic, rejection.reason)
+
+    @staticmethod
+    def _log_notes(topic: str, notes: tuple[str, ...]) -> None:
+        if notes:
+            LOGGER.debug("Camera message on %s: %s", topic, "; ".join(notes))
+
+    @callback
+    def _on_event(self, topic: str, payload: dict[str, Any]) -> None:
+        now = dt_util.utcnow()
+        event = parse_camera_event(
+            payload, now=now, topic_camera_id=self._topic_camera_id(topic, "event")
+        )
+        if isinstance(event, Rejection):
+            self._rejected(topic, event)
+            return
+        self._log_notes(topic, event.notes)
+        recorded = self.cameras.record_event(
+            event,
+            now=now,
+            tz=dt_util.get_default_time_zone(),
+            stale_after=self.settings.stale_after,
+        )
+        if isinstance(recorded, Rejection):
+            self._rejected(topic, recorded)
+            return
+        seen, result = recorded
+        self._async_save_later()
+        if result.duplicate:
+            LOGGER.debug("Camera event %s was delivered again; ignored", event.event_id)
+            return
+        if result.activates:
+            self._async_arm_quiet_timer(seen.camera, now)
+        fresh = now - event.timestamp <= self.settings.stale_after
+        self._async_seen(seen, event if fresh else None)
+        self._async_notify(seen.camera.camera_slug, event if fresh else None)
+
+    @callback
+    def _on_status(self, topic: str, text: str) -> None:
+        now = dt_util.utcnow()
+        payload: Mapping[str, Any] | str = text
+        if text.startswith("{"):
+            decoded = parse_json_object(
+                text, max_bytes=MAX_CAMERA_MESSAGE_BYTES, now=now
+            )
+            if isinstance(decoded, Rejection):
+                self._rejected(topic, decoded)
+                return
+            payload = decoded
+        status = parse_camera_status(
+            payload, now=now, topic_camera_id=self._topic_camera_id(topic, "status")
+        )
+        if isinstance(status, Rejection):
+            self._rejected(topic, status)
+            return
+        self._log_notes(topic, status.notes)
+        seen = self.cameras.record_status(status, now=now)
+        if isinstance(seen, Rejection):
+            self._rejected(topic, seen)
+            return
+        self._async_save_later()
+        self._async_seen(seen, None)
+        self._async_notify(seen.camera.camera_slug)
+
+    @callback
+    def _on_availability(self, topic: str, text: str) -> None:
+        state: object = text.lower()
+        if text.startswith("{"):
+            decoded = parse_json_object(text, max_bytes=1024, now=dt_util.now())
+            state = (
+                decoded.get("status", decoded.get("state"))
+                if isinstance(decoded, dict)
+                else None
+            )
+        if state not in (ONLINE, OFFLINE):
+            self._rejected(
+                topic, Rejection(f"availability {text[:40]!r} is not online/offline")
+            )
+            return
+        online = state == ONLINE
+        if online == self.classifier_online:
+            return
+        self.classifier_online = online
+        LOGGER.info("The AI camera classifier is %s", state)
+        self._async_notify_all()
+
+    # Timers
+
+    @callback
+    def _async_arm_quiet_timer(self, camera: Camera, now: datetime) -> None:
+        """Wake up when the camera's recent activity ends, to show it off."""
+        slug = camera.camera_slug
+        if (timer := self._quiet_timers.pop(slug, None)) is not None:
+            timer()
+        until = camera.activity.active_until(self.settings.quiet)
+        if until is None or until <= now:
+            return
+
+        @callback
+        def quiet(_now: datetime) -> None:
+            self._quiet_timers.pop(slug, None)
+            self._async_notify(slug)
+
+        self._quiet_timers[slug] = async_track_point_in_utc_time(
+            self.hass, quiet, until
+        )
+
+    @callback
+    def _async_arm_midnight_timer(self) -> None:
+        """Wake up at the next local midnight, when the day's counts start again."""
+        self._midnight_timer = async_track_point_in_utc_time(
+            self.hass,
+            self._async_midnight,
+            next_midnight(dt_util.utcnow(), dt_util.get_default_time_zone()),
+        )
+
+    @callback
+    def _async_midnight(self, _now: datetime) -> None:
+        self._async_arm_midnight_timer()
+        self._async_notify_all()

@@ -1,0 +1,81 @@
+"""Event entities of HA AI: one per AI camera, firing on each new event.
+
+`detected` fires for what the camera saw, `doorbell` for a doorbell ring, with the
+objects, description and confidence, so the automation editor can trigger on them.
+Only a first delivery fires, and only while fresh: a redelivered event id and an
+event older than the message TTL (replayed after an outage) still count but never
+trigger an automation for something long past.
+"""
+
+from __future__ import annotations
+
+from homeassistant.components.event import EventEntity, EventEntityDescription
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
+
+from .camera_entity import HaAiCameraEntity, async_add_camera_entities
+from .data import HaAiConfigEntry
+from .engine.cameras.model import CameraEvent
+
+# Entities are pushed by the camera tracker; nothing is polled.
+PARALLEL_UPDATES = 0
+EVENT_DETECTED = "detected"
+EVENT_DOORBELL = "doorbell"
+
+CAMERA_EVENT = EventEntityDescription(
+    key="event",
+    translation_key="camera_event",
+    event_types=[EVENT_DETECTED, EVENT_DOORBELL],
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: HaAiConfigEntry,
+    async_add_entities: AddEntitiesCallback,
+) -> None:
+    """Add an event entity for every camera, now and when one is first seen."""
+    async_add_camera_entities(entry, async_add_entities, camera_events)
+
+
+def camera_events(
+    entry: HaAiConfigEntry, slug: str, first_event: CameraEvent | None
+) -> list[CameraEventEntity]:
+    """Return the event entity of one camera, with the event that revealed it."""
+    return [CameraEventEntity(entry, slug, CAMERA_EVENT, first_event)]
+
+
+class CameraEventEntity(HaAiCameraEntity, EventEntity):
+    """Fires `detected` or `doorbell` for each new event of one camera."""
+
+    def __init__(
+        self,
+        entry: HaAiConfigEntry,
+        slug: str,
+        description: EventEntityDescription,
+        first_event: CameraEvent | None,
+    ) -> None:
+        """Keep the event that made the camera appear, to fire once added."""
+        super().__init__(entry, slug, description)
+        self._first_event = first_event
+
+    async def async_added_to_hass(self) -> None:
+        """Fire the camera's first event, which came before this entity."""
+        await super().async_added_to_hass()
+        if self._first_event is not None:
+            self._handle_camera(self._first_event)
+            self._first_event = None
+
+    @callback
+    def _handle_camera(self, event: CameraEvent | None) -> None:
+        if event is not None:
+            self._trigger_event(
+                EVENT_DOORBELL if event.is_doorbell_ring else EVENT_DETECTED,
+                {
+                    "objects": list(event.objects),
+                    "description": event.description,
+                    "confidence": event.confidence,
+                    "detection_type": event.smart_detection_type,
+                },
+            )
+        self.async_write_ha_state()
