@@ -1,1 +1,1 @@
-"""Automations HA AI proposes: rendered from patterns, checked by safety rules."""
+"""Automations HA AI proposes or receives: rendered, checked, commanded remotely."""

@@ -102,7 +102,7 @@ def clean_text(text: object, *, max_length: int) -> str:
     """
     characters = (
         " " if unicodedata.category(character).startswith("C") else character
-        for character in str(text)
+        for character in str(text)[: 4 * max_length]  # no work on a huge text
     )
     cleaned = _WHITESPACE.sub(" ", "".join(characters)).strip()
     if len(cleaned) > max_length:
