@@ -1,0 +1,143 @@
+"""Check an automation before it reaches Home Assistant.
+
+Every automation HA AI writes (rendered from a habit, proposed by an LLM, or sent
+by an outside program over MQTT) passes the same three checks, in this order:
+the safety rules (only allowed services; sensitive ones only when named in the
+options), Home Assistant's own automation config validation (the one the
+automation editor uses), and the existence of every entity, device and service it
+names. A failed check says why, in words a user can act on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import voluptuous as vol
+from homeassistant.components.automation.config import async_validate_config_item
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
+
+from .engine.automations.safety import check_services, services_called
+
+# Values of `entity_id` that are not entities.
+_NOT_ENTITIES = frozenset({"all", "none"})
+_MAX_DEPTH = 30
+
+
+class AutomationRefusedError(HomeAssistantError):
+    """An automation failed a check; `reason` is a short code, the text says why."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        """Keep the reason code beside the readable message."""
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class SafetySettings:
+    """The options that decide which services an automation may call."""
+
+    allowed: tuple[str, ...]
+    sensitive_allowed: tuple[str, ...]
+
+
+async def async_check_automation(
+    hass: HomeAssistant,
+    automation: Mapping[str, Any],
+    *,
+    automation_id: str,
+    safety: SafetySettings,
+) -> dict[str, Any]:
+    """Return the automation with its id, or raise `AutomationRefusedError`."""
+    config = {**automation, "id": automation_id}
+    if refusals := check_services(
+        config, allowed=safety.allowed, sensitive_allowed=safety.sensitive_allowed
+    ):
+        raise AutomationRefusedError(
+            "refused", "; ".join(refusal.message for refusal in refusals)
+        )
+    try:
+        await async_validate_config_item(hass, automation_id, config)
+    except (vol.Invalid, HomeAssistantError) as err:
+        raise AutomationRefusedError(
+            "invalid", f"Home Assistant does not accept this automation: {err}"
+        ) from err
+    _check_references(hass, config)
+    return config
+
+
+def _check_references(hass: HomeAssistant, config: Mapping[str, Any]) -> None:
+    """Refuse an automation naming an entity, device or service that does not exist."""
+    entities = er.async_get(hass)
+    missing_entities = sorted(
+        {
+            entity_id
+            for entity_id in _values(config, "entity_id")
+            if hass.states.get(entity_id) is None
+            and entities.async_get(entity_id) is None
+        }
+    )
+    if missing_entities:
+        raise AutomationRefusedError(
+            "unknown_entity",
+            f"These entities do not exist: {', '.join(missing_entities)}",
+        )
+    devices = dr.async_get(hass)
+    missing_devices = sorted(
+        {
+            device_id
+            for device_id in _values(config, "device_id")
+            if devices.async_get(device_id) is None
+        }
+    )
+    if missing_devices:
+        raise AutomationRefusedError(
+            "unknown_device",
+            f"These devices do not exist: {', '.join(missing_devices)}",
+        )
+    missing_services = sorted(
+        {
+            called.service
+            for called in services_called(config)
+            if called.valid
+            and called.path.endswith((".action", ".service"))  # not device actions
+            and not hass.services.has_service(*called.service.split(".", 1))
+        }
+    )
+    if missing_services:
+        raise AutomationRefusedError(
+            "unknown_service",
+            f"These actions do not exist: {', '.join(missing_services)}",
+        )
+
+
+def _values(node: object, key: str, depth: int = 0) -> Iterator[str]:
+    """Yield every plain (non-template) value of `key`, anywhere in the config."""
+    if depth > _MAX_DEPTH:
+        return
+    if isinstance(node, Mapping):
+        for name, value in node.items():
+            if name == key:
+                yield from _plain_ids(value)
+            else:
+                yield from _values(value, key, depth + 1)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _values(item, key, depth + 1)
+
+
+def _plain_ids(value: object) -> Iterator[str]:
+    items = value if isinstance(value, list) else [value]
+    for item in items:
+        if (
+            isinstance(item, str)
+            and item not in _NOT_ENTITIES
+            and "{{" not in item
+            and "{%" not in item
+        ):
+            yield from (part.strip() for part in item.split(",") if part.strip())

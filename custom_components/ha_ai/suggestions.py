@@ -1,0 +1,564 @@
+"""The suggestion store of a running entry: findings in, reviewed automations out.
+
+Every habit pattern and unused Zigbee capability becomes a suggestion (the engine's
+`SuggestionBook` keeps the rules: stable ids, statuses, expiry, ranking, the
+bound). This side feeds it from the habit analysis and the Zigbee judgement, renders
+and checks an automation for every habit suggestion, announces new ones (MQTT, and
+a persistent notification when the options say so), optionally lets the LLM
+reword them first, and deploys accepted ones.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.components import persistent_notification
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import area_registry as ar
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.debounce import Debouncer
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from .automation_check import (
+    AutomationRefusedError,
+    SafetySettings,
+    async_check_automation,
+)
+from .const import DOMAIN, LOGGER
+from .engine.automations.render import render_automation
+from .engine.llm.prompt import LlmEntity, LlmFinding
+from .engine.suggestions.book import SuggestionBook
+from .engine.suggestions.findings import draft_from_capability, draft_from_pattern
+from .engine.suggestions.lifecycle import SuggestionError
+from .engine.suggestions.model import (
+    EntityFacts,
+    Suggestion,
+    SuggestionDraft,
+    SuggestionKind,
+    SuggestionStatus,
+)
+from .engine.suggestions.serialize import book_from_store, book_to_store
+from .listeners import Listeners
+
+if TYPE_CHECKING:
+    from .automation_deploy import AutomationDeployer
+    from .engine.habits.model import Pattern
+    from .habit_analysis import HabitAnalysis
+    from .llm_enrich import LlmEnricher
+    from .mqtt_bus import MqttBus
+    from .zigbee_insights import ZigbeeInsights
+
+STORE_KEY = f"{DOMAIN}.suggestions"
+STORE_VERSION = 1
+SAVE_DELAY = 5
+REFRESH_COOLDOWN = 10.0
+TOP_SUGGESTIONS = 5
+AUTOMATION_ID_PREFIX = "ha_ai_"
+# What of a finding's source the LLM sees: evidence and capability facts.
+_LLM_COUNTS = frozenset(
+    {"support_days", "observed_days", "count", "median_delay_seconds", "lift"}
+)
+_LLM_DETAILS = frozenset(
+    {"state", "trigger_state", "device_model", "property_name", "feature_kind"}
+)
+# The statuses a suggestion goes through when an outside program deploys it.
+_PATH_TO_DEPLOYED = {
+    SuggestionStatus.NEW: (SuggestionStatus.ACCEPTED, SuggestionStatus.DEPLOYED),
+    SuggestionStatus.ACCEPTED: (SuggestionStatus.DEPLOYED,),
+    SuggestionStatus.FAILED: (SuggestionStatus.ACCEPTED, SuggestionStatus.DEPLOYED),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestionSettings:
+    """The options of the suggestion store."""
+
+    max_kept: int
+    expire_after: timedelta
+    notify: bool
+    safety: SafetySettings
+
+
+def suggestion_fields(suggestion: Suggestion) -> dict[str, Any]:
+    """Return a suggestion as services and attributes report it."""
+    return {
+        "suggestion_id": suggestion.suggestion_id,
+        "kind": str(suggestion.kind),
+        "category": suggestion.category,
+        "status": str(suggestion.status),
+        "title": suggestion.title,
+        "description": suggestion.description,
+        "confidence": round(suggestion.confidence, 3),
+        "entities": list(suggestion.entities),
+        "how_to_start": suggestion.how_to_start,
+        "automation": dict(suggestion.automation) if suggestion.automation else None,
+        "automation_id": suggestion.automation_id,
+        "error": suggestion.error,
+        "created_at": suggestion.created_at.isoformat(),
+        "updated_at": suggestion.updated_at.isoformat(),
+    }
+
+
+class SuggestionManager:
+    """Keeps the suggestions, announces new ones and deploys accepted ones."""
+
+    def __init__(  # noqa: PLR0913
+        self,
+        hass: HomeAssistant,
+        bus: MqttBus,
+        habits: HabitAnalysis,
+        insights: ZigbeeInsights,
+        deployer: AutomationDeployer,
+        settings: SuggestionSettings,
+        enricher: LlmEnricher | None = None,
+    ) -> None:
+        """Prepare; `async_start` loads the stored suggestions."""
+        self.hass = hass
+        self.bus = bus
+        self.habits = habits
+        self.insights = insights
+        self.deployer = deployer
+        self.settings = settings
+        self.enricher = enricher
+        self.book = SuggestionBook()
+        self._unannounced: list[str] = []
+        self._store: Store[dict[str, Any]] = Store(hass, STORE_VERSION, STORE_KEY)
+        self._listeners = Listeners()
+        self._unsubscribers: list[CALLBACK_TYPE] = []
+        self._refresher = Debouncer(
+            hass,
+            LOGGER,
+            cooldown=REFRESH_COOLDOWN,
+            immediate=False,
+            function=self._async_refresh_quietly,
+        )
+
+    async def async_start(self) -> None:
+        """Restore the suggestions; follow the Zigbee judgement from now on."""
+        data = await self._store.async_load()
+        if isinstance(data, dict):
+            self.book = book_from_store(data.get("book"))
+            pending = data.get("unannounced")
+            if isinstance(pending, list):
+                self._unannounced = [str(item) for item in pending]
+        self._unsubscribers.append(
+            self.insights.async_add_listener(self._refresher.async_schedule_call)
+        )
+
+    async def async_stop(self) -> None:
+        """Stop following, and write what changed since the last save."""
+        while self._unsubscribers:
+            self._unsubscribers.pop()()
+        self._refresher.async_shutdown()
+        self._listeners.clear()
+        await self._store.async_save(self._to_store())
+
+    @staticmethod
+    async def async_remove_store(hass: HomeAssistant) -> None:
+        """Delete the store, when the entry is removed."""
+        await Store[dict[str, Any]](hass, STORE_VERSION, STORE_KEY).async_remove()
+
+    @callback
+    def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call `listener` whenever the suggestions change."""
+        return self._listeners.async_add(listener)
+
+    # Findings in
+
+    async def _async_refresh_quietly(self) -> None:
+        """Refresh after a Zigbee judgement; a failure is logged, not raised."""
+        try:
+            await self.async_refresh()
+        except Exception:  # noqa: BLE001 - the next judgement tries again
+            LOGGER.exception("Updating the suggestions failed")
+
+    async def async_refresh(self) -> tuple[int, int]:
+        """Merge the current findings into the book and announce the new ones.
+
+        Return how many suggestions are open, and how many of them are new.
+        """
+        patterns = self.habits.patterns
+        names = self._entity_facts(
+            entity_id
+            for pattern in patterns
+            for entity_id in _pattern_entities(pattern)
+        )
+        drafts = [
+            draft
+            for pattern in patterns
+            if (draft := await self._async_habit_draft(pattern, names)) is not None
+        ]
+        drafts += [draft_from_capability(found) for found in self.insights.findings]
+        result = self.book.merge(
+            drafts,
+            dt_util.utcnow(),
+            max_kept=self.settings.max_kept,
+            expire_after=self.settings.expire_after,
+        )
+        for expired in result.expired:
+            self._unannounce(expired.suggestion_id)
+        self._unannounced += [item.suggestion_id for item in result.new]
+        self._save()
+        self._listeners.async_notify()
+        if self._unannounced:
+            self.hass.async_create_background_task(
+                self._async_announce(), "ha_ai announce suggestions"
+            )
+        return sum(item.is_open for item in self.book.query()), len(result.new)
+
+    async def _async_habit_draft(
+        self, pattern: Pattern, names: dict[str, EntityFacts]
+    ) -> SuggestionDraft | None:
+        """Return a habit's draft with its checked automation, or None."""
+        draft = draft_from_pattern(pattern, names)
+        if draft is None:
+            return None
+        automation_id = AUTOMATION_ID_PREFIX + draft.suggestion_id
+        automation = render_automation(
+            pattern,
+            automation_id=automation_id,
+            names={key: facts.name for key, facts in names.items()},
+        )
+        if automation is None:
+            LOGGER.debug("No automation can keep %s", pattern.pattern_id)
+            return None
+        try:
+            checked = await async_check_automation(
+                self.hass,
+                automation,
+                automation_id=automation_id,
+                safety=self.settings.safety,
+            )
+        except AutomationRefusedError as err:
+            LOGGER.debug("Not proposing %s: %s", pattern.pattern_id, err.message)
+            return None
+        return replace(draft, automation=checked)
+
+    def _entity_facts(self, entity_ids: Iterable[str]) -> dict[str, EntityFacts]:
+        """Return the name and area of each entity."""
+        entities = er.async_get(self.hass)
+        devices = dr.async_get(self.hass)
+        areas = ar.async_get(self.hass)
+        facts: dict[str, EntityFacts] = {}
+        for entity_id in entity_ids:
+            if entity_id not in facts:
+                state = self.hass.states.get(entity_id)
+                name = state.name if state is not None else entity_id
+                area_id = None
+                if (entry := entities.async_get(entity_id)) is not None:
+                    area_id = entry.area_id
+                    if area_id is None and entry.device_id is not None:
+                        device = devices.async_get(entry.device_id)
+                        area_id = device.area_id if device is not None else None
+                area = areas.async_get_area(area_id) if area_id else None
+                facts[entity_id] = EntityFacts(
+                    name=name, area=area.name if area is not None else None
+                )
+        return facts
+
+    async def _async_announce(self) -> None:
+        """Reword new suggestions with the LLM (if any), then announce each once."""
+        pending = [
+            suggestion
+            for suggestion_id in self._unannounced
+            if (suggestion := self.book.get(suggestion_id)) is not None
+            and suggestion.status == SuggestionStatus.NEW
+        ]
+        if self.enricher is not None and pending:
+            await self._async_enrich(pending)
+        for original in pending:
+            suggestion = self.book.get(original.suggestion_id) or original
+            self.bus.async_publish_event(
+                ["suggestions", "new"],
+                {
+                    "suggestion_id": suggestion.suggestion_id,
+                    "title": suggestion.title,
+                    "description": suggestion.description,
+                    "kind": str(suggestion.kind),
+                    "category": suggestion.category,
+                    "confidence": round(suggestion.confidence, 3),
+                    "entities": list(suggestion.entities),
+                },
+            )
+            if self.settings.notify:
+                self._notify(suggestion)
+        self._unannounced = []
+        self._save()
+        self._listeners.async_notify()
+
+    async def _async_enrich(self, pending: list[Suggestion]) -> None:
+        """Let the LLM reword suggestions; its automations pass the same checks."""
+        assert self.enricher is not None  # noqa: S101 - checked by the caller
+
+        async def validate(automation: dict[str, Any]) -> str | None:
+            try:
+                await async_check_automation(
+                    self.hass,
+                    automation,
+                    automation_id="ha_ai_llm_check",
+                    safety=self.settings.safety,
+                )
+            except AutomationRefusedError as err:
+                return err.message
+            return None
+
+        findings = [self._llm_finding(suggestion) for suggestion in pending]
+        outcomes = await self.enricher.async_enrich(findings, validate)
+        for outcome in outcomes:
+            if outcome.text is None:
+                LOGGER.debug(
+                    "LLM text for %s not used: %s %s",
+                    outcome.finding_id,
+                    outcome.reason,
+                    outcome.detail,
+                )
+                continue
+            suggestion, text = outcome.finding_id, outcome.text
+            automation = text.automation
+            if automation is not None:
+                automation_id = AUTOMATION_ID_PREFIX + suggestion
+                automation = {**automation, "id": automation_id}
+            try:
+                self.book.apply_enrichment(
+                    suggestion, text.title, text.description, automation
+                )
+            except SuggestionError as err:
+                LOGGER.debug("Rewording of %s not applied: %s", suggestion, err)
+
+    def _llm_finding(self, suggestion: Suggestion) -> LlmFinding:
+        """Return what the LLM may see of a suggestion: facts, never instructions."""
+        facts = self._entity_facts(suggestion.entities)
+        source = suggestion.source
+        times = []
+        if "time" in source:
+            times.append(f"{source['time']} ({source.get('day_class', 'daily')})")
+        return LlmFinding(
+            finding_id=suggestion.suggestion_id,
+            kind=str(suggestion.kind),
+            entities=[
+                LlmEntity(entity_id, facts[entity_id].name, facts[entity_id].area or "")
+                for entity_id in suggestion.entities
+            ],
+            title=suggestion.title,
+            description=suggestion.description,
+            areas=sorted({f.area for f in facts.values() if f.area}),
+            times=times,
+            counts={
+                key: value
+                for key, value in source.items()
+                if key in _LLM_COUNTS and isinstance(value, int | float)
+            },
+            confidence=suggestion.confidence,
+            details={
+                key: value
+                for key, value in source.items()
+                if key in _LLM_DETAILS and isinstance(value, str | int | float | bool)
+            },
+            automation=suggestion.automation,
+        )
+
+    def _notify(self, suggestion: Suggestion) -> None:
+        persistent_notification.async_create(
+            self.hass,
+            f"{suggestion.description}\n\n"
+            f"Accept it with the action `{DOMAIN}.accept_suggestion` and "
+            f"`suggestion_id: {suggestion.suggestion_id}`, or dismiss it with "
+            f"`{DOMAIN}.dismiss_suggestion`.",
+            title=f"HA AI suggests: {suggestion.title}",
+            notification_id=_notification_id(suggestion.suggestion_id),
+        )
+
+    def _unannounce(self, suggestion_id: str) -> None:
+        if suggestion_id in self._unannounced:
+            self._unannounced.remove(suggestion_id)
+        persistent_notification.async_dismiss(
+            self.hass, _notification_id(suggestion_id)
+        )
+
+    # The user's answers
+
+    async def async_accept(self, suggestion_id: str) -> Suggestion:
+        """Accept a suggestion and deploy its automation (if it has one)."""
+        suggestion = self._change(suggestion_id, SuggestionStatus.ACCEPTED)
+        self._unannounce(suggestion_id)
+        if suggestion.automation is None:
+            return suggestion  # a feature: the user follows its how-to-start
+        automation_id = AUTOMATION_ID_PREFIX + suggestion_id
+        started = time.perf_counter()
+        try:
+            checked = await async_check_automation(
+                self.hass,
+                suggestion.automation,
+                automation_id=automation_id,
+                safety=self.settings.safety,
+            )
+            await self.deployer.async_deploy(
+                checked, source="suggestion", suggestion_id=suggestion_id
+            )
+        except AutomationRefusedError as err:
+            self._change(suggestion_id, SuggestionStatus.FAILED, error=err.message)
+            self._respond(automation_id, suggestion_id, started, error=err.message)
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="deploy_failed",
+                translation_placeholders={"error": err.message},
+            ) from err
+        self._respond(automation_id, suggestion_id, started, error=None)
+        return self._change(
+            suggestion_id, SuggestionStatus.DEPLOYED, automation_id=automation_id
+        )
+
+    def async_dismiss(self, suggestion_id: str) -> Suggestion:
+        """Dismiss a suggestion: it never comes back."""
+        suggestion = self._change(suggestion_id, SuggestionStatus.DISMISSED)
+        self._unannounce(suggestion_id)
+        return suggestion
+
+    @callback
+    def async_mark_deployed(self, suggestion_id: str, automation_id: str) -> None:
+        """Record that an outside program deployed a suggestion's automation."""
+        if (suggestion := self.book.get(suggestion_id)) is None:
+            return
+        for status in _PATH_TO_DEPLOYED.get(suggestion.status, ()):
+            self._change(
+                suggestion_id,
+                status,
+                automation_id=automation_id
+                if status == SuggestionStatus.DEPLOYED
+                else None,
+            )
+        self._unannounce(suggestion_id)
+
+    def _change(
+        self,
+        suggestion_id: str,
+        status: SuggestionStatus,
+        *,
+        error: str | None = None,
+        automation_id: str | None = None,
+    ) -> Suggestion:
+        """Change a status, publish it and save; bad requests become clear errors."""
+        try:
+            change = self.book.set_status(
+                suggestion_id,
+                status,
+                dt_util.utcnow(),
+                error=error,
+                automation_id=automation_id,
+            )
+        except SuggestionError as err:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key=str(err.reason),
+                translation_placeholders={
+                    "suggestion_id": suggestion_id,
+                    "error": str(err),
+                },
+            ) from err
+        self.bus.async_publish_event(
+            ["suggestions", "updated"],
+            {
+                "suggestion_id": suggestion_id,
+                "status": str(change.current),
+                "previous_status": str(change.previous),
+                "error": error,
+            },
+        )
+        self._save()
+        self._listeners.async_notify()
+        return change.suggestion
+
+    def _respond(
+        self,
+        automation_id: str,
+        suggestion_id: str | None,
+        started: float,
+        *,
+        error: str | None,
+    ) -> None:
+        self.bus.async_publish_event(
+            ["responses", "automation", "failed" if error else "executed"],
+            {
+                "automation_id": automation_id,
+                "suggestion_id": suggestion_id,
+                "success": error is None,
+                "error": error,
+                "execution_time_ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
+
+    # For entities, services and diagnostics
+
+    def query(
+        self, status: SuggestionStatus | None = None, kind: SuggestionKind | None = None
+    ) -> list[Suggestion]:
+        """Return suggestions of a status and kind (None: any), best first."""
+        return self.book.query(status, kind)
+
+    @property
+    def pending(self) -> int:
+        """Return how many suggestions wait for the user's answer."""
+        return self.book.counts()[SuggestionStatus.NEW]
+
+    @property
+    def deployed(self) -> int:
+        """Return how many suggestions run as automations."""
+        return self.book.counts()[SuggestionStatus.DEPLOYED]
+
+    @property
+    def success_percent(self) -> float | None:
+        """Return the share of deployments that worked, in percent (None: none)."""
+        rate = self.book.success_rate()
+        return None if rate is None else round(rate * 100, 1)
+
+    def top(self) -> list[dict[str, Any]]:
+        """Return the best waiting suggestions, for an entity's attributes."""
+        return [
+            {
+                "suggestion_id": item.suggestion_id,
+                "title": item.title,
+                "kind": str(item.kind),
+                "confidence": round(item.confidence, 3),
+            }
+            for item in self.book.query(SuggestionStatus.NEW)[:TOP_SUGGESTIONS]
+        ]
+
+    def as_diagnostics(self) -> dict[str, Any]:
+        """Return a summary for the diagnostics download."""
+        return {
+            "counts": {str(key): value for key, value in self.book.counts().items()},
+            "success_rate": self.book.success_rate(),
+            "unannounced": len(self._unannounced),
+            "settings": {
+                "max_kept": self.settings.max_kept,
+                "expire_after_days": self.settings.expire_after.days,
+                "notify": self.settings.notify,
+                "allowed_services": list(self.settings.safety.allowed),
+                "sensitive_services_allowed": list(
+                    self.settings.safety.sensitive_allowed
+                ),
+            },
+            "llm": self.enricher is not None,
+        }
+
+    def _to_store(self) -> dict[str, Any]:
+        return {"book": book_to_store(self.book), "unannounced": self._unannounced}
+
+    def _save(self) -> None:
+        self._store.async_delay_save(self._to_store, SAVE_DELAY)
+
+
+def _notification_id(suggestion_id: str) -> str:
+    return f"{DOMAIN}_suggestion_{suggestion_id}"
+
+
+def _pattern_entities(pattern: Pattern) -> tuple[str, ...]:
+    trigger = getattr(pattern, "trigger_entity_id", None)
+    return (trigger, pattern.entity_id) if trigger else (pattern.entity_id,)

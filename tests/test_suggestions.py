@@ -1,0 +1,323 @@
+"""The suggestion store: findings in, announcements, answers and deployments out."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from unittest.mock import patch
+
+import pytest
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import MqttMockHAClient
+
+from custom_components.ha_ai import habit_analysis
+from custom_components.ha_ai.const import (
+    CONF_MAX_SUGGESTIONS,
+    CONF_NOTIFY_SUGGESTIONS,
+    DEFAULT_OPTIONS,
+    DOMAIN,
+)
+from custom_components.ha_ai.engine.habits.model import TimeOfDayPattern
+from custom_components.ha_ai.engine.zigbee.judge import UnusedCapability
+
+from .conftest import published
+from .habit_helpers import COFFEE, MORNING, add_house
+
+MINE = "custom_components.ha_ai.habit_analysis.mine_habits"
+PENDING = "sensor.ha_ai_suggestions_pending"
+NEW = "binary_sensor.ha_ai_new_suggestions"
+DEPLOYED = "sensor.ha_ai_deployed_suggestions"
+RATE = "sensor.ha_ai_deployment_success_rate"
+UNLOCK = TimeOfDayPattern(
+    pattern_id="tod_unlock",
+    entity_id="lock.front",
+    state="unlocked",
+    day_class=MORNING.day_class,
+    minute_of_day=8 * 60,
+    window_minutes=20,
+    support_days=20,
+    observed_days=21,
+    confidence=0.8,
+)
+FEATURE = UnusedCapability(
+    opportunity_id="0x00158d0001/vibration",
+    ieee_address="0x00158d0001",
+    friendly_name="Hall window",
+    device_model="Aqara DJT11LM",
+    area=None,
+    capability_key="vibration",
+    property_name="vibration",
+    feature_kind="vibration",
+    reason="not_referenced",
+    entity_id="binary_sensor.hall_window_vibration",
+    title="Your Aqara DJT11LM can detect vibration",
+    description="Nothing uses it yet.",
+    how_to_start="Use binary_sensor.hall_window_vibration in an automation.",
+    gain=4,
+    ease=4,
+    score=4.0,
+)
+
+
+def payloads(mqtt_mock: MqttMockHAClient, prefix: str) -> list[dict[str, Any]]:
+    return [payload for _, payload, _, _ in published(mqtt_mock, prefix)]
+
+
+@pytest.fixture(autouse=True)
+def no_cooldown() -> Any:
+    with patch.object(habit_analysis, "RUN_COOLDOWN", timedelta(0)):
+        yield
+
+
+@pytest.fixture
+def mock_hass_config() -> None:
+    """Let reloads read the test's own configuration.yaml (it includes automations)."""
+
+
+@pytest.fixture
+async def house(hass: HomeAssistant, tmp_path: Path) -> None:
+    """A house whose automations.yaml HA AI can write into."""
+    add_house(hass)
+    hass.states.async_set("lock.front", "locked", {"friendly_name": "Front door"})
+    hass.services.async_register("lock", "unlock", lambda call: None)
+    (tmp_path / "configuration.yaml").write_text(
+        "automation: !include automations.yaml\n"
+    )
+    (tmp_path / "automations.yaml").write_text("[]\n")
+    assert await async_setup_component(hass, "automation", {})
+
+
+async def analyse(hass: HomeAssistant, patterns: list[Any]) -> None:
+    with patch(MINE, return_value=patterns):
+        await hass.services.async_call(DOMAIN, "run_analysis", blocking=True)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def call(hass: HomeAssistant, service: str, **data: Any) -> Any:
+    return await hass.services.async_call(
+        DOMAIN,
+        service,
+        data,
+        blocking=True,
+        return_response=service != "dismiss_suggestion",
+    )
+
+
+async def listed(hass: HomeAssistant, **filters: Any) -> list[dict[str, Any]]:
+    response = await call(hass, "get_suggestions", **filters)
+    return list(response["suggestions"])
+
+
+@pytest.mark.usefixtures("house")
+async def test_habits_become_announced_suggestions(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    assert hass.states.get(PENDING).state == "0"
+    assert hass.states.get(NEW).state == "off"
+    await analyse(hass, [MORNING, COFFEE, UNLOCK])
+
+    # The lock routine would need a sensitive action: it is not proposed.
+    [complete] = payloads(mqtt_mock, "ha-ai/analysis/complete")
+    assert complete["suggestions_generated"] == 2
+    assert complete["new_suggestions"] == 2
+    announced = payloads(mqtt_mock, "ha-ai/suggestions/new")
+    assert {item["kind"] for item in announced} == {"routine", "used_together"}
+    routine = next(item for item in announced if item["kind"] == "routine")
+    assert routine["title"] == "Turn on Bedroom light at 07:00 every day"
+    assert routine["entities"] == ["light.bedroom"]
+    assert routine["category"] == "lighting"
+    assert 0 < routine["confidence"] <= 1
+
+    assert hass.states.get(PENDING).state == "2"
+    assert hass.states.get(NEW).state == "on"
+    top = hass.states.get(PENDING).attributes["top_suggestions"]
+    assert {item["suggestion_id"] for item in top} == {
+        item["suggestion_id"] for item in announced
+    }
+    notifications = hass.states.async_all("persistent_notification")
+    assert len(notifications) in (0, 2)  # an entity only on older versions
+
+    suggestions = await listed(hass)
+    automation = next(s for s in suggestions if s["kind"] == "routine")["automation"]
+    assert automation["triggers"] == [{"trigger": "time", "at": "07:00:00"}]
+    assert automation["actions"][0]["action"] == "light.turn_on"
+
+    # The same findings tomorrow are the same suggestions: nothing new.
+    mqtt_mock.async_publish.reset_mock()
+    await analyse(hass, [MORNING, COFFEE])
+    assert payloads(mqtt_mock, "ha-ai/suggestions/new") == []
+    [complete] = payloads(mqtt_mock, "ha-ai/analysis/complete")
+    assert complete["new_suggestions"] == 0
+
+
+@pytest.mark.usefixtures("house")
+async def test_accept_deploys_and_reports(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    tmp_path: Path,
+) -> None:
+    await analyse(hass, [MORNING])
+    [suggestion] = await listed(hass)
+    mqtt_mock.async_publish.reset_mock()
+
+    response = await call(
+        hass, "accept_suggestion", suggestion_id=suggestion["suggestion_id"]
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    automation_id = f"ha_ai_{suggestion['suggestion_id']}"
+    assert response == {
+        "suggestion_id": suggestion["suggestion_id"],
+        "status": "deployed",
+        "automation_id": automation_id,
+    }
+    assert f"id: {automation_id}" in (tmp_path / "automations.yaml").read_text()
+    automation = hass.states.get("automation.bedroom_light_on_at_07_00_every_day")
+    assert automation is not None
+    updates = payloads(mqtt_mock, "ha-ai/suggestions/updated")
+    assert [(u["previous_status"], u["status"]) for u in updates] == [
+        ("new", "accepted"),
+        ("accepted", "deployed"),
+    ]
+    [executed] = payloads(mqtt_mock, "ha-ai/responses/automation/executed")
+    assert executed["automation_id"] == automation_id
+    assert executed["success"] is True
+    assert executed["execution_time_ms"] > 0
+    assert hass.states.get(PENDING).state == "0"
+    assert hass.states.get(DEPLOYED).state == "1"
+    assert hass.states.get(RATE).state == "100.0"
+
+    # Deployed once: accepting again is refused, and it is not proposed again.
+    with pytest.raises(ServiceValidationError, match="cannot be done"):
+        await call(hass, "accept_suggestion", suggestion_id=suggestion["suggestion_id"])
+    mqtt_mock.async_publish.reset_mock()
+    await analyse(hass, [MORNING])
+    assert payloads(mqtt_mock, "ha-ai/suggestions/new") == []
+
+
+@pytest.mark.usefixtures("house")
+async def test_a_failed_deploy_is_reported_and_can_be_retried(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    tmp_path: Path,
+) -> None:
+    await analyse(hass, [MORNING])
+    [suggestion] = await listed(hass)
+    (tmp_path / "configuration.yaml").write_text("automation: []\n")
+    mqtt_mock.async_publish.reset_mock()
+    with pytest.raises(HomeAssistantError, match="could not be deployed"):
+        await call(hass, "accept_suggestion", suggestion_id=suggestion["suggestion_id"])
+    await hass.async_block_till_done(wait_background_tasks=True)
+    [failed] = payloads(mqtt_mock, "ha-ai/responses/automation/failed")
+    assert failed["success"] is False
+    assert "automation: !include automations.yaml" in failed["error"]
+    [listed_failed] = await listed(hass, status="failed")
+    assert listed_failed["error"] == failed["error"]
+    assert hass.states.get(RATE).state == "0.0"
+    assert (tmp_path / "automations.yaml").read_text() == "[]\n"
+
+    (tmp_path / "configuration.yaml").write_text(
+        "automation: !include automations.yaml\n"
+    )
+    response = await call(
+        hass, "accept_suggestion", suggestion_id=suggestion["suggestion_id"]
+    )
+    assert response["status"] == "deployed"
+
+
+@pytest.mark.usefixtures("house")
+async def test_dismissed_never_returns(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    await analyse(hass, [MORNING, COFFEE])
+    routine = next(s for s in await listed(hass) if s["kind"] == "routine")
+    await call(hass, "dismiss_suggestion", suggestion_id=routine["suggestion_id"])
+    await hass.async_block_till_done()
+    assert hass.states.get(PENDING).state == "1"
+    [update] = payloads(mqtt_mock, "ha-ai/suggestions/updated")
+    assert update["status"] == "dismissed"
+
+    # After a restart and another analysis, it stays dismissed.
+    assert await hass.config_entries.async_reload(setup_entry.entry_id)
+    await hass.async_block_till_done()
+    mqtt_mock.async_publish.reset_mock()
+    await analyse(hass, [MORNING, COFFEE])
+    assert payloads(mqtt_mock, "ha-ai/suggestions/new") == []
+    assert [s["kind"] for s in await listed(hass, status="new")] == ["used_together"]
+    assert [s["kind"] for s in await listed(hass, status="dismissed")] == ["routine"]
+
+
+@pytest.mark.usefixtures("house")
+async def test_bad_requests_are_clear_errors(
+    hass: HomeAssistant, setup_entry: MockConfigEntry
+) -> None:
+    with pytest.raises(ServiceValidationError, match="no suggestion with the id"):
+        await call(hass, "accept_suggestion", suggestion_id="routine_nope")
+    with pytest.raises(ServiceValidationError, match="no suggestion with the id"):
+        await call(hass, "dismiss_suggestion", suggestion_id="routine_nope")
+
+
+@pytest.mark.usefixtures("house")
+async def test_filters_and_limit(
+    hass: HomeAssistant, setup_entry: MockConfigEntry
+) -> None:
+    await analyse(hass, [MORNING, COFFEE])
+    assert len(await listed(hass)) == 2
+    assert [s["kind"] for s in await listed(hass, kind="routine")] == ["routine"]
+    assert await listed(hass, status="deployed") == []
+    response = await call(hass, "get_suggestions", limit=1)
+    assert response["total"] == 2
+    assert len(response["suggestions"]) == 1
+
+
+@pytest.mark.usefixtures("house")
+async def test_unused_capabilities_become_feature_suggestions(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    suggestions = setup_entry.runtime_data.suggestions
+    setup_entry.runtime_data.insights.findings = [FEATURE]
+    await suggestions.async_refresh()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    [feature] = await listed(hass, kind="feature")
+    assert feature["title"] == FEATURE.title
+    assert feature["how_to_start"] == FEATURE.how_to_start
+    assert feature["automation"] is None
+    [announced] = payloads(mqtt_mock, "ha-ai/suggestions/new")
+    assert announced["kind"] == "feature"
+
+    # Accepting a feature has nothing to deploy: the user follows its steps.
+    response = await call(
+        hass, "accept_suggestion", suggestion_id=feature["suggestion_id"]
+    )
+    assert response["status"] == "accepted"
+    assert payloads(mqtt_mock, "ha-ai/responses/") == []
+
+
+@pytest.mark.parametrize(
+    "entry_options",
+    [{**DEFAULT_OPTIONS, CONF_MAX_SUGGESTIONS: 1, CONF_NOTIFY_SUGGESTIONS: False}],
+)
+@pytest.mark.usefixtures("house")
+async def test_the_number_kept_is_bounded(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    await analyse(hass, [MORNING, COFFEE])
+    assert len(await listed(hass)) == 1
+    assert len(payloads(mqtt_mock, "ha-ai/suggestions/new")) == 1
+
+
+@pytest.mark.usefixtures("house")
+async def test_diagnostics_summary(
+    hass: HomeAssistant, setup_entry: MockConfigEntry
+) -> None:
+    await analyse(hass, [MORNING])
+    summary = setup_entry.runtime_data.suggestions.as_diagnostics()
+    assert summary["counts"]["new"] == 1
+    assert summary["success_rate"] is None
+    assert summary["llm"] is False
+    assert "light.*" in summary["settings"]["allowed_services"]
