@@ -22,7 +22,7 @@ from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 
-from .engine.zigbee.judge import DeviceUsage, EntityLink
+from .engine.zigbee.judge import DeviceUsage, EntityLink, EntityLinks
 from .engine.zigbee.model import Capability, ZigbeeDevice
 
 MQTT_DOMAIN = "mqtt"
@@ -32,6 +32,9 @@ SCENE_DOMAIN = "scene"
 DEVICE_IDENTIFIER_PREFIX = "zigbee2mqtt_"
 # Devices linked between two yields to the event loop, so no stall grows with size.
 DEVICES_PER_SLICE = 200
+# One empty set for every device without changed settings, rather than thousands
+# of equal ones for the garbage collector to track.
+NO_CHANGED_SETTINGS: frozenset[str] = frozenset()
 
 
 def object_id_candidates(capability: Capability) -> list[str]:
@@ -102,7 +105,7 @@ def link_device(
     device: ZigbeeDevice,
     entities: Iterable[er.RegistryEntry],
     references: ReferenceIndex,
-) -> dict[str, EntityLink]:
+) -> EntityLinks:
     """Return the entity of each capability of `device` that has one."""
     by_object_id: dict[str, er.RegistryEntry] = {}
     for entity in entities:
@@ -125,7 +128,7 @@ def link_device(
                     referenced=linked.entity_id in references.entities,
                 )
                 break
-    return links
+    return EntityLinks(links.items())
 
 
 def _preference(entity: er.RegistryEntry, references: ReferenceIndex) -> int:
@@ -151,7 +154,9 @@ async def async_build_usage(
         if ha_device is None:
             usage[device.ieee_address] = DeviceUsage(
                 links={},
-                changed_settings=changed_settings.get(device.ieee_address, frozenset()),
+                changed_settings=changed_settings.get(
+                    device.ieee_address, NO_CHANGED_SETTINGS
+                ),
             )
             continue
         entities = er.async_entries_for_device(
@@ -162,6 +167,8 @@ async def async_build_usage(
             links=link_device(device, entities, references),
             device_referenced=ha_device.id in references.devices,
             area=area.name if area else None,
-            changed_settings=changed_settings.get(device.ieee_address, frozenset()),
+            changed_settings=changed_settings.get(
+                device.ieee_address, NO_CHANGED_SETTINGS
+            ),
         )
     return usage

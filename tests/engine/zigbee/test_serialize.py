@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 from typing import Any
@@ -233,6 +234,15 @@ def test_store_keeps_each_definition_once_and_restores_shared_tuples() -> None:
     assert problems == []
     assert restored == devices
     assert restored["0x1"].capabilities is restored["0x2"].capabilities
+
+
+def test_stored_devices_are_plain_data_the_garbage_collector_skips() -> None:
+    # The store form of a large house stays in memory: one dict per device, each
+    # of plain values (the interview state as a string, not an enum member).
+    devices = {device.ieee_address: device for device in fixture_devices()}
+    stored = devices_to_store(devices)["devices"]
+    assert not any(gc.is_tracked(entry) for entry in stored.values())
+    assert {type(entry["interview_state"]) for entry in stored.values()} == {str}
 
 
 def test_damaged_store_drops_only_what_is_damaged() -> None:

@@ -6,7 +6,10 @@ from typing import Any
 
 from custom_components.ha_ai.engine.zigbee.devices import parse_device
 from custom_components.ha_ai.engine.zigbee.model import ZigbeeDevice
-from custom_components.ha_ai.engine.zigbee.settings_usage import SettingsTracker
+from custom_components.ha_ai.engine.zigbee.settings_usage import (
+    NOTHING_CHANGED,
+    SettingsTracker,
+)
 
 SWITCH: dict[str, Any] = {
     "ieee_address": "0x54ef441000a1b2c3",
@@ -85,6 +88,8 @@ def test_known_default_kept_is_not_a_change() -> None:
     tracker = SettingsTracker()
     tracker.observe(device(), {"state": "ON", "led_disabled_night": False})
     assert tracker.changed_settings(device()) == frozenset()
+    # Devices with nothing changed share one empty set.
+    assert tracker.changed_settings(device()) is NOTHING_CHANGED
 
 
 def test_value_other_than_the_known_default_is_a_change() -> None:

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -89,6 +89,58 @@ class EntityLink:
     entity_id: str
     disabled: bool
     referenced: bool  # by an automation, script or scene
+
+
+_DISABLED = 1
+_REFERENCED = 2
+
+
+class EntityLinks(Mapping[str, EntityLink]):
+    """The entities of one device's capabilities, by capability key.
+
+    A house of thousands of devices has tens of thousands of links. Held as
+    `EntityLink` objects in a dict, each one is an object the garbage collector
+    tracks, and every judgement would add that many to its oldest generation, soon
+    forcing a full collection of all of Home Assistant's memory, which holds the
+    interpreter lock (and so the event loop) for hundreds of milliseconds. Dicts of
+    strings and integers are not tracked at all: here a device's links cost one
+    tracked object, and an `EntityLink` exists only while the judge looks at it.
+    """
+
+    __slots__ = ("_entities", "_flags")
+
+    def __init__(self, links: Iterable[tuple[str, EntityLink]] = ()) -> None:
+        """Hold `(capability key, link)` pairs."""
+        self._entities: dict[str, str] = {}
+        self._flags: dict[str, int] = {}
+        for key, link in links:
+            self._entities[key] = link.entity_id
+            self._flags[key] = _DISABLED * link.disabled + _REFERENCED * link.referenced
+
+    def __getitem__(self, key: str) -> EntityLink:
+        """Return the link of the capability `key`."""
+        flags = self._flags[key]
+        return EntityLink(
+            self._entities[key],
+            disabled=bool(flags & _DISABLED),
+            referenced=bool(flags & _REFERENCED),
+        )
+
+    def __contains__(self, key: object) -> bool:
+        """Return whether the capability `key` has an entity."""
+        return key in self._entities
+
+    def __iter__(self) -> Iterator[str]:
+        """Iterate over the capability keys that have an entity."""
+        return iter(self._entities)
+
+    def __len__(self) -> int:
+        """Return how many capabilities have an entity."""
+        return len(self._entities)
+
+    def __repr__(self) -> str:
+        """Return the links as a dict would show them."""
+        return f"EntityLinks({dict(self.items())!r})"
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import fields
+from enum import StrEnum
 from typing import Any
 
 from .model import Capability, ZigbeeDevice
@@ -62,8 +63,17 @@ def capabilities_from_list(
     )
 
 
+def _plain(value: object) -> object:
+    """Return an enum member as its plain string, anything else as it is.
+
+    A dict of plain values is one the garbage collector does not track, and the
+    store keeps one such dict per device.
+    """
+    return str(value) if isinstance(value, StrEnum) else value
+
+
 def _device_fields(device: ZigbeeDevice) -> dict[str, Any]:
-    return {name: getattr(device, name) for name in _DEVICE_FIELDS}
+    return {name: _plain(getattr(device, name)) for name in _DEVICE_FIELDS}
 
 
 def device_to_dict(device: ZigbeeDevice) -> dict[str, Any]:

@@ -22,6 +22,9 @@ KNOWN_DEFAULTS: Mapping[str, object] = {
     "motor_reversal": "OFF",
 }
 _SIMPLE_VALUES = (str, int, float, bool)
+# Most devices have no changed setting: they share this one empty set rather than
+# each judgement making thousands of equal ones for the garbage collector to track.
+NOTHING_CHANGED: frozenset[str] = frozenset()
 
 
 def _at_top_of_state(capability: Capability) -> bool:
@@ -71,7 +74,7 @@ class SettingsTracker:
             )
             if value != default or value != first[capability.key]:
                 changed.add(capability.key)
-        return frozenset(changed)
+        return frozenset(changed) if changed else NOTHING_CHANGED
 
     def forget(self, ieee_address: str) -> None:
         """Drop what is known of a removed device."""
