@@ -83,7 +83,7 @@ async def house(hass: HomeAssistant, tmp_path: Path) -> None:
     """A house whose automations.yaml HA AI can write into."""
     add_house(hass)
     hass.states.async_set("lock.front", "locked", {"friendly_name": "Front door"})
-    hass.services.async_register("lock", "unlock", lambda call: None)
+    hass.services.async_register("lock", "unlock", lambda _: None)
     (tmp_path / "configuration.yaml").write_text(
         "automation: !include automations.yaml\n"
     )
