@@ -12,8 +12,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.binary_sensor import (
+    DATA_COMPONENT as BINARY_SENSOR_COMPONENT,
+)
+from homeassistant.components.sensor import DATA_COMPONENT as SENSOR_COMPONENT
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
@@ -620,3 +626,78 @@ async def test_removing_the_entry_deletes_the_camera_store(
     assert await hass.config_entries.async_remove(loaded.entry_id)
     await hass.async_block_till_done()
     assert CAMERA_STORE_KEY not in hass_storage
+
+
+@pytest.mark.parametrize(
+    "failing",
+    [
+        "homeassistant.components.mqtt.async_subscribe",  # before the cameras start
+        "custom_components.ha_ai.mqtt_bus.MqttBus.async_subscribe_json",
+    ],
+)
+async def test_a_failed_setup_keeps_the_stored_cameras(
+    hass: HomeAssistant,
+    loaded: MockConfigEntry,
+    hass_storage: dict[str, Any],
+    failing: str,
+) -> None:
+    send_event(hass, event_payload())
+    await hass.async_block_till_done()
+    assert await hass.config_entries.async_unload(loaded.entry_id)
+    with patch(failing, side_effect=HomeAssistantError("MQTT is not enabled")):
+        assert not await hass.config_entries.async_setup(loaded.entry_id)
+    assert loaded.state is ConfigEntryState.SETUP_RETRY
+    assert list(hass_storage[CAMERA_STORE_KEY]["data"]["cameras"]) == ["front_door"]
+
+
+async def test_an_event_without_any_camera_id_is_dropped(
+    hass: HomeAssistant, loaded: MockConfigEntry
+) -> None:
+    statistics = loaded.runtime_data.bus.statistics
+    payload = event_payload()
+    del payload["camera_id"]
+    send_event(hass, payload, " ")
+    await hass.async_block_till_done()
+    assert statistics.messages_rejected == 1
+    assert len(tracker_of(loaded).cameras) == 0
+
+
+async def test_a_camera_renamed_without_a_device_is_renamed_in_place(
+    hass: HomeAssistant, loaded: MockConfigEntry, device_registry: dr.DeviceRegistry
+) -> None:
+    send_event(hass, event_payload())
+    await hass.async_block_till_done()
+    device = device_registry.async_get_device(
+        identifiers={camera_identifier("front_door")}
+    )
+    assert device is not None
+    device_registry.async_remove_device(device.id)
+    await hass.async_block_till_done()
+    send_event(hass, event_payload(event_id="e2", camera_name="Front Gate"))
+    await hass.async_block_till_done()
+    camera = tracker_of(loaded).get("front_door")
+    assert camera is not None
+    assert camera.camera_name == "Front Gate"
+
+
+async def test_an_entity_whose_camera_is_gone_reads_nothing(
+    hass: HomeAssistant, loaded: MockConfigEntry
+) -> None:
+    send_event(hass, event_payload())
+    await hass.async_block_till_done()
+    tracker = tracker_of(loaded)
+    entities = [
+        hass.data[component].get_entity(entity_id)
+        for component, entity_id in (
+            (SENSOR_COMPONENT, FRONT["last_event"]),
+            (SENSOR_COMPONENT, FRONT["events_today"]),
+            (BINARY_SENSOR_COMPONENT, FRONT["recent_activity"]),
+        )
+    ]
+    tracker.cameras.forget("front_door")
+    last_event, today, activity = entities
+    assert not last_event.available
+    assert last_event.native_value is None
+    assert last_event.extra_state_attributes is None
+    assert today.native_value is None
+    assert activity.is_on is None

@@ -21,6 +21,7 @@ and at most one disk write per `STORE_SAVE_DELAY`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -120,6 +121,7 @@ class CameraTracker:
         self._new_camera_listeners: list[NewCameraListener] = []
         self._quiet_timers: dict[str, CALLBACK_TYPE] = {}
         self._midnight_timer: CALLBACK_TYPE | None = None
+        self._restored = False
         self._camera_topic = f"{settings.topic_prefix}/camera/"
 
     # Life cycle
@@ -138,10 +140,10 @@ class CameraTracker:
             self.cameras = await self.hass.async_add_executor_job(
                 Cameras.from_dict, stored
             )
+        self._restored = True
         now = dt_util.utcnow()
         for camera in self.cameras:
             self._async_arm_quiet_timer(camera, now)
-        self._async_arm_midnight_timer()
         prefix = self.settings.topic_prefix
         await self.bus.async_subscribe_json(
             f"{prefix}/camera/+/event",
@@ -156,9 +158,14 @@ class CameraTracker:
         await self.bus.async_subscribe_text(
             f"{prefix}/status", self._on_availability, max_bytes=1024
         )
+        self._async_arm_midnight_timer()
 
     async def async_stop(self) -> None:
-        """Stop the timers and save what is known; the bus ends the subscriptions."""
+        """Stop the timers and save what is known; the bus ends the subscriptions.
+
+        A tracker that never restored its store saves nothing, so a setup that
+        failed early cannot overwrite the cameras with an empty list.
+        """
         if self._midnight_timer is not None:
             self._midnight_timer()
             self._midnight_timer = None
@@ -166,7 +173,8 @@ class CameraTracker:
             self._quiet_timers.popitem()[1]()
         self._camera_listeners.clear()
         self._new_camera_listeners.clear()
-        await self._store.async_save(self.cameras.to_dict())
+        if self._restored:
+            await self._store.async_save(self.cameras.to_dict())
 
     def _store_data(self) -> dict[str, Any]:
         self._save_pending = False
@@ -191,7 +199,7 @@ class CameraTracker:
 
         @callback
         def remove_listener() -> None:
-            if listener in listeners:
+            with suppress(ValueError):  # removed twice
                 listeners.remove(listener)
 
         return remove_listener
@@ -205,7 +213,7 @@ class CameraTracker:
 
         @callback
         def remove_listener() -> None:
-            if listener in self._new_camera_listeners:
+            with suppress(ValueError):  # removed twice
                 self._new_camera_listeners.remove(listener)
 
         return remove_listener
@@ -267,9 +275,8 @@ class CameraTracker:
                 days,
             )
             return False
+        # Its quiet time ended long ago: no timer of its own is left.
         self.cameras.forget(slug)
-        if (timer := self._quiet_timers.pop(slug, None)) is not None:
-            timer()
         self._camera_listeners.pop(slug, None)
         self._async_save_later()
         LOGGER.info("AI camera %s is forgotten", slug)
@@ -318,9 +325,10 @@ class CameraTracker:
             return
         if result.activates:
             self._async_arm_quiet_timer(seen.camera, now)
-        fresh = now - event.timestamp <= self.settings.stale_after
-        self._async_seen(seen, event if fresh else None)
-        self._async_notify(seen.camera.camera_slug, event if fresh else None)
+        happened = event if now - event.timestamp <= self.settings.stale_after else None
+        self._async_seen(seen, happened)
+        # A new camera's entities take its first event when they are created.
+        self._async_notify(seen.camera.camera_slug, None if seen.new else happened)
 
     @callback
     def _on_status(self, topic: str, text: str) -> None:

@@ -63,19 +63,22 @@ class CameraEventEntity(HaAiCameraEntity, EventEntity):
         """Fire the camera's first event, which came before this entity."""
         await super().async_added_to_hass()
         if self._first_event is not None:
-            self._handle_camera(self._first_event)
+            self._fire(self._first_event)  # the platform writes the state next
             self._first_event = None
 
     @callback
     def _handle_camera(self, event: CameraEvent | None) -> None:
         if event is not None:
-            self._trigger_event(
-                EVENT_DOORBELL if event.is_doorbell_ring else EVENT_DETECTED,
-                {
-                    "objects": list(event.objects),
-                    "description": event.description,
-                    "confidence": event.confidence,
-                    "detection_type": event.smart_detection_type,
-                },
-            )
+            self._fire(event)
         self.async_write_ha_state()
+
+    def _fire(self, event: CameraEvent) -> None:
+        self._trigger_event(
+            EVENT_DOORBELL if event.is_doorbell_ring else EVENT_DETECTED,
+            {
+                "objects": list(event.objects),
+                "description": event.description,
+                "confidence": event.confidence,
+                "detection_type": event.smart_detection_type,
+            },
+        )
