@@ -140,4 +140,5 @@ def _plain_ids(value: object) -> Iterator[str]:
             and "{{" not in item
             and "{%" not in item
         ):
-            yield from (part.strip() for part in item.split(",") if part.strip())
+            # Home Assistant accepts "a, b" lists; it has refused empty parts already.
+            yield from (part.strip() for part in item.split(","))
