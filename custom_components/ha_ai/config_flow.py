@@ -10,7 +10,7 @@ Home Assistant.
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.components import mqtt
 from homeassistant.config_entries import (
@@ -83,9 +83,10 @@ class _SettingsSteps(LlmSteps):
             description_placeholders={"secret": self._pending[CONF_REMOTE_SECRET]},
         )
 
-    def _async_save(self, options: dict[str, Any]) -> ConfigFlowResult:
-        """Store the options; each flow saves its own way."""
-        raise NotImplementedError
+    if TYPE_CHECKING:
+
+        def _async_save(self, options: dict[str, Any]) -> ConfigFlowResult:
+            """Store the options (each flow saves its own way)."""
 
 
 def _with_remote_secret(options: dict[str, Any]) -> dict[str, Any]:

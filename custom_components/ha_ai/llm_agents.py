@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import Final
 
-from homeassistant.components import conversation
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import intent
@@ -31,7 +30,8 @@ from .llm_client import (
 
 AI_TASK_DOMAIN: Final = "ai_task"
 AI_TASK_NAME: Final = "HA AI suggestion"
-BUILT_IN_AGENTS: Final = frozenset({conversation.HOME_ASSISTANT_AGENT, "homeassistant"})
+# Home Assistant's own intent agent, by its id and by its id before 2024.12.
+BUILT_IN_AGENTS: Final = frozenset({"conversation.home_assistant", "homeassistant"})
 TEST_MESSAGES: Final = (
     LlmMessage(role="user", content="Reply with the single word OK."),
 )
@@ -55,7 +55,7 @@ class ConversationAgentBackend:
         self, messages: Sequence[LlmMessage], *, max_tokens: int
     ) -> str:
         """Return the agent's speech; the agent's own settings bound its length."""
-        self._check_agent()
+        conversation = self._conversation()
         system = [m["content"] for m in messages if m["role"] == "system"]
         user = [m for m in messages if m["role"] != "system"]
         try:
@@ -86,16 +86,24 @@ class ConversationAgentBackend:
         """Ask the agent for one word."""
         await self.async_complete(TEST_MESSAGES, max_tokens=1)
 
-    def _check_agent(self) -> None:
+    def _conversation(self) -> ModuleType:
+        """Return the conversation component once the agent is known to exist.
+
+        It is imported only once loaded (then it costs nothing): a Home Assistant
+        without it lacks the packages it needs.
+        """
         if self._agent_id in BUILT_IN_AGENTS:
             raise LlmError(
                 f"{self._agent_id} matches commands and is no language model",
                 reason="agent_not_llm",
             )
-        if "conversation" not in self._hass.config.components or (
-            conversation.async_get_agent_info(self._hass, self._agent_id) is None
-        ):
+        if "conversation" not in self._hass.config.components:
+            raise LlmNotFoundError("the conversation integration is not loaded")
+        from homeassistant.components import conversation
+
+        if conversation.async_get_agent_info(self._hass, self._agent_id) is None:
             raise LlmNotFoundError(f"no conversation agent {self._agent_id}")
+        return conversation
 
 
 def ai_task_module(hass: HomeAssistant) -> ModuleType | None:

@@ -10,7 +10,7 @@ and keeps the other LLM settings, so switching back later needs no retyping.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import voluptuous as vol
 import yarl
@@ -109,9 +109,10 @@ class LlmSteps(FlowHandler[Any, ConfigFlowResult, Any]):
     _current: dict[str, Any]  # the options before this flow
     _pending: dict[str, Any]  # the options this flow will save
 
-    async def _async_after_settings(self) -> ConfigFlowResult:
-        """Go on after the LLM steps; each flow defines it."""
-        raise NotImplementedError
+    if TYPE_CHECKING:
+
+        async def _async_after_settings(self) -> ConfigFlowResult:
+            """Go on after the LLM steps (the flow defines it)."""
 
     async def async_step_llm(
         self, user_input: dict[str, Any] | None = None

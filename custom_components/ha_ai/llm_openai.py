@@ -124,7 +124,7 @@ class OpenAiCompatibleBackend:
                 session.request(method, url, json=payload, headers=headers) as response,
             ):
                 status = response.status
-                raw = await response.content.read(MAX_RESPONSE_BYTES + 1)
+                raw = await _async_read_bounded(response)
         except TimeoutError as err:
             raise LlmTimeoutError(
                 f"{url}: no answer within {self._timeout:g} s"
@@ -152,6 +152,17 @@ class OpenAiCompatibleBackend:
             raise LlmResponseError(f"{url}: the answer is not a JSON object")
         async_clear_auth_failed(self._hass)
         return body
+
+
+async def _async_read_bounded(response: aiohttp.ClientResponse) -> bytes:
+    """Return the body, or its first bytes past the limit (then it is refused)."""
+    raw = bytearray()
+    while len(raw) <= MAX_RESPONSE_BYTES:
+        chunk = await response.content.read(MAX_RESPONSE_BYTES + 1 - len(raw))
+        if not chunk:
+            break
+        raw += chunk
+    return bytes(raw)
 
 
 def _first_choice(body: dict[str, Any]) -> dict[str, Any]:
