@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from homeassistant.core import HomeAssistant, ServiceCall
+
 from custom_components.ha_ai.engine.habits.model import (
     DayClass,
     TimeOfDayPattern,
@@ -44,3 +46,30 @@ COVERED = UsedTogetherPattern(
     delay_spread_seconds=1.0,
     automated=True,
 )
+
+HOUSE_ENTITIES = {
+    "light.bedroom": "Bedroom light",
+    "light.kitchen": "Kitchen light",
+    "light.hall": "Hall light",
+    "switch.coffee": "Coffee machine",
+    "binary_sensor.door": "Front door",
+}
+
+
+def add_house(hass: HomeAssistant) -> list[ServiceCall]:
+    """Give the patterns' entities states and their domains services.
+
+    Suggestions are only made for automations whose entities and actions exist;
+    the returned list collects every light and switch action called.
+    """
+    for entity_id, name in HOUSE_ENTITIES.items():
+        hass.states.async_set(entity_id, "off", {"friendly_name": name})
+    calls: list[ServiceCall] = []
+
+    async def record(call: ServiceCall) -> None:
+        calls.append(call)
+
+    for domain in ("light", "switch"):
+        for service in ("turn_on", "turn_off", "toggle"):
+            hass.services.async_register(domain, service, record)
+    return calls

@@ -24,7 +24,7 @@ from custom_components.ha_ai import habit_analysis
 from custom_components.ha_ai.const import DOMAIN
 
 from .conftest import published
-from .habit_helpers import COFFEE, COVERED, MORNING
+from .habit_helpers import COFFEE, COVERED, MORNING, add_house
 
 MINE = "custom_components.ha_ai.habit_analysis.mine_habits"
 PATTERNS = "sensor.ha_ai_patterns_detected"
@@ -40,6 +40,12 @@ async def run(hass: HomeAssistant) -> Any:
     return await hass.services.async_call(
         DOMAIN, "run_analysis", blocking=True, return_response=True
     )
+
+
+@pytest.fixture(autouse=True)
+def house(hass: HomeAssistant) -> None:
+    """The patterns' entities exist, so they become suggestions."""
+    add_house(hass)
 
 
 @pytest.fixture(autouse=True)

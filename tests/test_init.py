@@ -29,7 +29,13 @@ async def test_setup_goes_online(
 ) -> None:
     assert setup_entry.state is ConfigEntryState.LOADED
     assert ("ha-ai/status", "online", 1, True) in published(mqtt_mock)
-    assert our_subscriptions(mqtt_mock) == ["homeassistant/status", "zigbee2mqtt/#"]
+    assert our_subscriptions(mqtt_mock) == [
+        "homeassistant/status",
+        "liveobject/camera/+/event",
+        "liveobject/camera/+/status",
+        "liveobject/status",
+        "zigbee2mqtt/#",
+    ]
 
 
 async def test_setup_retries_without_mqtt(
@@ -132,10 +138,11 @@ async def test_reload_leaves_nothing_behind(
         data.zigbee._listeners,
         data.insights._listeners,
         data.habits._listeners,
+        data.suggestions._listeners,
     ]
-    # One listener per entity, plus the insights following the bridge and the live
-    # watcher following the analysis.
-    assert sum(map(len, listeners)) == len(entities) + 2
+    # One listener per entity, plus the insights following the bridge, the live
+    # watcher following the analysis and the suggestions following the insights.
+    assert sum(map(len, listeners)) == len(entities) + 3
     assert all(len(old._listeners) == 0 for old in old_buses)
     assert mqtt.is_connected(hass)
 
@@ -159,4 +166,6 @@ async def test_removing_the_entry_deletes_what_it_stored(
     assert "ha_ai.zigbee" not in hass_storage
     assert "ha_ai.zigbee_insights" not in hass_storage
     assert "ha_ai.habits" not in hass_storage
+    assert "ha_ai.suggestions" not in hass_storage
+    assert "ha_ai.deployments" not in hass_storage
     assert not log_directory.exists()

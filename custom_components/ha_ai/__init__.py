@@ -7,14 +7,20 @@ from datetime import time, timedelta
 from typing import Any
 
 from homeassistant.components import mqtt
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady, HomeAssistantError
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.loader import async_get_integration
 
+from .automation_check import SafetySettings
+from .automation_deploy import AutomationDeployer
+from .camera_tracker import CameraSettings, CameraTracker
 from .const import (
+    CONF_ALLOWED_SERVICES,
     CONF_ANALYSIS_TIME,
     CONF_BATTERY_THRESHOLD,
     CONF_EXCLUDED_AREAS,
@@ -22,10 +28,16 @@ from .const import (
     CONF_EXCLUDED_ENTITIES,
     CONF_HISTORY_DAYS,
     CONF_LAST_SEEN_STALE_HOURS,
+    CONF_MAX_SUGGESTIONS,
     CONF_MESSAGE_TTL,
     CONF_NAMESPACE_PREFIX,
+    CONF_NOTIFY_SUGGESTIONS,
     CONF_QOS,
     CONF_QUEUE_SIZE,
+    CONF_REMOTE_DEPLOY,
+    CONF_REMOTE_SECRET,
+    CONF_SENSITIVE_SERVICES_ALLOWED,
+    CONF_SUGGESTION_EXPIRY_DAYS,
     CONF_UNAVAILABLE_MINUTES,
     CONF_ZIGBEE2MQTT_BASE_TOPIC,
     DEFAULT_OPTIONS,
@@ -36,12 +48,15 @@ from .engine.zigbee.anomalies import AnomalySettings
 from .habit_analysis import AnalysisSchedule, HabitAnalysis
 from .habit_live import HabitLive
 from .habit_log import Exclusions, HabitLog
+from .llm_enrich import LlmEnricher
 from .mqtt_bus import BusSettings, MqttBus
+from .remote_deploy import RemoteDeploy
 from .services import async_setup_services
+from .suggestions import SuggestionManager, SuggestionSettings
 from .zigbee_bridge import ZigbeeBridge
 from .zigbee_insights import ZigbeeInsights
 
-PLATFORMS = [Platform.BINARY_SENSOR, Platform.SENSOR]
+PLATFORMS = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
@@ -83,6 +98,30 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
         ),
     )
     habit_live = HabitLive(hass, bus, habits)
+    deployer = AutomationDeployer(hass)
+    suggestions = SuggestionManager(
+        hass,
+        bus,
+        habits,
+        insights,
+        deployer,
+        suggestion_settings(options),
+        LlmEnricher.from_options(hass, options),
+    )
+    habits.suggest = suggestions.async_refresh
+    remote = (
+        RemoteDeploy(
+            hass,
+            bus,
+            deployer,
+            suggestions,
+            secret=str(options[CONF_REMOTE_SECRET]),
+            safety=safety_settings(options),
+        )
+        if options[CONF_REMOTE_DEPLOY] and options[CONF_REMOTE_SECRET]
+        else None
+    )
+    cameras = CameraTracker(hass, bus, CameraSettings.from_options(options))
     # Stopped in the reverse order: the consumers first, the bus last.
     entry.async_on_unload(bus.async_stop)
     entry.async_on_unload(zigbee.async_stop)
@@ -90,9 +129,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
     entry.async_on_unload(habit_log.async_stop)
     entry.async_on_unload(habits.async_stop)
     entry.async_on_unload(habit_live.async_stop)
+    entry.async_on_unload(deployer.async_stop)
+    entry.async_on_unload(suggestions.async_stop)
+    entry.async_on_unload(cameras.async_stop)
     try:
         await bus.async_start()
         await zigbee.async_start()
+        await cameras.async_start()
     except HomeAssistantError as err:
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,
@@ -103,6 +146,17 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
     await habit_log.async_start()
     await habits.async_start()
     await habit_live.async_start()
+    await deployer.async_start()
+    await suggestions.async_start()
+    if remote is not None:
+        try:
+            await remote.async_start()
+        except HomeAssistantError as err:
+            raise ConfigEntryNotReady(
+                translation_domain=DOMAIN,
+                translation_key="mqtt_subscribe_failed",
+                translation_placeholders={"error": str(err)},
+            ) from err
     integration = await async_get_integration(hass, DOMAIN)
     entry.runtime_data = HaAiRuntimeData(
         bus=bus,
@@ -111,6 +165,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
         habit_log=habit_log,
         habits=habits,
         habit_live=habit_live,
+        deployer=deployer,
+        suggestions=suggestions,
+        remote=remote,
+        cameras=cameras,
         version=str(integration.version),
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
@@ -128,7 +186,19 @@ async def async_remove_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> Non
     await ZigbeeBridge.async_remove_store(hass)
     await ZigbeeInsights.async_remove_store(hass)
     await HabitAnalysis.async_remove_store(hass)
+    await SuggestionManager.async_remove_store(hass)
+    await AutomationDeployer.async_remove_store(hass)
+    await CameraTracker.async_remove_store(hass)
     await HabitLog.async_remove_files(hass)
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: HaAiConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Let the user remove a camera that has been silent long enough; no other."""
+    if entry.state is not ConfigEntryState.LOADED:
+        return False
+    return entry.runtime_data.cameras.async_remove_device(device)
 
 
 async def _async_settings_changed(hass: HomeAssistant, entry: HaAiConfigEntry) -> None:
@@ -152,4 +222,22 @@ def anomaly_settings(options: Mapping[str, Any]) -> AnomalySettings:
         unavailable_after=timedelta(minutes=int(options[CONF_UNAVAILABLE_MINUTES])),
         battery_below=float(options[CONF_BATTERY_THRESHOLD]),
         last_seen_stale_after=timedelta(hours=int(options[CONF_LAST_SEEN_STALE_HOURS])),
+    )
+
+
+def safety_settings(options: Mapping[str, Any]) -> SafetySettings:
+    """Return which services HA AI's automations may call, from the options."""
+    return SafetySettings(
+        allowed=tuple(options[CONF_ALLOWED_SERVICES]),
+        sensitive_allowed=tuple(options[CONF_SENSITIVE_SERVICES_ALLOWED]),
+    )
+
+
+def suggestion_settings(options: Mapping[str, Any]) -> SuggestionSettings:
+    """Return the suggestion store's settings from the entry's options."""
+    return SuggestionSettings(
+        max_kept=int(options[CONF_MAX_SUGGESTIONS]),
+        expire_after=timedelta(days=int(options[CONF_SUGGESTION_EXPIRY_DAYS])),
+        notify=bool(options[CONF_NOTIFY_SUGGESTIONS]),
+        safety=safety_settings(options),
     )

@@ -14,8 +14,16 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
+from .camera_binary_sensor import camera_binary_sensors
+from .camera_entity import async_add_camera_entities
 from .data import HaAiConfigEntry, HaAiRuntimeData
-from .entity import HaAiEntity, HaAiEntityDescription, from_habits, from_zigbee
+from .entity import (
+    HaAiEntity,
+    HaAiEntityDescription,
+    from_habits,
+    from_suggestions,
+    from_zigbee,
+)
 
 # Entities are pushed by their sources; nothing is polled.
 PARALLEL_UPDATES = 0
@@ -53,6 +61,12 @@ BINARY_SENSORS: tuple[HaAiBinarySensorEntityDescription, ...] = (
         source=from_habits,
         is_on_fn=lambda data: data.habits.running,
     ),
+    HaAiBinarySensorEntityDescription(
+        key="new_suggestions",
+        translation_key="new_suggestions",
+        source=from_suggestions,
+        is_on_fn=lambda data: data.suggestions.pending > 0,
+    ),
 )
 
 
@@ -65,6 +79,7 @@ async def async_setup_entry(
     async_add_entities(
         HaAiBinarySensor(entry, description) for description in BINARY_SENSORS
     )
+    async_add_camera_entities(entry, async_add_entities, camera_binary_sensors)
 
 
 class HaAiBinarySensor(HaAiEntity, BinarySensorEntity):

@@ -8,10 +8,14 @@ from typing import Protocol
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE
 
+from .automation_deploy import AutomationDeployer
+from .camera_tracker import CameraTracker
 from .habit_analysis import HabitAnalysis
 from .habit_live import HabitLive
 from .habit_log import HabitLog
 from .mqtt_bus import MqttBus
+from .remote_deploy import RemoteDeploy
+from .suggestions import SuggestionManager
 from .zigbee_bridge import ZigbeeBridge
 from .zigbee_insights import ZigbeeInsights
 
@@ -33,6 +37,10 @@ class HaAiRuntimeData:
     habit_log: HabitLog
     habits: HabitAnalysis
     habit_live: HabitLive
+    deployer: AutomationDeployer
+    suggestions: SuggestionManager
+    remote: RemoteDeploy | None
+    cameras: CameraTracker
     version: str
 
 

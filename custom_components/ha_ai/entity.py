@@ -33,6 +33,11 @@ def from_habits(data: HaAiRuntimeData) -> Listenable:
     return data.habits
 
 
+def from_suggestions(data: HaAiRuntimeData) -> Listenable:
+    """Follow the suggestion store."""
+    return data.suggestions
+
+
 @dataclass(frozen=True, kw_only=True)
 class HaAiEntityDescription(EntityDescription):
     """Says which runtime part an entity follows."""

@@ -10,6 +10,7 @@ the first run happens at the scheduled time or when asked for.
 from __future__ import annotations
 
 import time as monotonic_time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -73,7 +74,12 @@ class HabitAnalysis:
         schedule: AnalysisSchedule,
         settings: MiningSettings | None = None,
     ) -> None:
-        """Prepare; nothing runs before `async_start`."""
+        """Prepare; nothing runs before `async_start`.
+
+        `suggest` (set later, by the suggestion store) turns the new patterns into
+        suggestions and returns how many are open and how many are new, for the
+        `analysis/complete` event.
+        """
         self.hass = hass
         self.bus = bus
         self.log = log
@@ -91,6 +97,7 @@ class HabitAnalysis:
         )
         self._listeners = Listeners()
         self._unsubscribers: list[CALLBACK_TYPE] = []
+        self.suggest: Callable[[], Awaitable[tuple[int, int]]] | None = None
 
     @staticmethod
     async def async_remove_store(hass: HomeAssistant) -> None:
@@ -190,7 +197,7 @@ class HabitAnalysis:
             succeeded = False
         else:
             duration = round(monotonic_time.monotonic() - started, 3)
-            self._publish_results(result, duration)
+            await self._async_publish_results(result, duration)
             succeeded = True
         self.running = False
         self._finished_at = monotonic_time.monotonic()
@@ -226,13 +233,16 @@ class HabitAnalysis:
             entities_analyzed=entities,
         )
 
-    def _publish_results(self, result: _RunResult, duration: float) -> None:
+    async def _async_publish_results(self, result: _RunResult, duration: float) -> None:
         self.patterns = result.patterns
         self.last_run = dt_util.utcnow()
         self.last_duration = duration
         self.last_error = None
-        proposable = [p for p in result.patterns if not p.automated]
-        new_proposable = [p for p in result.new if not p.automated]
+        if self.suggest is not None:
+            suggestions, new_suggestions = await self.suggest()
+        else:
+            suggestions = sum(not p.automated for p in result.patterns)
+            new_suggestions = sum(not p.automated for p in result.new)
         for pattern in result.new:
             self.bus.async_publish_event(
                 ["events", "pattern", f"{pattern.pattern_type}_detected"],
@@ -242,8 +252,8 @@ class HabitAnalysis:
             ["analysis", "complete"],
             {
                 "patterns_detected": len(result.patterns),
-                "suggestions_generated": len(proposable),
-                "new_suggestions": len(new_proposable),
+                "suggestions_generated": suggestions,
+                "new_suggestions": new_suggestions,
                 "devices_analyzed": len(self.zigbee.zigbee_devices),
                 "entities_analyzed": result.entities_analyzed,
                 "duration_seconds": duration,

@@ -13,16 +13,19 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import EntityCategory
+from homeassistant.const import PERCENTAGE, EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
+from .camera_entity import async_add_camera_entities
+from .camera_sensor import camera_sensors
 from .data import HaAiConfigEntry, HaAiRuntimeData
 from .entity import (
     HaAiEntity,
     HaAiEntityDescription,
     from_habits,
     from_insights,
+    from_suggestions,
     from_zigbee,
 )
 
@@ -30,13 +33,14 @@ from .entity import (
 PARALLEL_UPDATES = 0
 ATTR_TOP_OPPORTUNITIES = "top_opportunities"
 ATTR_TOP_PATTERNS = "top_patterns"
+ATTR_TOP_SUGGESTIONS = "top_suggestions"
 
 
 @dataclass(frozen=True, kw_only=True)
 class HaAiSensorEntityDescription(HaAiEntityDescription, SensorEntityDescription):
     """A sensor that reads its value from the runtime data."""
 
-    value_fn: Callable[[HaAiRuntimeData], int | str | datetime | None]
+    value_fn: Callable[[HaAiRuntimeData], float | str | datetime | None]
     attributes_fn: Callable[[HaAiRuntimeData], Mapping[str, Any]] | None = None
 
 
@@ -78,6 +82,31 @@ SENSORS: tuple[HaAiSensorEntityDescription, ...] = (
         source=from_habits,
         value_fn=lambda data: data.habits.last_run,
         attributes_fn=lambda data: {"duration_seconds": data.habits.last_duration},
+    ),
+    HaAiSensorEntityDescription(
+        key="suggestions_pending",
+        translation_key="suggestions_pending",
+        state_class=SensorStateClass.MEASUREMENT,
+        source=from_suggestions,
+        value_fn=lambda data: data.suggestions.pending,
+        attributes_fn=lambda data: {ATTR_TOP_SUGGESTIONS: data.suggestions.top()},
+    ),
+    HaAiSensorEntityDescription(
+        key="deployed_suggestions",
+        translation_key="deployed_suggestions",
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        source=from_suggestions,
+        value_fn=lambda data: data.suggestions.deployed,
+    ),
+    HaAiSensorEntityDescription(
+        key="deployment_success_rate",
+        translation_key="deployment_success_rate",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        source=from_suggestions,
+        value_fn=lambda data: data.suggestions.success_percent,
     ),
     HaAiSensorEntityDescription(
         key="last_device_list",
@@ -128,6 +157,7 @@ async def async_setup_entry(
 ) -> None:
     """Add the sensors of the entry."""
     async_add_entities(HaAiSensor(entry, description) for description in SENSORS)
+    async_add_camera_entities(entry, async_add_entities, camera_sensors)
 
 
 class HaAiSensor(HaAiEntity, SensorEntity):
@@ -135,10 +165,12 @@ class HaAiSensor(HaAiEntity, SensorEntity):
 
     entity_description: HaAiSensorEntityDescription
     # Lists of findings are for dashboards, not for the database.
-    _unrecorded_attributes = frozenset({ATTR_TOP_OPPORTUNITIES, ATTR_TOP_PATTERNS})
+    _unrecorded_attributes = frozenset(
+        {ATTR_TOP_OPPORTUNITIES, ATTR_TOP_PATTERNS, ATTR_TOP_SUGGESTIONS}
+    )
 
     @property
-    def native_value(self) -> int | str | datetime | None:
+    def native_value(self) -> float | str | datetime | None:
         """Return the value from the runtime data."""
         return self.entity_description.value_fn(self.data)
 

@@ -31,8 +31,19 @@ from .const import (
 )
 from .data import HaAiConfigEntry
 from .engine.envelope import ENVELOPE_FIELDS
+from .engine.suggestions.model import SuggestionKind, SuggestionStatus
 from .engine.topics import validate_event_path
 from .habit_analysis import AnalysisCooldownError, AnalysisRunningError
+from .suggestions import suggestion_fields
+
+SERVICE_ACCEPT_SUGGESTION = "accept_suggestion"
+SERVICE_DISMISS_SUGGESTION = "dismiss_suggestion"
+SERVICE_GET_SUGGESTIONS = "get_suggestions"
+ATTR_SUGGESTION_ID = "suggestion_id"
+ATTR_STATUS = "status"
+ATTR_KIND = "kind"
+ATTR_LIMIT = "limit"
+MAX_LISTED_SUGGESTIONS = 500
 
 PUBLISH_EVENT_SCHEMA = vol.Schema(
     {
@@ -40,6 +51,16 @@ PUBLISH_EVENT_SCHEMA = vol.Schema(
         vol.Optional(ATTR_PAYLOAD, default=dict): vol.Schema({}, extra=vol.ALLOW_EXTRA),
         vol.Optional(ATTR_TTL): vol.All(
             vol.Coerce(int), vol.Range(min=MIN_MESSAGE_TTL, max=MAX_MESSAGE_TTL)
+        ),
+    }
+)
+SUGGESTION_SCHEMA = vol.Schema({vol.Required(ATTR_SUGGESTION_ID): cv.string})
+GET_SUGGESTIONS_SCHEMA = vol.Schema(
+    {
+        vol.Optional(ATTR_STATUS): vol.In([str(status) for status in SuggestionStatus]),
+        vol.Optional(ATTR_KIND): vol.In([str(kind) for kind in SuggestionKind]),
+        vol.Optional(ATTR_LIMIT, default=50): vol.All(
+            vol.Coerce(int), vol.Range(min=1, max=MAX_LISTED_SUGGESTIONS)
         ),
     }
 )
@@ -60,6 +81,26 @@ def async_setup_services(hass: HomeAssistant) -> None:
         _async_publish_event,
         schema=PUBLISH_EVENT_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_ACCEPT_SUGGESTION,
+        _async_accept_suggestion,
+        schema=SUGGESTION_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_DISMISS_SUGGESTION,
+        _async_dismiss_suggestion,
+        schema=SUGGESTION_SCHEMA,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_GET_SUGGESTIONS,
+        _async_get_suggestions,
+        schema=GET_SUGGESTIONS_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
     )
 
 
@@ -145,4 +186,38 @@ async def _async_run_analysis(call: ServiceCall) -> ServiceResponse:
     return {
         "patterns_detected": len(habits.patterns),
         "duration_seconds": habits.last_duration,
+    }
+
+
+async def _async_accept_suggestion(call: ServiceCall) -> ServiceResponse:
+    """Accept a suggestion; its automation is checked, deployed and confirmed."""
+    suggestions = _loaded_entry(call.hass).runtime_data.suggestions
+    accepted = await suggestions.async_accept(call.data[ATTR_SUGGESTION_ID].strip())
+    return {
+        "suggestion_id": accepted.suggestion_id,
+        "status": str(accepted.status),
+        "automation_id": accepted.automation_id,
+    }
+
+
+async def _async_dismiss_suggestion(call: ServiceCall) -> None:
+    """Dismiss a suggestion for good."""
+    suggestions = _loaded_entry(call.hass).runtime_data.suggestions
+    suggestions.async_dismiss(call.data[ATTR_SUGGESTION_ID].strip())
+
+
+async def _async_get_suggestions(call: ServiceCall) -> ServiceResponse:
+    """Return the suggestions, best first, filtered by status and kind."""
+    suggestions = _loaded_entry(call.hass).runtime_data.suggestions
+    status = call.data.get(ATTR_STATUS)
+    kind = call.data.get(ATTR_KIND)
+    found = suggestions.query(
+        SuggestionStatus(status) if status else None,
+        SuggestionKind(kind) if kind else None,
+    )
+    return {
+        "total": len(found),
+        "suggestions": [
+            suggestion_fields(item) for item in found[: call.data[ATTR_LIMIT]]
+        ],
     }
