@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -12,7 +13,12 @@ from pytest_homeassistant_custom_component.typing import (
     MqttMockHAClient,
 )
 
-from custom_components.ha_ai.const import DEFAULT_OPTIONS
+from custom_components.ha_ai.const import (
+    CONF_LLM_API_KEY,
+    CONF_REMOTE_DEPLOY,
+    CONF_REMOTE_SECRET,
+    DEFAULT_OPTIONS,
+)
 
 
 async def test_diagnostics(
@@ -24,7 +30,9 @@ async def test_diagnostics(
     setup_entry.runtime_data.bus.async_publish_event(["x"], {})
     await hass.async_block_till_done(wait_background_tasks=True)
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, setup_entry)
-    assert diagnostics["options"] == DEFAULT_OPTIONS
+    assert diagnostics["options"] == DEFAULT_OPTIONS  # empty secrets stay empty
+    assert diagnostics["suggestions"]["counts"]["new"] == 0
+    assert diagnostics["remote_deploy"] is None
     assert diagnostics["zigbee"]["devices"] == 0
     assert diagnostics["zigbee"]["base_topic"] == "zigbee2mqtt"
     assert diagnostics["insights"]["unused_capabilities"] == 0
@@ -33,7 +41,7 @@ async def test_diagnostics(
         "connected": True,
         "queued_messages": 0,
         "retained_topics": ["ha-ai/status"],
-        "subscriptions": 3,
+        "subscriptions": 6,
         "statistics": {
             "messages_published": 2,
             "publish_errors": 0,
@@ -48,4 +56,33 @@ async def test_diagnostics(
             "message_ttl": 30,
             "queue_size": 100,
         },
+    }
+
+
+@pytest.mark.parametrize(
+    "entry_options",
+    [
+        {
+            **DEFAULT_OPTIONS,
+            CONF_LLM_API_KEY: "sk-secret-key",
+            CONF_REMOTE_DEPLOY: True,
+            CONF_REMOTE_SECRET: "shared-secret",
+        }
+    ],
+)
+async def test_secrets_never_leave(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+) -> None:
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, setup_entry)
+    text = str(diagnostics)
+    assert "sk-secret-key" not in text
+    assert "shared-secret" not in text
+    assert diagnostics["remote_deploy"] == {
+        "accepted": 0,
+        "refused": 0,
+        "pending": 0,
+        "remembered_event_ids": 0,
     }

@@ -4,22 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
+from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
+from .camera_diagnostics import camera_diagnostics
+from .const import CONF_LLM_API_KEY, CONF_REMOTE_SECRET
 from .data import HaAiConfigEntry
+
+# The options hold two secrets: the LLM's API key and the remote deploy secret.
+TO_REDACT = {CONF_LLM_API_KEY, CONF_REMOTE_SECRET}
 
 
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: HaAiConfigEntry
 ) -> dict[str, Any]:
-    """Return what helps to understand a problem; HA AI stores no secrets yet."""
+    """Return what helps to understand a problem, secrets redacted."""
     data = entry.runtime_data
     return {
-        "options": dict(entry.options),
+        "options": async_redact_data(dict(entry.options), TO_REDACT),
         "version": data.version,
         "mqtt": data.bus.as_diagnostics(),
         "zigbee": data.zigbee.as_diagnostics(),
         "insights": data.insights.as_diagnostics(),
         "habits": data.habits.as_diagnostics(),
         "habit_log": await data.habit_log.async_diagnostics(),
+        "suggestions": data.suggestions.as_diagnostics(),
+        "remote_deploy": data.remote.as_diagnostics() if data.remote else None,
+        "cameras": camera_diagnostics(data.cameras),
     }
