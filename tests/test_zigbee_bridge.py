@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 from unittest.mock import patch
 
+import orjson
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_OFF, STATE_ON
@@ -21,6 +22,7 @@ from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from custom_components.ha_ai import zigbee_bridge
 from custom_components.ha_ai.const import DOMAIN
+from custom_components.ha_ai.engine.inbound import Rejection
 from custom_components.ha_ai.zigbee_bridge import REPAIR_ISSUE_ID, ZigbeeBridge
 
 from .conftest import published
@@ -326,11 +328,18 @@ async def test_large_list_is_parsed_off_the_event_loop(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
 ) -> None:
     threads: list[str] = []
-    real_parse = zigbee_bridge.parse_device_payload
+    jobs: list[object] = []
+    real_steps = zigbee_bridge.device_payload_steps
 
-    def recording_parse(payload: bytes) -> Any:
+    def recording_steps(payload: bytes) -> Any:
         threads.append(threading.current_thread().name)
-        return real_parse(payload)
+        return (yield from real_steps(payload))
+
+    def recording_job(target: Any, *args: Any) -> Any:
+        jobs.append(target)
+        return real_job(target, *args)
+
+    real_job = hass.async_add_executor_job
 
     devices = house_devices()
     for index in range(2000):
@@ -338,14 +347,21 @@ async def test_large_list_is_parsed_off_the_event_loop(
         clone["ieee_address"] = f"0x{index:016x}"
         clone["friendly_name"] = f"Sensor {index}"
         devices.append(clone)
-    with patch.object(zigbee_bridge, "parse_device_payload", recording_parse):
+    with (
+        patch.object(zigbee_bridge, "device_payload_steps", recording_steps),
+        patch.object(hass, "async_add_executor_job", recording_job),
+    ):
         send(hass, "bridge/devices", devices)
         await settle(hass)
+        large_list_jobs = len(jobs)
         # A small list is parsed in place: it costs less than a trip to a thread.
         send(hass, "bridge/devices", house_devices()[:2])
         await settle(hass)
     assert threads[0] != threading.current_thread().name
     assert threads[1] == threading.current_thread().name
+    # The large list took several short jobs, each giving the event loop a turn.
+    assert large_list_jobs > 1
+    assert len(jobs) == large_list_jobs
     assert len(bridge_of(setup_entry).zigbee_devices) == 1
 
 
@@ -444,6 +460,12 @@ async def test_large_payload_that_is_not_a_list_is_refused(
     assert "the device list is a dict, not a list" in caplog.text
     assert "the device list is not valid JSON" in caplog.text
     assert "no entry of the device list is a device" in caplog.text
+
+
+async def test_large_object_is_refused_in_slices_too(hass: HomeAssistant) -> None:
+    payload = orjson.dumps({"devices": ["x" * zigbee_bridge.EXECUTOR_PARSE_BYTES]})
+    result = await zigbee_bridge.async_parse_device_payload(hass, payload)
+    assert result == Rejection("the device list is a dict, not a list")
 
 
 async def test_damaged_store_keeps_what_it_can(

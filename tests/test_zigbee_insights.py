@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from typing import Any
 from unittest.mock import patch
@@ -273,16 +274,19 @@ async def test_a_large_house_is_judged_in_an_executor_job(
     setup_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    threads: list[str] = []
+    real_steps = zigbee_insights.judge_steps
+
+    def recording_steps(*args: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        return (yield from real_steps(*args))
+
     send(hass, "bridge/devices", house_devices())
     with (
         patch.object(zigbee_insights, "JUDGE_IN_PLACE_DEVICES", 0),
-        patch.object(
-            hass, "async_add_executor_job", wraps=hass.async_add_executor_job
-        ) as executor,
+        patch.object(zigbee_insights, "judge_steps", recording_steps),
     ):
         await judged(hass, freezer)
-    assert any(
-        call.args[0] is zigbee_insights.find_unused_capabilities
-        for call in executor.call_args_list
-    )
+    assert threads
+    assert threading.current_thread().name not in threads
     assert insights_of(setup_entry).findings

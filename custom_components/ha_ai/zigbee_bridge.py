@@ -33,13 +33,14 @@ from .engine.zigbee.anomalies import Anomaly, AnomalySettings, AnomalyTracker
 from .engine.zigbee.devices import (
     DeviceListDiff,
     DeviceListError,
+    device_entry_steps,
     diff_device_lists,
-    parse_device_entries,
     parse_device_list,
 )
 from .engine.zigbee.model import ZigbeeDevice
-from .engine.zigbee.serialize import devices_from_store, devices_to_store
+from .engine.zigbee.serialize import devices_from_store, devices_to_store, store_steps
 from .engine.zigbee.settings_usage import SettingsTracker
+from .engine.zigbee.steps import Slices, Steps, run_to_end
 from .listeners import Listeners
 from .mqtt_bus import MqttBus
 
@@ -50,6 +51,8 @@ STORE_SAVE_DELAY = 10
 # below it (a house of a hundred devices or so) parsing takes a few milliseconds,
 # less than the trip to a thread and back.
 EXECUTOR_PARSE_BYTES = 512 * 1024
+# How long one executor job of a long piece of work runs (see async_run_in_slices).
+EXECUTOR_SLICE = 0.01
 MAX_DEVICE_LIST_BYTES = 32 * 1024 * 1024
 MAX_DEVICE_MESSAGE_BYTES = 64 * 1024
 MAX_RECORDED_CHANGES = 100
@@ -75,15 +78,20 @@ class ParsedDeviceList:
 
 
 def parse_device_payload(payload: bytes) -> ParsedDeviceList | Rejection:
-    """Decode and parse a `bridge/devices` payload; safe to run in an executor.
+    """Decode and parse a `bridge/devices` payload in one go."""
+    return run_to_end(device_payload_steps(payload))
 
-    A large list is decoded device by device, so that the executor thread never
-    holds the interpreter lock long enough to stall the event loop.
+
+def device_payload_steps(payload: bytes) -> Steps[ParsedDeviceList | Rejection]:
+    """Decode and parse a `bridge/devices` payload, one step per device.
+
+    A large list is decoded device by device, so that no step holds the interpreter
+    lock long, and each raw entry is dropped once its device is parsed.
     """
     try:
         if len(payload) > EXECUTOR_PARSE_BYTES:
             try:
-                parsed = parse_device_entries(iter_json_array(payload))
+                parsed = yield from device_entry_steps(iter_json_array(payload))
             except NotAnArrayError:
                 parsed = parse_device_list(orjson.loads(payload))
         else:
@@ -95,20 +103,32 @@ def parse_device_payload(payload: bytes) -> ParsedDeviceList | Rejection:
     if parsed.entries and not parsed.devices:
         # Zigbee2MQTT always lists at least its coordinator.
         return Rejection("no entry of the device list is a device")
+    stored = yield from store_steps(parsed.devices)
     return ParsedDeviceList(
-        devices=parsed.devices,
-        stored=devices_to_store(parsed.devices),
-        problems=parsed.problems,
+        devices=parsed.devices, stored=stored, problems=parsed.problems
     )
+
+
+async def async_run_in_slices[T](hass: HomeAssistant, steps: Steps[T]) -> T:
+    """Run `steps` in executor jobs of a few milliseconds each; return the result.
+
+    Between two jobs the worker thread is idle and the event loop runs freely; a
+    single long job would make the loop wait for the interpreter lock again and
+    again, and a 5,000-device list would hold it up for a tenth of a second.
+    """
+    slices = Slices(steps)
+    while not await hass.async_add_executor_job(slices.run_for, EXECUTOR_SLICE):
+        pass
+    return slices.result
 
 
 async def async_parse_device_payload(
     hass: HomeAssistant, payload: bytes
 ) -> ParsedDeviceList | Rejection:
-    """Parse a device list in place when small, in an executor job when large."""
+    """Parse a device list in place when small, in executor slices when large."""
     if len(payload) <= EXECUTOR_PARSE_BYTES:
         return parse_device_payload(payload)
-    return await hass.async_add_executor_job(parse_device_payload, payload)
+    return await async_run_in_slices(hass, device_payload_steps(payload))
 
 
 def state_of(payload: bytes) -> str | None:

@@ -27,10 +27,11 @@ from .engine.zigbee.judge import (
     DeviceUsage,
     UnusedCapability,
     find_unused_capabilities,
+    judge_steps,
 )
 from .engine.zigbee.model import ZigbeeDevice
 from .listeners import Listeners
-from .zigbee_bridge import ZigbeeBridge
+from .zigbee_bridge import ZigbeeBridge, async_run_in_slices
 from .zigbee_links import async_build_usage
 
 STORE_VERSION = 1
@@ -43,7 +44,7 @@ REJUDGE_INTERVAL = timedelta(hours=1)
 RELOAD_EVENTS = ("automation_reloaded", "script_reloaded", "scene_reloaded")
 TOP_FINDINGS = 5
 # Up to this many devices the judgement runs in place (a few milliseconds); a
-# larger house is judged in an executor job.
+# larger house is judged in executor slices.
 JUDGE_IN_PLACE_DEVICES = 200
 
 
@@ -201,7 +202,7 @@ async def async_judge(
     devices: list[ZigbeeDevice],
     usage: dict[str, DeviceUsage],
 ) -> list[UnusedCapability]:
-    """Judge in place for a small house, in an executor job for a large one."""
+    """Judge in place for a small house, in executor slices for a large one."""
     if len(devices) <= JUDGE_IN_PLACE_DEVICES:
         return find_unused_capabilities(devices, usage)
-    return await hass.async_add_executor_job(find_unused_capabilities, devices, usage)
+    return await async_run_in_slices(hass, judge_steps(devices, usage))

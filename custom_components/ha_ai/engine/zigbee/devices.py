@@ -10,6 +10,7 @@ import orjson
 
 from .exposes import ExposesParser, _text
 from .model import Capability, InterviewState, ZigbeeDevice
+from .steps import Steps, run_to_end
 
 MAX_DEVICES = 20_000
 
@@ -143,6 +144,11 @@ def parse_device_entries(entries: Iterable[object]) -> DeviceList:
     With entries decoded on the fly (see `inbound.iter_json_array`), each raw entry
     is dropped as soon as its device is parsed.
     """
+    return run_to_end(device_entry_steps(entries))
+
+
+def device_entry_steps(entries: Iterable[object]) -> Steps[DeviceList]:
+    """Parse a list's entries one step per entry, for `steps.Slices`."""
     problems: list[str] = []
     devices: dict[str, ZigbeeDevice] = {}
     definitions: DefinitionCache = {}
@@ -152,6 +158,7 @@ def parse_device_entries(entries: Iterable[object]) -> DeviceList:
             problems.append(f"more than {MAX_DEVICES} devices; the rest is ignored")
             break
         device = parse_device(entry, problems, definitions)
+        yield
         if device is None:
             continue
         if device.ieee_address in devices:

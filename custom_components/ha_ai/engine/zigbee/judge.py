@@ -58,6 +58,7 @@ from .features import (
 )
 from .features import score as compute_score
 from .model import Capability, InterviewState, ZigbeeDevice
+from .steps import Steps, run_to_end
 
 MAX_NAME = 80  # a device name, model or area inside a title or description
 MAX_FRIENDLY_NAME = 200  # the friendly name returned as a field
@@ -569,10 +570,16 @@ def find_unused_capabilities(
     Ranked by score (descending), then by `opportunity_id`, so equal scores keep a
     stable order. See the module docstring for the rules.
     """
-    found = [
-        finding
-        for device in devices
-        for finding in judge_device(device, usage.get(device.ieee_address, NO_USAGE))
-    ]
+    return run_to_end(judge_steps(devices, usage))
+
+
+def judge_steps(
+    devices: Iterable[ZigbeeDevice], usage: Mapping[str, DeviceUsage]
+) -> Steps[list[UnusedCapability]]:
+    """Do `find_unused_capabilities` one step per device, for `steps.Slices`."""
+    found: list[UnusedCapability] = []
+    for device in devices:
+        found.extend(judge_device(device, usage.get(device.ieee_address, NO_USAGE)))
+        yield
     found.sort(key=lambda finding: (-finding.score, finding.opportunity_id))
     return found

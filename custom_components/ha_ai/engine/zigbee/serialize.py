@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from .model import Capability, ZigbeeDevice
+from .steps import Steps, run_to_end
 
 _CAPABILITY_FIELDS = tuple(field.name for field in fields(Capability))
 _CAPABILITY_DEFAULTS = {
@@ -94,6 +95,11 @@ def device_from_dict(data: Mapping[str, Any]) -> ZigbeeDevice:
 
 def devices_to_store(devices: Mapping[str, ZigbeeDevice]) -> dict[str, Any]:
     """Return all devices as JSON-ready data, each capability list stored once."""
+    return run_to_end(store_steps(devices))
+
+
+def store_steps(devices: Mapping[str, ZigbeeDevice]) -> Steps[dict[str, Any]]:
+    """Do `devices_to_store` one step per device, for `steps.Slices`."""
     definitions: list[list[dict[str, Any]]] = []
     # Devices parsed from one list share their capability tuples: identity is the
     # cheap, exact test (capabilities hold dicts, so they cannot be hashed).
@@ -105,6 +111,7 @@ def devices_to_store(devices: Mapping[str, ZigbeeDevice]) -> dict[str, Any]:
             index = index_of[id(device.capabilities)] = len(definitions)
             definitions.append(capabilities_to_list(device.capabilities))
         stored[ieee] = {**_device_fields(device), "definition": index}
+        yield
     return {"definitions": definitions, "devices": stored}
 
 
