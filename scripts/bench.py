@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import bench_cameras
 import devenv
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -236,7 +237,10 @@ async def bench(args: argparse.Namespace) -> int:
                 raise devenv.DevEnvError(
                     devenv.integration_unavailable_message(err)
                 ) from None
-            figures = await measure_publish_latency(env, args)
+            if args.cameras:
+                figures = await bench_cameras.measure_cameras(env, summary)
+            else:
+                figures = await measure_publish_latency(env, args)
         for figure in figures:
             emit(figure)
         succeeded = True
@@ -290,6 +294,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--keep", action="store_true", help="keep the run directory under .bench/"
+    )
+    parser.add_argument(
+        "--cameras",
+        action="store_true",
+        help="measure AI camera events (rate for 20 cameras, latency) instead",
     )
     args = parser.parse_args(argv)
     devenv.ensure_runtime_requirements()

@@ -723,13 +723,13 @@ class HassApi:
         return result
 
     async def run_flow(
-        self, handler: str, user_input: JSON, entry_id: str | None = None
+        self, handler: str, *steps: JSON, entry_id: str | None = None
     ) -> JSON:
-        """Start a config flow and submit ``user_input`` to its first form.
+        """Start a config flow and submit ``steps`` to its forms, one each.
 
         With ``entry_id`` it is a reconfigure flow of that entry. Returns the
-        final result (``create_entry`` or ``abort``); a form shown again means
-        the input was refused, which is an error.
+        final result (``create_entry`` or ``abort``); a form still shown after
+        the last step means the input was refused, which is an error.
         """
         start: JSON = {"handler": handler}
         if entry_id:
@@ -737,7 +737,10 @@ class HassApi:
         result: JSON = await self.request(
             "POST", "/api/config/config_entries/flow", start
         )
-        if result["type"] == "form":
+        user_input: JSON = {}
+        for user_input in steps:
+            if result["type"] != "form":
+                break
             result = await self.request(
                 "POST",
                 f"/api/config/config_entries/flow/{result['flow_id']}",
@@ -814,7 +817,7 @@ async def ensure_mqtt_entry(
             raise DevEnvError(msg)
     elif configured_port != port:
         log(f"Pointing the mqtt entry at {LOOPBACK}:{port}")
-        result = await api.run_flow("mqtt", user_input, entries[0]["entry_id"])
+        result = await api.run_flow("mqtt", user_input, entry_id=entries[0]["entry_id"])
         if result.get("reason") != "reconfigure_successful":
             msg = f"mqtt reconfigure aborted: {result.get('reason')}"
             raise DevEnvError(msg)
@@ -835,7 +838,9 @@ async def ensure_ha_ai_entry(api: HassApi, *, reload: bool = False) -> JSON:
     if not entries:
         log("Creating the ha_ai entry with its defaults")
         deadline = time.monotonic() + ENTRY_TIMEOUT
-        while (result := await api.run_flow("ha_ai", {}))["type"] != "create_entry":
+        # The settings form with its defaults, then the LLM step: no LLM.
+        steps = ({}, {"llm_provider": "none"})
+        while (result := await api.run_flow("ha_ai", *steps))["type"] != "create_entry":
             if time.monotonic() > deadline:
                 msg = f"ha_ai flow aborted: {result.get('reason')}"
                 raise DevEnvError(msg)
