@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 import pytest
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 
+from custom_components.ha_ai import zigbee_links
 from custom_components.ha_ai.engine.zigbee.devices import parse_device_list
 from custom_components.ha_ai.engine.zigbee.model import Capability
 from custom_components.ha_ai.zigbee_links import (
@@ -159,3 +162,14 @@ async def test_scenes_count_as_references(
     devices = parse_device_list(house_devices()).devices
     usage = await async_build_usage(hass, devices.values(), {})
     assert usage[PLUG].links["switch/state"].referenced
+
+
+async def test_linking_in_many_slices_gives_the_same_usage(
+    hass: HomeAssistant, registry: dict[str, str]
+) -> None:
+    devices = parse_device_list(house_devices()).devices
+    in_one_slice = await async_build_usage(hass, devices.values(), {})
+    # A slice of no time at all gives the loop back after every device.
+    with patch.object(zigbee_links, "LINK_SLICE", 0):
+        in_slices = await async_build_usage(hass, devices.values(), {})
+    assert in_slices == in_one_slice

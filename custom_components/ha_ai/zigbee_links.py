@@ -13,6 +13,7 @@ helpers, never from parsing YAML.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterable, Mapping
 
 from homeassistant.components import automation, script
@@ -30,8 +31,11 @@ AUTOMATION_DOMAIN = "automation"
 SCRIPT_DOMAIN = "script"
 SCENE_DOMAIN = "scene"
 DEVICE_IDENTIFIER_PREFIX = "zigbee2mqtt_"
-# Devices linked between two yields to the event loop, so no stall grows with size.
-DEVICES_PER_SLICE = 200
+# Linking reads Home Assistant's registries, so it runs on the event loop; it gives
+# the loop back after this many seconds, so no stall grows with the house. The
+# slice is short because other work that becomes due while one slice runs waits
+# for the next slice as well (ready callbacks run in the order they were queued).
+LINK_SLICE = 0.004
 # One empty set for every device without changed settings, rather than thousands
 # of equal ones for the garbage collector to track.
 NO_CHANGED_SETTINGS: frozenset[str] = frozenset()
@@ -147,9 +151,11 @@ async def async_build_usage(
     area_registry = ar.async_get(hass)
     ha_devices = zigbee_device_ids(device_registry)
     usage: dict[str, DeviceUsage] = {}
-    for index, device in enumerate(devices):
-        if index and not index % DEVICES_PER_SLICE:
+    deadline = time.perf_counter() + LINK_SLICE
+    for device in devices:
+        if time.perf_counter() > deadline:
             await asyncio.sleep(0)
+            deadline = time.perf_counter() + LINK_SLICE
         ha_device = ha_devices.get(device.ieee_address.lower())
         if ha_device is None:
             usage[device.ieee_address] = DeviceUsage(

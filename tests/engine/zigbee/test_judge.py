@@ -783,6 +783,7 @@ def test_entity_links_read_like_a_dict_of_links() -> None:
     assert links["light/state"] == lamp
     assert links.get("power") == plug
     assert links.get("energy") is None
+    assert links.get("energy", plug) == plug
     assert "power" in links
     assert "energy" not in links
     assert list(links) == ["light/state", "power"]

@@ -46,6 +46,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import overload
 
 from .exposes import SPECIFIC_TYPES
 from .features import (
@@ -126,6 +127,22 @@ class EntityLinks(Mapping[str, EntityLink]):
             disabled=bool(flags & _DISABLED),
             referenced=bool(flags & _REFERENCED),
         )
+
+    @overload
+    def get(self, key: str, /) -> EntityLink | None: ...
+    @overload
+    def get[T](self, key: str, /, default: EntityLink | T) -> EntityLink | T: ...
+    def get[T](
+        self, key: str, /, default: EntityLink | T | None = None
+    ) -> EntityLink | T | None:
+        """Return the link of `key`, or `default`, without raising KeyError.
+
+        The judge asks for every capability, and many have no entity: the
+        inherited `get` would raise and catch an exception for each of them.
+        """
+        if key not in self._entities:
+            return default
+        return self[key]
 
     def __contains__(self, key: object) -> bool:
         """Return whether the capability `key` has an entity."""
@@ -259,21 +276,30 @@ def _group(capability: Capability) -> str | None:
 
 
 def _parent_link(
-    links: Mapping[str, EntityLink], group: str, own_key: str
+    links: Mapping[str, EntityLink],
+    group: str,
+    own_key: str,
+    siblings: dict[str, list[str]],
 ) -> EntityLink | None:
     """Return the parent entity's link: its own key, or a sibling's (state first).
 
     The capability's own link does not count: it tells nothing about whether the
-    parent has an entity of its own.
+    parent has an entity of its own. `siblings` keeps each group's linked keys,
+    in order of preference, for the other features of the same device.
     """
     if group in links:
         return links[group]
-    prefix = f"{group}/"
-    keys = sorted(
-        (key for key in links if key.startswith(prefix) and key != own_key),
-        key=lambda key: (not key[len(prefix) :].startswith("state"), key),
-    )
-    return links[keys[0]] if keys else None
+    keys = siblings.get(group)
+    if keys is None:
+        prefix = f"{group}/"
+        keys = siblings[group] = sorted(
+            (key for key in links if key.startswith(prefix)),
+            key=lambda key: (not key[len(prefix) :].startswith("state"), key),
+        )
+    for key in keys:
+        if key != own_key:
+            return links[key]
+    return None
 
 
 def _is_setting(capability: Capability, kind: FeatureKind | None) -> bool:
@@ -313,6 +339,8 @@ def _candidates(
     """Return the unused capabilities, and the kinds the device already uses."""
     candidates: list[_Candidate] = []
     used_kinds: set[str] = set()
+    links = usage.links
+    siblings: dict[str, list[str]] = {}
     for index, capability in enumerate(device.capabilities):
         recognised = classify(capability)
         kind = recognised.kind if recognised else None
@@ -323,8 +351,8 @@ def _candidates(
         if not (capability.published or capability.settable):
             continue
         group = _group(capability)
-        parent = _parent_link(usage.links, group, capability.key) if group else None
-        link = usage.links.get(capability.key)
+        parent = _parent_link(links, group, capability.key, siblings) if group else None
+        link = links.get(capability.key)
         covered = group is not None and not (kind is not None and kind.own_suggestion)
         if covered:
             link = link or parent
@@ -492,21 +520,37 @@ def _how_to_start(candidate: _Candidate, name: str, label: str) -> str:
     return f"{_sentence(_start(kind, entity))}."
 
 
+@dataclass(frozen=True, slots=True)
+class _DeviceWords:
+    """The cleaned names of one device, shared by all of its suggestions."""
+
+    name: str
+    model: str
+    area: str | None
+    friendly_name: str
+
+    @classmethod
+    def of(cls, device: ZigbeeDevice, usage: DeviceUsage) -> _DeviceWords:
+        area = clean_text(usage.area, MAX_NAME) if usage.area else None
+        return cls(
+            name=clean_text(device.friendly_name, MAX_NAME)
+            or clean_text(device.ieee_address, MAX_NAME),
+            model=clean_text(device.display_model, MAX_NAME) or "Zigbee device",
+            area=area or None,
+            friendly_name=clean_text(device.friendly_name, MAX_FRIENDLY_NAME),
+        )
+
+
 def _word(
     device: ZigbeeDevice,
-    usage: DeviceUsage,
+    words: _DeviceWords,
     main: _Candidate,
     others: list[_Candidate],
 ) -> UnusedCapability:
     """Return the suggestion for the main candidate of a kind."""
     capability = main.capability
     kind = main.kind
-    name = clean_text(device.friendly_name, MAX_NAME) or clean_text(
-        device.ieee_address, MAX_NAME
-    )
-    model = clean_text(device.display_model, MAX_NAME) or "Zigbee device"
-    area = clean_text(usage.area, MAX_NAME) if usage.area else None
-    area = area or None
+    name, model, area = words.name, words.model, words.area
     entity = clean_text(main.link.entity_id, MAX_ENTITY_ID) if main.link else None
     label = _label(capability)
     if kind is not None:
@@ -534,7 +578,7 @@ def _word(
     return UnusedCapability(
         opportunity_id=f"{device.ieee_address}/{capability.key}",
         ieee_address=device.ieee_address,
-        friendly_name=clean_text(device.friendly_name, MAX_FRIENDLY_NAME),
+        friendly_name=words.friendly_name,
         device_model=model,
         area=area,
         capability_key=capability.key,
@@ -556,10 +600,11 @@ def judge_device(device: ZigbeeDevice, usage: DeviceUsage) -> list[UnusedCapabil
     if not _judged(device):
         return []
     candidates, used_kinds = _candidates(device, usage)
-    return [
-        _word(device, usage, main, others)
-        for main, others in _select(candidates, used_kinds)
-    ]
+    selected = _select(candidates, used_kinds)
+    if not selected:
+        return []
+    words = _DeviceWords.of(device, usage)
+    return [_word(device, words, main, others) for main, others in selected]
 
 
 def find_unused_capabilities(
