@@ -23,7 +23,7 @@ from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 
-from .engine.zigbee.judge import DeviceUsage, EntityLink, EntityLinks
+from .engine.zigbee.judge import DISABLED, REFERENCED, DeviceUsage, EntityLinks
 from .engine.zigbee.model import Capability, ZigbeeDevice
 
 MQTT_DOMAIN = "mqtt"
@@ -122,17 +122,17 @@ def link_device(
                 current, references
             ):
                 by_object_id[object_id] = entity
-    links: dict[str, EntityLink] = {}
+    entity_ids: dict[str, str] = {}
+    flags: dict[str, int] = {}
     for capability in device.capabilities:
         for candidate in object_id_candidates(capability):
             if (linked := by_object_id.get(candidate)) is not None:
-                links[capability.key] = EntityLink(
-                    entity_id=linked.entity_id,
-                    disabled=linked.disabled,
-                    referenced=linked.entity_id in references.entities,
+                entity_ids[capability.key] = linked.entity_id
+                flags[capability.key] = DISABLED * linked.disabled + REFERENCED * (
+                    linked.entity_id in references.entities
                 )
                 break
-    return EntityLinks(links.items())
+    return EntityLinks(entity_ids, flags)
 
 
 def _preference(entity: er.RegistryEntry, references: ReferenceIndex) -> int:

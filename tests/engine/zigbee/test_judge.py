@@ -779,7 +779,8 @@ def test_related_capabilities_without_entities_are_named_once() -> None:
 def test_entity_links_read_like_a_dict_of_links() -> None:
     lamp = EntityLink("light.lamp", disabled=False, referenced=True)
     plug = EntityLink("switch.plug", disabled=True, referenced=False)
-    links = EntityLinks([("light/state", lamp), ("power", plug)])
+    links = EntityLinks.of({"light/state": lamp, "power": plug})
+    assert EntityLinks.of(links) is links
     assert links["light/state"] == lamp
     assert links.get("power") == plug
     assert links.get("energy") is None
@@ -789,26 +790,26 @@ def test_entity_links_read_like_a_dict_of_links() -> None:
     assert list(links) == ["light/state", "power"]
     assert len(links) == 2
     assert links == {"light/state": lamp, "power": plug}
-    assert EntityLinks() == {}
-    assert repr(EntityLinks([("power", plug)])) == f"EntityLinks({{'power': {plug!r}}})"
+    assert EntityLinks.of({}) == {}
+    assert (
+        repr(EntityLinks.of({"power": plug})) == f"EntityLinks({{'power': {plug!r}}})"
+    )
     with pytest.raises(KeyError):
         links["energy"]
 
 
-def test_entity_links_hold_nothing_the_garbage_collector_tracks() -> None:
+def test_device_usage_holds_nothing_the_garbage_collector_tracks() -> None:
     # Each judgement of a large house builds tens of thousands of links; kept as
     # tracked objects, they would soon force full collections of the whole heap.
-    links = EntityLinks(
-        (f"key_{n}", EntityLink(f"sensor.s_{n}", disabled=n % 2 == 0, referenced=True))
+    links = {
+        f"key_{n}": EntityLink(f"sensor.s_{n}", disabled=n % 2 == 0, referenced=True)
         for n in range(20)
-    )
-    assert [
-        name for name in links.__slots__ if gc.is_tracked(getattr(links, name))
-    ] == []
-
-
-def test_entity_links_judge_like_a_dict(devices: dict[str, ZigbeeDevice]) -> None:
-    for device in devices.values():
-        usage = usage_for(device, referenced=[c.key for c in device.capabilities[::3]])
-        compact = DeviceUsage(links=EntityLinks(usage.links.items()))
-        assert judge_device(device, compact) == judge_device(device, usage)
+    }
+    usage = DeviceUsage(links, area="Hall")
+    assert usage.links == links
+    assert usage == DeviceUsage(EntityLinks.of(links), area="Hall")
+    assert usage != DeviceUsage(links)
+    assert not gc.is_tracked(usage.entity_ids)
+    assert not gc.is_tracked(usage.link_flags)
+    with pytest.raises(AttributeError):
+        usage.area = "Kitchen"  # type: ignore[misc]

@@ -93,39 +93,45 @@ class EntityLink:
     referenced: bool  # by an automation, script or scene
 
 
-_DISABLED = 1
-_REFERENCED = 2
+DISABLED = 1  # a bit of `DeviceUsage.link_flags`: the entity is disabled
+REFERENCED = 2  # a bit of `DeviceUsage.link_flags`: something uses the entity
 
 
 class EntityLinks(Mapping[str, EntityLink]):
-    """The entities of one device's capabilities, by capability key.
+    """A device's links, by capability key, read from two dicts of plain values.
 
-    A house of thousands of devices has tens of thousands of links. Held as
-    `EntityLink` objects in a dict, each one is an object the garbage collector
-    tracks, and every judgement would add that many to its oldest generation, soon
-    forcing a full collection of all of Home Assistant's memory, which holds the
-    interpreter lock (and so the event loop) for hundreds of milliseconds. Dicts of
-    strings and integers are not tracked at all: here a device's links cost one
-    tracked object, and an `EntityLink` exists only while the judge looks at it.
+    `entity_ids` maps a capability key to its entity, `flags` the same key to the
+    `DISABLED` and `REFERENCED` bits of that entity. An `EntityLink` exists only
+    while someone looks at it (see `DeviceUsage` for why).
     """
 
-    __slots__ = ("_entities", "_flags")
+    __slots__ = ("entity_ids", "flags")
 
-    def __init__(self, links: Iterable[tuple[str, EntityLink]] = ()) -> None:
-        """Hold `(capability key, link)` pairs."""
-        self._entities: dict[str, str] = {}
-        self._flags: dict[str, int] = {}
-        for key, link in links:
-            self._entities[key] = link.entity_id
-            self._flags[key] = _DISABLED * link.disabled + _REFERENCED * link.referenced
+    def __init__(self, entity_ids: Mapping[str, str], flags: Mapping[str, int]) -> None:
+        """Read the links from `entity_ids` and `flags` (not copied)."""
+        self.entity_ids = entity_ids
+        self.flags = flags
+
+    @classmethod
+    def of(cls, links: Mapping[str, EntityLink]) -> EntityLinks:
+        """Return the plain form of `links`."""
+        if isinstance(links, EntityLinks):
+            return links
+        return cls(
+            {key: link.entity_id for key, link in links.items()},
+            {
+                key: DISABLED * link.disabled + REFERENCED * link.referenced
+                for key, link in links.items()
+            },
+        )
 
     def __getitem__(self, key: str) -> EntityLink:
         """Return the link of the capability `key`."""
-        flags = self._flags[key]
+        flags = self.flags[key]
         return EntityLink(
-            self._entities[key],
-            disabled=bool(flags & _DISABLED),
-            referenced=bool(flags & _REFERENCED),
+            self.entity_ids[key],
+            disabled=bool(flags & DISABLED),
+            referenced=bool(flags & REFERENCED),
         )
 
     @overload
@@ -140,40 +146,73 @@ class EntityLinks(Mapping[str, EntityLink]):
         The judge asks for every capability, and many have no entity: the
         inherited `get` would raise and catch an exception for each of them.
         """
-        if key not in self._entities:
+        if key not in self.entity_ids:
             return default
         return self[key]
 
     def __contains__(self, key: object) -> bool:
         """Return whether the capability `key` has an entity."""
-        return key in self._entities
+        return key in self.entity_ids
 
     def __iter__(self) -> Iterator[str]:
         """Iterate over the capability keys that have an entity."""
-        return iter(self._entities)
+        return iter(self.entity_ids)
 
     def __len__(self) -> int:
         """Return how many capabilities have an entity."""
-        return len(self._entities)
+        return len(self.entity_ids)
 
     def __repr__(self) -> str:
         """Return the links as a dict would show them."""
         return f"EntityLinks({dict(self.items())!r})"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class DeviceUsage:
-    """What Home Assistant knows about one Zigbee device (by IEEE address)."""
+    """What Home Assistant knows about one Zigbee device (by IEEE address).
 
-    # capability key -> its entity; a missing key means no entity
-    links: Mapping[str, EntityLink]
+    A house of thousands of devices has tens of thousands of links. Held as
+    `EntityLink` objects in a dict, each is an object the garbage collector
+    tracks, and every judgement would add that many to its oldest generation,
+    soon forcing a full collection of all of Home Assistant's memory, which holds
+    the interpreter lock (and so the event loop) for hundreds of milliseconds.
+    Dicts of strings and integers are not tracked at all, so the links are kept
+    as two such dicts, and a device's usage is one tracked object in all.
+    """
+
+    # capability key -> its entity's id; a missing key means no entity
+    entity_ids: Mapping[str, str]
+    # capability key -> DISABLED and REFERENCED bits of its entity
+    link_flags: Mapping[str, int]
     # the HA device is used by an automation, script or scene (device triggers and
     # actions, e.g. button actions)
-    device_referenced: bool = False
-    area: str | None = None
+    device_referenced: bool
+    area: str | None
     # keys of `config` capabilities whose value differs from the default (or that
     # the user changed)
-    changed_settings: frozenset[str] = frozenset()
+    changed_settings: frozenset[str]
+
+    def __init__(
+        self,
+        links: Mapping[str, EntityLink],
+        *,
+        device_referenced: bool = False,
+        area: str | None = None,
+        changed_settings: frozenset[str] = frozenset(),
+    ) -> None:
+        """Describe a device by its links (capability key -> entity) and the rest."""
+        plain = EntityLinks.of(links)
+        set_field = object.__setattr__
+        set_field(self, "entity_ids", plain.entity_ids)
+        set_field(self, "link_flags", plain.flags)
+        set_field(self, "device_referenced", device_referenced)
+        set_field(self, "area", area)
+        set_field(self, "changed_settings", changed_settings)
+
+    @property
+    def links(self) -> EntityLinks:
+        """Return the entity of each capability that has one, by capability key."""
+        return EntityLinks(self.entity_ids, self.link_flags)
 
 
 @dataclass(frozen=True, slots=True)
