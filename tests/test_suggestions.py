@@ -10,6 +10,7 @@ from typing import Any
 from unittest.mock import patch
 
 import pytest
+from homeassistant.components import persistent_notification
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import area_registry as ar
@@ -143,8 +144,10 @@ async def test_habits_become_announced_suggestions(
     assert {item["suggestion_id"] for item in top} == {
         item["suggestion_id"] for item in announced
     }
-    notifications = hass.states.async_all("persistent_notification")
-    assert len(notifications) in (0, 2)  # an entity only on older versions
+    notifications = persistent_notification._async_get_or_create_notifications(hass)
+    shown = [n for key, n in notifications.items() if key.startswith("ha_ai_")]
+    assert len(shown) == 2
+    assert all(n["title"].startswith("HA AI suggests: ") for n in shown)
 
     suggestions = await listed(hass)
     automation = next(s for s in suggestions if s["kind"] == "routine")["automation"]
@@ -314,6 +317,9 @@ async def test_the_number_kept_is_bounded(
     await analyse(hass, [MORNING, COFFEE])
     assert len(await listed(hass)) == 1
     assert len(payloads(mqtt_mock, "ha-ai/suggestions/new")) == 1
+    # Notifications are off in these options.
+    notifications = persistent_notification._async_get_or_create_notifications(hass)
+    assert not [key for key in notifications if key.startswith("ha_ai_")]
 
 
 @pytest.mark.usefixtures("house")
