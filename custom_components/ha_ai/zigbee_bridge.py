@@ -52,7 +52,9 @@ STORE_SAVE_DELAY = 10
 # less than the trip to a thread and back.
 EXECUTOR_PARSE_BYTES = 512 * 1024
 # How long one executor job of a long piece of work runs (see async_run_in_slices).
-EXECUTOR_SLICE = 0.01
+# While a job runs, the event loop waits for the interpreter lock each time it
+# wants it back, so work that becomes due during one job may wait for the next.
+EXECUTOR_SLICE = 0.005
 MAX_DEVICE_LIST_BYTES = 32 * 1024 * 1024
 MAX_DEVICE_MESSAGE_BYTES = 64 * 1024
 MAX_RECORDED_CHANGES = 100
