@@ -16,7 +16,7 @@ import json
 import os
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +135,27 @@ async def stall_monitor() -> AsyncIterator[list[float]]:
         task.cancel()
 
 
+@contextmanager
+def full_collections() -> Iterator[list[int]]:
+    """Count the full garbage collections, which stop every thread while they run.
+
+    One of them walks all of Home Assistant's memory: it is the one collection
+    long enough to stall the loop, and it comes once the objects that survived
+    younger collections since the last full one exceed a quarter of the rest.
+    """
+    count = [0]
+
+    def count_full(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and info["generation"] == 2:
+            count[0] += 1
+
+    gc.callbacks.append(count_full)
+    try:
+        yield count
+    finally:
+        gc.callbacks.remove(count_full)
+
+
 def record(name: str, value: float, unit: str) -> None:
     assert OUT
     with Path(OUT).open("a") as out:
@@ -191,8 +212,9 @@ async def test_parse_link_judge(hass: HomeAssistant, count: int) -> None:
     gc.collect()
     cold = await run_pipeline(hass, payload)
     timings = await run_pipeline(hass, payload)
-    async with stall_monitor() as stall:
-        await run_pipeline(hass, payload)
+    with full_collections() as collections:
+        async with stall_monitor() as stall:
+            await run_pipeline(hass, payload)
     started, parsed_at, linked_at, judged_at, devices, findings = timings
 
     record(f"zigbee_{count}_devices_parse", (parsed_at - started) * 1000, "ms")
@@ -201,6 +223,7 @@ async def test_parse_link_judge(hass: HomeAssistant, count: int) -> None:
     record(f"zigbee_{count}_devices_total", (judged_at - started) * 1000, "ms")
     record(f"zigbee_{count}_devices_total_first_run", (cold[3] - cold[0]) * 1000, "ms")
     record(f"zigbee_{count}_devices_loop_stall_max", stall[0] * 1000, "ms")
+    record(f"zigbee_{count}_devices_full_collections", collections[0], "collections")
     record(
         f"zigbee_{count}_devices_capabilities",
         sum(len(device.capabilities) for device in devices),

@@ -64,6 +64,8 @@ class SettingsTracker:
         """Return the keys of the device's settings the user has changed."""
         first = self._first.get(device.ieee_address, {})
         latest = self._latest.get(device.ieee_address, {})
+        if not latest:
+            return NOTHING_CHANGED  # every device is asked at each judgement
         changed = set()
         for capability in device.capabilities:
             if capability.key not in latest:
