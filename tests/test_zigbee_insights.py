@@ -183,6 +183,38 @@ async def test_enabling_an_entity_changes_the_reason(
     assert power.entity_id == registry["power"]
 
 
+async def test_a_new_judgement_keeps_what_did_not_change(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    registry: dict[str, str],
+    setup_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    send(hass, "bridge/devices", house_devices())
+    await judged(hass, freezer)
+    insights = insights_of(setup_entry)
+    before = {f.opportunity_id: f for f in insights.findings}
+    usage_before = dict(insights._usage)
+
+    entity_registry.async_update_entity(
+        registry["power"], disabled_by=er.RegistryEntryDisabler.USER
+    )
+    await judged(hass, freezer)
+    after = {f.opportunity_id: f for f in insights.findings}
+    power = next(key for key in after if key.endswith("/power"))
+    # The finding that changed is new; every other one is the same object.
+    assert after[power] != before[power]
+    assert all(after[key] is before[key] for key in after if key != power)
+    changed_device = power.split("/")[0]
+    assert insights._usage[changed_device] is not usage_before[changed_device]
+    assert all(
+        usage is usage_before[ieee]
+        for ieee, usage in insights._usage.items()
+        if ieee != changed_device
+    )
+
+
 async def test_changed_settings_are_used(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,

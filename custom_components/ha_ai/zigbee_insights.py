@@ -56,6 +56,7 @@ class ZigbeeInsights:
         self.hass = hass
         self.bridge = bridge
         self.findings: list[UnusedCapability] = []
+        self._usage: dict[str, DeviceUsage] = {}
         self.last_judged: str | None = None
         self._published: set[str] = set()
         self._store: Store[dict[str, Any]] = Store(
@@ -160,8 +161,10 @@ class ZigbeeInsights:
             device.ieee_address: self.bridge.settings.changed_settings(device)
             for device in devices
         }
-        usage = await async_build_usage(self.hass, devices, changed)
-        findings = await async_judge(self.hass, devices, usage)
+        # The last judgement's objects are handed back for what has not changed.
+        usage = await async_build_usage(self.hass, devices, changed, self._usage)
+        findings = await async_judge(self.hass, devices, usage, self.findings)
+        self._usage = usage
         self.findings = findings
         self.last_judged = dt_util.utcnow().isoformat()
         current = {finding.opportunity_id for finding in findings}
@@ -201,8 +204,13 @@ async def async_judge(
     hass: HomeAssistant,
     devices: list[ZigbeeDevice],
     usage: dict[str, DeviceUsage],
+    previous: list[UnusedCapability] | None = None,
 ) -> list[UnusedCapability]:
-    """Judge in place for a small house, in executor slices for a large one."""
+    """Judge in place for a small house, in executor slices for a large one.
+
+    Findings equal to one of `previous` are returned as those objects.
+    """
+    previous = previous or []
     if len(devices) <= JUDGE_IN_PLACE_DEVICES:
-        return find_unused_capabilities(devices, usage)
-    return await async_run_in_slices(hass, judge_steps(devices, usage))
+        return find_unused_capabilities(devices, usage, previous)
+    return await async_run_in_slices(hass, judge_steps(devices, usage, previous))

@@ -143,8 +143,15 @@ async def async_build_usage(
     hass: HomeAssistant,
     devices: Iterable[ZigbeeDevice],
     changed_settings: Mapping[str, frozenset[str]],
+    previous: Mapping[str, DeviceUsage] | None = None,
 ) -> dict[str, DeviceUsage]:
-    """Return what Home Assistant knows of each device, yielding to the loop often."""
+    """Return what Home Assistant knows of each device, yielding to the loop often.
+
+    A device's usage equal to its usage in `previous` (the last judgement's) is
+    returned as that object: judgements repeat, mostly with the same outcome, and
+    the old objects cost the garbage collector nothing new (see `DeviceUsage`).
+    """
+    previous = previous or {}
     references = ReferenceIndex(hass)
     device_registry = dr.async_get(hass)
     entity_registry = er.async_get(hass)
@@ -157,24 +164,20 @@ async def async_build_usage(
             await asyncio.sleep(0)
             deadline = time.perf_counter() + LINK_SLICE
         ha_device = ha_devices.get(device.ieee_address.lower())
+        changed = changed_settings.get(device.ieee_address, NO_CHANGED_SETTINGS)
         if ha_device is None:
-            usage[device.ieee_address] = DeviceUsage(
-                links={},
-                changed_settings=changed_settings.get(
-                    device.ieee_address, NO_CHANGED_SETTINGS
-                ),
+            current = DeviceUsage(links={}, changed_settings=changed)
+        else:
+            entities = er.async_entries_for_device(
+                entity_registry, ha_device.id, include_disabled_entities=True
             )
-            continue
-        entities = er.async_entries_for_device(
-            entity_registry, ha_device.id, include_disabled_entities=True
-        )
-        area = area_registry.async_get_area(ha_device.area_id or "")
-        usage[device.ieee_address] = DeviceUsage(
-            links=link_device(device, entities, references),
-            device_referenced=ha_device.id in references.devices,
-            area=area.name if area else None,
-            changed_settings=changed_settings.get(
-                device.ieee_address, NO_CHANGED_SETTINGS
-            ),
-        )
+            area = area_registry.async_get_area(ha_device.area_id or "")
+            current = DeviceUsage(
+                links=link_device(device, entities, references),
+                device_referenced=ha_device.id in references.devices,
+                area=area.name if area else None,
+                changed_settings=changed,
+            )
+        same = previous.get(device.ieee_address)
+        usage[device.ieee_address] = same if same == current else current
     return usage

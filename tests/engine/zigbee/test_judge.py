@@ -813,3 +813,23 @@ def test_device_usage_holds_nothing_the_garbage_collector_tracks() -> None:
     assert not gc.is_tracked(usage.link_flags)
     with pytest.raises(AttributeError):
         usage.area = "Kitchen"  # type: ignore[misc]
+
+
+def test_findings_equal_to_the_last_ones_are_the_last_objects(
+    devices: dict[str, ZigbeeDevice],
+) -> None:
+    device = next(
+        device
+        for device in devices.values()
+        if find_unused_capabilities([device], {device.ieee_address: usage_for(device)})
+    )
+    usage = {device.ieee_address: usage_for(device)}
+    first = find_unused_capabilities([device], usage)
+    again = find_unused_capabilities([device], usage, first)
+    assert again == first
+    assert all(new is old for new, old in zip(again, first, strict=True))
+    # A finding that differs is the new one.
+    moved = {device.ieee_address: usage_for(device, area="Attic")}
+    elsewhere = find_unused_capabilities([device], moved, first)
+    assert elsewhere
+    assert not any(new is old for new, old in zip(elsewhere, first, strict=False))

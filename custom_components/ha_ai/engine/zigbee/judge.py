@@ -648,23 +648,36 @@ def judge_device(device: ZigbeeDevice, usage: DeviceUsage) -> list[UnusedCapabil
 
 
 def find_unused_capabilities(
-    devices: Iterable[ZigbeeDevice], usage: Mapping[str, DeviceUsage]
+    devices: Iterable[ZigbeeDevice],
+    usage: Mapping[str, DeviceUsage],
+    previous: Iterable[UnusedCapability] = (),
 ) -> list[UnusedCapability]:
     """Return the unused capabilities worth a suggestion, ranked best first.
 
     Ranked by score (descending), then by `opportunity_id`, so equal scores keep a
-    stable order. See the module docstring for the rules.
+    stable order. See the module docstring for the rules. A finding equal to one
+    of `previous` (the last judgement's) is returned as that object.
     """
-    return run_to_end(judge_steps(devices, usage))
+    return run_to_end(judge_steps(devices, usage, previous))
 
 
 def judge_steps(
-    devices: Iterable[ZigbeeDevice], usage: Mapping[str, DeviceUsage]
+    devices: Iterable[ZigbeeDevice],
+    usage: Mapping[str, DeviceUsage],
+    previous: Iterable[UnusedCapability] = (),
 ) -> Steps[list[UnusedCapability]]:
-    """Do `find_unused_capabilities` one step per device, for `steps.Slices`."""
+    """Do `find_unused_capabilities` one step per device, for `steps.Slices`.
+
+    Judgements repeat, mostly with the same outcome: keeping the last one's
+    objects, rather than their new equals, leaves the garbage collector nothing
+    new to carry into its oldest generation (see `DeviceUsage`).
+    """
+    known = {finding.opportunity_id: finding for finding in previous}
     found: list[UnusedCapability] = []
     for device in devices:
-        found.extend(judge_device(device, usage.get(device.ieee_address, NO_USAGE)))
+        for finding in judge_device(device, usage.get(device.ieee_address, NO_USAGE)):
+            same = known.get(finding.opportunity_id)
+            found.append(same if same == finding else finding)
         yield
     # Two stable sorts with C key functions rank 14,000 findings in half the time
     # of one sort on a tuple key; the step is one stretch without a pause.
