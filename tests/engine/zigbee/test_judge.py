@@ -833,3 +833,24 @@ def test_findings_equal_to_the_last_ones_are_the_last_objects(
     elsewhere = find_unused_capabilities([device], moved, first)
     assert elsewhere
     assert not any(new is old for new, old in zip(elsewhere, first, strict=False))
+
+
+def test_devices_of_one_model_are_judged_alike_and_apart() -> None:
+    entry = json.loads(FIXTURE.read_text())[1]
+    twins = parse_device_list(
+        [
+            {**entry, "ieee_address": f"0x{n:016x}", "friendly_name": f"Twin {n}"}
+            for n in range(3)
+        ]
+    ).devices
+    usage = {ieee: usage_for(device) for ieee, device in twins.items()}
+    together = find_unused_capabilities(twins.values(), usage)
+    apart = [
+        finding
+        for ieee, device in twins.items()
+        for finding in judge_device(device, usage[ieee])
+    ]
+    assert together
+    assert sorted(together, key=lambda f: f.opportunity_id) == sorted(
+        apart, key=lambda f: f.opportunity_id
+    )

@@ -373,15 +373,25 @@ def _reason(capability: Capability, link: EntityLink | None) -> Reason:
     return Reason.NOT_REFERENCED
 
 
-def _candidates(
-    device: ZigbeeDevice, usage: DeviceUsage
-) -> tuple[list[_Candidate], set[str]]:
-    """Return the unused capabilities, and the kinds the device already uses."""
-    candidates: list[_Candidate] = []
-    used_kinds: set[str] = set()
-    links = usage.links
-    siblings: dict[str, list[str]] = {}
-    for index, capability in enumerate(device.capabilities):
+@dataclass(frozen=True, slots=True)
+class _Judgeable:
+    """A capability worth judging, with all that depends on the capability alone."""
+
+    index: int
+    capability: Capability
+    kind: FeatureKind | None
+    rank: int
+    group: str | None  # the parent entity's key segment, if it has one
+    covered: bool  # the parent entity stands for it
+
+
+type Plans = dict[int, tuple[tuple[Capability, ...], tuple[_Judgeable, ...]]]
+
+
+def _judgeable(capabilities: tuple[Capability, ...]) -> tuple[_Judgeable, ...]:
+    """Return the capabilities worth judging: noise and unusable ones are left out."""
+    judgeable = []
+    for index, capability in enumerate(capabilities):
         recognised = classify(capability)
         kind = recognised.kind if recognised else None
         if kind is not None and not kind.suggest:
@@ -391,9 +401,50 @@ def _candidates(
         if not (capability.published or capability.settable):
             continue
         group = _group(capability)
+        judgeable.append(
+            _Judgeable(
+                index=index,
+                capability=capability,
+                kind=kind,
+                rank=recognised.rank if recognised else 0,
+                group=group,
+                covered=group is not None
+                and not (kind is not None and kind.own_suggestion),
+            )
+        )
+    return tuple(judgeable)
+
+
+def _planned(
+    capabilities: tuple[Capability, ...], plans: Plans | None
+) -> tuple[_Judgeable, ...]:
+    """Return `_judgeable(capabilities)`, worked out once per shared definition.
+
+    The devices of one model share one tuple of capabilities (see `devices`), so
+    in a large house most devices find their plan already made. The plans keep
+    each tuple alive, so no other tuple can take its id meanwhile.
+    """
+    if plans is None:
+        return _judgeable(capabilities)
+    known = plans.get(id(capabilities))
+    if known is None:
+        known = plans[id(capabilities)] = (capabilities, _judgeable(capabilities))
+    return known[1]
+
+
+def _candidates(
+    device: ZigbeeDevice, usage: DeviceUsage, plans: Plans | None = None
+) -> tuple[list[_Candidate], set[str]]:
+    """Return the unused capabilities, and the kinds the device already uses."""
+    candidates: list[_Candidate] = []
+    used_kinds: set[str] = set()
+    links = usage.links
+    siblings: dict[str, list[str]] = {}
+    for judgeable in _planned(device.capabilities, plans):
+        capability, kind, group = judgeable.capability, judgeable.kind, judgeable.group
+        covered = judgeable.covered
         parent = _parent_link(links, group, capability.key, siblings) if group else None
         link = links.get(capability.key)
-        covered = group is not None and not (kind is not None and kind.own_suggestion)
         if covered:
             link = link or parent
         elif (
@@ -415,10 +466,10 @@ def _candidates(
             continue
         candidates.append(
             _Candidate(
-                index=index,
+                index=judgeable.index,
                 capability=capability,
                 kind=kind,
-                rank=recognised.rank if recognised else 0,
+                rank=judgeable.rank,
                 link=link,
                 reason=_reason(capability, link),
                 gain=kind.gain if kind else DEFAULT_GAIN,
@@ -635,11 +686,17 @@ def _word(
     )
 
 
-def judge_device(device: ZigbeeDevice, usage: DeviceUsage) -> list[UnusedCapability]:
-    """Return the device's unused capabilities worth a suggestion, unranked."""
+def judge_device(
+    device: ZigbeeDevice, usage: DeviceUsage, plans: Plans | None = None
+) -> list[UnusedCapability]:
+    """Return the device's unused capabilities worth a suggestion, unranked.
+
+    `plans` lets the devices of one judgement share what depends on their
+    definitions alone.
+    """
     if not _judged(device):
         return []
-    candidates, used_kinds = _candidates(device, usage)
+    candidates, used_kinds = _candidates(device, usage, plans)
     selected = _select(candidates, used_kinds)
     if not selected:
         return []
@@ -673,9 +730,11 @@ def judge_steps(
     new to carry into its oldest generation (see `DeviceUsage`).
     """
     known = {finding.opportunity_id: finding for finding in previous}
+    plans: Plans = {}
     found: list[UnusedCapability] = []
     for device in devices:
-        for finding in judge_device(device, usage.get(device.ieee_address, NO_USAGE)):
+        device_usage = usage.get(device.ieee_address, NO_USAGE)
+        for finding in judge_device(device, device_usage, plans):
             same = known.get(finding.opportunity_id)
             found.append(same if same == finding else finding)
         yield
