@@ -39,7 +39,7 @@ async def test_mqtt_link_follows_the_connection(
     assert device is not None
     assert device.identifiers == {(DOMAIN, setup_entry.entry_id)}
     assert device.entry_type is dr.DeviceEntryType.SERVICE
-    assert device.sw_version == "0.2.0"
+    assert device.sw_version == "0.3.0"
 
     set_mqtt_connected(hass, mqtt_mock, False)
     await hass.async_block_till_done()

@@ -36,7 +36,7 @@ async def test_diagnostics(
     assert diagnostics["zigbee"]["devices"] == 0
     assert diagnostics["zigbee"]["base_topic"] == "zigbee2mqtt"
     assert diagnostics["insights"]["unused_capabilities"] == 0
-    assert diagnostics["version"] == "0.2.0"
+    assert diagnostics["version"] == "0.3.0"
     assert diagnostics["mqtt"] == {
         "connected": True,
         "queued_messages": 0,
