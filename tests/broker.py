@@ -8,10 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import shutil
 import socket
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pytest
+from homeassistant.components import mqtt
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 MOSQUITTO_PATHS = ("/usr/sbin", "/usr/bin", "/usr/local/sbin")
 
@@ -19,6 +26,14 @@ MOSQUITTO_PATHS = ("/usr/sbin", "/usr/bin", "/usr/local/sbin")
 def find_program(name: str) -> str | None:
     """Return the path of a mosquitto program, also outside PATH (/usr/sbin)."""
     return shutil.which(name) or shutil.which(name, path=":".join(MOSQUITTO_PATHS))
+
+
+def skip_without(*programs: str) -> pytest.MarkDecorator:
+    """Skip a module's tests where the mosquitto programs are missing."""
+    return pytest.mark.skipif(
+        any(find_program(program) is None for program in programs),
+        reason="mosquitto is not installed; scripts/test installs it",
+    )
 
 
 def free_port() -> int:
@@ -126,3 +141,43 @@ class Subscriber:
             self.process.terminate()
             await self.process.wait()
         self.process = None
+
+
+async def wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
+    """Wait until `condition()` is true (real clients change state on their own)."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.05)
+
+
+async def publish(
+    port: int, topic: str, payload: object, *, retain: bool = False
+) -> None:
+    """Publish with QoS 1 as an outside program would, through `mosquitto_pub`."""
+    program = find_program("mosquitto_pub")
+    assert program, "mosquitto_pub is not installed (scripts/test installs it)"
+    text = payload if isinstance(payload, str) else json.dumps(payload)
+    process = await asyncio.create_subprocess_exec(
+        program,
+        *("-h", "127.0.0.1", "-p", str(port), "-q", "1"),
+        *(("-r",) if retain else ()),
+        *("-t", topic, "-m", text),
+    )
+    assert await process.wait() == 0
+
+
+@contextlib.asynccontextmanager
+async def real_mqtt_entry(hass: HomeAssistant, port: int) -> AsyncIterator[None]:
+    """Set Home Assistant's real mqtt integration up on the broker, connected."""
+    entry = MockConfigEntry(
+        domain=mqtt.DOMAIN,
+        data={mqtt.CONF_BROKER: "127.0.0.1", "port": port},
+        version=1,
+        minor_version=2,
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await wait_for(lambda: mqtt.is_connected(hass))
+    yield
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()

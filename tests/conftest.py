@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Generator
+from collections.abc import AsyncGenerator, Generator
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
@@ -18,6 +18,8 @@ from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from custom_components.ha_ai.const import DEFAULT_OPTIONS, DOMAIN
 
+from .broker import Mosquitto
+
 
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
@@ -28,6 +30,15 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 def config_dir_in_tmp(hass: HomeAssistant, tmp_path: Path) -> None:
     """Keep files HA AI writes (its habit log) out of the shared test config."""
     hass.config.config_dir = str(tmp_path)
+
+
+@pytest.fixture
+async def broker(tmp_path: Path, socket_enabled: None) -> AsyncGenerator[Mosquitto]:
+    """Run a real mosquitto broker for the test (on a loopback port)."""
+    mosquitto = Mosquitto(tmp_path)
+    await mosquitto.start()
+    yield mosquitto
+    await mosquitto.stop()
 
 
 @pytest.fixture

@@ -14,32 +14,13 @@ from custom_components.ha_ai.engine.habits.model import (
     DayClass,
     Pattern,
     TimeOfDayPattern,
-    UsedTogetherPattern,
 )
 
-ROUTINE = TimeOfDayPattern(
-    pattern_id="tod_bedroom",
-    entity_id="light.bedroom",
-    state="on",
-    day_class=DayClass.WEEKDAYS,
-    minute_of_day=6 * 60 + 7,
-    window_minutes=20,
-    support_days=28,
-    observed_days=30,
-    confidence=0.82,
-)
-PAIR = UsedTogetherPattern(
-    pattern_id="pair_coffee",
-    trigger_entity_id="binary_sensor.kitchen_motion",
-    trigger_state="on",
-    entity_id="switch.coffee",
-    state="on",
-    count=14,
-    confidence=0.9,
-    lift=12.0,
-    median_delay_seconds=45.0,
-    delay_spread_seconds=20.0,
-)
+from .engine.test_automations_render import PAIR as BASE_PAIR
+from .engine.test_automations_render import ROUTINE
+
+# The engine tests' patterns, with a motion sensor starting the pair.
+PAIR = replace(BASE_PAIR, trigger_entity_id="binary_sensor.kitchen_motion")
 PATTERNS: list[Pattern] = [
     *(replace(ROUTINE, day_class=day_class) for day_class in DayClass),
     replace(ROUTINE, entity_id="climate.hall", state="heat_cool"),

@@ -9,35 +9,28 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncGenerator
-from pathlib import Path
 from unittest.mock import patch
 
 import pytest
-from homeassistant.components import mqtt
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ha_ai.const import DEFAULT_OPTIONS, DOMAIN
 from custom_components.ha_ai.mqtt_bus import MqttBus
 
-from .broker import Mosquitto, Received, Subscriber, find_program
+from .broker import (
+    Mosquitto,
+    Received,
+    Subscriber,
+    real_mqtt_entry,
+    skip_without,
+    wait_for,
+)
 
 pytestmark = [
-    pytest.mark.skipif(
-        find_program("mosquitto") is None or find_program("mosquitto_sub") is None,
-        reason="mosquitto is not installed; scripts/test installs it",
-    ),
-    pytest.mark.usefixtures("socket_enabled", "mock_hass_config"),
+    skip_without("mosquitto", "mosquitto_sub"),
+    pytest.mark.usefixtures("mock_hass_config"),
 ]
-
-
-@pytest.fixture
-async def broker(tmp_path: Path) -> AsyncGenerator[Mosquitto]:
-    """Run a mosquitto broker for the test."""
-    mosquitto = Mosquitto(tmp_path)
-    await mosquitto.start()
-    yield mosquitto
-    await mosquitto.stop()
 
 
 @pytest.fixture
@@ -49,38 +42,21 @@ async def subscriber(broker: Mosquitto) -> AsyncGenerator[Subscriber]:
     await client.stop()
 
 
-async def wait_for(condition: object, timeout: float = 30) -> None:
-    """Wait until `condition()` is true (the real client changes state on its own)."""
-    async with asyncio.timeout(timeout):
-        while not condition():  # type: ignore[operator]
-            await asyncio.sleep(0.05)
-
-
 @pytest.fixture
 async def ha_ai(
     hass: HomeAssistant, broker: Mosquitto, subscriber: Subscriber
 ) -> AsyncGenerator[MqttBus]:
     """Set up the real mqtt integration on the broker, then HA AI on top of it."""
-    mqtt_entry = MockConfigEntry(
-        domain=mqtt.DOMAIN,
-        data={mqtt.CONF_BROKER: "127.0.0.1", "port": broker.port},
-        version=1,
-        minor_version=2,
-    )
-    mqtt_entry.add_to_hass(hass)
     # Reconnect after a broker restart within 3 s instead of 10: still after the
     # outside client (it retries every second), which must not miss the flush.
     with patch("homeassistant.components.mqtt.client.RECONNECT_INTERVAL_SECONDS", 3):
-        assert await hass.config_entries.async_setup(mqtt_entry.entry_id)
-        await wait_for(lambda: mqtt.is_connected(hass))
-        entry = MockConfigEntry(domain=DOMAIN, options=dict(DEFAULT_OPTIONS))
-        entry.add_to_hass(hass)
-        assert await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done()
-        yield entry.runtime_data.bus
-        assert await hass.config_entries.async_unload(entry.entry_id)
-        assert await hass.config_entries.async_unload(mqtt_entry.entry_id)
-        await hass.async_block_till_done()
+        async with real_mqtt_entry(hass, broker.port):
+            entry = MockConfigEntry(domain=DOMAIN, options=dict(DEFAULT_OPTIONS))
+            entry.add_to_hass(hass)
+            assert await hass.config_entries.async_setup(entry.entry_id)
+            await hass.async_block_till_done()
+            yield entry.runtime_data.bus
+            assert await hass.config_entries.async_unload(entry.entry_id)
 
 
 async def next_event(subscriber: Subscriber) -> Received:

@@ -5,13 +5,10 @@
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import AsyncGenerator, Callable
-from pathlib import Path
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import pytest
-from homeassistant.components import mqtt
 from homeassistant.const import STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
@@ -19,70 +16,25 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ha_ai.const import DEFAULT_OPTIONS, DOMAIN
 
-from .broker import Mosquitto, find_program
+from .broker import Mosquitto, publish, real_mqtt_entry, skip_without, wait_for
 from .camera_helpers import FRONT, PREFIX, event_payload
 
 pytestmark = [
-    pytest.mark.skipif(
-        find_program("mosquitto") is None or find_program("mosquitto_pub") is None,
-        reason="mosquitto is not installed; scripts/test installs it",
-    ),
-    pytest.mark.usefixtures("socket_enabled", "mock_hass_config"),
+    skip_without("mosquitto", "mosquitto_pub"),
+    pytest.mark.usefixtures("mock_hass_config"),
 ]
-
-
-@pytest.fixture
-async def broker(tmp_path: Path) -> AsyncGenerator[Mosquitto]:
-    """Run a mosquitto broker for the test."""
-    mosquitto = Mosquitto(tmp_path)
-    await mosquitto.start()
-    yield mosquitto
-    await mosquitto.stop()
-
-
-async def wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
-    """Wait until `condition()` is true (the real client works on its own)."""
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.05)
 
 
 @pytest.fixture
 async def ha_ai(hass: HomeAssistant, broker: Mosquitto) -> AsyncGenerator[None]:
     """Set up the real mqtt integration on the broker, then HA AI on top of it."""
-    mqtt_entry = MockConfigEntry(
-        domain=mqtt.DOMAIN,
-        data={mqtt.CONF_BROKER: "127.0.0.1", "port": broker.port},
-        version=1,
-        minor_version=2,
-    )
-    mqtt_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mqtt_entry.entry_id)
-    await wait_for(lambda: mqtt.is_connected(hass))
-    entry = MockConfigEntry(domain=DOMAIN, options=dict(DEFAULT_OPTIONS))
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    yield
-    assert await hass.config_entries.async_unload(entry.entry_id)
-    assert await hass.config_entries.async_unload(mqtt_entry.entry_id)
-    await hass.async_block_till_done()
-
-
-async def classifier_publishes(
-    broker: Mosquitto, topic: str, payload: object, *, retain: bool = False
-) -> None:
-    """Publish as the classifier would, from a program outside Home Assistant."""
-    program = find_program("mosquitto_pub")
-    assert program is not None
-    text = payload if isinstance(payload, str) else json.dumps(payload)
-    process = await asyncio.create_subprocess_exec(
-        program,
-        *("-h", "127.0.0.1", "-p", str(broker.port), "-q", "1"),
-        *(("-r",) if retain else ()),
-        *("-t", topic, "-m", text),
-    )
-    assert await process.wait() == 0
+    async with real_mqtt_entry(hass, broker.port):
+        entry = MockConfigEntry(domain=DOMAIN, options=dict(DEFAULT_OPTIONS))
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        yield
+        assert await hass.config_entries.async_unload(entry.entry_id)
 
 
 def state_of(hass: HomeAssistant, entity_id: str) -> str | None:
@@ -102,9 +54,7 @@ async def test_entities_follow_a_real_classifier(
     first = event_payload(timestamp=dt_util.utcnow().isoformat())
     async with asyncio.timeout(30):
         while state_of(hass, FRONT["events_today"]) is None:
-            await classifier_publishes(
-                broker, f"{PREFIX}/camera/front_door/event", first
-            )
+            await publish(broker.port, f"{PREFIX}/camera/front_door/event", first)
             await asyncio.sleep(0.3)
     # Republishing the same event id never counted twice.
     assert state_of(hass, FRONT["events_today"]) == "1"
@@ -117,20 +67,20 @@ async def test_entities_follow_a_real_classifier(
         description="Someone rang",
         timestamp=dt_util.utcnow().isoformat(),
     )
-    await classifier_publishes(broker, f"{PREFIX}/camera/front_door/event", ring)
+    await publish(broker.port, f"{PREFIX}/camera/front_door/event", ring)
     await wait_for(lambda: state_of(hass, FRONT["events_today"]) == "2")
     assert state_of(hass, FRONT["last_description"]) == "Someone rang"
     assert attributes_of(hass, FRONT["event"])["event_type"] == "doorbell"
 
-    await classifier_publishes(
-        broker,
+    await publish(
+        broker.port,
         f"{PREFIX}/camera/front_door/status",
         {"camera_id": "front_door", "status": "online"},
         retain=True,
     )
     await wait_for(lambda: state_of(hass, FRONT["status"]) == "online")
 
-    await classifier_publishes(broker, f"{PREFIX}/status", "offline", retain=True)
+    await publish(broker.port, f"{PREFIX}/status", "offline", retain=True)
     await wait_for(lambda: state_of(hass, FRONT["status"]) == STATE_UNAVAILABLE)
-    await classifier_publishes(broker, f"{PREFIX}/status", "online", retain=True)
+    await publish(broker.port, f"{PREFIX}/status", "online", retain=True)
     await wait_for(lambda: state_of(hass, FRONT["status"]) == "online")

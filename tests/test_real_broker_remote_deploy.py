@@ -13,7 +13,6 @@ from pathlib import Path
 from uuid import uuid4
 
 import pytest
-from homeassistant.components import mqtt
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
@@ -27,31 +26,24 @@ from custom_components.ha_ai.const import (
 )
 from custom_components.ha_ai.engine.automations.commands import sign_command
 
-from .broker import Mosquitto, Received, Subscriber, find_program
+from .broker import (
+    Mosquitto,
+    Received,
+    Subscriber,
+    publish,
+    real_mqtt_entry,
+    skip_without,
+)
 from .habit_helpers import add_house
 
 SECRET = "remote-secret-for-the-round-trip"  # noqa: S105 - a test secret
 
-pytestmark = [
-    pytest.mark.skipif(
-        find_program("mosquitto") is None or find_program("mosquitto_pub") is None,
-        reason="mosquitto is not installed; scripts/test installs it",
-    ),
-    pytest.mark.usefixtures("socket_enabled"),
-]
+pytestmark = skip_without("mosquitto", "mosquitto_pub", "mosquitto_sub")
 
 
 @pytest.fixture
 def mock_hass_config() -> None:
     """Read the test's own configuration.yaml, which includes automations.yaml."""
-
-
-@pytest.fixture
-async def broker(tmp_path: Path, socket_enabled: None) -> AsyncGenerator[Mosquitto]:
-    mosquitto = Mosquitto(tmp_path)
-    await mosquitto.start()
-    yield mosquitto
-    await mosquitto.stop()
 
 
 @pytest.fixture
@@ -72,42 +64,15 @@ async def ha_ai(
     (tmp_path / "automations.yaml").write_text("[]\n")
     add_house(hass)
     assert await async_setup_component(hass, "automation", {})
-    mqtt_entry = MockConfigEntry(
-        domain=mqtt.DOMAIN,
-        data={mqtt.CONF_BROKER: "127.0.0.1", "port": broker.port},
-        version=1,
-        minor_version=2,
-    )
-    mqtt_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mqtt_entry.entry_id)
-    async with asyncio.timeout(30):
-        while not mqtt.is_connected(hass):
-            await asyncio.sleep(0.05)
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        options={
-            **DEFAULT_OPTIONS,
-            CONF_REMOTE_DEPLOY: True,
-            CONF_REMOTE_SECRET: SECRET,
-        },
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    await asyncio.sleep(1)  # the mqtt integration subscribes after a short debounce
-    yield
-    assert await hass.config_entries.async_unload(entry.entry_id)
-    assert await hass.config_entries.async_unload(mqtt_entry.entry_id)
-    await hass.async_block_till_done()
-
-
-async def publish(broker: Mosquitto, topic: str, payload: dict[str, object]) -> None:
-    process = await asyncio.create_subprocess_exec(
-        str(find_program("mosquitto_pub")),
-        *("-h", "127.0.0.1", "-p", str(broker.port), "-q", "1"),
-        *("-t", topic, "-m", json.dumps(payload)),
-    )
-    assert await process.wait() == 0
+    options = {**DEFAULT_OPTIONS, CONF_REMOTE_DEPLOY: True, CONF_REMOTE_SECRET: SECRET}
+    async with real_mqtt_entry(hass, broker.port):
+        entry = MockConfigEntry(domain=DOMAIN, options=options)
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        await asyncio.sleep(1)  # the mqtt integration subscribes after a debounce
+        yield
+        assert await hass.config_entries.async_unload(entry.entry_id)
 
 
 def command(**fields: object) -> dict[str, object]:
@@ -138,9 +103,8 @@ async def test_deploy_and_remove_round_trip(
             {"action": "switch.turn_on", "target": {"entity_id": "switch.coffee"}}
         ],
     }
-    await publish(
-        broker, "ha-ai/commands/automation/deploy", command(automation=automation)
-    )
+    deploy = command(automation=automation)
+    await publish(broker.port, "ha-ai/commands/automation/deploy", deploy)
     received = await answer(responses)
     assert received.topic == "ha-ai/responses/automation/executed"
     body = json.loads(received.payload)
@@ -152,12 +116,12 @@ async def test_deploy_and_remove_round_trip(
     # A forged command never reaches Home Assistant's automations.
     forged = command(automation={**automation, "alias": "Forged"})
     forged["signature"] = "0" * 64
-    await publish(broker, "ha-ai/commands/automation/deploy", forged)
+    await publish(broker.port, "ha-ai/commands/automation/deploy", forged)
     received = await answer(responses)
     assert received.topic == "ha-ai/responses/automation/failed"
     assert json.loads(received.payload)["reason"] == "bad_signature"
 
-    await publish(broker, "ha-ai/commands/automation/remove", command())
+    await publish(broker.port, "ha-ai/commands/automation/remove", command())
     received = await answer(responses)
     assert received.topic == "ha-ai/responses/automation/executed"
     await hass.async_block_till_done()
