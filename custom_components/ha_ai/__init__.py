@@ -132,10 +132,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
     entry.async_on_unload(deployer.async_stop)
     entry.async_on_unload(suggestions.async_stop)
     entry.async_on_unload(cameras.async_stop)
+    # What remote commands act on is loaded before they can arrive.
+    await deployer.async_start()
+    await suggestions.async_start()
     try:
         await bus.async_start()
         await zigbee.async_start()
         await cameras.async_start()
+        if remote is not None:
+            await remote.async_start()
     except HomeAssistantError as err:
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,
@@ -146,17 +151,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
     await habit_log.async_start()
     await habits.async_start()
     await habit_live.async_start()
-    await deployer.async_start()
-    await suggestions.async_start()
-    if remote is not None:
-        try:
-            await remote.async_start()
-        except HomeAssistantError as err:
-            raise ConfigEntryNotReady(
-                translation_domain=DOMAIN,
-                translation_key="mqtt_subscribe_failed",
-                translation_placeholders={"error": str(err)},
-            ) from err
     integration = await async_get_integration(hass, DOMAIN)
     entry.runtime_data = HaAiRuntimeData(
         bus=bus,

@@ -27,7 +27,7 @@ rank descending (`model.rank`), then id.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -69,41 +69,26 @@ class StatusChange:
     current: SuggestionStatus
 
 
+# What a finding says, as opposed to what the book adds (status, times, enrichment).
+_FACTS = tuple(field.name for field in fields(SuggestionDraft))
+
+
 def _refreshed(
     suggestion: Suggestion, draft: SuggestionDraft, now: datetime
 ) -> Suggestion:
-    """Return an open suggestion with the facts of its finding seen again."""
-    return replace(
-        suggestion,
-        category=draft.category,
-        title=suggestion.title if suggestion.enriched else draft.title,
-        description=(
-            suggestion.description if suggestion.enriched else draft.description
-        ),
-        confidence=draft.confidence,
-        value=draft.value,
-        entities=draft.entities,
-        source=draft.source,
-        automation=draft.automation,
-        how_to_start=draft.how_to_start,
-        last_seen=now,
-    )
+    """Return an open suggestion with the facts of its finding seen again.
+
+    An LLM's title and description stay: findings no longer overwrite them.
+    """
+    kept = ("title", "description") if suggestion.enriched else ()
+    facts = {name: getattr(draft, name) for name in _FACTS if name not in kept}
+    return replace(suggestion, **facts, last_seen=now)
 
 
 def _created(draft: SuggestionDraft, now: datetime) -> Suggestion:
     """Return a new suggestion of a draft."""
     return Suggestion(
-        suggestion_id=draft.suggestion_id,
-        kind=draft.kind,
-        category=draft.category,
-        title=draft.title,
-        description=draft.description,
-        confidence=draft.confidence,
-        value=draft.value,
-        entities=draft.entities,
-        source=draft.source,
-        automation=draft.automation,
-        how_to_start=draft.how_to_start,
+        **{name: getattr(draft, name) for name in _FACTS},
         status=SuggestionStatus.NEW,
         created_at=now,
         updated_at=now,
