@@ -10,6 +10,8 @@ VENV_LATEST="$REPO_ROOT/.venv-latest"
 UV_VERSION="0.13.9"
 # The newest plugin release that still installs on Python 3.13.0 (Home Assistant 2026.2.3).
 LATEST_PLUGIN="pytest-homeassistant-custom-component==0.13.316"
+# Test-only extras installed beside the plugin in both environments.
+LATEST_EXTRAS="hypothesis==6.140.2"
 export PYTHONDONTWRITEBYTECODE=1
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -65,7 +67,8 @@ ensure_main_venv() {
 
 ensure_latest_venv() {
   # Home Assistant 2026.2 declares Requires-Python >= 3.13.2; it runs on 3.13.0 all the same.
-  ensure_venv "$VENV_LATEST" "$LATEST_PLUGIN" --python-version 3.13.2 "$LATEST_PLUGIN"
+  ensure_venv "$VENV_LATEST" "$LATEST_PLUGIN $LATEST_EXTRAS" --python-version 3.13.2 \
+    "$LATEST_PLUGIN" $LATEST_EXTRAS
 }
 
 ensure_mosquitto() {
