@@ -649,6 +649,21 @@ def test_cameras_stored_before_keys_could_collide_keep_their_keys() -> None:
     assert not kitchen.new
 
 
+def test_a_camera_merged_by_an_older_version_keeps_its_last_event() -> None:
+    """Back then `front_door` events counted for `Front Door`: they still show."""
+    cameras = Cameras()
+    event = make_event(NOW, camera_id="front_door")
+    cameras.record_event(event, now=NOW, tz=PARIS, stale_after=TTL)
+    data = round_trip(cameras.to_dict())
+    [stored] = data["cameras"].values()
+    merged = {"front_door": {**stored, "camera_id": "Front Door"}}
+    restored = Cameras.from_dict({**data, "cameras": merged})
+    camera = restored.get("front_door")
+    assert camera is not None
+    assert camera.camera_id == "Front Door"
+    assert camera.activity.last_event == event
+
+
 def test_a_stored_key_that_does_not_fit_its_id_is_given_again() -> None:
     """A key that is not one its id may hold never pushes another camera off."""
     cameras = Cameras()

@@ -469,10 +469,10 @@ class Cameras:
             stored.get("activity"), week_start=self._week_start, max_ids=self._max_ids
         )
         last_event = activity.last_event
-        if last_event is not None and last_event.camera_id != camera_id:
+        if last_event is not None and not _same_camera(last_event.camera_id, camera_id):
             activity._last_event = None  # noqa: SLF001
         status = CameraStatus.from_dict(stored.get("status"))
-        if status is not None and status.camera_id != camera_id:
+        if status is not None and not _same_camera(status.camera_id, camera_id):
             status = None
         return Camera(
             camera_id=camera_id,
@@ -482,6 +482,15 @@ class Cameras:
             activity=activity,
             status=status,
         )
+
+
+def _same_camera(message_id: str, camera_id: str) -> bool:
+    """Tell whether a stored message belongs to the camera with `camera_id`.
+
+    Before each id had a key of its own, ids that slug alike were one camera, so a
+    stored message with such an id belongs to it too.
+    """
+    return message_id == camera_id or legacy_key(message_id) == legacy_key(camera_id)
 
 
 def _iso(value: date | None) -> str | None:
