@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -698,7 +697,8 @@ def test_stored_cameras_are_bounded() -> None:
 # A flood
 
 
-def test_a_flood_of_events_for_20_cameras_is_fast_and_bounded() -> None:
+def test_a_flood_of_events_for_20_cameras_is_counted_and_bounded() -> None:
+    """What a flood leaves is bounded; its speed is `scripts/bench`'s to measure."""
     cameras = Cameras(max_ids=1_000)
     start = datetime(2025, 3, 24, 0, 0, tzinfo=PARIS)
     events = [
@@ -709,7 +709,6 @@ def test_a_flood_of_events_for_20_cameras_is_fast_and_bounded() -> None:
         )
         for index in range(100_000)
     ]
-    began = time.perf_counter()
     for index, event in enumerate(events):
         now = event.timestamp + timedelta(milliseconds=200)
         cameras.record_event(event, now=now, tz=PARIS, stale_after=TTL)
@@ -717,8 +716,6 @@ def test_a_flood_of_events_for_20_cameras_is_fast_and_bounded() -> None:
             cameras.record_event(
                 events[max(index - 100, 0)], now=now, tz=PARIS, stale_after=TTL
             )
-    elapsed = time.perf_counter() - began
-    assert elapsed < 10  # under a second here: about 8 µs an event
     assert len(cameras) == 20
     end = events[-1].timestamp + timedelta(seconds=1)
     total_week = 0
