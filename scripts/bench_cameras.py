@@ -37,6 +37,9 @@ PROBES_PER_SECOND = 10
 IDLE_PROBES = 200
 MAX_LAG_MS = 250.0
 COUNT_TIMEOUT = 10.0
+# New cameras appear 10 at once, then 5 a minute (engine/cameras/admission.py):
+# the 20 bench cameras need two minutes more than the first ten.
+DISCOVERY_TIMEOUT = 60 + (CAMERAS - 10) / 5 * 60
 TICK = 0.01  # the flood is sent in slices of this many seconds
 
 
@@ -177,9 +180,10 @@ async def discover(api: devenv.HassApi, classifier: Classifier) -> None:
     """Publish to each camera until its entities exist, then take the counts.
 
     Home Assistant subscribes a moment after the entry is loaded: the first
-    events may go nowhere, so the counts that matter start from here.
+    events may go nowhere, so the counts that matter start from here. New
+    cameras beyond the first ten wait their turn, so this takes a few minutes.
     """
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + DISCOVERY_TIMEOUT
     while -1 in (values := await counted(api)):
         if time.monotonic() > deadline:
             raise devenv.DevEnvError("the bench cameras did not appear")

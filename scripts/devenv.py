@@ -29,7 +29,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any, Self
 
@@ -47,6 +48,9 @@ CLIENT_ID = "http://127.0.0.1/"
 USERNAME = "dev"
 PASSWORD = "dev"  # noqa: S105 - documented local development login, loopback only
 START_TIMEOUT = 120.0
+# An access token is renewed this many seconds before Home Assistant says it
+# expires (after 30 minutes), so a request never goes out with a stale one.
+TOKEN_RENEW_MARGIN = 60.0
 STOP_TIMEOUT = 60.0
 ENTRY_TIMEOUT = 60.0
 # hass exits with this code when asked to restart, expecting to be started again.
@@ -644,37 +648,97 @@ async def refresh(
 
 async def authenticate(
     session: aiohttp.ClientSession, base_url: str, state: JSON
-) -> tuple[str, bool]:
-    """Return an access token and whether the instance was onboarded just now.
+) -> tuple[JSON, bool]:
+    """Return fresh tokens and whether the instance was onboarded just now.
 
     ``state`` carries the refresh token between runs and is updated in place;
-    a login with the development user is the fallback when it is stale.
+    a login with the development user is the fallback when it is stale. The
+    tokens are ``/auth/token``'s answer: ``access_token``, ``expires_in`` and
+    (after onboarding or a login) ``refresh_token``.
     """
     if "user" not in await onboarding_done_steps(session, base_url):
         log(f"Onboarding a fresh instance (user {USERNAME!r})")
         tokens = await onboard_user(session, base_url)
         state["refresh_token"] = tokens["refresh_token"]
-        return str(tokens["access_token"]), True
+        return tokens, True
+    return await renew_tokens(session, base_url, state), False
+
+
+async def renew_tokens(
+    session: aiohttp.ClientSession, base_url: str, state: JSON
+) -> JSON:
+    """Return a new access token from the refresh token, or by logging in again."""
     if stored := state.get("refresh_token"):
-        with contextlib.suppress(DevEnvError):
-            return str(
-                (await refresh(session, base_url, stored))["access_token"]
-            ), False
+        with contextlib.suppress(DevEnvError, aiohttp.ClientError):
+            return await refresh(session, base_url, stored)
     tokens = await login(session, base_url)
     state["refresh_token"] = tokens["refresh_token"]
-    return str(tokens["access_token"]), False
+    return tokens
+
+
+class AccessToken:
+    """An access token that is renewed before it expires, and on demand.
+
+    Home Assistant's access tokens live 30 minutes; a development session runs
+    for hours and survives restarts of Home Assistant. The token is renewed
+    `TOKEN_RENEW_MARGIN` seconds before its ``expires_in`` runs out, and at
+    once when a request is refused with HTTP 401 (a clock jump, a revoked
+    token). ``clock`` is a monotonic clock in seconds, replaceable in tests.
+    """
+
+    def __init__(
+        self,
+        tokens: JSON,
+        renew: Callable[[], Awaitable[JSON]],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Keep the tokens `/auth/token` gave; `renew` asks for new ones."""
+        self._renew = renew
+        self._clock = clock
+        self._lock = asyncio.Lock()
+        self.renewals = 0
+        self._take(tokens)
+
+    def _take(self, tokens: JSON) -> None:
+        self.value = str(tokens["access_token"])
+        lifetime = float(tokens.get("expires_in", 1800))
+        self.renew_at = self._clock() + max(lifetime - TOKEN_RENEW_MARGIN, 0.0)
+
+    @property
+    def due(self) -> bool:
+        """Tell whether the token must be renewed before the next request."""
+        return self._clock() >= self.renew_at
+
+    async def current(self) -> str:
+        """Return a token that is good for the next request."""
+        if self.due:
+            await self.renew(self.value)
+        return self.value
+
+    async def renew(self, stale: str) -> str:
+        """Replace the token `stale`; a token renewed meanwhile is kept."""
+        async with self._lock:
+            if self.value == stale:
+                self._take(await self._renew())
+                self.renewals += 1
+            return self.value
 
 
 class HassApi:
     """The few REST calls the scripts need, with errors turned into messages."""
 
     def __init__(
-        self, session: aiohttp.ClientSession, base_url: str, access_token: str
+        self, session: aiohttp.ClientSession, base_url: str, token: AccessToken
     ) -> None:
-        """Bind a session, an instance and a token."""
+        """Bind a session, an instance and a token kept fresh."""
         self.session = session
         self.base_url = base_url
-        self.access_token = access_token
+        self.token = token
+
+    @property
+    def access_token(self) -> str:
+        """Return the current access token (for a websocket's auth message)."""
+        return self.token.value
 
     async def request(
         self,
@@ -682,22 +746,34 @@ class HassApi:
         path: str,
         data: JSON | None = None,
     ) -> Any:  # noqa: ANN401 - JSON of any shape
-        """Send one authenticated request and return its JSON body."""
+        """Send one authenticated request and return its JSON body.
+
+        A request refused with HTTP 401 is sent once more with a new token.
+        """
+        token = await self.token.current()
+        status, body = await self._send(method, path, data, token)
+        if status == HTTPStatus.UNAUTHORIZED:
+            token = await self.token.renew(token)
+            status, body = await self._send(method, path, data, token)
+        if status == 404 and path.endswith("/flow"):  # noqa: PLR2004
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                body = json.loads(body)["message"]
+            raise IntegrationUnavailableError(body)
+        if status >= 400:  # noqa: PLR2004
+            msg = f"{method} {path}: HTTP {status}: {body}"
+            raise DevEnvError(msg)
+        return json.loads(body) if body else None
+
+    async def _send(
+        self, method: str, path: str, data: JSON | None, token: str
+    ) -> tuple[int, str]:
         async with self.session.request(
             method,
             f"{self.base_url}{path}",
             json=data,
-            headers={"Authorization": f"Bearer {self.access_token}"},
+            headers={"Authorization": f"Bearer {token}"},
         ) as response:
-            body = await response.text()
-            if response.status == 404 and path.endswith("/flow"):  # noqa: PLR2004
-                with contextlib.suppress(ValueError, KeyError, TypeError):
-                    body = json.loads(body)["message"]
-                raise IntegrationUnavailableError(body)
-            if response.status >= 400:  # noqa: PLR2004
-                msg = f"{method} {path}: HTTP {response.status}: {body}"
-                raise DevEnvError(msg)
-            return json.loads(body) if body else None
+            return response.status, await response.text()
 
     async def wait_running(self, timeout: float) -> None:
         """Wait until Home Assistant has finished starting, not in recovery mode."""
@@ -924,7 +1000,8 @@ async def environment(  # noqa: PLR0913 - each knob is used by a caller
         hass = await start_hass(group, config_dir, run_dir / "hass.log", echo)
         base_url = f"http://{LOOPBACK}:{http_port}"
         await wait_for_http(session, base_url, hass, START_TIMEOUT)
-        token, onboarded_now = await authenticate(session, base_url, state)
+        tokens, onboarded_now = await authenticate(session, base_url, state)
+        token = AccessToken(tokens, lambda: renew_tokens(session, base_url, state))
         api = HassApi(session, base_url, token)
         await api.wait_running(START_TIMEOUT)
         yield Environment(
@@ -1036,6 +1113,7 @@ async def develop(args: argparse.Namespace) -> int:
         while (code := await env.hass.process.wait()) == RESTART_EXIT_CODE:
             log("Home Assistant asked for a restart")
             await env.restart_hass()
+            save_state(state_path, state)  # a login may have renewed the token
             if problem:
                 # The usual fix is editing the integration, then a restart.
                 problem = await ha_ai_problem(env.api)

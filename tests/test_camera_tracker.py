@@ -44,6 +44,7 @@ from custom_components.ha_ai.const import (
     DEFAULT_OPTIONS,
     DOMAIN,
 )
+from custom_components.ha_ai.engine.cameras.admission import DEFAULT_BURST
 from custom_components.ha_ai.engine.cameras.counters import Cameras
 
 from .camera_helpers import (
@@ -307,7 +308,7 @@ async def test_a_flood_is_saved_once_per_delay(
     loaded: MockConfigEntry,
     hass_storage: dict[str, Any],
 ) -> None:
-    for camera in range(20):
+    for camera in range(DEFAULT_BURST):  # as many new cameras as may come at once
         for n in range(50):
             send_event(
                 hass,
@@ -317,11 +318,11 @@ async def test_a_flood_is_saved_once_per_delay(
     await hass.async_block_till_done()
     assert CAMERA_STORE_KEY not in hass_storage  # nothing written per event
     assert state(hass, "sensor.cam0_events_today") == "50"
-    assert state(hass, "sensor.cam19_events_this_week") == "50"
+    assert state(hass, "sensor.cam9_events_this_week") == "50"
     await move_to(hass, clock, START + timedelta(seconds=STORE_SAVE_DELAY + 1))
     await hass.async_block_till_done()
     stored = hass_storage[CAMERA_STORE_KEY]["data"]["cameras"]
-    assert len(stored) == 20
+    assert len(stored) == DEFAULT_BURST
     assert stored["cam7"]["activity"]["today"] == 50
 
 

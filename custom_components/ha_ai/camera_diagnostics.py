@@ -1,5 +1,9 @@
 """The AI camera part of the diagnostics download: what each camera last did.
 
+Cameras are listed by their key (the slug in their device and entity ids) with
+their real id and name. `new_cameras` says how fast new cameras may appear, how
+many had to wait and how many ids that slug like a known camera's were kept apart.
+
 Thumbnail links often carry an access token in their query string (or a login in
 their address), so only the scheme, host and path of a link are shown.
 """
@@ -76,6 +80,13 @@ def camera_diagnostics(tracker: CameraTracker) -> dict[str, Any]:
         "quiet_seconds": settings.quiet.total_seconds(),
         "forget_after_days": settings.forget_after_days,
         "count": len(tracker.cameras),
+        "new_cameras": {
+            "burst": tracker.new_camera_limit.burst,
+            "per_minute": tracker.new_camera_limit.per_minute,
+            "messages_waited": tracker.waiting.messages_total,
+            "cameras_waited": tracker.waiting.cameras_total,
+            "kept_apart": tracker.kept_apart,
+        },
         "cameras": {
             camera.camera_slug: _camera_summary(camera, tracker) for camera in tracker
         },

@@ -15,7 +15,13 @@ the first day of a week, this week's) counts start again, and one per camera at 
 end of its quiet time, when its recent activity goes off.
 
 A flood costs bounded work per message (a redelivered event id is dropped at once)
-and at most one disk write per `STORE_SAVE_DELAY`.
+and at most one disk write per `STORE_SAVE_DELAY`. New cameras appear at most
+`DEFAULT_BURST` at once and `DEFAULT_PER_MINUTE` a minute after that
+(`engine.cameras.admission`): an unknown camera beyond that waits, its message is
+not recorded, and it is added with a later message once its turn has come. One
+summary line per `WAITING_LOG_INTERVAL` says how many waited.
+
+Every id, name or status from MQTT reaches a log line through `log_safe`.
 """
 
 from __future__ import annotations
@@ -28,7 +34,10 @@ from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers.event import async_track_point_in_utc_time
+from homeassistant.helpers.event import (
+    async_call_later,
+    async_track_point_in_utc_time,
+)
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
@@ -41,6 +50,12 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
+from .engine.cameras.admission import (
+    DEFAULT_BURST,
+    DEFAULT_PER_MINUTE,
+    NewCameraLimit,
+    WaitingTally,
+)
 from .engine.cameras.counters import Camera, Cameras, Seen, next_midnight
 from .engine.cameras.model import (
     CameraEvent,
@@ -48,6 +63,7 @@ from .engine.cameras.model import (
     parse_camera_status,
 )
 from .engine.inbound import Rejection, parse_json_object
+from .engine.log_text import log_safe
 from .mqtt_bus import MqttBus
 
 STORE_VERSION = 1
@@ -57,6 +73,8 @@ STORE_SAVE_DELAY = 10
 # A camera event is a few hundred bytes; anything this large is not one.
 MAX_CAMERA_MESSAGE_BYTES = 64 * 1024
 CAMERA_IDENTIFIER_PREFIX = "camera_"
+# Cameras that had to wait are summed up in one log line per this many seconds.
+WAITING_LOG_INTERVAL = 60
 ONLINE = "online"
 OFFLINE = "offline"
 
@@ -123,6 +141,12 @@ class CameraTracker:
         self._midnight_timer: CALLBACK_TYPE | None = None
         self._restored = False
         self._camera_topic = f"{settings.topic_prefix}/camera/"
+        self.new_camera_limit = NewCameraLimit(
+            now=dt_util.utcnow(), per_minute=DEFAULT_PER_MINUTE, burst=DEFAULT_BURST
+        )
+        self.waiting = WaitingTally()
+        self.kept_apart = 0  # new cameras whose preferred key another id held
+        self._waiting_log_timer: CALLBACK_TYPE | None = None
 
     # Life cycle
 
@@ -171,6 +195,10 @@ class CameraTracker:
             self._midnight_timer = None
         while self._quiet_timers:
             self._quiet_timers.popitem()[1]()
+        if self._waiting_log_timer is not None:
+            self._waiting_log_timer()
+            self._waiting_log_timer = None
+        self._async_log_waiting()
         self._camera_listeners.clear()
         self._new_camera_listeners.clear()
         if self._restored:
@@ -231,9 +259,24 @@ class CameraTracker:
     @callback
     def _async_seen(self, seen: Seen, event: CameraEvent | None) -> None:
         """Announce a new camera, or rename the device of a renamed one."""
-        slug = seen.camera.camera_slug
+        camera = seen.camera
+        slug = camera.camera_slug
         if seen.new:
-            LOGGER.info("New AI camera %r (%s)", seen.camera.camera_name, slug)
+            if seen.kept_apart_from is not None:
+                self.kept_apart += 1
+                LOGGER.warning(
+                    "AI camera id %s slugs like the known camera %s; "
+                    "they are kept apart, the new one as %s",
+                    log_safe(repr(camera.camera_id)),
+                    log_safe(repr(seen.kept_apart_from)),
+                    slug,
+                )
+            LOGGER.info(
+                "New AI camera %s (id %s, key %s)",
+                log_safe(repr(camera.camera_name)),
+                log_safe(repr(camera.camera_id)),
+                slug,
+            )
             for listener in list(self._new_camera_listeners):
                 listener(slug, event)
         elif seen.renamed:
@@ -292,12 +335,61 @@ class CameraTracker:
         return None  # pragma: no cover - the subscription only delivers these
 
     def _rejected(self, topic: str, rejection: Rejection) -> None:
-        self.bus.async_count_rejected(topic, rejection.reason)
+        self.bus.async_count_rejected(
+            log_safe(topic), log_safe(rejection.reason, 1_000)
+        )
 
     @staticmethod
     def _log_notes(topic: str, notes: tuple[str, ...]) -> None:
         if notes:
-            LOGGER.debug("Camera message on %s: %s", topic, "; ".join(notes))
+            LOGGER.debug(
+                "Camera message on %s: %s",
+                log_safe(topic),
+                log_safe("; ".join(notes), 1_000),
+            )
+
+    @callback
+    def _async_must_wait(self, camera_id: str, now: datetime) -> bool:
+        """Tell whether a message of `camera_id` must wait: a new camera too soon.
+
+        A known camera, or a new one when the total cap is reached (the cameras
+        refuse it themselves), never waits and takes no turn.
+        """
+        cameras = self.cameras
+        if cameras.knows(camera_id) or cameras.full:
+            return False
+        if self.new_camera_limit.admit(now):
+            return False
+        self.waiting.add(camera_id)
+        if self._waiting_log_timer is None:
+            self._waiting_log_timer = async_call_later(
+                self.hass, WAITING_LOG_INTERVAL, self._async_waiting_interval_ended
+            )
+        return True
+
+    @callback
+    def _async_waiting_interval_ended(self, _now: datetime) -> None:
+        self._waiting_log_timer = None
+        self._async_log_waiting()
+
+    @callback
+    def _async_log_waiting(self) -> None:
+        """Write the one line that sums up the cameras that waited."""
+        summary = self.waiting.summary()
+        if summary is None:
+            return
+        LOGGER.warning(
+            "%s new AI camera(s) had to wait (%s message(s) not recorded), "
+            "for example %s: at most %s new cameras are added at once and %s a "
+            "minute after that; a camera that waited is added with a later "
+            "message. Check who publishes on %s",
+            summary.cameras,
+            summary.messages,
+            ", ".join(log_safe(repr(camera_id), 80) for camera_id in summary.sample),
+            self.new_camera_limit.burst,
+            log_safe(self.new_camera_limit.per_minute),
+            log_safe(f"{self._camera_topic}+/#"),
+        )
 
     @callback
     def _on_event(self, topic: str, payload: dict[str, Any]) -> None:
@@ -309,6 +401,8 @@ class CameraTracker:
             self._rejected(topic, event)
             return
         self._log_notes(topic, event.notes)
+        if self._async_must_wait(event.camera_id, now):
+            return
         recorded = self.cameras.record_event(
             event,
             now=now,
@@ -321,7 +415,10 @@ class CameraTracker:
         seen, result = recorded
         self._async_save_later()
         if result.duplicate:
-            LOGGER.debug("Camera event %s was delivered again; ignored", event.event_id)
+            LOGGER.debug(
+                "Camera event %s was delivered again; ignored",
+                log_safe(event.event_id),
+            )
             return
         if result.activates:
             self._async_arm_quiet_timer(seen.camera, now)
@@ -349,6 +446,8 @@ class CameraTracker:
             self._rejected(topic, status)
             return
         self._log_notes(topic, status.notes)
+        if self._async_must_wait(status.camera_id, now):
+            return
         seen = self.cameras.record_status(status, now=now)
         if isinstance(seen, Rejection):
             self._rejected(topic, seen)
@@ -369,7 +468,10 @@ class CameraTracker:
             )
         if state not in (ONLINE, OFFLINE):
             self._rejected(
-                topic, Rejection(f"availability {text[:40]!r} is not online/offline")
+                topic,
+                Rejection(
+                    f"availability {log_safe(repr(text[:40]))} is not online/offline"
+                ),
             )
             return
         online = state == ONLINE

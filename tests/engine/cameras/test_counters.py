@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,6 +18,7 @@ from custom_components.ha_ai.engine.cameras.counters import (
     local_day,
     next_midnight,
 )
+from custom_components.ha_ai.engine.cameras.keys import hashed_key
 from custom_components.ha_ai.engine.cameras.model import (
     CameraEvent,
     CameraState,
@@ -537,7 +537,7 @@ def test_garbage_cameras_are_left_out_one_by_one() -> None:
         "version": 1,
         "cameras": {
             "front_door": good,
-            "copy": good,  # the same slug again: the first one is kept
+            "copy": good,  # the same id again: the first one is kept
             "no_id": {**good, "camera_id": None},
             "no_time": {**good, "last_seen": "yesterday"},
             "not_a_dict": 5,
@@ -564,6 +564,121 @@ def test_garbage_cameras_are_left_out_one_by_one() -> None:
     assert garden.activity.counts(NOW, PARIS) == (1, 1)
 
 
+# Keys: one per id, never shared
+
+
+def test_non_latin_ids_are_distinct_cameras_not_one_unknown() -> None:
+    cameras = Cameras()
+    ids = ("кухня", "日本", "كاميرا", "../..", "+", "#")
+    for index, camera_id in enumerate(ids):
+        event = make_event(NOW, camera_id=camera_id, event_id=f"x{index}")
+        outcome = cameras.record_event(event, now=NOW, tz=PARIS, stale_after=TTL)
+        assert not isinstance(outcome, Rejection)
+        assert outcome[0].new
+        assert outcome[0].kept_apart_from is None
+    assert len(cameras) == len(ids)
+    assert "unknown" not in cameras
+    assert {camera.camera_id for camera in cameras} == set(ids)
+    kitchen = next(camera for camera in cameras if camera.camera_id == "кухня")
+    assert kitchen.camera_slug == hashed_key("кухня")
+    assert kitchen.activity.counts(NOW, PARIS) == (1, 1)
+
+
+def test_ids_that_slug_alike_are_two_cameras_and_the_second_says_so() -> None:
+    cameras = Cameras()
+    first = cameras.record_status(status_for("Front Door", "online"), now=NOW)
+    second = cameras.record_status(status_for("front_door", "offline"), now=NOW)
+    assert not isinstance(first, Rejection)
+    assert not isinstance(second, Rejection)
+    assert first.camera.camera_slug == "front_door"
+    assert first.kept_apart_from is None
+    assert second.new
+    assert second.kept_apart_from == "Front Door"
+    assert second.camera.camera_slug == hashed_key("front_door")
+    again = cameras.record_status(status_for("front_door", "online"), now=NOW)
+    assert not isinstance(again, Rejection)
+    assert not again.new
+    assert again.camera is second.camera
+    assert cameras.knows("Front Door")
+    assert not cameras.knows("FRONT DOOR")
+
+
+def test_a_forgotten_camera_frees_its_key() -> None:
+    cameras = Cameras()
+    cameras.record_status(status_for("Front Door", "online"), now=NOW)
+    assert cameras.forget("front_door")
+    assert not cameras.knows("Front Door")
+    seen = cameras.record_status(status_for("front_door", "online"), now=NOW)
+    assert not isinstance(seen, Rejection)
+    assert seen.camera.camera_slug == "front_door"
+
+
+def test_stored_cameras_keep_their_keys_old_and_new() -> None:
+    cameras = Cameras()
+    cameras.record_status(status_for("Front Door", "online"), now=NOW)
+    cameras.record_status(status_for("front_door", "online"), now=NOW)
+    cameras.record_status(status_for("кухня", "online"), now=NOW)
+    stored = round_trip(cameras.to_dict())
+    restored = Cameras.from_dict(stored)
+    assert [camera.camera_slug for camera in restored] == [
+        "front_door",
+        hashed_key("front_door"),
+        hashed_key("кухня"),
+    ]
+    assert restored.to_dict() == cameras.to_dict()
+
+
+def test_cameras_stored_before_keys_could_collide_keep_their_keys() -> None:
+    """`кухня` was stored as `unknown`: its device and entities keep that key."""
+    cameras = Cameras()
+    cameras.record_status(status_for("кухня", "online"), now=NOW)
+    cameras.record_status(status_for("Back Yard", "online"), now=NOW)
+    data = round_trip(cameras.to_dict())
+    legacy = dict(zip(["unknown", "back_yard"], data["cameras"].values(), strict=True))
+    restored = Cameras.from_dict({**data, "cameras": legacy})
+    assert [camera.camera_slug for camera in restored] == ["unknown", "back_yard"]
+    # Another id that would once have merged into `unknown` is a camera of its own.
+    seen = restored.record_status(status_for("日本", "online"), now=NOW)
+    assert not isinstance(seen, Rejection)
+    assert seen.new
+    assert seen.camera.camera_slug == hashed_key("日本")
+    kitchen = restored.record_status(status_for("кухня", "offline"), now=NOW)
+    assert not isinstance(kitchen, Rejection)
+    assert kitchen.camera.camera_slug == "unknown"
+    assert not kitchen.new
+
+
+def test_a_camera_merged_by_an_older_version_keeps_its_last_event() -> None:
+    """Back then `front_door` events counted for `Front Door`: they still show."""
+    cameras = Cameras()
+    event = make_event(NOW, camera_id="front_door")
+    cameras.record_event(event, now=NOW, tz=PARIS, stale_after=TTL)
+    data = round_trip(cameras.to_dict())
+    [stored] = data["cameras"].values()
+    merged = {"front_door": {**stored, "camera_id": "Front Door"}}
+    restored = Cameras.from_dict({**data, "cameras": merged})
+    camera = restored.get("front_door")
+    assert camera is not None
+    assert camera.camera_id == "Front Door"
+    assert camera.activity.last_event == event
+
+
+def test_a_stored_key_that_does_not_fit_its_id_is_given_again() -> None:
+    """A key that is not one its id may hold never pushes another camera off."""
+    cameras = Cameras()
+    cameras.record_status(status_for("Front Door", "online"), now=NOW)
+    cameras.record_status(status_for("garden", "online"), now=NOW)
+    data = round_trip(cameras.to_dict())
+    front, garden = data["cameras"].values()
+    # `garden` stored under Front Door's key, before Front Door itself.
+    swapped = {"front_door": garden, "garden_stolen": front}
+    restored = Cameras.from_dict({**data, "cameras": swapped})
+    assert {camera.camera_id: camera.camera_slug for camera in restored} == {
+        "garden": "garden",
+        "Front Door": "front_door",
+    }
+
+
 @pytest.mark.parametrize(
     "stored",
     [None, 1, [], {}, {"version": 9, "cameras": {}}, {"version": 1, "cameras": []}],
@@ -582,7 +697,8 @@ def test_stored_cameras_are_bounded() -> None:
 # A flood
 
 
-def test_a_flood_of_events_for_20_cameras_is_fast_and_bounded() -> None:
+def test_a_flood_of_events_for_20_cameras_is_counted_and_bounded() -> None:
+    """What a flood leaves is bounded; its speed is `scripts/bench`'s to measure."""
     cameras = Cameras(max_ids=1_000)
     start = datetime(2025, 3, 24, 0, 0, tzinfo=PARIS)
     events = [
@@ -593,7 +709,6 @@ def test_a_flood_of_events_for_20_cameras_is_fast_and_bounded() -> None:
         )
         for index in range(100_000)
     ]
-    began = time.perf_counter()
     for index, event in enumerate(events):
         now = event.timestamp + timedelta(milliseconds=200)
         cameras.record_event(event, now=now, tz=PARIS, stale_after=TTL)
@@ -601,8 +716,6 @@ def test_a_flood_of_events_for_20_cameras_is_fast_and_bounded() -> None:
             cameras.record_event(
                 events[max(index - 100, 0)], now=now, tz=PARIS, stale_after=TTL
             )
-    elapsed = time.perf_counter() - began
-    assert elapsed < 10  # under a second here: about 8 µs an event
     assert len(cameras) == 20
     end = events[-1].timestamp + timedelta(seconds=1)
     total_week = 0

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from custom_components.ha_ai.engine.cameras.model import (
     DERIVED_ID_PREFIX,
@@ -62,7 +65,6 @@ def test_a_full_payload_gives_every_field() -> None:
     assert parsed == CameraEvent(
         event_id="evt-1",
         camera_id="front_door",
-        camera_slug="front_door",
         camera_name="Front Door",
         description="A person at the door",
         objects=("person", "package"),
@@ -81,7 +83,6 @@ def test_a_minimal_payload_gets_defaults() -> None:
         {"event_id": "e", "camera_id": "Garage Cam"}, now=NOW, topic_camera_id=None
     )
     assert isinstance(parsed, CameraEvent)
-    assert parsed.camera_slug == "garage_cam"
     assert parsed.camera_name == "Garage Cam"
     assert parsed.description == ""
     assert parsed.objects == ()
@@ -163,9 +164,8 @@ def test_hostile_ids_are_cleaned_and_bounded() -> None:
     assert first.event_id != second.event_id
     hostile = event(camera_id="cam/+/#\x00\n\u202e", camera_name=...)
     assert hostile.camera_id == "cam/+/#"
-    assert hostile.camera_slug == "cam"
     assert "\x00" not in hostile.camera_name
-    assert event(camera_id="+/#", camera_name=...).camera_slug == "unknown"
+    assert event(camera_id="+/#", camera_name=...).camera_id == "+/#"
 
 
 def test_names_are_cleaned_and_bounded() -> None:
@@ -388,7 +388,6 @@ def status(
 def test_a_full_status_gives_every_field() -> None:
     assert status() == CameraStatus(
         camera_id="front_door",
-        camera_slug="front_door",
         camera_name="Front Door",
         status=CameraState.ONLINE,
         last_updated=datetime(2025, 3, 14, 11, tzinfo=UTC),
@@ -400,7 +399,6 @@ def test_a_plain_or_sparse_status_uses_the_topic_and_now() -> None:
     assert isinstance(parsed, CameraStatus)
     assert parsed.status is CameraState.OFFLINE
     assert parsed.camera_id == "Back Yard"
-    assert parsed.camera_slug == "back_yard"
     assert parsed.camera_name == "Back Yard"
     assert parsed.last_updated == NOW
     assert parsed.notes == ("no last_updated; the time of receipt is used",)
@@ -474,3 +472,86 @@ def test_text_helpers() -> None:
     assert bounded_id(None) is None
     assert bounded_id(False) is None
     assert bounded_id(" id ") == "id"
+
+
+# Properties: generated hostile payloads
+
+HOSTILE_TEXT = st.text(
+    alphabet=st.characters(codec=None)
+    | st.sampled_from(["\n", "\r", "\x00", "\u2028", "\u202e", "\ud800", "+", "#"]),
+    max_size=300,
+)
+JSON_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | HOSTILE_TEXT
+)
+JSON_VALUES = st.recursive(
+    JSON_SCALARS,
+    lambda children: st.lists(children, max_size=5)
+    | st.dictionaries(st.text(max_size=10), children, max_size=5),
+    max_leaves=20,
+)
+FIELDS = (
+    "event_id",
+    "camera_id",
+    "camera_name",
+    "description",
+    "objects_detected",
+    "confidence",
+    "source_type",
+    "timestamp",
+    "thumbnail_url",
+    "smart_detection_type",
+    "is_doorbell_ring",
+    "status",
+    "last_updated",
+)
+HOSTILE_PAYLOADS = st.dictionaries(st.sampled_from(FIELDS), JSON_VALUES, max_size=13)
+UNSAFE_IN_TEXT = ("\n", "\r", "\x00", "\u2028", "\u202e")
+
+
+def _assert_one_clean_line(text: str, limit: int) -> None:
+    assert len(text) <= limit
+    for char in UNSAFE_IN_TEXT:
+        assert char not in text
+
+
+@given(HOSTILE_PAYLOADS, st.none() | HOSTILE_TEXT)
+def test_a_hostile_event_payload_never_raises_and_stays_bounded(
+    body: dict[str, Any], topic: str | None
+) -> None:
+    parsed = parse_camera_event(body, now=NOW, topic_camera_id=topic)
+    if isinstance(parsed, Rejection):
+        _assert_one_clean_line(parsed.reason, 1_000)
+        return
+    _assert_one_clean_line(parsed.camera_id, MAX_ID_LENGTH)
+    _assert_one_clean_line(parsed.event_id, MAX_ID_LENGTH)
+    _assert_one_clean_line(parsed.camera_name, MAX_NAME_LENGTH)
+    _assert_one_clean_line(parsed.description, MAX_DESCRIPTION_LENGTH)
+    assert len(parsed.objects) <= MAX_OBJECTS
+    assert parsed.confidence is None or 0 <= parsed.confidence <= 100
+    assert parsed.timestamp.tzinfo is not None
+    for note in parsed.notes:
+        _assert_one_clean_line(note, 1_000)
+    # What is stored comes back the same.
+    assert CameraEvent.from_dict(orjson.loads(orjson.dumps(parsed.to_dict()))) == (
+        replace(parsed, notes=())
+    )
+
+
+@given(HOSTILE_PAYLOADS | HOSTILE_TEXT, st.none() | HOSTILE_TEXT)
+def test_a_hostile_status_payload_never_raises_and_stays_bounded(
+    body: dict[str, Any] | str, topic: str | None
+) -> None:
+    parsed = parse_camera_status(body, now=NOW, topic_camera_id=topic)
+    if isinstance(parsed, Rejection):
+        _assert_one_clean_line(parsed.reason, 1_000)
+        return
+    assert parsed.status in CameraState
+    _assert_one_clean_line(parsed.camera_id, MAX_ID_LENGTH)
+    _assert_one_clean_line(parsed.camera_name, MAX_NAME_LENGTH)
+    for note in parsed.notes:
+        _assert_one_clean_line(note, 1_000)

@@ -34,7 +34,8 @@ from itertools import islice
 from typing import Any
 
 from ..inbound import Rejection  # noqa: TID252
-from ..topics import slugify_segment  # noqa: TID252
+from ..log_text import log_safe  # noqa: TID252
+from .keys import CameraKeys, KeyTakenError, candidate_keys, legacy_key
 from .model import (
     MAX_NAME_LENGTH,
     CameraEvent,
@@ -251,19 +252,26 @@ class Camera:
 
 @dataclass(frozen=True, slots=True)
 class Seen:
-    """Which camera a message was for, and whether it is new or renamed."""
+    """Which camera a message was for, and whether it is new or renamed.
+
+    `kept_apart_from` is set on a new camera whose preferred key was held by
+    another id: the id holding it, so the split can be logged.
+    """
 
     camera: Camera
     new: bool
     renamed: bool
+    kept_apart_from: str | None = None
 
 
 class Cameras:
-    """Every camera heard of, by `camera_slug`, remembered across restarts.
+    """Every camera heard of, by `camera_slug` (its key), remembered across restarts.
 
     A camera takes the name of its latest message. A message without a name (the
-    parser puts the camera id in its place) keeps the name already known. Ids that
-    slug alike (`Front Door`, `front_door`) are one camera: the first id is kept.
+    parser puts the camera id in its place) keeps the name already known. Each
+    distinct id is a camera of its own, with a key no other id holds
+    (`keys.CameraKeys`): ids that slug alike (`Front Door`, `front_door`) are two
+    cameras, the second under a hashed key, and the new camera says so.
     """
 
     def __init__(
@@ -279,6 +287,7 @@ class Cameras:
         self._max_ids = max_ids
         self._max_cameras = max_cameras
         self._cameras: dict[str, Camera] = {}
+        self._keys = CameraKeys()
 
     def __len__(self) -> int:
         """Return how many cameras are known."""
@@ -296,17 +305,32 @@ class Cameras:
         """Return the camera with this slug, or None."""
         return self._cameras.get(slug)
 
-    def _see(
-        self, camera_id: str, slug: str, name: str, now: datetime
-    ) -> Seen | Rejection:
+    def knows(self, camera_id: str) -> bool:
+        """Tell whether the camera with this exact id is known."""
+        return self._keys.key_of(camera_id) is not None
+
+    @property
+    def full(self) -> bool:
+        """Tell whether no new camera can be added."""
+        return len(self._cameras) >= self._max_cameras
+
+    def _see(self, camera_id: str, name: str, now: datetime) -> Seen | Rejection:
         _require_aware(now)
-        camera = self._cameras.get(slug)
+        slug = self._keys.key_of(camera_id)
+        camera = self._cameras.get(slug) if slug is not None else None
         if camera is None:
-            if len(self._cameras) >= self._max_cameras:
+            if self.full:
                 return Rejection(
                     f"already {self._max_cameras} cameras; "
-                    f"camera {camera_id!r} is ignored"
+                    f"camera {log_safe(camera_id, 80)!r} is ignored"
                 )
+            try:
+                slug, kept_apart_from = self._keys.propose(camera_id)
+            except KeyTakenError:  # pragma: no cover - needs a 128-bit collision
+                return Rejection(
+                    f"every key of camera {log_safe(camera_id, 80)!r} is taken"
+                )
+            self._keys.hold(camera_id, slug)
             camera = Camera(
                 camera_id=camera_id,
                 camera_slug=slug,
@@ -317,7 +341,9 @@ class Cameras:
                 ),
             )
             self._cameras[slug] = camera
-            return Seen(camera, new=True, renamed=False)
+            return Seen(
+                camera, new=True, renamed=False, kept_apart_from=kept_apart_from
+            )
         camera.last_seen = now
         if name == clean_text(camera_id, MAX_NAME_LENGTH):
             return Seen(camera, new=False, renamed=False)  # no name: the id stood in
@@ -334,7 +360,7 @@ class Cameras:
         stale_after: timedelta,
     ) -> tuple[Seen, RecordResult] | Rejection:
         """Record an event for its camera, which appears if it is new."""
-        seen = self._see(event.camera_id, event.camera_slug, event.camera_name, now)
+        seen = self._see(event.camera_id, event.camera_name, now)
         if isinstance(seen, Rejection):
             return seen
         result = seen.camera.activity.record(
@@ -344,7 +370,7 @@ class Cameras:
 
     def record_status(self, status: CameraStatus, *, now: datetime) -> Seen | Rejection:
         """Record a status for its camera, which appears if it is new."""
-        seen = self._see(status.camera_id, status.camera_slug, status.camera_name, now)
+        seen = self._see(status.camera_id, status.camera_name, now)
         if isinstance(seen, Rejection):
             return seen
         seen.camera.status = status
@@ -352,6 +378,7 @@ class Cameras:
 
     def forget(self, slug: str) -> bool:
         """Drop a camera the user removed; tell whether it was known."""
+        self._keys.release(slug)
         return self._cameras.pop(slug, None) is not None
 
     def stale(self, now: datetime, days: float) -> list[str]:
@@ -395,9 +422,12 @@ class Cameras:
     ) -> Cameras:
         """Return the cameras stored by `to_dict`; none for anything else.
 
-        A camera is kept when its id and last-seen time make sense; its slug is
-        computed again from its id, and a status or last event that belongs to
-        another camera is dropped.
+        A camera is kept when its id and last-seen time make sense, and a second
+        camera with the same id is dropped. It keeps its stored key when that key
+        is one its id may hold (`keys.candidate_keys`, or the key every id had
+        before keys could collide), so the devices and entities of existing
+        cameras keep their ids; any other key is given again. A status or last
+        event that belongs to another camera is dropped.
         """
         cameras = cls(week_start=week_start, max_ids=max_ids, max_cameras=max_cameras)
         if not isinstance(data, Mapping) or data.get("version") != STORE_VERSION:
@@ -405,10 +435,25 @@ class Cameras:
         stored_cameras = data.get("cameras")
         if not isinstance(stored_cameras, Mapping):
             return cameras
-        for stored in islice(stored_cameras.values(), max_cameras):
+        loaded: dict[str, Camera] = {}  # by id, in the stored order
+        misfits: list[Camera] = []
+        for stored_key, stored in islice(stored_cameras.items(), max_cameras):
             camera = cameras._camera_from_dict(stored)
-            if camera is not None and camera.camera_slug not in cameras._cameras:
-                cameras._cameras[camera.camera_slug] = camera
+            if camera is None or camera.camera_id in loaded:
+                continue
+            loaded[camera.camera_id] = camera
+            camera_id = camera.camera_id
+            fits = stored_key in {legacy_key(camera_id), *candidate_keys(camera_id)}
+            if fits and cameras._keys.hold(camera_id, str(stored_key)):
+                camera.camera_slug = str(stored_key)
+            else:
+                misfits.append(camera)
+        # Cameras whose stored key does not fit take a key once the fitting ones
+        # hold theirs, so they cannot push an existing camera off its key.
+        for camera in misfits:
+            camera.camera_slug, _ = cameras._keys.propose(camera.camera_id)
+            cameras._keys.hold(camera.camera_id, camera.camera_slug)
+        cameras._cameras = {camera.camera_slug: camera for camera in loaded.values()}
         return cameras
 
     def _camera_from_dict(self, stored: object) -> Camera | None:
@@ -418,26 +463,34 @@ class Cameras:
         last_seen = _aware(stored.get("last_seen"))
         if camera_id is None or last_seen is None:
             return None
-        slug = slugify_segment(camera_id)
         name = stored.get("camera_name")
         name = clean_text(name, MAX_NAME_LENGTH) if isinstance(name, str) else ""
         activity = CameraActivity.from_dict(
             stored.get("activity"), week_start=self._week_start, max_ids=self._max_ids
         )
         last_event = activity.last_event
-        if last_event is not None and last_event.camera_slug != slug:
+        if last_event is not None and not _same_camera(last_event.camera_id, camera_id):
             activity._last_event = None  # noqa: SLF001
         status = CameraStatus.from_dict(stored.get("status"))
-        if status is not None and status.camera_slug != slug:
+        if status is not None and not _same_camera(status.camera_id, camera_id):
             status = None
         return Camera(
             camera_id=camera_id,
-            camera_slug=slug,
+            camera_slug="",  # given by `from_dict`
             camera_name=name or clean_text(camera_id, MAX_NAME_LENGTH),
             last_seen=last_seen,
             activity=activity,
             status=status,
         )
+
+
+def _same_camera(message_id: str, camera_id: str) -> bool:
+    """Tell whether a stored message belongs to the camera with `camera_id`.
+
+    Before each id had a key of its own, ids that slug alike were one camera, so a
+    stored message with such an id belongs to it too.
+    """
+    return message_id == camera_id or legacy_key(message_id) == legacy_key(camera_id)
 
 
 def _iso(value: date | None) -> str | None:

@@ -6,8 +6,10 @@ value they return is bounded:
 
 - ids (`camera_id`, `event_id`) are text or integers, at most `MAX_ID_LENGTH`
   characters; a longer id keeps its start and ends with a hash of the whole id, so
-  two long ids that share a start stay distinct. `camera_slug` is the id as a topic
-  segment (`slugify_segment`).
+  two long ids that share a start stay distinct. Control characters and runs of
+  white space in an id become one space. The camera's key (a safe slug for device
+  and entity ids) is given by `keys.CameraKeys`, not here: it depends on which ids
+  are already known.
 - names, descriptions, object labels and detection types lose their control
   characters (line breaks become spaces, runs of white space one space) and are cut
   with an ellipsis at their limit.
@@ -38,7 +40,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..inbound import Rejection  # noqa: TID252
-from ..topics import slugify_segment  # noqa: TID252
+from ..log_text import log_safe  # noqa: TID252
 
 MAX_ID_LENGTH = 64
 MAX_NAME_LENGTH = 100
@@ -79,7 +81,6 @@ class CameraEvent:
 
     event_id: str
     camera_id: str
-    camera_slug: str
     camera_name: str
     description: str
     objects: tuple[str, ...]
@@ -134,7 +135,6 @@ class CameraStatus:
     """A camera's status message, checked and bounded."""
 
     camera_id: str
-    camera_slug: str
     camera_name: str
     status: CameraState
     last_updated: datetime  # timezone-aware
@@ -299,8 +299,8 @@ def _checked_time(
 
 
 def _shown(value: object) -> str:
-    """Return a value as a short text for a note."""
-    return truncate(repr(value), 60)
+    """Return a value as a short text for a note, safe for a log line."""
+    return log_safe(truncate(repr(value), 60))
 
 
 def _require_aware(now: datetime) -> None:
@@ -378,12 +378,10 @@ def _camera_id(
                 "the topic's is used"
             )
         return from_topic
-    if from_topic is not None and slugify_segment(from_topic) != slugify_segment(
-        from_payload
-    ):
+    if from_topic is not None and from_topic != from_payload:
         notes.append(
-            f"camera_id {from_payload!r} differs from the topic's {from_topic!r}; "
-            "the payload's is used"
+            f"camera_id {_shown(from_payload)} differs from the topic's "
+            f"{_shown(from_topic)}; the payload's is used"
         )
     return from_payload
 
@@ -450,7 +448,6 @@ def _parse_event(
     return CameraEvent(
         event_id=event_id,
         camera_id=camera_id,
-        camera_slug=slugify_segment(camera_id),
         camera_name=_camera_name(payload, camera_id, notes),
         description=clean_text(description, MAX_DESCRIPTION_LENGTH)
         if isinstance(description, str)
@@ -493,12 +490,11 @@ def parse_camera_status(
     text = raw_status.strip().lower() if isinstance(raw_status, str) else None
     if text not in _STATES:
         return Rejection(
-            f"camera {camera_id!r} status {_shown(raw_status)} is not one of "
+            f"camera {_shown(camera_id)} status {_shown(raw_status)} is not one of "
             "online, offline, unavailable"
         )
     return CameraStatus(
         camera_id=camera_id,
-        camera_slug=slugify_segment(camera_id),
         camera_name=_camera_name(payload, camera_id, notes),
         status=CameraState(text),
         last_updated=_checked_time(payload, "last_updated", now, notes),
