@@ -218,6 +218,12 @@ def test_unbounded_repeats_are_refused(repeat: dict[str, Any], words: str) -> No
     ), refusals
 
 
+def test_parallel_takes_one_step_or_a_list() -> None:
+    assert check(automation({"parallel": LIGHT_ON})) == []
+    refusal = only(automation({"parallel": "light.turn_on"}), RefusalReason.MALFORMED)
+    assert "parallel must be a list of actions" in refusal.message
+
+
 def test_templated_scene_is_refused() -> None:
     refusal = only(automation({"scene": "{{ 'scene.x' }}"}), RefusalReason.TEMPLATED)
     assert refusal.path == "actions[0].scene"

@@ -102,6 +102,8 @@ def test_templates_in_the_subset_pass(text: str) -> None:
         ("{{ " + "1+" * 200 + "1 }}", f"more than {MAX_TEMPLATE_NODES} parts"),
         ("{{ 1 }}" + " " * MAX_TEMPLATE_LENGTH, "longer than"),
         ("{{ 2.5e300 }}", "a number is too large"),
+        ("{{ 1e999 }}", "a number is too large"),
+        ("{{ " + "2 * " * 25 + "2 }}", "only between numbers"),
         ("{{ 1 if true else 'x' * 99999999 }}", "only between numbers"),
     ],
 )
