@@ -8,6 +8,7 @@ targets, unbounded templates and repeats, and configs too big to store.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from custom_components.ha_ai.engine.automations.bounds import (
     MAX_TOTAL_TEXT,
 )
 from custom_components.ha_ai.engine.automations.found import MAX_PROBLEMS
+from custom_components.ha_ai.engine.automations.render import render_automation
 from custom_components.ha_ai.engine.automations.safety import (
     DEFAULT_ALLOWED_SERVICES,
     MAX_TEMPLATE_TEXT,
@@ -33,6 +35,8 @@ from custom_components.ha_ai.engine.automations.safety import (
     is_sensitive,
 )
 from custom_components.ha_ai.engine.automations.walk import MAX_REPEAT
+
+from .test_automations_render import PAIR, ROUTINE
 
 TRIGGER = {"trigger": "time", "at": "07:00:00"}
 LIGHT_ON = {"action": "light.turn_on", "target": {"entity_id": "light.kitchen"}}
@@ -741,3 +745,45 @@ def test_default_allow_list_admits_nothing_sensitive() -> None:
     assert "notify.*" not in DEFAULT_ALLOWED_SERVICES
     config = automation({"action": "notify.notify", "data": {"message": "hi"}})
     only(config, RefusalReason.SENSITIVE)
+
+
+# What HA AI renders itself still passes the default lists.
+
+RENDERED_TARGETS = [
+    *(f"{domain}.x" for domain in ("light", "switch", "fan", "input_boolean")),
+    *(f"{domain}.x" for domain in ("humidifier", "media_player")),
+]
+
+
+@pytest.mark.parametrize(
+    ("entity_id", "state", "sensitive"),
+    [
+        *(
+            (entity_id, state, False)
+            for entity_id in RENDERED_TARGETS
+            for state in ("on", "off")
+        ),
+        ("media_player.x", "playing", False),
+        ("media_player.x", "paused", False),
+        ("cover.x", "closed", False),
+        ("cover.x", "open", True),
+        ("lock.x", "locked", False),
+        ("lock.x", "unlocked", True),
+        *(("climate.x", mode, False) for mode in ("heat", "cool", "auto", "off")),
+    ],
+)
+def test_rendered_habits_pass_the_default_lists(
+    entity_id: str, state: str, sensitive: bool
+) -> None:
+    names = {entity_id: 'Odd "name": {{ x }} {% for %}\n', "light.kitchen": "{{ y }}"}
+    for pattern in (
+        replace(ROUTINE, entity_id=entity_id, state=state),
+        replace(PAIR, entity_id=entity_id, state=state),
+    ):
+        config = render_automation(pattern, automation_id="a1", names=names)
+        assert config is not None
+        refusals = check(config, templates=False)
+        if sensitive:
+            assert [r.reason for r in refusals] == [RefusalReason.SENSITIVE]
+        else:
+            assert refusals == []
