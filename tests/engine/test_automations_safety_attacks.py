@@ -24,6 +24,7 @@ from custom_components.ha_ai.engine.automations.render import render_automation
 from custom_components.ha_ai.engine.automations.safety import (
     DEFAULT_ALLOWED_SERVICES,
     MAX_TEMPLATE_TEXT,
+    MAX_TEMPLATE_TOKENS_TOTAL,
     MAX_TEMPLATES,
     NEVER_ALLOWED_SERVICES,
     SENSITIVE,
@@ -611,6 +612,11 @@ def test_too_many_templates_are_refused() -> None:
     many = {"variables": {f"v{i}": "{{ 1 }}" for i in range(MAX_TEMPLATES + 1)}}
     refusal = only(automation(many), RefusalReason.TEMPLATE)
     assert f"more than {MAX_TEMPLATES} templates" in refusal.message
+    dense = "{{ " + "(1)+" * 45 + "1 }}"  # under 200 tokens each
+    tokens = {"variables": {f"v{i}": dense for i in range(4)}}
+    refusal = only(automation(tokens), RefusalReason.TEMPLATE)
+    assert f"more than {MAX_TEMPLATE_TOKENS_TOTAL} tokens" in refusal.message
+    assert check(automation({"variables": {f"v{i}": dense for i in range(3)}})) == []
     long = "{{ 1 }}" + " " * 900
     big = {"variables": {f"v{i}": long for i in range(MAX_TEMPLATE_TEXT // 900 + 1)}}
     refusal = only(automation(big), RefusalReason.TEMPLATE)

@@ -7,7 +7,8 @@ import pytest
 from custom_components.ha_ai.engine.automations.templates import (
     MAX_LITERAL_ITEMS,
     MAX_TEMPLATE_LENGTH,
-    MAX_TEMPLATE_NODES,
+    MAX_TEMPLATE_TOKENS,
+    count_tokens,
     is_template,
     template_problem,
 )
@@ -98,8 +99,8 @@ def test_templates_in_the_subset_pass(text: str) -> None:
         ("{{ now }}", "'now' may only be called"),
         ("{{ [" + "1," * (MAX_LITERAL_ITEMS + 1) + "] }}", "a list has more than"),
         ("{{ trigger.id", "Jinja cannot read it"),
-        ("{{ " + "(" * 400 + "1" + ")" * 400 + " }}", "nested too deeply"),
-        ("{{ " + "1+" * 200 + "1 }}", f"more than {MAX_TEMPLATE_NODES} parts"),
+        ("{{ " + "(" * 98 + "1" + ")" * 98 + " }}", "nested too deeply"),
+        ("{{ " + "1+" * 100 + "1 }}", f"more than {MAX_TEMPLATE_TOKENS} tokens"),
         ("{{ 1 }}" + " " * MAX_TEMPLATE_LENGTH, "longer than"),
         ("{{ 2.5e300 }}", "a number is too large"),
         ("{{ 1e999 }}", "a number is too large"),
@@ -117,3 +118,9 @@ def test_only_markers_make_a_template() -> None:
     assert not is_template("light.kitchen")
     assert not is_template("{ not one }")
     assert all(is_template(text) for text in ("{{", "{%", "{#"))
+
+
+def test_tokens_are_counted_to_the_limit_only() -> None:
+    assert count_tokens("{{ states('a.b') }} and some text", limit=99) == 7
+    assert count_tokens("{{ " + "1+" * 400 + "1 }}", limit=10) == 11
+    assert count_tokens("{{ 'unclosed }}", limit=99) == 1  # the lexer stops there

@@ -31,7 +31,7 @@ from enum import StrEnum
 from typing import Final
 
 from .found import CalledService, FoundTemplate, Problem, ProblemKind
-from .templates import RESERVED_NAMES, template_problem
+from .templates import RESERVED_NAMES, count_tokens, template_problem
 from .walk import MAX_ACTIONS, MAX_DEPTH, services_called, walk
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "MAX_ACTIONS",
     "MAX_DEPTH",
     "MAX_TEMPLATES",
+    "MAX_TEMPLATE_TOKENS_TOTAL",
     "NEVER_ALLOWED_SERVICES",
     "SENSITIVE",
     "SENSITIVE_SERVICES",
@@ -158,6 +159,7 @@ SENSITIVE_SERVICES: Final = tuple(
 
 MAX_TEMPLATES: Final = 20  # per automation
 MAX_TEMPLATE_TEXT: Final = 5_000  # characters of all templates of an automation
+MAX_TEMPLATE_TOKENS_TOTAL: Final = 600  # Jinja tokens of all its templates
 
 OPTION_ALLOWED: Final = "Allowed services"
 OPTION_SENSITIVE: Final = "Sensitive services allowed"
@@ -326,6 +328,16 @@ def _template_refusals(
                 f"more than {MAX_TEMPLATE_TEXT} characters of templates",
             )
         ]
+    remaining = MAX_TEMPLATE_TOKENS_TOTAL
+    for found in templates:
+        remaining -= count_tokens(found.text, limit=remaining)
+        if remaining < 0:
+            return [
+                _too_many(
+                    found.path,
+                    f"more than {MAX_TEMPLATE_TOKENS_TOTAL} tokens of templates",
+                )
+            ]
     names = frozenset(variables - RESERVED_NAMES)
     refusals = []
     for found in templates:

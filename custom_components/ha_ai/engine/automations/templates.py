@@ -35,7 +35,9 @@ method, reach a private attribute, list the house, or make a big string:
   and `'%s' % x` can build a huge string. No `**`. Lists and tuples of at most
   20 items; no dict literals (a templated dict could hide a target).
 - Constants: numbers within ±10¹², strings bounded by the template's length.
-- Length: at most 1,000 characters and 300 syntax nodes per template.
+- Size: at most 1,000 characters and 200 tokens per template (counted by
+  Jinja's lexer before anything is parsed: parsing costs per token, and the
+  tokens bound the syntax tree).
 """
 
 from __future__ import annotations
@@ -46,7 +48,9 @@ from typing import Any, Final
 from jinja2 import Environment, nodes
 
 MAX_TEMPLATE_LENGTH: Final = 1_000
-MAX_TEMPLATE_NODES: Final = 300
+# Jinja's parser costs about as much per token as everything else here per
+# template, so tokens are counted first, by its lexer, stopping at the limit.
+MAX_TEMPLATE_TOKENS: Final = 200  # which bounds the syntax tree too
 MAX_LITERAL_ITEMS: Final = 20
 MAX_NUMBER: Final = 10**12
 _MAX_ARITHMETIC_DEPTH: Final = 20
@@ -160,6 +164,8 @@ def template_problem(text: str, *, variables: frozenset[str]) -> str | None:
     """
     if len(text) > MAX_TEMPLATE_LENGTH:
         return f"it is longer than {MAX_TEMPLATE_LENGTH} characters"
+    if count_tokens(text, limit=MAX_TEMPLATE_TOKENS) > MAX_TEMPLATE_TOKENS:
+        return f"it has more than {MAX_TEMPLATE_TOKENS} tokens"
     try:
         tree = _ENVIRONMENT.parse(text)
     except RecursionError:
@@ -169,14 +175,29 @@ def template_problem(text: str, *, variables: frozenset[str]) -> str | None:
     return _tree_problem(tree, CONTEXT_NAMES | variables)
 
 
+def count_tokens(text: str, *, limit: int) -> int:
+    """Return how many tokens Jinja's lexer finds in `text`, counting to `limit` + 1.
+
+    Whitespace is no token; a run of plain text is one. The work stops at the
+    limit. A text the lexer cannot read counts what it read (the parser then
+    refuses it at the same place). Never raises.
+    """
+    count = 0
+    try:
+        for _, kind, _ in _ENVIRONMENT.lex(text):
+            if kind != "whitespace":
+                count += 1
+                if count > limit:
+                    break
+    except Exception:  # noqa: BLE001, S110 (the parser says what is wrong)
+        pass
+    return count
+
+
 def _tree_problem(tree: nodes.Node, names: frozenset[str]) -> str | None:
     stack: list[nodes.Node] = [tree]
-    seen = 0
     while stack:
         node = stack.pop()
-        seen += 1
-        if seen > MAX_TEMPLATE_NODES:
-            return f"it has more than {MAX_TEMPLATE_NODES} parts"
         problem = _node_problem(node, names)
         if problem is not None:
             return problem
