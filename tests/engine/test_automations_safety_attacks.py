@@ -321,6 +321,21 @@ def test_template_trigger_with_a_nested_loop_is_refused() -> None:
         ),
         ({"actions": [{**LIGHT_ON, "data": {"x": [LOOP]}}]}, "actions[0].data.x[0]"),
         ({"actions": [{**LIGHT_ON, "enabled": LOOP}]}, "actions[0].enabled"),
+        # Only a step's own alias is free text: data and variables are rendered.
+        ({"variables": {"description": LOOP}}, "variables.description"),
+        ({"actions": [{**LIGHT_ON, "data": {"alias": LOOP}}]}, "actions[0].data.alias"),
+        (
+            {
+                "triggers": [
+                    {
+                        "trigger": "event",
+                        "event_type": "e",
+                        "event_data": {"alias": LOOP},
+                    }
+                ]
+            },
+            "triggers[0].event_data.alias",
+        ),
     ],
 )
 def test_template_condition_with_a_nested_loop_is_refused_wherever_it_is(

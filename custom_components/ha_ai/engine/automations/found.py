@@ -170,22 +170,26 @@ def shorten(value: object) -> str:
 def strings(value: object, path: str) -> Iterator[tuple[str, str]]:
     """Yield every string in `value` (mapping keys aside) with its path.
 
-    Free text for people (`alias`, `description`) is left out: Home Assistant
-    never renders it. The config's size was bounded before, so this ends soon.
+    The free text for people of a step, trigger or condition itself (`alias`,
+    `description` at the top of `value`) is left out: Home Assistant never
+    renders it. Deeper down (service data, variables) every string counts. The
+    config's size was bounded before, so this ends soon.
     """
-    stack: list[tuple[object, str]] = [(value, path)]
+    stack: list[tuple[object, str, bool]] = [(value, path, True)]
     while stack:
-        node, where = stack.pop()
+        node, where, top = stack.pop()
         if isinstance(node, str):
             yield node, where
         elif isinstance(node, Mapping):
             children = [
-                (item, join(where, shorten(key)))
+                (item, join(where, shorten(key)), False)
                 for key, item in node.items()
-                if key not in TEXT_KEYS
+                if not (top and key in TEXT_KEYS)
             ]
             stack.extend(reversed(children))
         elif isinstance(node, list):
             stack.extend(
-                reversed([(item, f"{where}[{i}]") for i, item in enumerate(node)])
+                reversed(
+                    [(item, f"{where}[{i}]", False) for i, item in enumerate(node)]
+                )
             )
