@@ -203,6 +203,7 @@ def test_sensitive_device_action_and_upper_case() -> None:
         ({"action": "{{ service }}"}, "actions[0].action"),
         ({"service": "light.{% if x %}on{% endif %}"}, "actions[0].service"),
         ({"service_template": "lock.unlock"}, "actions[0].service_template"),
+        ({"service_template": None}, "actions[0].service_template"),
         ({"device_id": "d", "domain": "{{ d }}", "type": "x"}, "actions[0].domain"),
     ],
 )
@@ -222,6 +223,8 @@ def test_templated(step: dict[str, Any], path: str) -> None:
         {"action": "light.*"},
         {"action": ["light.turn_on"]},
         {"service": 5},
+        {"action": None},
+        {"service": None, "data": {}},
         {"device_id": "d", "domain": "light"},
         {"device_id": "d", "domain": None, "type": 3},
     ],

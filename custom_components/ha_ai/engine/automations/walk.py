@@ -253,13 +253,15 @@ def _device_call(step: Mapping[object, object], path: str) -> CalledService:
 
 def _service_calls(step: Mapping[object, object], path: str) -> Iterator[CalledService]:
     for key in ("action", "service", "service_template"):
-        value = step.get(key)
+        if key not in step:
+            continue
+        value = step[key]
         where = join(path, key)
-        if key == "service_template" and value is not None:
+        if key == "service_template":
             yield CalledService(shorten(str(value)), where, templated=True, valid=False)
         elif isinstance(value, str):
             yield _called(value, where)
-        elif value is not None:
+        else:  # None, a list, a number: no service name at all
             yield CalledService(shorten(repr(value)), where, valid=False)
 
 
