@@ -332,11 +332,70 @@ def test_the_check_never_raises_and_stays_bounded(config: Any) -> None:
     assert len(refusals) <= MAX_PROBLEMS + len(found.calls) + MAX_TEMPLATES
 
 
+KNOWN_STEP_KEYS = {
+    "action",
+    "service",
+    "scene",
+    "device_id",
+    "delay",
+    "wait_template",
+    "wait_for_trigger",
+    "variables",
+    "stop",
+    "condition",
+    "and",
+    "or",
+    "not",
+    "choose",
+    "if",
+    "parallel",
+    "repeat",
+    "sequence",
+}
+KNOWN_TRIGGERS = {
+    "state",
+    "numeric_state",
+    "time",
+    "time_pattern",
+    "sun",
+    "zone",
+    "device",
+    "homeassistant",
+    "event",
+    "template",
+}
+
+
+def steps(actions: Any) -> list[dict[Any, Any]]:
+    """Return every step of `actions`, nested ones included (independently)."""
+    found: list[dict[Any, Any]] = []
+    for step in actions if isinstance(actions, list) else [actions]:
+        if not isinstance(step, dict):
+            found.extend(steps(step) if isinstance(step, list) else [])
+            continue
+        found.append(step)
+        for key in ("sequence", "then", "else", "default", "parallel"):
+            found.extend(steps(step.get(key, [])))
+        for option in (
+            step.get("choose", []) if isinstance(step.get("choose"), list) else []
+        ):
+            found.extend(steps(option.get("sequence", [])))
+        if isinstance(step.get("repeat"), dict):
+            found.extend(steps(step["repeat"].get("sequence", [])))
+    return found
+
+
 @SETTINGS
 @given(AUTOMATIONS)
 def test_an_admitted_automation_has_nothing_hostile(config: Any) -> None:
     if check(config):
         return
+    actions = config if isinstance(config, list) else config.get("actions", [])
+    for step in steps(actions):
+        assert KNOWN_STEP_KEYS & step.keys(), step
+    if isinstance(config, dict):
+        for trigger in config.get("triggers", []):
+            assert trigger.get("trigger", trigger.get("platform")) in KNOWN_TRIGGERS
     for call in walk(config).calls:
         assert call.valid
         assert not is_sensitive(call.service), call
