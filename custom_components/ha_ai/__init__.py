@@ -116,7 +116,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
             deployer,
             suggestions,
             secret=str(options[CONF_REMOTE_SECRET]),
-            safety=safety_settings(options),
+            safety=safety_settings(options).without_templates(),
         )
         if options[CONF_REMOTE_DEPLOY] and options[CONF_REMOTE_SECRET]
         else None

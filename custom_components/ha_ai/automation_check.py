@@ -2,16 +2,18 @@
 
 Every automation HA AI writes (rendered from a habit, proposed by an LLM, or sent
 by an outside program over MQTT) passes the same three checks, in this order:
-the safety rules (only allowed services; sensitive ones only when named in the
-options), Home Assistant's own automation config validation (the one the
-automation editor uses), and the existence of every entity, device and service it
-names. A failed check says why, in words a user can act on.
+the safety rules (`engine/automations/safety.py`: every step, trigger, condition,
+target and template of an allowed kind; only allowed services, sensitive ones
+only when named in the options), Home Assistant's own automation config
+validation (the one the automation editor uses), and the existence of every
+entity, device and service it names. A failed check says why, in words a user
+can act on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import voluptuous as vol
@@ -21,7 +23,7 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 
-from .engine.automations.safety import check_services, services_called
+from .engine.automations.safety import check_automation, services_called
 
 # Values of `entity_id` that are not entities.
 _NOT_ENTITIES = frozenset({"all", "none"})
@@ -40,10 +42,20 @@ class AutomationRefusedError(HomeAssistantError):
 
 @dataclass(frozen=True, slots=True)
 class SafetySettings:
-    """The options that decide which services an automation may call."""
+    """The options that decide which services an automation may call.
+
+    `templates` says whether templates in the strict subset are accepted at all;
+    commands from outside programs get none (`without_templates`), since what a
+    template does cannot be seen until it runs in the house.
+    """
 
     allowed: tuple[str, ...]
     sensitive_allowed: tuple[str, ...]
+    templates: bool = True
+
+    def without_templates(self) -> SafetySettings:
+        """Return these settings, refusing every template."""
+        return replace(self, templates=False)
 
 
 async def async_check_automation(
@@ -55,8 +67,11 @@ async def async_check_automation(
 ) -> dict[str, Any]:
     """Return the automation with its id, or raise `AutomationRefusedError`."""
     config = {**automation, "id": automation_id}
-    if refusals := check_services(
-        config, allowed=safety.allowed, sensitive_allowed=safety.sensitive_allowed
+    if refusals := check_automation(
+        config,
+        allowed=safety.allowed,
+        sensitive_allowed=safety.sensitive_allowed,
+        templates=safety.templates,
     ):
         raise AutomationRefusedError(
             "refused", "; ".join(refusal.message for refusal in refusals)

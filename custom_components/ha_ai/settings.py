@@ -163,6 +163,7 @@ def _selector(field: str) -> Selector[Any]:
             SelectSelectorConfig(
                 options=list(SENSITIVE_SERVICES),
                 multiple=True,
+                custom_value=True,  # `script.morning`: sensitive ones are named
                 mode=SelectSelectorMode.DROPDOWN,
             )
         )
@@ -250,8 +251,9 @@ def validate_settings(
     for field in overlapping_prefixes(valid_prefixes):
         errors[field] = PREFIX_OVERLAP_ERROR
     _normalise(options)
-    if not all(map(is_service_pattern, options[CONF_ALLOWED_SERVICES])):
-        errors[CONF_ALLOWED_SERVICES] = "invalid_service"
+    for field in (CONF_ALLOWED_SERVICES, CONF_SENSITIVE_SERVICES_ALLOWED):
+        if not all(map(is_service_pattern, options[field])):
+            errors[field] = "invalid_service"
     try:
         options[CONF_ANALYSIS_TIME] = time.fromisoformat(
             str(options[CONF_ANALYSIS_TIME])
@@ -270,6 +272,7 @@ def _normalise(options: dict[str, Any]) -> None:
         options[field] = sorted({value} if isinstance(value, str) else set(value))
     for field in BOOLEAN_FIELDS:
         options[field] = bool(options[field])
-    options[CONF_ALLOWED_SERVICES] = sorted(
-        {str(service).strip().lower() for service in options[CONF_ALLOWED_SERVICES]}
-    )
+    for field in (CONF_ALLOWED_SERVICES, CONF_SENSITIVE_SERVICES_ALLOWED):
+        options[field] = sorted(
+            {str(service).strip().lower() for service in options[field]}
+        )
