@@ -585,3 +585,25 @@ def test_any_device_list_payload_parses_or_is_rejected(
         if isinstance(result, ParsedDeviceList):
             assert all(len(ieee) == 18 for ieee in result.devices)
             assert any(device.is_coordinator for device in result.devices.values())
+
+
+async def test_rejected_messages_name_their_topic_on_one_line(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="custom_components.ha_ai")
+    devices = house_devices()
+    devices[1]["friendly_name"] = f"Hall{FORGED}"
+    send(hass, "bridge/devices", devices)
+    await settle(hass)
+    send(hass, f"Hall{FORGED}", "{broken")
+    send(hass, f"Hall{FORGED}/availability", f"maybe{FORGED}")
+    send(hass, "bridge/state", f"maybe{FORGED}")
+    await settle(hass)
+    dropped = [m for m in caplog.messages if m.startswith("Dropped a message on")]
+    assert len(dropped) == 3
+    assert any("Hall\\n2026-12-01" in message for message in dropped)
+    for message in dropped:
+        assert "\n" not in message

@@ -48,6 +48,7 @@ from .engine.cameras.model import (
     parse_camera_status,
 )
 from .engine.inbound import Rejection, parse_json_object
+from .engine.log_text import log_safe
 from .mqtt_bus import MqttBus
 
 STORE_VERSION = 1
@@ -292,7 +293,7 @@ class CameraTracker:
         return None  # pragma: no cover - the subscription only delivers these
 
     def _rejected(self, topic: str, rejection: Rejection) -> None:
-        self.bus.async_count_rejected(topic, rejection.reason)
+        self.bus.async_count_rejected(log_safe(topic), rejection.reason)
 
     @staticmethod
     def _log_notes(topic: str, notes: tuple[str, ...]) -> None:
