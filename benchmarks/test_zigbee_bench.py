@@ -69,9 +69,20 @@ def definitions() -> list[dict[str, Any]]:
 
 
 def device_list(count: int) -> list[dict[str, Any]]:
-    """Return a device list of `count` devices, cycling through the definitions."""
+    """Return a device list of `count` devices, cycling through the definitions.
+
+    The coordinator comes first, as in Zigbee2MQTT's lists: a list without it is
+    not believed.
+    """
     models = definitions()
-    devices = []
+    devices: list[dict[str, Any]] = [
+        {
+            "ieee_address": "0x00124b0000000000",
+            "type": "Coordinator",
+            "friendly_name": "Coordinator",
+            "definition": None,
+        }
+    ]
     for index in range(count):
         entry = dict(models[index % len(models)])
         entry["ieee_address"] = f"0x{0x00158D0000000000 + index:016x}"

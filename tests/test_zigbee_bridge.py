@@ -283,10 +283,16 @@ async def test_bridge_info(
         "permit_join": False,
         "last_seen": "ISO_8601_local",
     }
+    # Messages that say no version do not wipe what is known.
     send(hass, "bridge/info", "[]")
     send(hass, "bridge/info", {"version": ["x"], "coordinator": "y", "config": 1})
     await settle(hass)
-    assert hass.states.get(VERSION).state == "unknown"
+    assert hass.states.get(VERSION).state == "1.41.0"
+    # A newer version with odd fields keeps what it does not say.
+    send(hass, "bridge/info", {"version": "2.0.0", "coordinator": "y", "config": 1})
+    await settle(hass)
+    assert hass.states.get(VERSION).state == "2.0.0"
+    assert bridge_of(setup_entry).bridge_info["coordinator_type"] == "zStack3x0"
 
 
 @pytest.mark.parametrize(

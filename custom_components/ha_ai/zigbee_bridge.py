@@ -23,21 +23,28 @@ from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER
 from .engine.inbound import (
+    MAX_JSON_DEPTH,
     NotAnArrayError,
     Rejection,
     decode_text,
     iter_json_array,
+    json_nesting_steps,
     parse_json_object,
+    too_deep,
 )
+from .engine.log_text import log_safe
 from .engine.zigbee.anomalies import Anomaly, AnomalySettings, AnomalyTracker
+from .engine.zigbee.bursts import BurstSummary, DeviceEventLimiter
 from .engine.zigbee.devices import (
+    MAX_DEVICES,
+    DeviceList,
     DeviceListDiff,
     DeviceListError,
     device_entry_steps,
     diff_device_lists,
     parse_device_list,
 )
-from .engine.zigbee.model import ZigbeeDevice
+from .engine.zigbee.model import ZigbeeDevice, ieee_address
 from .engine.zigbee.serialize import devices_from_store, devices_to_store, store_steps
 from .engine.zigbee.settings_usage import SettingsTracker
 from .engine.zigbee.steps import Slices, Steps, run_to_end
@@ -57,7 +64,13 @@ EXECUTOR_PARSE_BYTES = 512 * 1024
 EXECUTOR_SLICE = 0.005
 MAX_DEVICE_LIST_BYTES = 32 * 1024 * 1024
 MAX_DEVICE_MESSAGE_BYTES = 64 * 1024
+# `bridge/info` carries Zigbee2MQTT's whole configuration and its schema: tens of
+# kilobytes, a few hundred at most. It is parsed on the event loop.
+MAX_BRIDGE_INFO_BYTES = 2 * 1024 * 1024
 MAX_RECORDED_CHANGES = 100
+# Changed devices logged one by one per device list; the rest in one line.
+MAX_LOGGED_CHANGES = 10
+MAX_LOGGED_PROBLEMS = 20
 CHECK_INTERVAL = timedelta(minutes=1)
 # With no message at all under the base topic for this long, the bridge is silent.
 BRIDGE_SILENT_AFTER = timedelta(hours=3)
@@ -66,6 +79,9 @@ UNREACHABLE_REPAIR_AFTER = timedelta(hours=1)
 REPAIR_ISSUE_ID = "zigbee2mqtt_unreachable"
 ONLINE = "online"
 OFFLINE = "offline"
+# Summaries of bursts of device events: `ha-ai/events/device/bulk/<event>`. The
+# segment cannot be a device's: device ids are IEEE addresses.
+SUMMARY_SEGMENTS = ("events", "device", "bulk")
 
 type BridgeHandler = Callable[["ZigbeeBridge", str, bytes], None]
 
@@ -77,6 +93,7 @@ class ParsedDeviceList:
     devices: dict[str, ZigbeeDevice]
     stored: dict[str, Any]
     problems: list[str]
+    skipped: int = 0
 
 
 def parse_device_payload(payload: bytes) -> ParsedDeviceList | Rejection:
@@ -90,10 +107,16 @@ def device_payload_steps(payload: bytes) -> Steps[ParsedDeviceList | Rejection]:
     A large list is decoded device by device, so that no step holds the interpreter
     lock long, and each raw entry is dropped once its device is parsed.
     """
+    # Decoders recurse once per level of nesting: the depth is measured first.
+    depth = yield from json_nesting_steps(payload)
+    if depth > MAX_JSON_DEPTH:
+        return Rejection(f"the device list: {too_deep(depth, MAX_JSON_DEPTH)}")
     try:
         if len(payload) > EXECUTOR_PARSE_BYTES:
             try:
-                parsed = yield from device_entry_steps(iter_json_array(payload))
+                parsed = yield from device_entry_steps(
+                    iter_json_array(payload, max_depth=None)
+                )
             except NotAnArrayError:
                 parsed = parse_device_list(orjson.loads(payload))
         else:
@@ -102,13 +125,33 @@ def device_payload_steps(payload: bytes) -> Steps[ParsedDeviceList | Rejection]:
         return Rejection(str(err))
     except ValueError as err:  # invalid JSON or UTF-8
         return Rejection(f"the device list is not valid JSON ({err})")
-    if parsed.entries and not parsed.devices:
-        # Zigbee2MQTT always lists at least its coordinator.
-        return Rejection("no entry of the device list is a device")
+    if (suspicion := suspicious_device_list(parsed)) is not None:
+        return Rejection(suspicion)
     stored = yield from store_steps(parsed.devices)
     return ParsedDeviceList(
-        devices=parsed.devices, stored=stored, problems=parsed.problems
+        devices=parsed.devices,
+        stored=stored,
+        problems=parsed.problems,
+        skipped=parsed.skipped,
     )
+
+
+def suspicious_device_list(parsed: DeviceList) -> str | None:
+    """Return why a list is not to be believed, or None when it is plausible.
+
+    Zigbee2MQTT always lists its coordinator: a list without one (an empty list
+    above all) did not come from it, and believing it would remove every device.
+    """
+    if not parsed.entries:
+        return "the device list is empty (Zigbee2MQTT always lists its coordinator)"
+    if not parsed.devices:
+        return "no entry of the device list is a device"
+    if not parsed.has_coordinator:
+        return (
+            f"the device list of {len(parsed.devices)} devices has no coordinator"
+            " (Zigbee2MQTT always lists it)"
+        )
+    return None
 
 
 async def async_run_in_slices[T](hass: HomeAssistant, steps: Steps[T]) -> T:
@@ -174,8 +217,21 @@ class ZigbeeBridge:
         self._anomaly_settings = anomaly_settings
         self._stored_devices: dict[str, Any] = {}
         self._names: dict[str, str] = {}
-        self._announced_joins: set[str] = set()
-        self._announced_leaves: set[str] = set()
+        # Devices announced from `bridge/event` before the device list confirms
+        # them, in announcement order (oldest first, so the bound drops those).
+        self._announced_joins: dict[str, None] = {}
+        self._announced_leaves: dict[str, None] = {}
+        self._event_limiter = DeviceEventLimiter()
+        # The reason last warned about, by topic: a run of equal rejections gives
+        # one warning, the rest are counted and logged at debug level.
+        self._warned: dict[str, str] = {}
+        self.counters: dict[str, int] = {
+            "device_lists_rejected": 0,
+            "device_entries_skipped": 0,
+            "bridge_info_rejected": 0,
+            "bridge_events_rejected": 0,
+            "device_events_summarised": 0,
+        }
         self._list_sequence = 0
         self._started_at = dt_util.utcnow()
         self._store: Store[dict[str, Any]] = Store(
@@ -309,6 +365,7 @@ class ZigbeeBridge:
                 not dev.supported for dev in self.zigbee_devices
             ),
             "parse_problems": self.problems[:50],
+            "inbound_counters": dict(self.counters),
             "recent_changes": self.changes[-20:],
             "active_anomalies": [
                 {"device": a.ieee_address, "kind": a.kind, "since": a.since}
@@ -335,14 +392,35 @@ class ZigbeeBridge:
         elif (ieee := self._names.get(subtopic)) is not None:
             self._on_device_state(topic, ieee, payload)
 
+    def _reject(self, topic: str, counter: str, reason: str, message: str) -> None:
+        """Count a rejected message; warn once per run of the same reason.
+
+        `message` is a log format with one `%s` for the reason. Zigbee2MQTT
+        retains its device list and info, and a sender can repeat a message
+        endlessly: one warning per occurrence, the repeats at debug level.
+        """
+        self.counters[counter] += 1
+        safe_topic = log_safe(topic)
+        safe_reason = log_safe(reason, 300)
+        self.bus.async_count_rejected(safe_topic, safe_reason)
+        if self._warned.get(topic) == reason:
+            LOGGER.debug(message, safe_reason)
+            return
+        self._warned[topic] = reason
+        LOGGER.warning(message, safe_reason)
+
+    def _accept(self, topic: str) -> None:
+        """End a run of rejections on `topic`: the next one is warned about again."""
+        self._warned.pop(topic, None)
+
     def _on_device_list(self, topic: str, payload: bytes) -> None:
         if len(payload) > MAX_DEVICE_LIST_BYTES:
-            LOGGER.warning(
-                "Ignored a Zigbee2MQTT device list of %s bytes (the limit is %s)",
-                len(payload),
-                MAX_DEVICE_LIST_BYTES,
+            self._reject(
+                topic,
+                "device_lists_rejected",
+                f"{len(payload)} bytes (the limit is {MAX_DEVICE_LIST_BYTES})",
+                "Ignored a Zigbee2MQTT device list of %s",
             )
-            self.bus.async_count_rejected(topic, "device list too large")
             return
         self._list_sequence += 1
         if len(payload) <= EXECUTOR_PARSE_BYTES:
@@ -368,15 +446,28 @@ class ZigbeeBridge:
         self, topic: str, result: ParsedDeviceList | Rejection
     ) -> None:
         if isinstance(result, Rejection):
-            LOGGER.warning(
-                "Ignored a Zigbee2MQTT device list on %s: %s; the last good one stays",
+            self._reject(
                 topic,
+                "device_lists_rejected",
                 result.reason,
+                "Ignored a Zigbee2MQTT device list: %s; the last good one stays",
             )
-            self.bus.async_count_rejected(topic, result.reason)
             return
-        for problem in result.problems[:20]:
-            LOGGER.info("Zigbee2MQTT device list: %s", printable(problem))
+        self._accept(topic)
+        for problem in result.problems[:MAX_LOGGED_PROBLEMS]:
+            LOGGER.info("Zigbee2MQTT device list: %s", log_safe(problem, 300))
+        if len(result.problems) > MAX_LOGGED_PROBLEMS:
+            LOGGER.info(
+                "Zigbee2MQTT device list: %s more problems (see the diagnostics)",
+                len(result.problems) - MAX_LOGGED_PROBLEMS,
+            )
+        if result.skipped:
+            self.counters["device_entries_skipped"] += result.skipped
+            LOGGER.warning(
+                "Skipped %s entries of the Zigbee2MQTT device list that are not"
+                " devices (see the lines above or the diagnostics)",
+                result.skipped,
+            )
         first_list = self.last_devices_received is None and not self.devices
         diff = diff_device_lists(self.devices, result.devices)
         self.devices = result.devices
@@ -390,37 +481,57 @@ class ZigbeeBridge:
         self._async_notify()
 
     def _announce_differences(self, diff: DeviceListDiff) -> None:
-        """Publish paired/removed events and record changed capabilities."""
+        """Publish paired/removed events and record changed capabilities.
+
+        Beyond a few events of a kind, the rest go out as one summary.
+        """
         for device in diff.added:
             if device.ieee_address in self._announced_joins:
-                self._announced_joins.discard(device.ieee_address)
+                del self._announced_joins[device.ieee_address]
                 continue
             self._publish_device_event(device.ieee_address, "paired", device)
         for device in diff.removed:
             self.anomalies.forget(device.ieee_address)
             self.settings.forget(device.ieee_address)
             if device.ieee_address in self._announced_leaves:
-                self._announced_leaves.discard(device.ieee_address)
+                del self._announced_leaves[device.ieee_address]
                 continue
             self._publish_device_event(device.ieee_address, "removed", device)
-        for old, new in diff.changed:
+        self._publish_summaries()
+        now = dt_util.utcnow().isoformat()
+        for number, (old, new) in enumerate(diff.changed):
+            if number >= MAX_LOGGED_CHANGES and (
+                len(diff.changed) - number > MAX_RECORDED_CHANGES
+            ):
+                continue  # neither logged nor among the changes kept
             old_keys = {cap.key for cap in old.capabilities}
             new_keys = {cap.key for cap in new.capabilities}
             change = {
-                "at": dt_util.utcnow().isoformat(),
+                "at": now,
                 "ieee_address": new.ieee_address,
                 "friendly_name": new.friendly_name,
                 "capabilities_added": sorted(new_keys - old_keys),
                 "capabilities_removed": sorted(old_keys - new_keys),
                 "software_build_id": [old.software_build_id, new.software_build_id],
             }
-            LOGGER.info("Zigbee device %s changed: %s", new.friendly_name, change)
+            if number < MAX_LOGGED_CHANGES:
+                LOGGER.info(
+                    "Zigbee device %s changed: %s",
+                    log_safe(new.friendly_name),
+                    log_safe(change, 1000),
+                )
             self.changes = [*self.changes, change][-MAX_RECORDED_CHANGES:]
+        if len(diff.changed) > MAX_LOGGED_CHANGES:
+            LOGGER.info(
+                "%s more Zigbee devices changed (the last %s are in the diagnostics)",
+                len(diff.changed) - MAX_LOGGED_CHANGES,
+                MAX_RECORDED_CHANGES,
+            )
 
     def _on_bridge_state(self, topic: str, payload: bytes) -> None:
         state = state_of(payload)
         if state is None:
-            self.bus.async_count_rejected(topic, "not a bridge state")
+            self.bus.async_count_rejected(log_safe(topic), "not a bridge state")
             return
         if state != self.bridge_state:
             LOGGER.info("Zigbee2MQTT bridge is %s", state)
@@ -430,24 +541,37 @@ class ZigbeeBridge:
 
     def _on_bridge_info(self, topic: str, payload: bytes) -> None:
         info = parse_json_object(
-            payload, max_bytes=MAX_DEVICE_LIST_BYTES, now=dt_util.now()
+            payload, max_bytes=MAX_BRIDGE_INFO_BYTES, now=dt_util.now()
         )
+        message = "Ignored a Zigbee2MQTT bridge info: %s; the known one stays"
         if isinstance(info, Rejection):
-            self.bus.async_count_rejected(topic, info.reason)
+            self._reject(topic, "bridge_info_rejected", info.reason, message)
             return
+        version = _short_text(info.get("version"))
+        if not version:
+            # Zigbee2MQTT always says its version: `{}` is not news from it.
+            reason = "it has no version"
+            self._reject(topic, "bridge_info_rejected", reason, message)
+            return
+        self._accept(topic)
         coordinator = info.get("coordinator")
         config = info.get("config")
         advanced = config.get("advanced") if isinstance(config, dict) else None
-        self.bridge_info = {
-            "version": _short_text(info.get("version")),
+        fresh = {
+            "version": version,
             "commit": _short_text(info.get("commit")),
             "coordinator_type": _short_text(coordinator.get("type"))
             if isinstance(coordinator, dict)
             else None,
-            "permit_join": info.get("permit_join") is True,
             "last_seen": _short_text(advanced.get("last_seen"))
             if isinstance(advanced, dict)
             else None,
+        }
+        # A field missing from this message keeps what an earlier one said.
+        self.bridge_info = {
+            **self.bridge_info,
+            **{key: value for key, value in fresh.items() if value is not None},
+            "permit_join": info.get("permit_join") is True,
         }
         self._async_save_later()
         self._async_notify()
@@ -457,26 +581,42 @@ class ZigbeeBridge:
             payload, max_bytes=MAX_DEVICE_MESSAGE_BYTES, now=dt_util.now()
         )
         if isinstance(event, Rejection):
-            self.bus.async_count_rejected(topic, event.reason)
+            self._count_bad_event(topic, event.reason)
             return
+        kind = event.get("type")
+        if kind not in ("device_joined", "device_leave"):
+            return  # interviews, announcements, ...: nothing HA AI follows
         data = event.get("data")
-        if not isinstance(data, dict) or not isinstance(
-            ieee := data.get("ieee_address"), str
-        ):
+        if not isinstance(data, dict):
+            self._count_bad_event(topic, f"a {kind} event without data")
+            return
+        ieee = ieee_address(raw := data.get("ieee_address"))
+        if ieee is None:
+            shown = repr(raw)[:60] if isinstance(raw, str) else "no text"
+            reason = f"a {kind} event with ieee_address {shown}, not an IEEE address"
+            self._count_bad_event(topic, reason)
             return
         name = _short_text(data.get("friendly_name")) or ieee
-        kind = event.get("type")
         if kind == "device_joined" and ieee not in self.devices:
             if ieee not in self._announced_joins:
-                self._announced_joins.add(ieee)
+                _remember(self._announced_joins, ieee)
                 self._publish_device_event(ieee, "paired", None, name)
         elif (
             kind == "device_leave"
             and ieee in self.devices
             and ieee not in self._announced_leaves
         ):
-            self._announced_leaves.add(ieee)
+            _remember(self._announced_leaves, ieee)
             self._publish_device_event(ieee, "removed", self.devices[ieee])
+
+    def _count_bad_event(self, topic: str, reason: str) -> None:
+        """Count and log an event that cannot be followed (at debug level).
+
+        Zigbee2MQTT sends events of its own kinds all the time; a malformed one
+        is worth a count, not a warning each.
+        """
+        self.counters["bridge_events_rejected"] += 1
+        self.bus.async_count_rejected(log_safe(topic), log_safe(reason, 300))
 
     _bridge_handlers: ClassVar[
         dict[str, Callable[[ZigbeeBridge, str, bytes], None]]
@@ -490,7 +630,7 @@ class ZigbeeBridge:
     def _on_availability(self, topic: str, ieee: str, payload: bytes) -> None:
         state = state_of(payload)
         if state is None:
-            self.bus.async_count_rejected(topic, "not an availability state")
+            self.bus.async_count_rejected(log_safe(topic), "not an availability state")
             return
         self.anomalies.observe_availability(ieee, state == ONLINE, dt_util.utcnow())
 
@@ -499,7 +639,7 @@ class ZigbeeBridge:
             payload, max_bytes=MAX_DEVICE_MESSAGE_BYTES, now=dt_util.now()
         )
         if isinstance(state, Rejection):
-            self.bus.async_count_rejected(topic, state.reason)
+            self.bus.async_count_rejected(log_safe(topic), state.reason)
             return
         self.anomalies.observe_state(ieee, state, dt_util.utcnow())
         self.settings.observe(self.devices[ieee], state)
@@ -514,6 +654,15 @@ class ZigbeeBridge:
         name: str | None = None,
         **details: object,
     ) -> None:
+        if ieee_address(ieee) != ieee:
+            # Devices restored from an older store were never checked.
+            LOGGER.debug(
+                "No %s event for %s: not an IEEE address", event, log_safe(ieee)
+            )
+            return
+        if not self._event_limiter.admit(event, ieee):
+            self.counters["device_events_summarised"] += 1
+            return
         fields: dict[str, Any] = {
             "device_id": ieee,
             "friendly_name": device.friendly_name if device else name or ieee,
@@ -529,12 +678,35 @@ class ZigbeeBridge:
         fields.update(details)
         self.bus.async_publish_event(["events", "device", ieee, event], fields)
 
+    def _publish_summaries(self) -> None:
+        """Publish one summary per kind of the device events not published singly."""
+        for summary in self._event_limiter.take_summaries():
+            self._publish_summary(summary)
+
+    def _publish_summary(self, summary: BurstSummary) -> None:
+        LOGGER.info(
+            "%s more Zigbee device %s events are published as one summary on %s",
+            summary.count,
+            summary.event,
+            self.bus.topic(*SUMMARY_SEGMENTS, summary.event),
+        )
+        self.bus.async_publish_event(
+            [*SUMMARY_SEGMENTS, summary.event],
+            {
+                "event": summary.event,
+                "count": summary.count,
+                "device_ids": list(summary.device_ids),
+            },
+        )
+
     @callback
     def _async_periodic_check(self, now: datetime) -> None:
         """Report new anomalies and follow the bridge's reachability."""
         for anomaly in self.anomalies.check(dt_util.utcnow()):
             self._publish_anomaly(anomaly)
             self._async_save_later()
+        self._publish_summaries()
+        self._event_limiter.new_window()
         if self._update_reachability():
             self._async_notify()
 
@@ -542,7 +714,7 @@ class ZigbeeBridge:
         device = self.devices.get(anomaly.ieee_address)
         LOGGER.info(
             "Zigbee device %s: %s",
-            device.friendly_name if device else anomaly.ieee_address,
+            log_safe(device.friendly_name if device else anomaly.ieee_address),
             anomaly.kind,
         )
         self._publish_device_event(
@@ -582,10 +754,18 @@ class ZigbeeBridge:
 
 
 def printable(text: str) -> str:
-    """Return `text` with control characters escaped, fit for a log line."""
-    return "".join(
-        char if char.isprintable() else repr(char)[1:-1] for char in text[:500]
-    )
+    """Return `text` as one safe, bounded log line (see `log_text.log_safe`)."""
+    return log_safe(text, 500)
+
+
+def _remember(announced: dict[str, None], ieee: str) -> None:
+    """Add `ieee` to an ordered set bounded by the device limit, oldest out first.
+
+    Events for devices that never show up in a device list must not pile up.
+    """
+    announced[ieee] = None
+    if len(announced) > MAX_DEVICES:
+        del announced[next(iter(announced))]
 
 
 def _short_text(value: object) -> str | None:

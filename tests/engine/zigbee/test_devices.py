@@ -33,7 +33,7 @@ def by_name(device_list: DeviceList) -> dict[str, ZigbeeDevice]:
     return {device.friendly_name: device for device in device_list.devices.values()}
 
 
-def entry(ieee: str = "0x01", **fields: Any) -> dict[str, Any]:
+def entry(ieee: str = "0x0000000000000001", **fields: Any) -> dict[str, Any]:
     return {"ieee_address": ieee, "friendly_name": f"Device {ieee}", **fields}
 
 
@@ -201,9 +201,11 @@ def test_interview_state(fields: dict[str, Any], expected: InterviewState) -> No
 
 def test_entry_with_only_an_ieee_address() -> None:
     problems: list[str] = []
-    device = parse_device({"ieee_address": "0xabc"}, problems)
+    device = parse_device({"ieee_address": "0x0000000000000abc"}, problems)
     assert device == ZigbeeDevice(
-        ieee_address="0xabc", friendly_name="0xabc", device_type="Unknown"
+        ieee_address="0x0000000000000abc",
+        friendly_name="0x0000000000000abc",
+        device_type="Unknown",
     )
     assert device.supported
     assert not device.disabled
@@ -238,7 +240,7 @@ def test_text_fields_that_are_not_text_are_dropped() -> None:
         [],
     )
     assert device is not None
-    assert device.friendly_name == "0x01"
+    assert device.friendly_name == "0x0000000000000001"
     assert device.device_type == "Unknown"
     assert (device.model_id, device.software_build_id, device.model) == (
         None,
@@ -253,29 +255,33 @@ def test_definition_that_is_not_an_object(definition: object) -> None:
     device = parse_device(entry(definition=definition), problems)
     assert device is not None
     assert device.capabilities == ()
-    assert problems == ["Device 0x01: definition is not an object"]
+    assert problems == ["Device 0x0000000000000001: definition is not an object"]
 
 
 def test_exposes_that_are_not_a_list_are_a_problem_of_the_device() -> None:
-    result = parse_device_list([entry("0x01", definition={"exposes": {"a": 1}})])
-    assert result.devices["0x01"].capabilities == ()
-    assert result.problems == ["Device 0x01: exposes is a dict, not a list"]
+    result = parse_device_list(
+        [entry("0x0000000000000001", definition={"exposes": {"a": 1}})]
+    )
+    assert result.devices["0x0000000000000001"].capabilities == ()
+    assert result.problems == [
+        "Device 0x0000000000000001: exposes is a dict, not a list"
+    ]
 
 
 def test_entries_that_are_not_objects_or_have_no_address_are_skipped() -> None:
     result = parse_device_list(
         [
             None,
-            "0x01",
+            "0x0000000000000001",
             7,
-            ["ieee_address", "0x02"],
+            ["ieee_address", "0x0000000000000002"],
             {"friendly_name": "Nameless"},
             {"ieee_address": ""},
             {"ieee_address": 1234, "friendly_name": 5},
-            entry("0x03"),
+            entry("0x0000000000000003"),
         ]
     )
-    assert list(result.devices) == ["0x03"]
+    assert list(result.devices) == ["0x0000000000000003"]
     assert result.problems == [
         "a device entry is a NoneType, not an object",
         "a device entry is a str, not an object",
@@ -283,7 +289,8 @@ def test_entries_that_are_not_objects_or_have_no_address_are_skipped() -> None:
         "a device entry is a list, not an object",
         "Nameless: no ieee_address; the device is ignored",
         "a device: no ieee_address; the device is ignored",
-        "a device: no ieee_address; the device is ignored",
+        "a device: ieee_address not text is not 0x and 16 hex digits;"
+        " the device is ignored",
     ]
 
 
@@ -304,24 +311,32 @@ def test_empty_list() -> None:
 def test_duplicates_the_last_one_counts() -> None:
     result = parse_device_list(
         [
-            entry("0x01", friendly_name="First"),
-            entry("0x02"),
-            entry("0x01", friendly_name="Second"),
+            entry("0x0000000000000001", friendly_name="First"),
+            entry("0x0000000000000002"),
+            entry("0x0000000000000001", friendly_name="Second"),
         ]
     )
-    assert list(result.devices) == ["0x01", "0x02"]
-    assert result.devices["0x01"].friendly_name == "Second"
-    assert result.problems == ["0x01 appears twice; the last one counts"]
+    assert list(result.devices) == ["0x0000000000000001", "0x0000000000000002"]
+    assert result.devices["0x0000000000000001"].friendly_name == "Second"
+    assert result.problems == ["0x0000000000000001 appears twice; the last one counts"]
 
 
 def test_device_count_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(devices_module, "MAX_DEVICES", 3)
-    result = parse_device_list([entry(f"0x{i:02x}") for i in range(5)])
-    assert list(result.devices) == ["0x00", "0x01", "0x02"]
+    result = parse_device_list([entry(f"0x{i:016x}") for i in range(5)])
+    assert list(result.devices) == [
+        "0x0000000000000000",
+        "0x0000000000000001",
+        "0x0000000000000002",
+    ]
     assert result.problems == ["more than 3 devices; the rest is ignored"]
     # The same bound holds for entries decoded one at a time.
-    streamed = parse_device_entries(iter(entry(f"0x{i:02x}") for i in range(5)))
-    assert list(streamed.devices) == ["0x00", "0x01", "0x02"]
+    streamed = parse_device_entries(iter(entry(f"0x{i:016x}") for i in range(5)))
+    assert list(streamed.devices) == [
+        "0x0000000000000000",
+        "0x0000000000000001",
+        "0x0000000000000002",
+    ]
 
 
 # --- hostile names -------------------------------------------------------------
@@ -344,13 +359,13 @@ def test_hostile_friendly_names_are_kept_as_plain_data(name: str) -> None:
     result = parse_device_list(
         [
             {
-                "ieee_address": "0x01",
+                "ieee_address": "0x0000000000000001",
                 "friendly_name": name,
                 "definition": {"exposes": [numeric("p"), None]},
             }
         ]
     )
-    device = result.devices["0x01"]
+    device = result.devices["0x0000000000000001"]
     assert device.friendly_name == name
     assert [cap.key for cap in device.capabilities] == ["p"]
     assert result.problems == [f"{name}: an expose is a NoneType, not an object"]
@@ -358,22 +373,37 @@ def test_hostile_friendly_names_are_kept_as_plain_data(name: str) -> None:
 
 def test_very_long_friendly_name_is_bounded() -> None:
     result = parse_device_list(
-        [{"ieee_address": "0x01", "friendly_name": "n" * 10_000, "definition": None}]
+        [
+            {
+                "ieee_address": "0x0000000000000001",
+                "friendly_name": "n" * 10_000,
+                "definition": None,
+            }
+        ]
     )
-    assert result.devices["0x01"].friendly_name == "n" * MAX_TEXT
+    assert result.devices["0x0000000000000001"].friendly_name == "n" * MAX_TEXT
 
 
-def test_very_long_ieee_address_is_bounded() -> None:
+def test_very_long_ieee_address_is_refused_and_shown_short() -> None:
     result = parse_device_list([{"ieee_address": "0x" + "f" * 10_000}])
-    (ieee,) = result.devices
-    assert len(ieee) == MAX_TEXT
+    assert result.devices == {}
+    assert result.skipped == 1
+    [problem] = result.problems
+    assert "is not 0x and 16 hex digits; the device is ignored" in problem
+    assert len(problem) < 200
 
 
 def test_hostile_names_in_the_exposes_stay_inside_the_capability() -> None:
     result = parse_device_list(
-        [with_exposes("0x01", numeric("state/#/+\n"), {"type": "x\x00", "name": "n"})]
+        [
+            with_exposes(
+                "0x0000000000000001",
+                numeric("state/#/+\n"),
+                {"type": "x\x00", "name": "n"},
+            )
+        ]
     )
-    caps = result.devices["0x01"].capabilities
+    caps = result.devices["0x0000000000000001"].capabilities
     assert [(cap.key, cap.type) for cap in caps] == [
         ("state/#/+\n", "numeric"),
         ("n", "x\x00"),
@@ -399,31 +429,43 @@ def test_empty_lists_are_unchanged() -> None:
 
 
 def test_added_and_removed() -> None:
-    old = parsed([entry("0x01"), entry("0x02")])
-    new = parsed([entry("0x02"), entry("0x03"), entry("0x04")])
+    old = parsed([entry("0x0000000000000001"), entry("0x0000000000000002")])
+    new = parsed(
+        [
+            entry("0x0000000000000002"),
+            entry("0x0000000000000003"),
+            entry("0x0000000000000004"),
+        ]
+    )
     diff = diff_device_lists(old, new)
     assert diff
-    assert [d.ieee_address for d in diff.added] == ["0x03", "0x04"]
-    assert [d.ieee_address for d in diff.removed] == ["0x01"]
+    assert [d.ieee_address for d in diff.added] == [
+        "0x0000000000000003",
+        "0x0000000000000004",
+    ]
+    assert [d.ieee_address for d in diff.removed] == ["0x0000000000000001"]
     assert diff.changed == []
 
 
 def test_changed_capabilities() -> None:
     old = parsed(
-        [with_exposes("0x01", numeric("a")), with_exposes("0x02", numeric("b"))]
+        [
+            with_exposes("0x0000000000000001", numeric("a")),
+            with_exposes("0x0000000000000002", numeric("b")),
+        ]
     )
     new = parsed(
         [
-            with_exposes("0x01", numeric("a"), numeric("c")),
-            with_exposes("0x02", numeric("b")),
+            with_exposes("0x0000000000000001", numeric("a"), numeric("c")),
+            with_exposes("0x0000000000000002", numeric("b")),
         ]
     )
     diff = diff_device_lists(old, new)
     assert diff
     assert diff.added == diff.removed == []
     ((before, after),) = diff.changed
-    assert before is old["0x01"]
-    assert after is new["0x01"]
+    assert before is old["0x0000000000000001"]
+    assert after is new["0x0000000000000001"]
 
 
 @pytest.mark.parametrize(
@@ -438,7 +480,7 @@ def test_changed_capabilities() -> None:
     ],
 )
 def test_each_kind_of_change_counts(change: Any) -> None:
-    before = with_exposes("0x01", numeric("a"), software_build_id="1.0")
+    before = with_exposes("0x0000000000000001", numeric("a"), software_build_id="1.0")
     after = copy.deepcopy(before)
     change(after)
     diff = diff_device_lists(parsed([before]), parsed([after]))
@@ -456,7 +498,9 @@ def test_each_kind_of_change_counts(change: Any) -> None:
     ],
 )
 def test_changes_outside_capabilities_and_firmware_do_not_count(change: Any) -> None:
-    before = with_exposes("0x01", numeric("a"), numeric("b"), software_build_id="1.0")
+    before = with_exposes(
+        "0x0000000000000001", numeric("a"), numeric("b"), software_build_id="1.0"
+    )
     after = copy.deepcopy(before)
     change(after)
     assert not diff_device_lists(parsed([before]), parsed([after]))
@@ -485,8 +529,13 @@ def test_definition_that_cannot_be_keyed_is_parsed_on_its_own() -> None:
             "value_max": 2**70,
         }
     ]
-    raw = entry("0x01")
+    raw = entry("0x0000000000000001")
     raw["definition"] = {"model": "M", "vendor": "V", "exposes": exposes}
-    result = parse_device_list([raw, {**raw, "ieee_address": "0x02"}])
-    assert [cap.key for cap in result.devices["0x01"].capabilities] == ["huge"]
-    assert result.devices["0x02"].capabilities == result.devices["0x01"].capabilities
+    result = parse_device_list([raw, {**raw, "ieee_address": "0x0000000000000002"}])
+    assert [cap.key for cap in result.devices["0x0000000000000001"].capabilities] == [
+        "huge"
+    ]
+    assert (
+        result.devices["0x0000000000000002"].capabilities
+        == result.devices["0x0000000000000001"].capabilities
+    )

@@ -265,11 +265,22 @@ def test_access_bits(access: int, flags: tuple[bool, bool, bool]) -> None:
     assert (cap.published, cap.settable, cap.gettable) == flags
 
 
-@pytest.mark.parametrize("access", ["7", 7.0, True, None, -1, [1], {"r": 1}])
-def test_access_that_is_not_a_bit_mask_becomes_zero(access: object) -> None:
+@pytest.mark.parametrize(
+    ("access", "shown"),
+    [
+        ("7", "'7'"),
+        (7.0, "7.0"),
+        (True, "True"),
+        (None, "None"),
+        (-1, "-1"),
+        ([1], "[1]"),
+        ({"r": 1}, '{"r":1}'),
+    ],
+)
+def test_access_that_is_not_a_bit_mask_becomes_zero(access: object, shown: str) -> None:
     caps, problems = parse([leaf("numeric", "p", access=access)])
     assert caps["p"].access == 0
-    assert problems == [f"Test device: p: access {access!r} is not a bit mask; using 0"]
+    assert problems == [f"Test device: p: access {shown} is not a bit mask; using 0"]
 
 
 def test_missing_access_is_zero_without_a_problem() -> None:
@@ -300,7 +311,7 @@ def test_unknown_types_and_fields_are_kept() -> None:
     assert matrix.extra == {"rows": 8, "columns": 8}
     assert caps["fan_speed"].extra == {
         "future_field": {"type": "unknown"},
-        "future_list": [1, "two", "{'three': 3}"],
+        "future_list": [1, "two", '{"three":3}'],
     }
 
 

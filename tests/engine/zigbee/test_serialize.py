@@ -133,7 +133,7 @@ def test_hostile_text_survives_the_round_trip() -> None:
     name = "lamp/#+\x00\n\x1b[31m" + "x" * 900
     payload = [
         {
-            "ieee_address": "0x01",
+            "ieee_address": "0x0000000000000001",
             "friendly_name": name,
             "definition": {
                 "exposes": [
@@ -142,7 +142,7 @@ def test_hostile_text_survives_the_round_trip() -> None:
             },
         }
     ]
-    device = parse_device_list(payload).devices["0x01"]
+    device = parse_device_list(payload).devices["0x0000000000000001"]
     assert (
         device_from_dict(orjson.loads(orjson.dumps(device_to_dict(device)))) == device
     )
@@ -150,11 +150,12 @@ def test_hostile_text_survives_the_round_trip() -> None:
 
 def test_non_finite_numbers_never_reach_the_stored_data() -> None:
     payload = json.loads(
-        '[{"ieee_address": "0x01", "definition": {"exposes": [{"type": "numeric",'
+        '[{"ieee_address": "0x0000000000000001",'
+        ' "definition": {"exposes": [{"type": "numeric",'
         ' "property": "p", "value_min": NaN, "value_max": Infinity,'
         ' "value_on": -Infinity}]}}]'
     )
-    device = parse_device_list(payload).devices["0x01"]
+    device = parse_device_list(payload).devices["0x0000000000000001"]
     text = json.dumps(device_to_dict(device), allow_nan=False)
     assert device_from_dict(json.loads(text)) == device
 
@@ -212,7 +213,7 @@ def test_data_that_is_not_a_device(
 
 def test_store_keeps_each_definition_once_and_restores_shared_tuples() -> None:
     entry = {
-        "ieee_address": "0x1",
+        "ieee_address": "0x0000000000000001",
         "friendly_name": "Plug 1",
         "type": "Router",
         "definition": {
@@ -223,17 +224,23 @@ def test_store_keeps_each_definition_once_and_restores_shared_tuples() -> None:
             ],
         },
     }
-    second = {**entry, "ieee_address": "0x2", "friendly_name": "Plug 2"}
+    second = {**entry, "ieee_address": "0x0000000000000002", "friendly_name": "Plug 2"}
     devices = parse_device_list([entry, second]).devices
-    assert devices["0x1"].capabilities is devices["0x2"].capabilities
+    assert (
+        devices["0x0000000000000001"].capabilities
+        is devices["0x0000000000000002"].capabilities
+    )
 
     stored = orjson.loads(orjson.dumps(devices_to_store(devices)))
     assert len(stored["definitions"]) == 1
-    assert stored["devices"]["0x2"]["definition"] == 0
+    assert stored["devices"]["0x0000000000000002"]["definition"] == 0
     restored, problems = devices_from_store(stored)
     assert problems == []
     assert restored == devices
-    assert restored["0x1"].capabilities is restored["0x2"].capabilities
+    assert (
+        restored["0x0000000000000001"].capabilities
+        is restored["0x0000000000000002"].capabilities
+    )
 
 
 def test_stored_devices_are_plain_data_the_garbage_collector_skips() -> None:
@@ -248,17 +255,25 @@ def test_stored_devices_are_plain_data_the_garbage_collector_skips() -> None:
 def test_damaged_store_drops_only_what_is_damaged() -> None:
     devices = parse_device_list(
         [
-            {"ieee_address": "0x1", "friendly_name": "A", "type": "Router"},
-            {"ieee_address": "0x2", "friendly_name": "B", "type": "Router"},
+            {
+                "ieee_address": "0x0000000000000001",
+                "friendly_name": "A",
+                "type": "Router",
+            },
+            {
+                "ieee_address": "0x0000000000000002",
+                "friendly_name": "B",
+                "type": "Router",
+            },
         ]
     ).devices
     stored = devices_to_store(devices)
     stored["definitions"].append([{"key": "x"}])  # a capability without fields
-    stored["devices"]["0x2"]["definition"] = 1
-    stored["devices"]["0x3"] = {"definition": 9}
-    stored["devices"]["0x4"] = {"definition": 0, "unknown_field": 1}
+    stored["devices"]["0x0000000000000002"]["definition"] = 1
+    stored["devices"]["0x0000000000000003"] = {"definition": 9}
+    stored["devices"]["0x0000000000000004"] = {"definition": 0, "unknown_field": 1}
     restored, problems = devices_from_store(stored)
-    assert list(restored) == ["0x1"]
+    assert list(restored) == ["0x0000000000000001"]
     assert len(problems) == 4
     assert devices_from_store(None) == ({}, [])
     assert devices_from_store({"devices": []}) == (

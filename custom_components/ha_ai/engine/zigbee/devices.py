@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from .exposes import ExposesParser, _text
-from .model import Capability, InterviewState, ZigbeeDevice
+from .model import Capability, InterviewState, ZigbeeDevice, ieee_address
 from .steps import Steps, run_to_end
 
 MAX_DEVICES = 20_000
@@ -26,6 +26,12 @@ class DeviceList:
     devices: dict[str, ZigbeeDevice]
     problems: list[str] = field(default_factory=list)
     entries: int = 0  # how many entries the list had, devices or not
+    skipped: int = 0  # entries that could not be devices
+
+    @property
+    def has_coordinator(self) -> bool:
+        """Return whether the list names its coordinator, as Zigbee2MQTT's always do."""
+        return any(device.is_coordinator for device in self.devices.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,10 +99,18 @@ def parse_device(
     if not isinstance(entry, Mapping):
         problems.append(f"a device entry is a {type(entry).__name__}, not an object")
         return None
-    ieee = _text(entry.get("ieee_address"))
-    if not ieee:
+    raw_ieee = entry.get("ieee_address")
+    ieee = ieee_address(raw_ieee)
+    if ieee is None:
         name = _text(entry.get("friendly_name")) or "a device"
-        problems.append(f"{name}: no ieee_address; the device is ignored")
+        if raw_ieee is None or raw_ieee == "":
+            problems.append(f"{name}: no ieee_address; the device is ignored")
+        else:
+            shown = repr(raw_ieee)[:60] if isinstance(raw_ieee, str) else "not text"
+            problems.append(
+                f"{name}: ieee_address {shown} is not 0x and 16 hex digits;"
+                " the device is ignored"
+            )
         return None
     friendly_name = _text(entry.get("friendly_name")) or ieee
     definition = entry.get("definition")
@@ -153,6 +167,7 @@ def device_entry_steps(entries: Iterable[object]) -> Steps[DeviceList]:
     devices: dict[str, ZigbeeDevice] = {}
     definitions: DefinitionCache = {}
     count = 0
+    skipped = 0
     for count, entry in enumerate(entries, start=1):
         if count > MAX_DEVICES:
             problems.append(f"more than {MAX_DEVICES} devices; the rest is ignored")
@@ -160,11 +175,14 @@ def device_entry_steps(entries: Iterable[object]) -> Steps[DeviceList]:
         device = parse_device(entry, problems, definitions)
         yield
         if device is None:
+            skipped += 1
             continue
         if device.ieee_address in devices:
             problems.append(f"{device.ieee_address} appears twice; the last one counts")
         devices[device.ieee_address] = device
-    return DeviceList(devices=devices, problems=problems, entries=count)
+    return DeviceList(
+        devices=devices, problems=problems, entries=count, skipped=skipped
+    )
 
 
 def diff_device_lists(

@@ -13,6 +13,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
+
 from .model import Capability
 
 SPECIFIC_TYPES = frozenset({"light", "switch", "fan", "cover", "lock", "climate"})
@@ -58,6 +60,22 @@ def _number(value: object) -> float | None:
     return number if math.isfinite(number) else None
 
 
+def _as_text(value: object) -> str:
+    """Return any decoded JSON value as bounded text, without recursing in Python.
+
+    A list or object becomes compact JSON (the encoder stops at its own depth
+    limit), so a deeply nested value costs no recursion here.
+    """
+    if isinstance(value, str):
+        return value[:MAX_TEXT]
+    if value is None or isinstance(value, bool | int | float):
+        return str(value)[:MAX_TEXT]
+    try:
+        return orjson.dumps(value).decode()[:MAX_TEXT]
+    except TypeError:  # too deep, integers beyond 64 bits, keys that are not text
+        return f"a {type(value).__name__}"
+
+
 def _simple(value: object) -> str | int | float | bool | None:
     """Return `value` if it is JSON-simple (kept verbatim), else its bounded text."""
     if isinstance(value, str):
@@ -66,7 +84,7 @@ def _simple(value: object) -> str | int | float | bool | None:
         return value
     if isinstance(value, float) and math.isfinite(value):
         return value
-    return str(value)[:MAX_TEXT]
+    return _as_text(value)
 
 
 def _extra(expose: Mapping[str, Any]) -> dict[str, Any]:
@@ -193,7 +211,11 @@ class ExposesParser:
             return
         access = expose.get("access", 0)
         if isinstance(access, bool) or not isinstance(access, int) or access < 0:
-            self._problem(f"{prop}: access {access!r} is not a bit mask; using 0")
+            shown = (
+                _as_text(access) if isinstance(access, list | dict) else repr(access)
+            )
+            shown = shown[:40]
+            self._problem(f"{prop}: access {shown} is not a bit mask; using 0")
             access = 0
         key = "/".join((*path, prop))
         if key in self._capabilities:
@@ -218,11 +240,11 @@ class ExposesParser:
             value_min=_number(expose.get("value_min")),
             value_max=_number(expose.get("value_max")),
             value_step=_number(expose.get("value_step")),
-            values=tuple(str(v)[:MAX_TEXT] for v in values[:200])
+            values=tuple(_as_text(v) for v in values[:200])
             if isinstance(values, list)
             else (),
             presets=tuple(
-                str(p.get("name"))[:MAX_TEXT]
+                _as_text(p.get("name"))
                 for p in presets[:200]
                 if isinstance(p, Mapping) and p.get("name") is not None
             )

@@ -7,10 +7,23 @@ expose type it does not know becomes a capability of that type rather than vanis
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntFlag, StrEnum
-from typing import Any
+from typing import Any, Final
+
+# Zigbee2MQTT names every device by its 64-bit IEEE address, written `0x` and 16
+# hex digits. The address becomes a topic segment, a device identifier and part
+# of unique ids, so nothing else may pass for one.
+_IEEE_ADDRESS: Final = re.compile(r"0x[0-9a-fA-F]{16}")
+
+
+def ieee_address(value: object) -> str | None:
+    """Return `value` as an IEEE address in lower case, or None when it is not one."""
+    if isinstance(value, str) and _IEEE_ADDRESS.fullmatch(value):
+        return value.lower()
+    return None
 
 
 class Access(IntFlag):
