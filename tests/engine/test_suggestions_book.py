@@ -26,6 +26,11 @@ NOW = datetime(2025, 3, 1, 12, tzinfo=UTC)
 DAY = timedelta(days=1)
 WEEK = timedelta(days=7)
 KEEP = {"max_kept": 50, "expire_after": WEEK}
+RENDERED = {
+    "alias": "Bedroom light on at 07:00",
+    "triggers": [{"trigger": "time", "at": "07:00:00"}],
+    "actions": [{"action": "light.turn_on", "target": {"entity_id": "light.bedroom"}}],
+}
 S = SuggestionStatus
 
 
@@ -53,16 +58,15 @@ def record(
     **changes: Any,
 ) -> Suggestion:
     base = draft(suggestion_id, confidence)
+    facts = {
+        field: getattr(base, field) for field in SuggestionDraft.__dataclass_fields__
+    }
     return Suggestion(
-        **{
-            field: getattr(base, field)
-            for field in SuggestionDraft.__dataclass_fields__
-        },
+        **(facts | changes),
         status=status,
         created_at=NOW,
         updated_at=NOW,
         last_seen=NOW,
-        **changes,
     )
 
 
@@ -115,13 +119,17 @@ def test_a_known_draft_refreshes_its_facts_not_its_status() -> None:
     assert refreshed.updated_at == NOW
 
 
-def test_an_enriched_title_and_description_survive_a_refresh() -> None:
+def test_an_enriched_description_survives_a_refresh_of_the_same_automation() -> None:
     book = SuggestionBook()
-    book.merge([draft()], NOW, **KEEP)
-    book.apply_enrichment("routine_a", "Wake up to light", "Friendly words.")
-    result = book.merge([replace(draft(confidence=0.7), title="Rendered")], NOW, **KEEP)
-    (refreshed,) = result.refreshed
-    assert refreshed.title == "Wake up to light"
+    book.merge([draft(automation=RENDERED)], NOW, **KEEP)
+    book.apply_enrichment("routine_a", "", "Friendly words.")
+    again = replace(
+        draft(confidence=0.7, automation={**RENDERED, "description": "28 days"}),
+        title="Rendered",
+    )
+    (refreshed,) = book.merge([again], NOW, **KEEP).refreshed
+    # HA AI's title follows its finding; the LLM's words stay with its automation.
+    assert refreshed.title == "Rendered"
     assert refreshed.description == "Friendly words."
     assert refreshed.enriched
     assert refreshed.confidence == 0.7
@@ -328,7 +336,7 @@ def test_unknown_ids_are_refused_readably() -> None:
 
 
 def test_enrichment_is_cleaned_and_an_empty_text_keeps_the_rendered_one() -> None:
-    book = SuggestionBook([record()])
+    book = SuggestionBook([record(automation=RENDERED)])
     enriched = book.apply_enrichment(
         "routine_a",
         "Wake up\n to light " + "!" * 500,

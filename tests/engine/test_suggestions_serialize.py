@@ -77,7 +77,7 @@ def test_dismissed_never_returns_after_a_restart() -> None:
     assert again.is_dismissed(pair.suggestion_id)
     result = again.merge(drafts(), NOW + timedelta(days=1), **KEEP)
     assert result.new == ()
-    assert [s.title for s in result.refreshed] == ["Know about leaks"]
+    assert [s.description for s in result.refreshed] == ["Friendly."]
 
 
 def test_dismissed_ids_alone_keep_suggestions_away_after_a_restart() -> None:
