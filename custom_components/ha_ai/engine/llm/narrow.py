@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Collection, Iterator, Mapping
-from typing import Any, Final
+from typing import Any, Final, TypeIs
 
 MAX_DEPTH: Final = 8
 MAX_NODES: Final = 400
@@ -75,6 +75,20 @@ _CONDITION_KEYS: Final[Mapping[str, frozenset[str]]] = {
     "or": frozenset({"conditions"}),
     "not": frozenset({"conditions"}),
 }
+_TOP_KEYS: Final = frozenset(
+    {
+        "id",
+        "alias",
+        "description",
+        "triggers",
+        "trigger",
+        "conditions",
+        "condition",
+        "actions",
+        "action",
+        "mode",
+    }
+)
 _CALL_KEYS: Final = frozenset(
     {"action", "service", "target", "data", "entity_id", "metadata"}
 )
@@ -110,8 +124,9 @@ def narrow_automation(
     triggers = _items(proposed, ("triggers", "trigger"), MAX_TRIGGERS, required=True)
     conditions = _items(proposed, ("conditions", "condition"), MAX_CONDITIONS)
     actions = _items(proposed, ("actions", "action"), MAX_ACTIONS, required=True)
+    _only_keys(proposed, _TOP_KEYS, "")
     mode = proposed.get("mode", rendered.get("mode", "single"))
-    if mode not in MODES:
+    if not _one_of(mode, MODES):
         raise NarrowingRefusedError(f"mode {_shown(mode)} is not known", "mode")
     return {
         "alias": rendered.get("alias", ""),
@@ -203,6 +218,11 @@ def _items(
     return items
 
 
+def _one_of(value: object, allowed: frozenset[str]) -> TypeIs[str]:
+    """Return whether `value` is one of the allowed texts (any other type: no)."""
+    return isinstance(value, str) and value in allowed
+
+
 def _shown(value: object) -> str:
     text = repr(value)
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
@@ -270,6 +290,8 @@ class _Narrowing:
         if not values or len(values) > MAX_LIST:
             raise NarrowingRefusedError("no entity, or too many", path)
         for entity_id in values:
+            if not isinstance(entity_id, str):
+                raise NarrowingRefusedError("an entity id that is not text", path)
             if entity_id in {"all", "none"}:
                 raise NarrowingRefusedError(f"{entity_id!r} is not an entity", path)
             if entity_id not in self.entities:
@@ -287,7 +309,7 @@ class _Narrowing:
     def trigger(self, value: object, path: str) -> dict[str, Any]:
         item = _mapping(value, path)
         kind = item.get("trigger", item.get("platform"))
-        if kind not in TRIGGER_KINDS:
+        if not _one_of(kind, TRIGGER_KINDS):
             raise NarrowingRefusedError(
                 f"trigger {_shown(kind)} is not one HA AI accepts", path
             )
@@ -301,7 +323,7 @@ class _Narrowing:
     def condition(self, value: object, path: str) -> dict[str, Any]:
         item = _mapping(value, path)
         kind = item.get("condition")
-        if kind not in CONDITION_KINDS:
+        if not _one_of(kind, CONDITION_KINDS):
             raise NarrowingRefusedError(
                 f"condition {_shown(kind)} is not one HA AI accepts", path
             )
@@ -345,7 +367,7 @@ class _Narrowing:
             if not isinstance(item["at"], list):
                 result["at"] = result["at"][0]
         if "event" in item:
-            if item["event"] not in SUN_EVENTS:
+            if not _one_of(item["event"], SUN_EVENTS):
                 raise NarrowingRefusedError("not sunrise or sunset", path)
             result["event"] = item["event"]
         for key in ("offset", "after_offset", "before_offset"):
@@ -361,7 +383,7 @@ class _Narrowing:
         if "weekday" in item:
             days = item["weekday"]
             days = days if isinstance(days, list) else [days]
-            if not days or not all(day in WEEKDAYS for day in days):
+            if not days or not all(_one_of(day, WEEKDAYS) for day in days):
                 raise NarrowingRefusedError("not weekdays", path)
             result["weekday"] = list(days)
         return result
@@ -408,7 +430,7 @@ class _Narrowing:
 
 
 def _sun_event(value: object, path: str) -> str:
-    if value not in SUN_EVENTS:
+    if not _one_of(value, SUN_EVENTS):
         raise NarrowingRefusedError(f"{_shown(value)} is not sunrise or sunset", path)
     return str(value)
 
