@@ -414,3 +414,83 @@ def test_counts_and_success_rate() -> None:
     }
     assert book.success_rate() == 0.75
     assert book.dismissed_ids == ("f",)
+
+
+# Attacks through an LLM: words that outlive their automation, repeated
+# announcements, automations on kinds that deploy none.
+
+LLM_AUTOMATION = {**RENDERED, "triggers": [{"trigger": "time", "at": "06:30:00"}]}
+
+
+def test_the_llm_automation_and_its_title_stay_while_the_finding_is_the_same() -> None:
+    book = SuggestionBook()
+    book.merge([draft(automation=RENDERED)], NOW, **KEEP)
+    book.apply_enrichment(
+        "routine_a", "Turn on light at 06:30", "Friendly.", LLM_AUTOMATION
+    )
+    (kept,) = book.merge([draft(automation=RENDERED)], NOW + DAY, **KEEP).refreshed
+    assert kept.automation == LLM_AUTOMATION
+    assert kept.title == "Turn on light at 06:30"
+    assert kept.description == "Friendly."
+    assert kept.enriched
+
+
+def test_when_the_rendered_automation_comes_back_the_llm_words_go_with_it() -> None:
+    book = SuggestionBook()
+    book.merge([draft(automation=RENDERED)], NOW, **KEEP)
+    book.apply_enrichment(
+        "routine_a", "Turn on light at 06:30", "Friendly.", LLM_AUTOMATION
+    )
+    moved = {**RENDERED, "triggers": [{"trigger": "time", "at": "07:15:00"}]}
+    (refreshed,) = book.merge([draft(automation=moved)], NOW + DAY, **KEEP).refreshed
+    # Text and behaviour agree again: all rendered, nothing of the LLM's left.
+    assert refreshed.automation == moved
+    assert refreshed.title == "Title of routine_a"
+    assert refreshed.description == "Description of routine_a"
+    assert not refreshed.enriched
+    assert refreshed.enriched_for is None
+
+
+def test_a_stored_enrichment_without_its_fingerprint_goes_at_the_next_refresh() -> None:
+    book = SuggestionBook(
+        [record(automation=LLM_AUTOMATION, title="Lock the door", enriched=True)]
+    )
+    (refreshed,) = book.merge([draft(automation=RENDERED)], NOW, **KEEP).refreshed
+    assert refreshed.title == "Title of routine_a"
+    assert refreshed.automation == RENDERED
+
+
+def test_a_feature_suggestion_never_takes_an_llm_automation() -> None:
+    feature = record("feature_a", kind=SuggestionKind.FEATURE)
+    book = SuggestionBook([feature])
+    enriched = book.apply_enrichment("feature_a", "", "Friendly.", LLM_AUTOMATION)
+    assert enriched.automation is None
+    assert enriched.description == "Friendly."
+
+
+def test_a_suggestion_pushed_past_the_limit_is_not_announced_again() -> None:
+    book = SuggestionBook()
+    result = book.merge([draft("routine_a", 0.5)], NOW, max_kept=1, expire_after=WEEK)
+    assert [item.suggestion_id for item in result.to_announce] == ["routine_a"]
+    book.mark_announced(["routine_a"])
+    better = draft("routine_b", 0.9)
+    result = book.merge(
+        [draft("routine_a", 0.5), better], NOW, max_kept=1, expire_after=WEEK
+    )
+    assert [item.suggestion_id for item in result.dropped] == ["routine_a"]
+    book.mark_announced(["routine_b"])
+    book.set_status("routine_b", S.DISMISSED, NOW)
+    result = book.merge(
+        [draft("routine_a", 0.5), better], NOW, max_kept=1, expire_after=WEEK
+    )
+    # It is back in the list, as new, but it was announced (and enriched) once.
+    assert [item.suggestion_id for item in result.new] == ["routine_a"]
+    assert result.to_announce == ()
+    assert book.was_announced("routine_a")
+
+
+def test_announced_ids_are_bounded_oldest_forgotten_first() -> None:
+    book = SuggestionBook(announced_ids=["a", "b"], max_announced_ids=3)
+    book.mark_announced(["c", "a", "d"])
+    assert book.announced_ids == ("c", "a", "d")
+    assert not book.was_announced("b")

@@ -38,13 +38,15 @@ _FENCE: Final = re.compile(r"```[A-Za-z0-9_-]*[ \t]*\n?(.*?)```", re.DOTALL)
 # into its words (or nothing), again until nothing changes.
 _IMAGE: Final = re.compile(r"!\[([^\[\]]*)\]\([^()]*\)")
 _LINK: Final = re.compile(r"\[([^\[\]]*)\]\([^()]*\)")
+_DEFINITION: Final = re.compile(r"^[ \t]*\[[^\[\]]*\]:[ \t]*\S*", re.MULTILINE)
 _REFERENCE: Final = re.compile(r"\[([^\[\]]*)\]\s*(?:\[[^\[\]]*\]|:\s*\S+)")
 _HTML: Final = re.compile(r"<[!/?A-Za-z][^<>]*>?|<>")
 _ADDRESS: Final = re.compile(
-    r"(?:\b[A-Za-z][A-Za-z0-9+.-]*:/{1,3}|\bwww\.|\b(?:javascript|data|mailto):)\S*",
+    r"(?:[A-Za-z][A-Za-z0-9+.-]*:/{1,3}|www\.|(?:javascript|data|mailto|vbscript):)\S*",
     re.IGNORECASE,
 )
 _MAX_PASSES: Final = 8
+_BRACKETS: Final = str.maketrans("", "", "<>[]()")
 _MARKUP_LEFT: Final = re.compile(r"[<>]|\]\s*[(\[:]|!\[")
 
 
@@ -198,10 +200,12 @@ def plain_text(text: str) -> str:
 
     A link keeps its words, an image its alternative text; tags and addresses
     go. Passes repeat until nothing changes, so markup hidden inside markup
-    goes too; should some still be left after the last pass, its brackets go.
+    goes too; should some still be left after the last pass, every bracket goes
+    (and the addresses that leaves).
     """
     for _ in range(_MAX_PASSES):
-        cleaned = _IMAGE.sub(r"\1", text)
+        cleaned = _DEFINITION.sub("", text)
+        cleaned = _IMAGE.sub(r"\1", cleaned)
         cleaned = _LINK.sub(r"\1", cleaned)
         cleaned = _REFERENCE.sub(r"\1", cleaned)
         cleaned = _HTML.sub("", cleaned)
@@ -209,9 +213,9 @@ def plain_text(text: str) -> str:
         if cleaned == text:
             break
         text = cleaned
-    else:
-        text = text.translate(str.maketrans("", "", "<>[]()"))
-        text = _ADDRESS.sub("", text)
-    if _MARKUP_LEFT.search(text):
-        text = text.translate(str.maketrans("", "", "<>[]()"))
+    if cleaned != text or _MARKUP_LEFT.search(text):
+        text = text.translate(_BRACKETS)
+        # Each removal shortens the text, so this ends.
+        while (cleaned := _ADDRESS.sub("", text)) != text:
+            text = cleaned
     return text
