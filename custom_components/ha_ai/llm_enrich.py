@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Final
 
 from homeassistant.core import HomeAssistant
 
 from .const import CONF_LLM_MAX_CALLS, CONF_LLM_TIMEOUT, DEFAULT_OPTIONS, LOGGER
-from .engine.llm.narrow import NarrowingRefusedError, narrow_automation
+from .engine.llm.narrow import NarrowingRefusedError, narrow_answer
 from .engine.llm.parse import LlmOutputError, LlmSuggestionText, parse_suggestion
 from .engine.llm.prompt import (
     DEFAULT_PROMPT_TOKENS,
@@ -156,18 +156,16 @@ class LlmEnricher:
         finding_id = finding.finding_id
         try:
             text = await self._async_ask(finding, within)
-            suggestion = parse_suggestion(text)
+            suggestion = narrow_answer(
+                parse_suggestion(text),
+                finding.automation,
+                [entity.entity_id for entity in finding.entities],
+            )
             refusal = None
             if suggestion.automation is not None:
-                narrowed = narrow_automation(
-                    suggestion.automation,
-                    finding.automation,
-                    [entity.entity_id for entity in finding.entities],
-                )
-                suggestion = replace(suggestion, automation=narrowed)
-                refusal = await validate(narrowed)
+                refusal = await validate(suggestion.automation)
         except NarrowingRefusedError as err:
-            refusal = f"not a narrowing of HA AI's automation: {err}"
+            refusal = f"not a narrowing of HA AI's suggestion: {err}"
         except LlmError as err:
             LOGGER.warning(
                 "LLM gave no text for %s: %s", finding_id, log_safe(str(err))

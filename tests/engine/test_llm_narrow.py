@@ -14,8 +14,11 @@ from custom_components.ha_ai.engine.llm.narrow import (
     MAX_NODES,
     NarrowingRefusedError,
     check_bounds,
+    foreign_entities,
+    narrow_answer,
     narrow_automation,
 )
+from custom_components.ha_ai.engine.llm.parse import LlmSuggestionText
 
 ENTITIES = ("switch.plug", "binary_sensor.door")
 RENDERED: dict[str, Any] = {
@@ -467,3 +470,24 @@ def test_any_json_value_is_refused_or_narrowed_never_raising(value: object) -> N
 def test_any_depth_beyond_the_bound_is_refused_without_recursion(depth: int) -> None:
     with pytest.raises(NarrowingRefusedError):
         narrow(proposal(variables=nested_variables(depth)))
+
+
+def test_an_answer_whose_text_names_another_entity_is_refused() -> None:
+    answer = LlmSuggestionText(
+        "Lock the front door every night", "It locks lock.front_door at 22:30."
+    )
+    with pytest.raises(NarrowingRefusedError, match="lock.front_door"):
+        narrow_answer(answer, RENDERED, ENTITIES)
+    own = LlmSuggestionText("Plug off", "switch.plug goes off; see config.yaml.")
+    assert narrow_answer(own, RENDERED, ENTITIES) == own
+    assert foreign_entities("SWITCH.PLUG and sensor.power", ENTITIES) == [
+        "sensor.power"
+    ]
+
+
+def test_an_answer_with_an_automation_gets_it_narrowed() -> None:
+    answer = LlmSuggestionText("t", "d", proposal())
+    narrowed = narrow_answer(answer, RENDERED, ENTITIES)
+    assert narrowed.automation == narrow(proposal())
+    with pytest.raises(NarrowingRefusedError):
+        narrow_answer(answer, None, ENTITIES)

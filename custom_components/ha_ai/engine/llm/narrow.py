@@ -26,7 +26,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Collection, Iterator, Mapping
+from dataclasses import replace
 from typing import Any, Final, TypeIs
+
+from .parse import LlmSuggestionText
 
 MAX_DEPTH: Final = 8
 MAX_NODES: Final = 400
@@ -92,6 +95,47 @@ _TOP_KEYS: Final = frozenset(
 _CALL_KEYS: Final = frozenset(
     {"action", "service", "target", "data", "entity_id", "metadata"}
 )
+
+
+# Domains of the entities a text may name; "lock.front_door" in an explanation of a
+# suggestion about a plug is a text about something else.
+_ENTITY_DOMAINS: Final = (
+    "alarm_control_panel|automation|binary_sensor|button|camera|climate|cover|"
+    "device_tracker|fan|humidifier|input_boolean|input_button|input_number|"
+    "input_select|light|lock|media_player|number|person|remote|scene|script|"
+    "select|sensor|siren|switch|vacuum|valve|water_heater"
+)
+_NAMED_ENTITY = re.compile(rf"\b(?:{_ENTITY_DOMAINS})\.[a-z0-9_]+", re.IGNORECASE)
+
+
+def foreign_entities(text: str, entities: Collection[str]) -> list[str]:
+    """Return the entity ids `text` names that are not the suggestion's."""
+    own = {entity.casefold() for entity in entities}
+    return [
+        match.group()
+        for match in _NAMED_ENTITY.finditer(text)
+        if match.group().casefold() not in own
+    ]
+
+
+def narrow_answer(
+    answer: LlmSuggestionText,
+    rendered: Mapping[str, Any] | None,
+    entities: Collection[str],
+) -> LlmSuggestionText:
+    """Return the answer with its automation narrowed, or raise.
+
+    Its text may name no entity id but the suggestion's; its automation, if it
+    has one, must narrow `rendered` (see `narrow_automation`).
+    """
+    if foreign := foreign_entities(f"{answer.title} {answer.description}", entities):
+        raise NarrowingRefusedError(
+            f"its text names {_shown(foreign[0])}, not an entity of the suggestion"
+        )
+    if answer.automation is None:
+        return answer
+    narrowed = narrow_automation(answer.automation, rendered, entities)
+    return replace(answer, automation=narrowed)
 
 
 class NarrowingRefusedError(ValueError):
