@@ -42,7 +42,7 @@ from .const import DOMAIN, LOGGER
 from .engine.automations.render import render_automation
 from .engine.llm.parse import plain_text
 from .engine.llm.prompt import LlmEntity, LlmFinding
-from .engine.log_text import markdown_safe
+from .engine.log_text import log_safe, markdown_safe
 from .engine.suggestions.behaviour import automation_title
 from .engine.suggestions.book import SuggestionBook
 from .engine.suggestions.findings import draft_from_capability, draft_from_pattern
@@ -358,7 +358,7 @@ class SuggestionManager:
                     "LLM text for %s not used: %s %s",
                     outcome.finding_id,
                     outcome.reason,
-                    outcome.detail,
+                    log_safe(outcome.detail),
                 )
                 continue
             suggestion, text = outcome.finding_id, outcome.text
@@ -379,7 +379,9 @@ class SuggestionManager:
                     suggestion, title, text.description, automation
                 )
             except SuggestionError as err:
-                LOGGER.debug("Rewording of %s not applied: %s", suggestion, err)
+                LOGGER.debug(
+                    "Rewording of %s not applied: %s", suggestion, log_safe(str(err))
+                )
 
     def _llm_finding(self, suggestion: Suggestion) -> LlmFinding:
         """Return what the LLM may see of a suggestion: facts, never instructions."""
