@@ -493,3 +493,49 @@ async def test_a_server_that_never_answers_delays_announcements_only_to_the_dead
     assert len(messages) == 2
     assert all(message["description"] != "never sent" for message in messages)
     assert len(model.prompts) <= 2
+
+
+@pytest.mark.usefixtures("house")
+async def test_a_narrowing_that_home_assistant_refuses_is_dropped(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    # Within the narrowing rules, but no automation Home Assistant accepts.
+    limitless = hostile(
+        triggers=[{"trigger": "numeric_state", "entity_id": "light.bedroom"}]
+    )
+    use_model(
+        setup_entry,
+        Model({"title": "t", "description": "Refused.", "automation": limitless}),
+    )
+    await analyse(hass, [MORNING])
+    [suggestion] = await listed(hass)
+    assert suggestion["automation"]["triggers"][0]["at"] == RENDERED_AT
+    assert suggestion["description"] != "Refused."
+
+
+class DismissingModel(Model):
+    """Answers well, but the user dismisses the suggestion while it thinks."""
+
+    def __init__(self, entry: MockConfigEntry) -> None:
+        super().__init__({"title": "t", "description": "Too late."})
+        self.entry = entry
+
+    async def async_complete(
+        self, messages: list[dict[str, str]], *, max_tokens: int
+    ) -> str:
+        manager = self.entry.runtime_data.suggestions
+        for suggestion in manager.query(SuggestionStatus.NEW):
+            manager.async_dismiss(suggestion.suggestion_id)
+        return await super().async_complete(messages, max_tokens=max_tokens)
+
+
+@pytest.mark.usefixtures("house")
+async def test_a_suggestion_dismissed_while_the_llm_answers_takes_no_words(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    use_model(setup_entry, DismissingModel(setup_entry))
+    await analyse(hass, [MORNING])
+    [suggestion] = await listed(hass)
+    assert suggestion["status"] == "dismissed"
+    assert suggestion["description"] != "Too late."
+    assert announced(mqtt_mock) == []

@@ -318,7 +318,9 @@ class SuggestionManager:
         if self.enricher is not None and pending:
             await self._async_enrich(pending)
         for original in pending:
-            suggestion = self.book.get(original.suggestion_id) or original
+            suggestion = self.book.get(original.suggestion_id)
+            if suggestion is None or suggestion.status != SuggestionStatus.NEW:
+                continue  # answered (or gone) while the LLM was asked
             self.bus.async_publish_event(
                 ["suggestions", "new"],
                 {

@@ -443,7 +443,7 @@ def _assert_only_narrows(narrowed: dict[str, Any]) -> None:
         assert f'"{word}"' not in text
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(_AUTOMATIONS)
 def test_random_llm_automations_never_widen_the_rendered_one(
     proposed: dict[str, Any],
@@ -455,7 +455,7 @@ def test_random_llm_automations_never_widen_the_rendered_one(
     _assert_only_narrows(narrowed)
 
 
-@settings(max_examples=200)
+@settings(max_examples=100)
 @given(_JSON)
 def test_any_json_value_is_refused_or_narrowed_never_raising(value: object) -> None:
     try:
@@ -491,3 +491,59 @@ def test_an_answer_with_an_automation_gets_it_narrowed() -> None:
     assert narrowed.automation == narrow(proposal())
     with pytest.raises(NarrowingRefusedError):
         narrow_answer(answer, None, ENTITIES)
+
+
+STATE_ON_PLUG = {"trigger": "state", "entity_id": "switch.plug"}
+MALFORMED: dict[str, object] = {
+    "a_key_that_is_not_text": proposal(triggers=[{1: "x"}]),
+    "too_many_triggers": proposal(triggers=AT_NIGHT * 6),
+    "too_many_states": proposal(triggers=[{**STATE_ON_PLUG, "to": ["on"] * 11}]),
+    "a_state_that_is_a_mapping": proposal(triggers=[{**STATE_ON_PLUG, "to": {"a": 1}}]),
+    "a_limit_that_is_not_a_number": proposal(
+        triggers=[
+            {"trigger": "numeric_state", "entity_id": "switch.plug", "above": "5"}
+        ]
+    ),
+    "a_negative_duration": proposal(triggers=[{**STATE_ON_PLUG, "for": -1}]),
+    "a_negative_duration_unit": proposal(
+        triggers=[{**STATE_ON_PLUG, "for": {"hours": -1}}]
+    ),
+    "a_duration_unit_that_is_a_mapping": proposal(
+        triggers=[{**STATE_ON_PLUG, "for": {"hours": {"minutes": 1}}}]
+    ),
+    "no_entity": proposal(triggers=[{**STATE_ON_PLUG, "entity_id": []}]),
+    "no_entity_id_key": proposal(triggers=[{"trigger": "state", "to": "on"}]),
+    "an_entity_that_is_not_text": proposal(
+        triggers=[{**STATE_ON_PLUG, "entity_id": 3}]
+    ),
+    "an_unknown_condition": proposal(conditions=[{"condition": "device"}]),
+    "no_time": proposal(triggers=[{"trigger": "time", "at": []}]),
+    "not_a_sun_event": proposal(triggers=[{"trigger": "sun", "event": "noon"}]),
+    "not_a_sun_condition": proposal(conditions=[{"condition": "sun", "after": "noon"}]),
+    "not_weekdays": proposal(conditions=[{"condition": "time", "weekday": ["fun"]}]),
+    "no_weekday": proposal(conditions=[{"condition": "time", "weekday": []}]),
+    "an_action_that_is_not_a_service": proposal(actions=[{"action": "not a service"}]),
+    "two_targets": proposal(actions=[{**OFF, "entity_id": "switch.plug"}]),
+    "no_target": proposal(actions=[{"action": "switch.turn_off"}]),
+    "a_data_list_of_text": proposal(actions=[{**OFF, "data": {"rgb": ["red"]}}]),
+    "a_data_key_that_is_no_name": proposal(actions=[{**OFF, "data": {"Bad Key": 1}}]),
+    "a_delay_with_more": proposal(actions=[{"delay": 5, "action": "switch.turn_off"}]),
+    "an_empty_and": proposal(conditions=[{"condition": "and", "conditions": []}]),
+    "a_trigger_id_that_is_no_name": proposal(
+        triggers=[{"trigger": "time", "at": "22:00", "id": "{x}"}]
+    ),
+}
+
+
+@pytest.mark.parametrize("case", MALFORMED)
+def test_malformed_parts_are_refused_with_a_reason(case: str) -> None:
+    with pytest.raises(NarrowingRefusedError) as raised:
+        narrow(MALFORMED[case])
+    assert str(raised.value)
+
+
+def test_a_rendered_automation_of_odd_shape_gives_no_services() -> None:
+    odd = {"action": ["not a step", {"action": 3}, {"service": "switch.turn_off"}]}
+    assert narrow(proposal(), rendered=odd)["actions"] == [OFF]
+    with pytest.raises(NarrowingRefusedError, match="not an action of"):
+        narrow(proposal(), rendered={"actions": "nothing"})

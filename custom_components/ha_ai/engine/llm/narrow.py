@@ -314,7 +314,11 @@ def _duration(value: object, path: str) -> object:
         return _pattern(value, _DURATION, "a duration", path)
     if isinstance(value, Mapping):
         _only_keys(value, _DURATION_KEYS, path)
-        return {key: _number(item, path) for key, item in value.items()}
+        return {key: _seconds(item, path) for key, item in value.items()}
+    return _seconds(value, path)
+
+
+def _seconds(value: object, path: str) -> float | int:
     number = _number(value, path)
     if number < 0:
         raise NarrowingRefusedError("a negative duration", path)
