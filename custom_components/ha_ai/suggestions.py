@@ -301,12 +301,13 @@ class SuggestionManager:
         try:
             await self._async_announce_batch(batch)
         finally:
+            # Interrupted (a stop), the batch stays waiting for the next start.
             self._announcing.difference_update(batch)
-            done = set(batch)
-            self._unannounced = [item for item in self._unannounced if item not in done]
-            self.book.mark_announced(batch)
-            self._save()
-            self._listeners.async_notify()
+        done = set(batch)
+        self._unannounced = [item for item in self._unannounced if item not in done]
+        self.book.mark_announced(batch)
+        self._save()
+        self._listeners.async_notify()
 
     async def _async_announce_batch(self, batch: list[str]) -> None:
         pending = [

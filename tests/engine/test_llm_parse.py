@@ -277,3 +277,10 @@ def test_hostile_titles_and_descriptions_are_plain_or_refused(
         assert not _LINK.search(text)
         assert not _TAG.search(text)
         assert not _ADDRESS.search(text)
+
+
+def test_markup_nested_deeper_than_the_passes_loses_its_brackets() -> None:
+    deep = "[" * 12 + "words" + "](a)" * 12 + " evil.example]://x"
+    cleaned = plain_text(deep)
+    assert "words" in cleaned
+    assert not re.search(r"[\[\]()<>]|://|evil", cleaned)

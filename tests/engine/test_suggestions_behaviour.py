@@ -89,3 +89,12 @@ def test_titles_of_each_trigger_and_condition_kind() -> None:
     assert automation_title(changes, NAMES) == (
         "Open cover.x when Door changes on weekdays"
     )
+
+
+def test_a_title_without_triggers_or_weekdays_says_only_what_it_does() -> None:
+    bare = {
+        "triggers": [],
+        "conditions": [{"condition": "state"}, {"condition": "time", "after": "20:00"}],
+        "actions": [PLUG_OFF],
+    }
+    assert automation_title(bare, NAMES) == "Turn off Plug in Office"
