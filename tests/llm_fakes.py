@@ -47,6 +47,7 @@ class Answer:
     status: int = 200
     text: str | None = None
     slow: bool = False
+    cut: bool = False  # the connection closes half-way through the answer
 
 
 @dataclass
@@ -79,7 +80,7 @@ class FakeLlmServer:
             if self.answers
             else Answer(completion(json.dumps(GOOD_ANSWER)))
         )
-        return await self._respond(answer)
+        return await self._respond(answer, request)
 
     async def _models(self, request: web.Request) -> web.StreamResponse:
         self.requests.append(("models", dict(request.headers), None))
@@ -91,9 +92,19 @@ class FakeLlmServer:
         }
         return await self._respond(Answer(body, status=self.models_status))
 
-    async def _respond(self, answer: Answer) -> web.StreamResponse:
+    async def _respond(
+        self, answer: Answer, request: web.Request | None = None
+    ) -> web.StreamResponse:
         if answer.slow:
             await self.release.wait()
+        if answer.cut and request is not None and request.transport is not None:
+            response = web.StreamResponse(
+                headers={"Content-Type": "application/json", "Content-Length": "500"}
+            )
+            await response.prepare(request)
+            await response.write(b'{"id": "chatcmpl-1", "choi')
+            request.transport.close()
+            return response
         if answer.text is not None:
             return web.Response(text=answer.text, status=answer.status)
         return web.json_response(answer.body, status=answer.status)

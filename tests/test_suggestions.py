@@ -391,7 +391,10 @@ async def test_the_llm_rewords_new_suggestions_within_the_rules(
     announced = {
         item["kind"]: item for item in payloads(mqtt_mock, "ha-ai/suggestions/new")
     }
-    assert announced["routine"]["title"] == "Wake up with light"
+    # The title says what the narrowed automation does: HA AI writes it from the
+    # automation; the model's words are the explanation below it.
+    assert announced["routine"]["title"] == "Turn on Bedroom light at 06:55 every day"
+    assert announced["routine"]["description"] == "Your morning light."
     assert announced["used_together"]["title"].startswith("Turn on Coffee machine")
     routine = next(s for s in await listed(hass) if s["kind"] == "routine")
     assert routine["automation"]["triggers"][0]["at"] == "06:55:00"

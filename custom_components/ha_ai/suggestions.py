@@ -6,6 +6,13 @@ bound). This side feeds it from the habit analysis and the Zigbee judgement, ren
 and checks an automation for every habit suggestion, announces new ones (MQTT, and
 a persistent notification when the options say so), optionally lets the LLM
 reword them first, and deploys accepted ones.
+
+What the LLM says is untrusted: its automation must narrow the rendered one
+(`engine.llm.narrow`) and pass the same checks; its text is plain text (links,
+images and HTML taken out when parsed); a suggestion whose automation it
+changed gets a title HA AI writes from that automation (`behaviour`); and every
+text is made plain again where it leaves (MQTT, services) and escaped for
+Markdown in notifications. Each suggestion is announced and enriched once.
 """
 
 from __future__ import annotations
@@ -33,7 +40,10 @@ from .automation_check import (
 )
 from .const import DOMAIN, LOGGER
 from .engine.automations.render import render_automation
+from .engine.llm.parse import plain_text
 from .engine.llm.prompt import LlmEntity, LlmFinding
+from .engine.log_text import log_safe, markdown_safe
+from .engine.suggestions.behaviour import automation_title
 from .engine.suggestions.book import SuggestionBook
 from .engine.suggestions.findings import draft_from_capability, draft_from_pattern
 from .engine.suggestions.lifecycle import SuggestionError
@@ -86,18 +96,22 @@ class SuggestionSettings:
     safety: SafetySettings
 
 
+# A text in a notification: longer than a log line, as long as a description.
+_NOTIFICATION_TEXT = 1000
+
+
 def suggestion_fields(suggestion: Suggestion) -> dict[str, Any]:
-    """Return a suggestion as services and attributes report it."""
+    """Return a suggestion as services and attributes report it (plain text)."""
     return {
         "suggestion_id": suggestion.suggestion_id,
         "kind": str(suggestion.kind),
         "category": suggestion.category,
         "status": str(suggestion.status),
-        "title": suggestion.title,
-        "description": suggestion.description,
+        "title": plain_text(suggestion.title),
+        "description": plain_text(suggestion.description),
         "confidence": round(suggestion.confidence, 3),
         "entities": list(suggestion.entities),
-        "how_to_start": suggestion.how_to_start,
+        "how_to_start": plain_text(suggestion.how_to_start),
         "automation": dict(suggestion.automation) if suggestion.automation else None,
         "automation_id": suggestion.automation_id,
         "error": suggestion.error,
@@ -129,6 +143,7 @@ class SuggestionManager:
         self.enricher = enricher
         self.book = SuggestionBook()
         self._unannounced: list[str] = []
+        self._announcing: set[str] = set()
         self._store: Store[dict[str, Any]] = Store(hass, STORE_VERSION, STORE_KEY)
         self._listeners = Listeners()
         self._unsubscribers: list[CALLBACK_TYPE] = []
@@ -148,6 +163,14 @@ class SuggestionManager:
             pending = data.get("unannounced")
             if isinstance(pending, list):
                 self._unannounced = [str(item) for item in pending]
+            # Stores written before the book remembered announcements: all the
+            # suggestions not waiting for theirs have had it.
+            waiting = set(self._unannounced)
+            self.book.mark_announced(
+                suggestion.suggestion_id
+                for suggestion in self.book.query()
+                if suggestion.suggestion_id not in waiting
+            )
         self._unsubscribers.append(
             self.insights.async_add_listener(self._refresher.async_schedule_call)
         )
@@ -204,10 +227,14 @@ class SuggestionManager:
         )
         for expired in result.expired:
             self._unannounce(expired.suggestion_id)
-        self._unannounced += [item.suggestion_id for item in result.new]
+        self._unannounced += [
+            item.suggestion_id
+            for item in result.to_announce
+            if item.suggestion_id not in self._unannounced
+        ]
         self._save()
         self._listeners.async_notify()
-        if self._unannounced:
+        if any(item not in self._announcing for item in self._unannounced):
             self.hass.async_create_background_task(
                 self._async_announce(), "ha_ai announce suggestions"
             )
@@ -264,23 +291,43 @@ class SuggestionManager:
         return facts
 
     async def _async_announce(self) -> None:
-        """Reword new suggestions with the LLM (if any), then announce each once."""
+        """Reword new suggestions with the LLM (if any), then announce each once.
+
+        A suggestion already being announced by an earlier run is left to it;
+        the enricher's deadline bounds how long the announcements wait.
+        """
+        batch = [item for item in self._unannounced if item not in self._announcing]
+        self._announcing.update(batch)
+        try:
+            await self._async_announce_batch(batch)
+        finally:
+            # Interrupted (a stop), the batch stays waiting for the next start.
+            self._announcing.difference_update(batch)
+        done = set(batch)
+        self._unannounced = [item for item in self._unannounced if item not in done]
+        self.book.mark_announced(batch)
+        self._save()
+        self._listeners.async_notify()
+
+    async def _async_announce_batch(self, batch: list[str]) -> None:
         pending = [
             suggestion
-            for suggestion_id in self._unannounced
+            for suggestion_id in batch
             if (suggestion := self.book.get(suggestion_id)) is not None
             and suggestion.status == SuggestionStatus.NEW
         ]
         if self.enricher is not None and pending:
             await self._async_enrich(pending)
         for original in pending:
-            suggestion = self.book.get(original.suggestion_id) or original
+            suggestion = self.book.get(original.suggestion_id)
+            if suggestion is None or suggestion.status != SuggestionStatus.NEW:
+                continue  # answered (or gone) while the LLM was asked
             self.bus.async_publish_event(
                 ["suggestions", "new"],
                 {
                     "suggestion_id": suggestion.suggestion_id,
-                    "title": suggestion.title,
-                    "description": suggestion.description,
+                    "title": plain_text(suggestion.title),
+                    "description": plain_text(suggestion.description),
                     "kind": str(suggestion.kind),
                     "category": suggestion.category,
                     "confidence": round(suggestion.confidence, 3),
@@ -289,9 +336,6 @@ class SuggestionManager:
             )
             if self.settings.notify:
                 self._notify(suggestion)
-        self._unannounced = []
-        self._save()
-        self._listeners.async_notify()
 
     async def _async_enrich(self, pending: list[Suggestion]) -> None:
         """Let the LLM reword suggestions; its automations pass the same checks."""
@@ -317,20 +361,30 @@ class SuggestionManager:
                     "LLM text for %s not used: %s %s",
                     outcome.finding_id,
                     outcome.reason,
-                    outcome.detail,
+                    log_safe(outcome.detail),
                 )
                 continue
             suggestion, text = outcome.finding_id, outcome.text
             automation = text.automation
-            if automation is not None:
-                automation_id = AUTOMATION_ID_PREFIX + suggestion
-                automation = {**automation, "id": automation_id}
+            title = ""  # HA AI's rendered title stays true to its automation
+            known = self.book.get(suggestion)
+            if automation is not None and known is not None:
+                # The LLM's automation is narrowed and checked; its title is
+                # HA AI's, from what it does, never the LLM's free text.
+                title = automation_title(automation, self._entity_facts(known.entities))
+                automation = {
+                    **automation,
+                    "id": AUTOMATION_ID_PREFIX + suggestion,
+                    "alias": title or automation.get("alias", ""),
+                }
             try:
                 self.book.apply_enrichment(
-                    suggestion, text.title, text.description, automation
+                    suggestion, title, text.description, automation
                 )
             except SuggestionError as err:
-                LOGGER.debug("Rewording of %s not applied: %s", suggestion, err)
+                LOGGER.debug(
+                    "Rewording of %s not applied: %s", suggestion, log_safe(str(err))
+                )
 
     def _llm_finding(self, suggestion: Suggestion) -> LlmFinding:
         """Return what the LLM may see of a suggestion: facts, never instructions."""
@@ -365,13 +419,19 @@ class SuggestionManager:
         )
 
     def _notify(self, suggestion: Suggestion) -> None:
+        """Show a new suggestion; its texts (names of the house too) are literal."""
+        description = "  \n".join(
+            markdown_safe(line, _NOTIFICATION_TEXT)
+            for line in suggestion.description.splitlines()
+        )
+        identifier = markdown_safe(suggestion.suggestion_id)
         persistent_notification.async_create(
             self.hass,
-            f"{suggestion.description}\n\n"
+            f"{description}\n\n"
             f"Accept it with the action `{DOMAIN}.accept_suggestion` and "
-            f"`suggestion_id: {suggestion.suggestion_id}`, or dismiss it with "
+            f"suggestion\\_id: {identifier}, or dismiss it with "
             f"`{DOMAIN}.dismiss_suggestion`.",
-            title=f"HA AI suggests: {suggestion.title}",
+            title=f"HA AI suggests: {markdown_safe(suggestion.title)}",
             notification_id=_notification_id(suggestion.suggestion_id),
         )
 
@@ -388,8 +448,8 @@ class SuggestionManager:
         """Accept a suggestion and deploy its automation (if it has one)."""
         suggestion = self._change(suggestion_id, SuggestionStatus.ACCEPTED)
         self._unannounce(suggestion_id)
-        if suggestion.automation is None:
-            return suggestion  # a feature: the user follows its how-to-start
+        if suggestion.kind is SuggestionKind.FEATURE or suggestion.automation is None:
+            return suggestion  # a feature deploys nothing: the user follows its steps
         automation_id = AUTOMATION_ID_PREFIX + suggestion_id
         started = time.perf_counter()
         try:
@@ -523,7 +583,7 @@ class SuggestionManager:
         return [
             {
                 "suggestion_id": item.suggestion_id,
-                "title": item.title,
+                "title": plain_text(item.title),
                 "kind": str(item.kind),
                 "confidence": round(item.confidence, 3),
             }

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from custom_components.ha_ai.engine.llm.parse import (
     MAX_ANSWER_CHARS,
@@ -12,6 +15,7 @@ from custom_components.ha_ai.engine.llm.parse import (
     LlmOutputProblem,
     LlmSuggestionText,
     parse_suggestion,
+    plain_text,
 )
 
 GOOD = {
@@ -163,3 +167,120 @@ def test_a_limited_number_of_brace_groups_is_tried() -> None:
     with pytest.raises(LlmOutputError) as caught:
         parse_suggestion("{x} " * 30 + GOOD_TEXT)
     assert caught.value.reason is LlmOutputProblem.INVALID_JSON
+
+
+# Markdown, images and HTML in an answer: plain text once parsed.
+
+HOSTILE_TEXTS = {
+    "markdown_link": (
+        "Read [the manual](https://evil.example/login) first.",
+        "Read the manual first.",
+    ),
+    "remote_image": (
+        "Look ![tracker](https://evil.example/p.png) here",
+        "Look tracker here",
+    ),
+    "raw_html": ('<img src=x onerror="alert(1)">Hi <b>there</b>', "Hi there"),
+    "bare_address": ("Confirm at https://evil.example/a?b=c now", "Confirm at now"),
+    "www_address": ("Go to www.evil.example today", "Go to today"),
+    "script_address": ("Click javascript:alert(1)", "Click"),
+    "nested_link": ("[[x](https://a.example)](https://b.example)", "x"),
+    "address_split_by_a_tag": ("ht<b>tp://evil.example", ""),
+    "reference_link": ("[Log in][1]\n[1]: https://evil.example", "Log in"),
+    "html_comment": ("a<!-- hidden -->b", "ab"),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE_TEXTS)
+def test_markdown_links_images_and_html_in_answers_become_plain_text(case: str) -> None:
+    hostile, expected = HOSTILE_TEXTS[case]
+    answer = json.dumps({"title": f"T {hostile}", "description": f"D {hostile}"})
+    parsed = parse_suggestion(answer)
+    assert parsed.title == " ".join(f"T {expected}".split())
+    assert " ".join(parsed.description.split()) == " ".join(f"D {expected}".split())
+
+
+def test_an_answer_nested_beyond_the_parser_is_refused_not_raised() -> None:
+    # 30,000 levels fit in the 64 KiB an answer may have; the decoder would
+    # raise RecursionError.
+    nested = (
+        '{"title": "t", "description": "d", "x": ' + "[" * 30_000 + "]" * 30_000 + "}"
+    )
+    assert len(nested) <= MAX_ANSWER_CHARS
+    with pytest.raises(LlmOutputError) as raised:
+        parse_suggestion(nested)
+    assert raised.value.reason == LlmOutputProblem.TOO_DEEP
+
+
+_MARKUP = st.lists(
+    st.one_of(
+        st.text(max_size=12),
+        st.sampled_from(
+            [
+                "[",
+                "]",
+                "(",
+                ")",
+                "![",
+                "](",
+                "<",
+                ">",
+                "</",
+                "<img src=x>",
+                "<script>",
+                "<!--",
+                "-->",
+                "http",
+                "https://",
+                "://",
+                "www.",
+                "javascript:",
+                "evil.example",
+                "\n",
+                "**",
+                "`",
+                "&lt;",
+            ]
+        ),
+    ),
+    max_size=30,
+).map("".join)
+_LINK = re.compile(r"\]\s*[(\[:]|!\[")
+_TAG = re.compile(r"<[!/?A-Za-z]")
+_ADDRESS = re.compile(
+    r"[A-Za-z][A-Za-z0-9+.-]*:/|www\.|javascript:|data:", re.IGNORECASE
+)
+
+
+@settings(max_examples=500)
+@given(_MARKUP)
+def test_no_link_image_tag_or_address_survives_plain_text(text: str) -> None:
+    cleaned = plain_text(text)
+    assert not _LINK.search(cleaned)
+    assert not _TAG.search(cleaned)
+    assert not _ADDRESS.search(cleaned)
+    assert plain_text(cleaned) == cleaned
+
+
+@settings(max_examples=300)
+@given(_MARKUP, _MARKUP)
+def test_hostile_titles_and_descriptions_are_plain_or_refused(
+    title: str, description: str
+) -> None:
+    try:
+        parsed = parse_suggestion(
+            json.dumps({"title": title, "description": description})
+        )
+    except LlmOutputError:
+        return
+    for text in (parsed.title, parsed.description):
+        assert not _LINK.search(text)
+        assert not _TAG.search(text)
+        assert not _ADDRESS.search(text)
+
+
+def test_markup_nested_deeper_than_the_passes_loses_its_brackets() -> None:
+    deep = "[" * 12 + "words" + "](a)" * 12 + " evil.example]://x"
+    cleaned = plain_text(deep)
+    assert "words" in cleaned
+    assert not re.search(r"[\[\]()<>]|://|evil", cleaned)

@@ -26,6 +26,11 @@ NOW = datetime(2025, 3, 1, 12, tzinfo=UTC)
 DAY = timedelta(days=1)
 WEEK = timedelta(days=7)
 KEEP = {"max_kept": 50, "expire_after": WEEK}
+RENDERED = {
+    "alias": "Bedroom light on at 07:00",
+    "triggers": [{"trigger": "time", "at": "07:00:00"}],
+    "actions": [{"action": "light.turn_on", "target": {"entity_id": "light.bedroom"}}],
+}
 S = SuggestionStatus
 
 
@@ -53,16 +58,15 @@ def record(
     **changes: Any,
 ) -> Suggestion:
     base = draft(suggestion_id, confidence)
+    facts = {
+        field: getattr(base, field) for field in SuggestionDraft.__dataclass_fields__
+    }
     return Suggestion(
-        **{
-            field: getattr(base, field)
-            for field in SuggestionDraft.__dataclass_fields__
-        },
+        **(facts | changes),
         status=status,
         created_at=NOW,
         updated_at=NOW,
         last_seen=NOW,
-        **changes,
     )
 
 
@@ -115,13 +119,17 @@ def test_a_known_draft_refreshes_its_facts_not_its_status() -> None:
     assert refreshed.updated_at == NOW
 
 
-def test_an_enriched_title_and_description_survive_a_refresh() -> None:
+def test_an_enriched_description_survives_a_refresh_of_the_same_automation() -> None:
     book = SuggestionBook()
-    book.merge([draft()], NOW, **KEEP)
-    book.apply_enrichment("routine_a", "Wake up to light", "Friendly words.")
-    result = book.merge([replace(draft(confidence=0.7), title="Rendered")], NOW, **KEEP)
-    (refreshed,) = result.refreshed
-    assert refreshed.title == "Wake up to light"
+    book.merge([draft(automation=RENDERED)], NOW, **KEEP)
+    book.apply_enrichment("routine_a", "", "Friendly words.")
+    again = replace(
+        draft(confidence=0.7, automation={**RENDERED, "description": "28 days"}),
+        title="Rendered",
+    )
+    (refreshed,) = book.merge([again], NOW, **KEEP).refreshed
+    # HA AI's title follows its finding; the LLM's words stay with its automation.
+    assert refreshed.title == "Rendered"
     assert refreshed.description == "Friendly words."
     assert refreshed.enriched
     assert refreshed.confidence == 0.7
@@ -328,7 +336,7 @@ def test_unknown_ids_are_refused_readably() -> None:
 
 
 def test_enrichment_is_cleaned_and_an_empty_text_keeps_the_rendered_one() -> None:
-    book = SuggestionBook([record()])
+    book = SuggestionBook([record(automation=RENDERED)])
     enriched = book.apply_enrichment(
         "routine_a",
         "Wake up\n to light " + "!" * 500,
@@ -406,3 +414,83 @@ def test_counts_and_success_rate() -> None:
     }
     assert book.success_rate() == 0.75
     assert book.dismissed_ids == ("f",)
+
+
+# Attacks through an LLM: words that outlive their automation, repeated
+# announcements, automations on kinds that deploy none.
+
+LLM_AUTOMATION = {**RENDERED, "triggers": [{"trigger": "time", "at": "06:30:00"}]}
+
+
+def test_the_llm_automation_and_its_title_stay_while_the_finding_is_the_same() -> None:
+    book = SuggestionBook()
+    book.merge([draft(automation=RENDERED)], NOW, **KEEP)
+    book.apply_enrichment(
+        "routine_a", "Turn on light at 06:30", "Friendly.", LLM_AUTOMATION
+    )
+    (kept,) = book.merge([draft(automation=RENDERED)], NOW + DAY, **KEEP).refreshed
+    assert kept.automation == LLM_AUTOMATION
+    assert kept.title == "Turn on light at 06:30"
+    assert kept.description == "Friendly."
+    assert kept.enriched
+
+
+def test_when_the_rendered_automation_comes_back_the_llm_words_go_with_it() -> None:
+    book = SuggestionBook()
+    book.merge([draft(automation=RENDERED)], NOW, **KEEP)
+    book.apply_enrichment(
+        "routine_a", "Turn on light at 06:30", "Friendly.", LLM_AUTOMATION
+    )
+    moved = {**RENDERED, "triggers": [{"trigger": "time", "at": "07:15:00"}]}
+    (refreshed,) = book.merge([draft(automation=moved)], NOW + DAY, **KEEP).refreshed
+    # Text and behaviour agree again: all rendered, nothing of the LLM's left.
+    assert refreshed.automation == moved
+    assert refreshed.title == "Title of routine_a"
+    assert refreshed.description == "Description of routine_a"
+    assert not refreshed.enriched
+    assert refreshed.enriched_for is None
+
+
+def test_a_stored_enrichment_without_its_fingerprint_goes_at_the_next_refresh() -> None:
+    book = SuggestionBook(
+        [record(automation=LLM_AUTOMATION, title="Lock the door", enriched=True)]
+    )
+    (refreshed,) = book.merge([draft(automation=RENDERED)], NOW, **KEEP).refreshed
+    assert refreshed.title == "Title of routine_a"
+    assert refreshed.automation == RENDERED
+
+
+def test_a_feature_suggestion_never_takes_an_llm_automation() -> None:
+    feature = record("feature_a", kind=SuggestionKind.FEATURE)
+    book = SuggestionBook([feature])
+    enriched = book.apply_enrichment("feature_a", "", "Friendly.", LLM_AUTOMATION)
+    assert enriched.automation is None
+    assert enriched.description == "Friendly."
+
+
+def test_a_suggestion_pushed_past_the_limit_is_not_announced_again() -> None:
+    book = SuggestionBook()
+    result = book.merge([draft("routine_a", 0.5)], NOW, max_kept=1, expire_after=WEEK)
+    assert [item.suggestion_id for item in result.to_announce] == ["routine_a"]
+    book.mark_announced(["routine_a"])
+    better = draft("routine_b", 0.9)
+    result = book.merge(
+        [draft("routine_a", 0.5), better], NOW, max_kept=1, expire_after=WEEK
+    )
+    assert [item.suggestion_id for item in result.dropped] == ["routine_a"]
+    book.mark_announced(["routine_b"])
+    book.set_status("routine_b", S.DISMISSED, NOW)
+    result = book.merge(
+        [draft("routine_a", 0.5), better], NOW, max_kept=1, expire_after=WEEK
+    )
+    # It is back in the list, as new, but it was announced (and enriched) once.
+    assert [item.suggestion_id for item in result.new] == ["routine_a"]
+    assert result.to_announce == ()
+    assert book.was_announced("routine_a")
+
+
+def test_announced_ids_are_bounded_oldest_forgotten_first() -> None:
+    book = SuggestionBook(announced_ids=["a", "b"], max_announced_ids=3)
+    book.mark_announced(["c", "a", "d"])
+    assert book.announced_ids == ("c", "a", "d")
+    assert not book.was_announced("b")

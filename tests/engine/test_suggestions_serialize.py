@@ -17,6 +17,7 @@ from custom_components.ha_ai.engine.suggestions.findings import (
 from custom_components.ha_ai.engine.suggestions.model import (
     EntityFacts,
     SuggestionDraft,
+    SuggestionKind,
     SuggestionStatus,
 )
 from custom_components.ha_ai.engine.suggestions.serialize import (
@@ -77,7 +78,7 @@ def test_dismissed_never_returns_after_a_restart() -> None:
     assert again.is_dismissed(pair.suggestion_id)
     result = again.merge(drafts(), NOW + timedelta(days=1), **KEEP)
     assert result.new == ()
-    assert [s.title for s in result.refreshed] == ["Know about leaks"]
+    assert [s.description for s in result.refreshed] == ["Friendly."]
 
 
 def test_dismissed_ids_alone_keep_suggestions_away_after_a_restart() -> None:
@@ -159,3 +160,25 @@ def test_dismissed_ids_that_are_not_a_list_are_skipped() -> None:
     again = book_from_store(stored)
     # The dismissed record still remembers its id.
     assert len(again.dismissed_ids) == 1
+
+
+def test_announced_ids_and_fingerprints_survive_a_restart() -> None:
+    book = filled_book()
+    book.mark_announced(["routine_x", "pair_y"])
+    again = book_from_store(through_json(book_to_store(book)))
+    assert again.announced_ids == ("routine_x", "pair_y")
+    _, _, feature = drafts()
+    stored = again.get(feature.suggestion_id)
+    assert stored is not None
+    assert stored.enriched_for == "none"
+
+
+def test_a_stored_feature_with_an_automation_loads_without_it() -> None:
+    data = through_json(book_to_store(filled_book()))
+    for item in data["suggestions"]:
+        item["automation"] = {"alias": "Deploy me", "actions": []}
+    data["announced_ids"] = ["ok", 3, ""]
+    again = book_from_store(data)
+    (feature,) = again.query(kind=SuggestionKind.FEATURE)
+    assert feature.automation is None
+    assert again.announced_ids == ("ok",)

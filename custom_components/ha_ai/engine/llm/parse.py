@@ -4,7 +4,13 @@ Models wrap JSON in prose or code fences, think aloud first (`<think>…</think>
 stop half-way when they run out of tokens, or answer something else entirely. This
 module finds the first complete JSON object in the answer and checks every field;
 anything it cannot trust is refused with a reason, and the rendered suggestion
-stands. The automation it returns is only a proposal: the caller validates it.
+stands. The automation it returns is only a proposal: the caller narrows it
+(`narrow`) and validates it.
+
+The title and description become plain text here: a Markdown link keeps its
+words and loses its address, an image its address, raw HTML its tags, and a bare
+address is removed, so nothing the model wrote can become a live link, a remote
+image or markup wherever the text is shown.
 """
 
 from __future__ import annotations
@@ -28,6 +34,20 @@ _THINKING: Final = re.compile(
 _THINKING_END: Final = re.compile(r"</(?:think|thinking|reasoning)>", re.IGNORECASE)
 _THINKING_OPEN: Final = re.compile(r"<(?:think|thinking|reasoning)>", re.IGNORECASE)
 _FENCE: Final = re.compile(r"```[A-Za-z0-9_-]*[ \t]*\n?(.*?)```", re.DOTALL)
+# Markdown and HTML that could show something other than the words: each made
+# into its words (or nothing), again until nothing changes.
+_IMAGE: Final = re.compile(r"!\[([^\[\]]*)\]\([^()]*\)")
+_LINK: Final = re.compile(r"\[([^\[\]]*)\]\([^()]*\)")
+_DEFINITION: Final = re.compile(r"^[ \t]*\[[^\[\]]*\]:[ \t]*\S*", re.MULTILINE)
+_REFERENCE: Final = re.compile(r"\[([^\[\]]*)\]\s*(?:\[[^\[\]]*\]|:\s*\S+)")
+_HTML: Final = re.compile(r"<[!/?A-Za-z][^<>]*>?|<>")
+_ADDRESS: Final = re.compile(
+    r"(?:[A-Za-z][A-Za-z0-9+.-]*:/{1,3}|www\.|(?:javascript|data|mailto|vbscript):)\S*",
+    re.IGNORECASE,
+)
+_MAX_PASSES: Final = 8
+_BRACKETS: Final = str.maketrans("", "", "<>[]()")
+_MARKUP_LEFT: Final = re.compile(r"[<>]|\]\s*[(\[:]|!\[")
 
 
 class LlmOutputProblem(StrEnum):
@@ -42,6 +62,7 @@ class LlmOutputProblem(StrEnum):
     MISSING_FIELD = "missing_field"
     WRONG_TYPE = "wrong_type"
     TOO_LONG = "too_long"
+    TOO_DEEP = "too_deep"
 
 
 class LlmOutputError(ValueError):
@@ -115,6 +136,8 @@ def _first_object(text: str) -> dict[str, Any]:
             break
         try:
             value, _end = decoder.raw_decode(text, start)
+        except RecursionError:
+            raise LlmOutputError(LlmOutputProblem.TOO_DEEP) from None
         except json.JSONDecodeError:
             if (end := _balanced_end(text, start)) is None:
                 raise LlmOutputError(LlmOutputProblem.TRUNCATED) from None
@@ -159,6 +182,7 @@ def _text_field(
     value = document[key]
     if not isinstance(value, str):
         raise LlmOutputError(LlmOutputProblem.WRONG_TYPE, key)
+    value = plain_text(value)
     if multiline:
         lines = (clean_text(line) for line in value.splitlines())
         text = "\n".join(line for line in lines if line)
@@ -169,3 +193,29 @@ def _text_field(
     if len(text) > limit:
         raise LlmOutputError(LlmOutputProblem.TOO_LONG, f"{key}: {len(text)}")
     return unicodedata.normalize("NFC", text)
+
+
+def plain_text(text: str) -> str:
+    """Return `text` without Markdown links or images, HTML, or web addresses.
+
+    A link keeps its words, an image its alternative text; tags and addresses
+    go. Passes repeat until nothing changes, so markup hidden inside markup
+    goes too; should some still be left after the last pass, every bracket goes
+    (and the addresses that leaves).
+    """
+    for _ in range(_MAX_PASSES):
+        cleaned = _DEFINITION.sub("", text)
+        cleaned = _IMAGE.sub(r"\1", cleaned)
+        cleaned = _LINK.sub(r"\1", cleaned)
+        cleaned = _REFERENCE.sub(r"\1", cleaned)
+        cleaned = _HTML.sub("", cleaned)
+        cleaned = _ADDRESS.sub("", cleaned)
+        if cleaned == text:
+            break
+        text = cleaned
+    if cleaned != text or _MARKUP_LEFT.search(text):
+        text = text.translate(_BRACKETS)
+        # Each removal shortens the text, so this ends.
+        while (cleaned := _ADDRESS.sub("", text)) != text:
+            text = cleaned
+    return text

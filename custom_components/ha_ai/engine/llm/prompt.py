@@ -47,9 +47,11 @@ Reply with one JSON object and nothing else (no prose, no code fence):
 - "description": what the suggestion does and why it helps, at most \
 {description} characters.
 - "automation": optional. Only when you can improve the automation given: a \
-Home Assistant automation (alias, description, triggers, conditions, actions) that \
-uses only the entities of the finding. Never unlock, open or disarm anything and \
-never run scripts, shell commands or web requests. Leave it out otherwise.\
+Home Assistant automation (triggers, conditions, actions) that may change when \
+it runs, never what it does: the same actions on the same entities, triggers and \
+conditions of the kinds state, numeric_state, time or sun on the entities of the \
+finding only, and no templates. Never unlock, open or disarm anything and never \
+run scripts, shell commands or web requests. Leave it out otherwise.\
 """
 
 

@@ -5,8 +5,15 @@ Rules of `merge` (one analysis run's drafts, at `now`):
   (below); one that does not is not created, so it is never announced.
 - A known open suggestion (new, accepted, failed) gets the facts of its finding
   again: confidence, value, category, entities, source, automation, first step and
-  `last_seen`. Its status stays, and a title and description an LLM rewrote stay
-  too (the rendered ones are refreshed otherwise).
+  `last_seen`. Its status stays. What an LLM wrote stays while the finding brings
+  back the automation the LLM wrote for (same `behaviour_fingerprint`): its
+  description, and the automation it narrowed with the title HA AI wrote for
+  that automation. When the finding brings another automation, the LLM's words
+  and automation go, and the rendered ones come back: text and behaviour never
+  disagree.
+- Each id is announced (and enriched) once: the book remembers the announced
+  ids (the latest `MAX_ANNOUNCED_IDS`), so a suggestion that was dropped or
+  expired and is found again is kept as new but not in `to_announce`.
 - A dismissed id never comes back: the book remembers the ids of dismissed
   suggestions (the latest `MAX_DISMISSED_IDS`, the oldest forgotten first), longer
   than it keeps their records (the latest `MAX_DISMISSED_RECORDS`).
@@ -32,6 +39,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..zigbee.judge import clean_text  # noqa: TID252
+from .behaviour import behaviour_fingerprint
 from .findings import MAX_TEXT, MAX_TITLE
 from .lifecycle import SuggestionError, SuggestionErrorReason, can_change
 from .model import (
@@ -43,6 +51,7 @@ from .model import (
 )
 
 MAX_DISMISSED_IDS = 10_000
+MAX_ANNOUNCED_IDS = 10_000
 MAX_DISMISSED_RECORDS = 100
 MAX_ERROR = 500
 MAX_ID_IN_MESSAGE = 80
@@ -58,6 +67,7 @@ class MergeResult:
     refreshed: tuple[Suggestion, ...]  # open ones whose finding was seen again
     expired: tuple[Suggestion, ...]  # open ones whose finding is gone
     dropped: tuple[Suggestion, ...]  # new ones pushed out by better ones
+    to_announce: tuple[Suggestion, ...] = ()  # new ones never announced before
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,9 +88,22 @@ def _refreshed(
 ) -> Suggestion:
     """Return an open suggestion with the facts of its finding seen again.
 
-    An LLM's title and description stay: findings no longer overwrite them.
+    What an LLM wrote stays while the finding's automation is the one it wrote
+    for; otherwise it goes, and the rendered words and automation come back.
     """
-    kept = ("title", "description") if suggestion.enriched else ()
+    kept: tuple[str, ...] = ()
+    if suggestion.enriched:
+        if behaviour_fingerprint(draft.automation) != suggestion.enriched_for:
+            return replace(
+                suggestion,
+                **{name: getattr(draft, name) for name in _FACTS},
+                last_seen=now,
+                enriched=False,
+                enriched_for=None,
+            )
+        kept = ("description",)
+        if behaviour_fingerprint(suggestion.automation) != suggestion.enriched_for:
+            kept += ("title", "automation")  # the LLM's narrowed automation
     facts = {name: getattr(draft, name) for name in _FACTS if name not in kept}
     return replace(suggestion, **facts, last_seen=now)
 
@@ -103,24 +126,30 @@ def _ranked(suggestions: Iterable[Suggestion]) -> tuple[Suggestion, ...]:
 class SuggestionBook:
     """The suggestions by id, and the ids of the dismissed ones."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - the records, the two id memories, their bounds
         self,
         suggestions: Iterable[Suggestion] = (),
         dismissed_ids: Iterable[str] = (),
         *,
         max_dismissed_ids: int = MAX_DISMISSED_IDS,
         max_dismissed_records: int = MAX_DISMISSED_RECORDS,
+        announced_ids: Iterable[str] = (),
+        max_announced_ids: int = MAX_ANNOUNCED_IDS,
     ) -> None:
         """Hold `suggestions` (the first of a repeated id wins) and `dismissed_ids`.
 
         `dismissed_ids` are oldest first; the ids of dismissed suggestions among
-        `suggestions` are remembered as dismissed too.
+        `suggestions` are remembered as dismissed too. `announced_ids` (oldest
+        first) were announced already and are not announced again.
         """
         self._max_dismissed_ids = max_dismissed_ids
         self._max_dismissed_records = max_dismissed_records
+        self._max_announced_ids = max_announced_ids
         self._items: dict[str, Suggestion] = {}
-        # An ordered set: insertion order is the order of dismissal.
+        # Ordered sets: insertion order is the order of dismissal, of announcement.
         self._dismissed: dict[str, None] = {}
+        self._announced: dict[str, None] = {}
+        self.mark_announced(announced_ids)
         for suggestion_id in dismissed_ids:
             self._remember_dismissed(suggestion_id)
         for suggestion in suggestions:
@@ -146,6 +175,23 @@ class SuggestionBook:
     def is_dismissed(self, suggestion_id: str) -> bool:
         """Return whether the suggestion was dismissed (and so never returns)."""
         return suggestion_id in self._dismissed
+
+    @property
+    def announced_ids(self) -> tuple[str, ...]:
+        """Return the remembered ids of announced suggestions, oldest first."""
+        return tuple(self._announced)
+
+    def was_announced(self, suggestion_id: str) -> bool:
+        """Return whether the suggestion was announced (and enriched) already."""
+        return suggestion_id in self._announced
+
+    def mark_announced(self, suggestion_ids: Iterable[str]) -> None:
+        """Remember announced ids; forget the oldest ones beyond the bound."""
+        for suggestion_id in suggestion_ids:
+            self._announced.pop(suggestion_id, None)
+            self._announced[suggestion_id] = None
+        while len(self._announced) > self._max_announced_ids:
+            del self._announced[next(iter(self._announced))]
 
     def get(self, suggestion_id: str) -> Suggestion | None:
         """Return the suggestion with this id, or None."""
@@ -235,6 +281,9 @@ class SuggestionBook:
             ),
             expired=_ranked(expired),
             dropped=dropped,
+            to_announce=tuple(
+                item for item in new if item.suggestion_id not in self._announced
+            ),
         )
 
     def _bound(
@@ -317,12 +366,15 @@ class SuggestionBook:
         description: str,
         automation: Mapping[str, Any] | None = None,
     ) -> Suggestion:
-        """Put an LLM's title, description and (optionally) automation in.
+        """Put an LLM's description and (optionally) narrowed automation in.
 
-        The texts are data: cleaned and bounded like any other; an empty one
-        leaves the current text. Findings no longer overwrite an enriched title
-        and description. Only open suggestions take enrichment: a deployed one
-        describes what runs, a dismissed one is done. Raises SuggestionError
+        `title` is the one HA AI wrote for `automation` (an empty one keeps the
+        current title). The texts are data: cleaned and bounded like any other;
+        an empty one leaves the current text. The words are tied to the
+        automation the suggestion carries now (see `merge`). A suggestion without
+        an automation (an unused capability) never takes one: `automation` is
+        ignored. Only open suggestions take enrichment: a deployed one describes
+        what runs, a dismissed one is done. Raises SuggestionError
         (`unknown_suggestion`, `closed_suggestion`).
         """
         known = self._require(suggestion_id)
@@ -338,8 +390,17 @@ class SuggestionBook:
             known,
             title=title or known.title,
             description=description or known.description,
-            automation=known.automation if automation is None else automation,
+            automation=(
+                known.automation
+                if automation is None or known.automation is None
+                else automation
+            ),
             enriched=known.enriched or bool(title or description),
+            enriched_for=(
+                behaviour_fingerprint(known.automation)
+                if not known.enriched and (title or description)
+                else known.enriched_for
+            ),
         )
         self._items[suggestion_id] = changed
         return changed

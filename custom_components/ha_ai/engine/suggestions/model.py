@@ -87,8 +87,12 @@ class Suggestion(SuggestionDraft):
 
     `updated_at` is the last status change, `last_seen` the last analysis run that
     found it again. `error` says why a deployment failed; `automation_id` is the id
-    of the automation once deployed; `enriched` tells that an LLM rewrote the title
-    and description, which findings then no longer overwrite.
+    of the automation once deployed; `enriched` tells that an LLM rewrote the
+    description (and maybe narrowed the automation, whose title HA AI then writes
+    from it). `enriched_for` is the fingerprint of the automation HA AI rendered
+    when the LLM wrote (`behaviour.behaviour_fingerprint`): findings leave the
+    LLM's words alone while they bring back that same automation, and take them
+    away with it when they bring another one.
     """
 
     status: SuggestionStatus
@@ -98,6 +102,7 @@ class Suggestion(SuggestionDraft):
     error: str | None = None
     automation_id: str | None = None
     enriched: bool = False
+    enriched_for: str | None = None
 
     @property
     def is_open(self) -> bool:

@@ -1,9 +1,11 @@
 """Turn the suggestion book into JSON-ready data and back, for the store.
 
-The stored form is `{"version": 1, "suggestions": [...], "dismissed_ids": [...]}`
-with times as ISO 8601 text. Reading never raises: a store that is not a mapping
-gives an empty book, a damaged suggestion or id is skipped, and a time without a
-timezone is taken as UTC. A later version adds its migration here.
+The stored form is `{"version": 1, "suggestions": [...], "dismissed_ids": [...],
+"announced_ids": [...]}` with times as ISO 8601 text. Reading never raises: a
+store that is not a mapping gives an empty book, a damaged suggestion or id is
+skipped, and a time without a timezone is taken as UTC. A feature suggestion
+never carries an automation, whatever the store says. A later version adds its
+migration here.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ def _suggestion_to_store(suggestion: Suggestion) -> dict[str, Any]:
         "error": suggestion.error,
         "automation_id": suggestion.automation_id,
         "enriched": suggestion.enriched,
+        "enriched_for": suggestion.enriched_for,
     }
 
 
@@ -50,6 +53,7 @@ def book_to_store(book: SuggestionBook) -> dict[str, Any]:
         "version": STORE_VERSION,
         "suggestions": [_suggestion_to_store(s) for s in book.query()],
         "dismissed_ids": list(book.dismissed_ids),
+        "announced_ids": list(book.announced_ids),
     }
 
 
@@ -99,10 +103,13 @@ def _suggestion_from_store(item: Mapping[str, object]) -> Suggestion:
     suggestion_id = _text(item, "suggestion_id")
     if not suggestion_id:
         raise ValueError("suggestion_id")
+    kind = SuggestionKind(_text(item, "kind"))
     automation = item.get("automation")
+    if kind is SuggestionKind.FEATURE:
+        automation = None  # a feature deploys nothing, whatever a store says
     return Suggestion(
         suggestion_id=suggestion_id,
-        kind=SuggestionKind(_text(item, "kind")),
+        kind=kind,
         category=_text(item, "category"),
         title=_text(item, "title"),
         description=_text(item, "description"),
@@ -119,6 +126,7 @@ def _suggestion_from_store(item: Mapping[str, object]) -> Suggestion:
         error=_optional_text(item, "error"),
         automation_id=_optional_text(item, "automation_id"),
         enriched=item.get("enriched") is True,
+        enriched_for=_optional_text(item, "enriched_for"),
     )
 
 
@@ -141,4 +149,15 @@ def book_from_store(data: object) -> SuggestionBook:
         for suggestion_id in (ids if isinstance(ids, list) else [])
         if isinstance(suggestion_id, str) and suggestion_id
     ]
-    return SuggestionBook(suggestions, dismissed_ids)
+    return SuggestionBook(
+        suggestions, dismissed_ids, announced_ids=_ids(data, "announced_ids")
+    )
+
+
+def _ids(data: Mapping[str, object], key: str) -> list[str]:
+    ids = data.get(key)
+    return [
+        suggestion_id
+        for suggestion_id in (ids if isinstance(ids, list) else [])
+        if isinstance(suggestion_id, str) and suggestion_id
+    ]
