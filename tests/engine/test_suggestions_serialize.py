@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from custom_components.ha_ai.engine.stored import UnreadableStoreError
 from custom_components.ha_ai.engine.suggestions.book import SuggestionBook
 from custom_components.ha_ai.engine.suggestions.findings import (
     draft_from_capability,
@@ -93,11 +94,20 @@ def test_dismissed_ids_alone_keep_suggestions_away_after_a_restart() -> None:
     assert pair.suggestion_id not in again
 
 
-@pytest.mark.parametrize("data", [None, [], "x", 3, {"suggestions": "x"}, {}])
-def test_anything_but_a_store_gives_an_empty_book(data: object) -> None:
+@pytest.mark.parametrize("data", [None, {}])
+def test_no_store_gives_an_empty_book(data: object) -> None:
     book = book_from_store(data)
     assert len(book) == 0
     assert book.dismissed_ids == ()
+
+
+@pytest.mark.parametrize(
+    "data", [[], "x", 3, {"suggestions": "x"}, {"version": 2, "suggestions": []}]
+)
+def test_a_book_of_unknown_shape_or_version_is_unreadable(data: object) -> None:
+    # The Home Assistant side sets such a store aside rather than writing over it.
+    with pytest.raises(UnreadableStoreError):
+        book_from_store(data)
 
 
 @pytest.mark.parametrize(
@@ -114,7 +124,6 @@ def test_anything_but_a_store_gives_an_empty_book(data: object) -> None:
         {"value": 10**400},
         {"entities": "light.x"},
         {"entities": [1]},
-        {"source": []},
         {"automation": "alias: x"},
         {"created_at": "yesterday"},
         {"updated_at": None},
@@ -135,6 +144,7 @@ def test_tolerated_oddities() -> None:
     first["how_to_start"] = None
     first["error"] = 5
     first["enriched"] = "yes"
+    first["source"] = []
     first["last_seen"] = "2025-03-01T12:00:00"
     del first["automation_id"]
     stored["suggestions"].append("garbage")
@@ -148,6 +158,7 @@ def test_tolerated_oddities() -> None:
     assert loaded.error is None
     assert loaded.automation_id is None
     assert not loaded.enriched
+    assert loaded.source == {}
     assert loaded.last_seen == NOW
     assert again.dismissed_ids[0] == "ok"
     assert len(again) == len(filled_book())

@@ -10,6 +10,8 @@ from typing import Any
 import orjson
 import pytest
 
+from custom_components.ha_ai.engine.stored import UnreadableStoreError
+from custom_components.ha_ai.engine.zigbee.anomalies import AnomalySettings
 from custom_components.ha_ai.engine.zigbee.devices import parse_device_list
 from custom_components.ha_ai.engine.zigbee.model import (
     Capability,
@@ -19,9 +21,15 @@ from custom_components.ha_ai.engine.zigbee.model import (
 from custom_components.ha_ai.engine.zigbee.serialize import (
     device_from_dict,
     device_to_dict,
-    devices_from_store,
     devices_to_store,
+    restore_zigbee_store,
 )
+
+
+def devices_from_store(stored: object) -> tuple[dict[str, ZigbeeDevice], int]:
+    """Return the devices of a store's `devices` section, and how many were dropped."""
+    restored = restore_zigbee_store({"devices": stored}, AnomalySettings())
+    return restored.value.devices, restored.drops.dropped_count
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "zigbee"
 
@@ -230,8 +238,8 @@ def test_store_keeps_each_definition_once_and_restores_shared_tuples() -> None:
     stored = orjson.loads(orjson.dumps(devices_to_store(devices)))
     assert len(stored["definitions"]) == 1
     assert stored["devices"]["0x2"]["definition"] == 0
-    restored, problems = devices_from_store(stored)
-    assert problems == []
+    restored, dropped = devices_from_store(stored)
+    assert dropped == 0
     assert restored == devices
     assert restored["0x1"].capabilities is restored["0x2"].capabilities
 
@@ -257,11 +265,12 @@ def test_damaged_store_drops_only_what_is_damaged() -> None:
     stored["devices"]["0x2"]["definition"] = 1
     stored["devices"]["0x3"] = {"definition": 9}
     stored["devices"]["0x4"] = {"definition": 0, "unknown_field": 1}
-    restored, problems = devices_from_store(stored)
-    assert list(restored) == ["0x1"]
-    assert len(problems) == 4
-    assert devices_from_store(None) == ({}, [])
-    assert devices_from_store({"devices": []}) == (
-        {},
-        ["the stored devices are not in a known format"],
-    )
+    restored, dropped = devices_from_store(stored)
+    # The capability without fields is left out of its definition (device 0x2
+    # keeps the rest of it); 0x3 points nowhere, 0x4 has no name.
+    assert list(restored) == ["0x1", "0x2"]
+    assert restored["0x2"].capabilities == ()
+    assert dropped == 3
+    assert devices_from_store(None) == ({}, 0)
+    with pytest.raises(UnreadableStoreError):
+        devices_from_store({"devices": []})
