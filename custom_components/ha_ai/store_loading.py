@@ -172,8 +172,8 @@ async def _async_set_aside(
     report.copy = str(copy) if copy else None
     report.outcome = "set aside" if copy else "left in place"
     placeholders = {
-        "store": markdown_safe(store.key),
-        "path": markdown_safe(str(path), 1000),
+        "store": _code(store.key),
+        "path": _code(str(path)),
         "reason": markdown_safe(reason, 500),
     }
     if copy is not None:
@@ -184,7 +184,7 @@ async def _async_set_aside(
             log_safe(reason, 500),
             log_safe(str(copy), 1000),
         )
-        placeholders["copy"] = markdown_safe(str(copy), 1000)
+        placeholders["copy"] = _code(str(copy))
         translation_key = ISSUE_STORE_SET_ASIDE
     else:
         LOGGER.error(
@@ -205,6 +205,11 @@ async def _async_set_aside(
         translation_key=translation_key,
         translation_placeholders=placeholders,
     )
+
+
+def _code(text: str) -> str:
+    """Return HA AI's own name or path for a Markdown code span in the repair."""
+    return log_safe(text, 1000).replace("`", "'")
 
 
 def copy_aside(path: Path, stamp: str) -> Path:
