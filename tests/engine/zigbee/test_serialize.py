@@ -31,6 +31,7 @@ def devices_from_store(stored: object) -> tuple[dict[str, ZigbeeDevice], int]:
     restored = restore_zigbee_store({"devices": stored}, AnomalySettings())
     return restored.value.devices, restored.drops.dropped_count
 
+
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "zigbee"
 
 

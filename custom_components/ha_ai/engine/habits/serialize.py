@@ -119,7 +119,7 @@ def _restore_pattern(item: Mapping[str, object], drops: Drops) -> Pattern:
     kind = item.get("pattern_type")
     if kind == "time_of_day":
         day_class = item.get("day_class")
-        if day_class not in set(DayClass):
+        if not isinstance(day_class, str) or day_class not in set(DayClass):
             raise BadRecordError("day_class is not a known day class")
         return TimeOfDayPattern(
             pattern_id=required_text(item, "pattern_id"),
