@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.ha_ai.engine.stored import UnreadableStoreError
+from custom_components.ha_ai.engine.stored import Drops, UnreadableStoreError
 from custom_components.ha_ai.engine.suggestions.book import SuggestionBook
 from custom_components.ha_ai.engine.suggestions.findings import (
     draft_from_capability,
@@ -24,6 +24,7 @@ from custom_components.ha_ai.engine.suggestions.serialize import (
     STORE_VERSION,
     book_from_store,
     book_to_store,
+    restore_suggestions_store,
 )
 from tests.engine.test_suggestions_findings import leak_finding
 from tests.habit_helpers import COFFEE, MORNING
@@ -170,3 +171,30 @@ def test_dismissed_ids_that_are_not_a_list_are_skipped() -> None:
     again = book_from_store(stored)
     # The dismissed record still remembers its id.
     assert len(again.dismissed_ids) == 1
+
+
+def test_a_repeated_suggestion_id_is_counted_and_the_first_kept() -> None:
+    stored = through_json(book_to_store(filled_book()))
+    first = stored["suggestions"][0]
+    stored["suggestions"].append({**first, "title": "Another"})
+    drops = Drops()
+    again = book_from_store(stored, drops)
+    kept = again.get(first["suggestion_id"])
+    assert kept is not None
+    assert kept.title == first["title"]
+    assert drops.dropped == {"suggestion: its suggestion_id is repeated": 1}
+
+
+def test_the_suggestion_store_counts_ids_it_cannot_use() -> None:
+    stored = {
+        "book": through_json(book_to_store(filled_book())),
+        "unannounced": ["a", 3, ""],
+    }
+    stored["book"]["dismissed_ids"] = "all"
+    restored = restore_suggestions_store(stored)
+    assert restored.value.unannounced == ["a"]
+    assert len(restored.value.book) == len(filled_book())
+    assert restored.drops.dropped == {"id to announce: not an id": 2}
+    assert restored.drops.reset == {"suggestion store.dismissed_ids": 1}
+    with pytest.raises(UnreadableStoreError):
+        restore_suggestions_store(["not", "a", "store"])

@@ -22,6 +22,7 @@ from custom_components.ha_ai.engine.zigbee.serialize import (
     device_from_dict,
     device_to_dict,
     devices_to_store,
+    restore_insights_store,
     restore_zigbee_store,
 )
 
@@ -275,3 +276,116 @@ def test_damaged_store_drops_only_what_is_damaged() -> None:
     assert devices_from_store(None) == ({}, 0)
     with pytest.raises(UnreadableStoreError):
         devices_from_store({"devices": []})
+
+
+def house_store() -> dict[str, Any]:
+    devices = parse_device_list(
+        [
+            {"ieee_address": "0x1", "friendly_name": "A", "type": "Router"},
+            {"ieee_address": "0x2", "friendly_name": "B", "type": "Router"},
+        ]
+    ).devices
+    return orjson.loads(orjson.dumps({"devices": devices_to_store(devices)}))
+
+
+def test_a_device_filed_under_another_address_is_dropped() -> None:
+    stored = house_store()
+    stored["devices"]["devices"]["0x2"]["ieee_address"] = "0x1"
+    restored = restore_zigbee_store(stored, AnomalySettings())
+    assert list(restored.value.devices) == ["0x1"]
+    assert restored.drops.dropped == {"device: ieee_address differs from its key": 1}
+
+
+def test_a_definition_that_is_not_a_list_drops_its_devices() -> None:
+    stored = house_store()
+    stored["devices"]["definitions"] = ["garbage"]
+    restored = restore_zigbee_store(stored, AnomalySettings())
+    assert restored.value.devices == {}
+    assert restored.drops.dropped == {
+        "definition: definition 0 is not a list": 1,
+        "device: its definition was dropped": 2,
+    }
+
+
+def test_wrong_typed_optional_parts_of_the_bridge_store_fall_back() -> None:
+    stored = house_store()
+    stored["devices"]["definitions"][0] = [
+        {
+            "key": "power",
+            "property_name": "power",
+            "name": "power",
+            "type": "numeric",
+            "access": 1,
+            "extra": ["x"],
+            "value_max": "high",
+        }
+    ]
+    stored["devices"]["devices"]["0x1"]["interview_state"] = 3
+    stored["devices"]["devices"]["0x1"]["supported"] = "yes"
+    stored["bridge_info"] = ["2.1.3"]
+    stored["last_devices_received"] = "yesterday"
+    stored["changes"] = {"at": "now"}
+    restored = restore_zigbee_store(stored, AnomalySettings())
+    device = restored.value.devices["0x1"]
+    assert device.interview_state == InterviewState.SUCCESSFUL
+    assert device.supported is True
+    [capability] = device.capabilities
+    assert capability.extra == {}
+    assert capability.value_max is None
+    assert restored.value.bridge_info == {}
+    assert restored.value.last_devices_received is None
+    assert restored.value.changes == []
+    assert restored.drops.dropped_count == 0
+    assert set(restored.drops.reset) == {
+        "capability.extra",
+        "capability.value_max",
+        "device.interview_state",
+        "device.supported",
+        "bridge.bridge_info",
+        "bridge.last_devices_received",
+        "bridge.changes",
+    }
+
+
+def test_bridge_info_and_changes_are_checked_field_by_field() -> None:
+    change = {
+        "at": "2026-11-20T12:00:00+00:00",
+        "ieee_address": "0x1",
+        "friendly_name": "A",
+        "capabilities_added": ["power"],
+        "capabilities_removed": [],
+        "software_build_id": [None, "1.2"],
+    }
+    stored = {
+        **house_store(),
+        "bridge_info": {"version": 2, "commit": "abc", "permit_join": "on"},
+        "changes": [
+            change,
+            {**change, "software_build_id": "1.2"},
+            {**change, "capabilities_added": [1]},
+            {**change, "friendly_name": None},
+            "x",
+        ],
+    }
+    restored = restore_zigbee_store(stored, AnomalySettings())
+    assert restored.value.bridge_info == {
+        "version": None,
+        "commit": "abc",
+        "coordinator_type": None,
+        "last_seen": None,
+        "permit_join": False,
+    }
+    assert restored.value.changes == [change]
+    assert restored.drops.dropped_count == 4
+    empty = restore_zigbee_store({"bridge_info": {}}, AnomalySettings())
+    assert empty.value.bridge_info == {}
+    assert empty.drops.reset_count == 0
+
+
+def test_published_ids_of_the_insights_store() -> None:
+    restored = restore_insights_store({"published": ["a", "", 3, "b"]})
+    assert restored.value == {"a", "b"}
+    assert restored.drops.dropped == {"published opportunity: not an id": 2}
+    assert restore_insights_store({}).value == set()
+    with pytest.raises(UnreadableStoreError):
+        restore_insights_store({"published": "a"})
