@@ -41,6 +41,7 @@ from custom_components.ha_ai.engine.habits.serialize import patterns_to_store
 from custom_components.ha_ai.engine.zigbee.devices import parse_device_list
 from custom_components.ha_ai.engine.zigbee.serialize import devices_to_store
 from custom_components.ha_ai.habit_log import LOG_DIRECTORY
+from custom_components.ha_ai.store_loading import copy_aside
 
 from .camera_helpers import FRONT, event_payload, send_event
 from .conftest import published
@@ -587,3 +588,45 @@ async def test_mqtt_stays_subscribed_after_a_store_is_set_aside(
     )
     await hass.async_block_till_done(wait_background_tasks=True)
     assert hass.states.get(DEVICES).state == "4"
+
+
+async def test_json_that_is_not_a_store_file_is_set_aside(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    config_entry: MockConfigEntry,
+) -> None:
+    # Valid JSON, but not the `{"version", "data"}` Home Assistant's Store reads:
+    # its load raises, and HA AI copies the file aside.
+    path = on_disk(hass, SUGGESTIONS)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('["not", "a", "store"]')
+    with patch.object(storage.Store, "_async_load", REAL_STORE_LOAD):
+        await set_up(hass, config_entry)
+    [copy] = path.parent.glob(f"{SUGGESTIONS}.corrupt-*")
+    assert copy.read_text() == '["not", "a", "store"]'
+    found = issue(hass, f"store_set_aside_{SUGGESTIONS}")
+    assert found is not None
+    assert found.translation_placeholders is not None
+    assert (
+        "Home Assistant could not load it" in (found.translation_placeholders["reason"])
+    )
+    await assert_the_rest_works(hass, mqtt_mock)
+
+
+def test_copies_aside_never_overwrite_each_other(tmp_path: Path) -> None:
+    store = tmp_path / "ha_ai.zigbee"
+    store.write_text("first")
+    first = copy_aside(store, "20261201T120000Z")
+    store.write_text("second")
+    second = copy_aside(store, "20261201T120000Z")
+    assert first.name == "ha_ai.zigbee.corrupt-20261201T120000Z"
+    assert second.name == "ha_ai.zigbee.corrupt-20261201T120000Z-1"
+    assert (first.read_text(), second.read_text()) == ("first", "second")
+    with (
+        patch("custom_components.ha_ai.store_loading._MAX_COPIES_PER_SECOND", 2),
+        pytest.raises(FileExistsError),
+    ):
+        copy_aside(store, "20261201T120000Z")
+    with pytest.raises(FileNotFoundError):
+        copy_aside(tmp_path / "missing", "20261201T120000Z")
+    assert not list(tmp_path.glob("missing*"))
