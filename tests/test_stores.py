@@ -73,8 +73,8 @@ def zigbee_store() -> dict[str, Any]:
         "bridge_info": {"version": "2.1.3", "permit_join": False},
         "last_devices_received": NOW.isoformat(),
         "changes": [],
-        "anomalies": {},
-        "settings": {},
+        "anomalies": {"version": 1, "devices": {}},
+        "settings": {"first": {}, "latest": {}},
     }
 
 

@@ -629,17 +629,22 @@ def test_the_camera_store_counts_each_camera_it_leaves_out() -> None:
             "no_id": {**good, "camera_id": ["front"]},
             "no_time": {**good, "last_seen": "yesterday"},
             "not_a_dict": 5,
+            "garden": {**good, "camera_id": "garden", "activity": "lots"},
             "over_the_limit": good,
         },
     }
-    restored = restore_cameras_store(round_trip(stored), max_cameras=5)
-    assert [camera.camera_slug for camera in restored.value] == ["front_door"]
+    restored = restore_cameras_store(round_trip(stored), max_cameras=6)
+    assert [camera.camera_slug for camera in restored.value] == [
+        "front_door",
+        "garden",
+    ]
+    assert restored.drops.reset == {"camera.activity": 1}
     assert restored.drops.dropped == {
         "camera: same camera as another stored one": 1,
         "camera: camera_id is not a usable id": 1,
         "camera: last_seen is not a time with its time zone": 1,
         "camera: is not an object": 1,
-        "camera: beyond the limit of 5 cameras": 1,
+        "camera: beyond the limit of 6 cameras": 1,
     }
 
 

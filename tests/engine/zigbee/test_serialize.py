@@ -325,6 +325,8 @@ def test_wrong_typed_optional_parts_of_the_bridge_store_fall_back() -> None:
     stored["bridge_info"] = ["2.1.3"]
     stored["last_devices_received"] = "yesterday"
     stored["changes"] = {"at": "now"}
+    stored["anomalies"] = {"version": 9, "devices": {}}
+    stored["settings"] = "all"
     restored = restore_zigbee_store(stored, AnomalySettings())
     device = restored.value.devices["0x1"]
     assert device.interview_state == InterviewState.SUCCESSFUL
@@ -344,6 +346,8 @@ def test_wrong_typed_optional_parts_of_the_bridge_store_fall_back() -> None:
         "bridge.bridge_info",
         "bridge.last_devices_received",
         "bridge.changes",
+        "bridge.anomalies",
+        "bridge.settings",
     }
 
 

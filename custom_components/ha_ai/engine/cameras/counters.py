@@ -514,6 +514,11 @@ def restore_cameras_store(
             drops.drop("camera", "last_seen is not a time with its time zone")
         else:
             usable += 1
+            activity = entry.get("activity")
+            if not isinstance(activity, Mapping) or (
+                activity.get("version") != STORE_VERSION
+            ):
+                drops.reset_field("camera", "activity")
     if usable > len(cameras):
         drops.drop("camera", "same camera as another stored one", usable - len(cameras))
     return Restored(cameras, drops)

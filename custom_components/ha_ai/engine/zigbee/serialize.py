@@ -30,6 +30,7 @@ from ..stored import (  # noqa: TID252
     section,
     text_tuple,
 )
+from .anomalies import STORE_VERSION as ANOMALIES_VERSION
 from .anomalies import AnomalySettings, AnomalyTracker
 from .model import Capability, InterviewState, ZigbeeDevice
 from .settings_usage import SettingsTracker
@@ -160,6 +161,15 @@ def restore_zigbee_store(
     last_received = aware_time(received)
     if received is not None and last_received is None:
         drops.reset_field("bridge", "last_devices_received")
+    anomalies = stored.get("anomalies")
+    if anomalies is not None and (
+        not isinstance(anomalies, Mapping)
+        or anomalies.get("version") != ANOMALIES_VERSION
+    ):
+        drops.reset_field("bridge", "anomalies")
+    settings = stored.get("settings")
+    if settings is not None and not isinstance(settings, Mapping):
+        drops.reset_field("bridge", "settings")
     return Restored(
         StoredBridge(
             devices=devices,
