@@ -56,7 +56,13 @@ from .engine.cameras.admission import (
     NewCameraLimit,
     WaitingTally,
 )
-from .engine.cameras.counters import Camera, Cameras, Seen, next_midnight
+from .engine.cameras.counters import (
+    Camera,
+    Cameras,
+    Seen,
+    next_midnight,
+    restore_cameras_store,
+)
 from .engine.cameras.model import (
     CameraEvent,
     parse_camera_event,
@@ -65,6 +71,7 @@ from .engine.cameras.model import (
 from .engine.inbound import Rejection, parse_json_object
 from .engine.log_text import log_safe
 from .mqtt_bus import MqttBus
+from .store_loading import HaAiStore, async_load_store
 
 STORE_VERSION = 1
 CAMERA_STORE_KEY = f"{DOMAIN}.cameras"
@@ -131,9 +138,7 @@ class CameraTracker:
         self.settings = settings
         self.cameras = Cameras()
         self.classifier_online = True
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORE_VERSION, CAMERA_STORE_KEY
-        )
+        self._store = HaAiStore(hass, STORE_VERSION, CAMERA_STORE_KEY)
         self._save_pending = False
         self._camera_listeners: dict[str, list[CameraListener]] = {}
         self._new_camera_listeners: list[NewCameraListener] = []
@@ -159,11 +164,11 @@ class CameraTracker:
 
     async def async_start(self) -> None:
         """Restore what was stored, arm the timers, then follow the classifier."""
-        stored = await self._store.async_load()
-        if stored is not None:
-            self.cameras = await self.hass.async_add_executor_job(
-                Cameras.from_dict, stored
-            )
+        cameras = await async_load_store(
+            self.hass, self._store, restore_cameras_store, in_executor=True
+        )
+        if cameras is not None:
+            self.cameras = cameras
         self._restored = True
         now = dt_util.utcnow()
         for camera in self.cameras:

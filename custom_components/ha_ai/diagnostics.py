@@ -1,4 +1,4 @@
-"""Diagnostics download: settings, MQTT bus, Zigbee capability store, insights."""
+"""Diagnostics download: settings, MQTT bus, each part's summary, how stores loaded."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from homeassistant.core import HomeAssistant
 from .camera_diagnostics import camera_diagnostics
 from .const import CONF_LLM_API_KEY, CONF_REMOTE_SECRET
 from .data import HaAiConfigEntry
+from .store_loading import async_store_reports
 
 # The options hold two secrets: the LLM's API key and the remote deploy secret.
 TO_REDACT = {CONF_LLM_API_KEY, CONF_REMOTE_SECRET}
@@ -31,4 +32,5 @@ async def async_get_config_entry_diagnostics(
         "suggestions": data.suggestions.as_diagnostics(),
         "remote_deploy": data.remote.as_diagnostics() if data.remote else None,
         "cameras": camera_diagnostics(data.cameras),
+        "stores": async_store_reports(hass),
     }

@@ -29,14 +29,15 @@ from .engine.habits.mining import compare_patterns, mine_habits
 from .engine.habits.model import MiningSettings, Pattern, TimeOfDayPattern
 from .engine.habits.serialize import (
     pattern_summary,
-    patterns_from_store,
     patterns_to_store,
+    restore_habits_store,
 )
 from .habit_backfill import async_backfill
 from .habit_coverage import automation_coverage
 from .habit_log import HabitLog
 from .listeners import Listeners
 from .mqtt_bus import MqttBus
+from .store_loading import HaAiStore, async_load_store
 from .zigbee_bridge import ZigbeeBridge
 
 STORE_VERSION = 1
@@ -92,9 +93,7 @@ class HabitAnalysis:
         self.last_error: str | None = None
         self.running = False
         self._finished_at: float | None = None
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORE_VERSION, HABITS_STORE_KEY
-        )
+        self._store = HaAiStore(hass, STORE_VERSION, HABITS_STORE_KEY)
         self._listeners = Listeners()
         self._unsubscribers: list[CALLBACK_TYPE] = []
         self.suggest: Callable[[], Awaitable[tuple[int, int]]] | None = None
@@ -108,15 +107,11 @@ class HabitAnalysis:
 
     async def async_start(self) -> None:
         """Restore the last result, schedule the daily run, back-fill if needed."""
-        data = await self._store.async_load()
-        if isinstance(data, dict):
-            self.patterns = patterns_from_store(data.get("patterns"))
-            last_run = data.get("last_run")
-            self.last_run = (
-                dt_util.parse_datetime(last_run) if isinstance(last_run, str) else None
-            )
-            duration = data.get("last_duration")
-            self.last_duration = duration if isinstance(duration, float) else None
+        stored = await async_load_store(self.hass, self._store, restore_habits_store)
+        if stored is not None:
+            self.patterns = stored.patterns
+            self.last_run = stored.last_run
+            self.last_duration = stored.last_duration
         run_at = self.schedule.run_at
         self._unsubscribers.append(
             async_track_time_change(

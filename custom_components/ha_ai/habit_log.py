@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from .const import DOMAIN, LOGGER
 from .engine.habits.log_files import (
     LogRow,
     append_rows,
+    first_day,
     prune,
     read_table,
     size_on_disk,
@@ -43,6 +44,8 @@ from .engine.habits.model import (
     Origin,
     classify_origin,
 )
+from .engine.log_text import log_safe
+from .engine.stored import Drops
 
 LOG_DIRECTORY = "ha_ai_habits"
 FLUSH_INTERVAL = timedelta(seconds=30)
@@ -69,6 +72,8 @@ class LogStatistics:
     dropped: int = 0
     write_errors: int = 0
     last_flush: datetime | None = None
+    # What the last read left out (damaged lines, unreadable day files), by reason.
+    damaged: dict[str, int] = field(default_factory=dict)
 
 
 class HabitLog:
@@ -90,6 +95,7 @@ class HabitLog:
         self._buffer: list[LogRow] = []
         # Whether each entity is excluded; cleared when the registries change.
         self._excluded_cache: dict[str, bool] = {}
+        self._last_damage = ""
         self._unsubscribers: list[CALLBACK_TYPE] = []
 
     @staticmethod
@@ -231,10 +237,25 @@ class HabitLog:
         """Return the logged changes of the last `days` (default: the retention)."""
         await self.async_flush()
         since = dt_util.utcnow().date() - timedelta(days=days or self.retention_days)
+        drops = Drops()
         table: ChangeTable = await self.hass.async_add_executor_job(
-            lambda: read_table(self.directory, since=since)
+            lambda: read_table(self.directory, since=since, drops=drops)
         )
+        self._note_damage(drops)
         return _without_excluded(table, self._excluded)
+
+    def _note_damage(self, drops: Drops) -> None:
+        """Log what a read had to leave out, once for each new finding."""
+        self.statistics.damaged = dict(drops.dropped)
+        summary = drops.summary()
+        if summary and summary != self._last_damage:
+            LOGGER.warning(
+                "Habit log %s: %s damaged lines or files left out (%s)",
+                self.directory,
+                drops.dropped_count,
+                log_safe(summary, 1000),
+            )
+        self._last_damage = summary
 
     async def async_prune(self) -> None:
         """Delete the days that passed the retention."""
@@ -250,10 +271,7 @@ class HabitLog:
         return await self.hass.async_add_executor_job(self._first_day) is None
 
     def _first_day(self) -> date | None:
-        if not self.directory.is_dir():
-            return None
-        days = sorted(path.stem for path in self.directory.glob("*.csv"))
-        return date.fromisoformat(days[0]) if days else None
+        return first_day(self.directory)
 
     async def async_diagnostics(self) -> dict[str, Any]:
         """Return the log's size and counters."""
@@ -265,6 +283,8 @@ class HabitLog:
             "logged": self.statistics.logged,
             "dropped": self.statistics.dropped,
             "write_errors": self.statistics.write_errors,
+            "damaged_at_last_read": sum(self.statistics.damaged.values()),
+            "damaged": dict(self.statistics.damaged),
             "last_flush": self.statistics.last_flush,
         }
 

@@ -54,8 +54,9 @@ from .engine.suggestions.model import (
     SuggestionKind,
     SuggestionStatus,
 )
-from .engine.suggestions.serialize import book_from_store, book_to_store
+from .engine.suggestions.serialize import book_to_store, restore_suggestions_store
 from .listeners import Listeners
+from .store_loading import HaAiStore, async_load_store
 
 if TYPE_CHECKING:
     from .automation_deploy import AutomationDeployer
@@ -144,7 +145,7 @@ class SuggestionManager:
         self.book = SuggestionBook()
         self._unannounced: list[str] = []
         self._announcing: set[str] = set()
-        self._store: Store[dict[str, Any]] = Store(hass, STORE_VERSION, STORE_KEY)
+        self._store = HaAiStore(hass, STORE_VERSION, STORE_KEY)
         self._listeners = Listeners()
         self._unsubscribers: list[CALLBACK_TYPE] = []
         self._refresher = Debouncer(
@@ -157,12 +158,12 @@ class SuggestionManager:
 
     async def async_start(self) -> None:
         """Restore the suggestions; follow the Zigbee judgement from now on."""
-        data = await self._store.async_load()
-        if isinstance(data, dict):
-            self.book = book_from_store(data.get("book"))
-            pending = data.get("unannounced")
-            if isinstance(pending, list):
-                self._unannounced = [str(item) for item in pending]
+        stored = await async_load_store(
+            self.hass, self._store, restore_suggestions_store
+        )
+        if stored is not None:
+            self.book = stored.book
+            self._unannounced = stored.unannounced
             # Stores written before the book remembered announcements: all the
             # suggestions not waiting for theirs have had it.
             waiting = set(self._unannounced)

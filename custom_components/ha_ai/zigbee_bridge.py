@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, ClassVar
 
 import orjson
@@ -45,11 +46,12 @@ from .engine.zigbee.devices import (
     parse_device_list,
 )
 from .engine.zigbee.model import ZigbeeDevice, ieee_address
-from .engine.zigbee.serialize import devices_from_store, devices_to_store, store_steps
+from .engine.zigbee.serialize import restore_zigbee_store, store_steps
 from .engine.zigbee.settings_usage import SettingsTracker
 from .engine.zigbee.steps import Slices, Steps, run_to_end
 from .listeners import Listeners
 from .mqtt_bus import MqttBus
+from .store_loading import HaAiStore, async_load_store
 
 STORE_VERSION = 1
 ZIGBEE_STORE_KEY = f"{DOMAIN}.zigbee"
@@ -234,9 +236,7 @@ class ZigbeeBridge:
         }
         self._list_sequence = 0
         self._started_at = dt_util.utcnow()
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORE_VERSION, ZIGBEE_STORE_KEY
-        )
+        self._store = HaAiStore(hass, STORE_VERSION, ZIGBEE_STORE_KEY)
         self._listeners = Listeners()
         self._unsubscribers: list[CALLBACK_TYPE] = []
 
@@ -270,29 +270,22 @@ class ZigbeeBridge:
         await self._store.async_save(self._store_data())
 
     async def _async_restore(self) -> None:
-        data = await self._store.async_load()
-        if not isinstance(data, dict):
+        stored = await async_load_store(
+            self.hass,
+            self._store,
+            partial(restore_zigbee_store, anomaly_settings=self._anomaly_settings),
+            in_executor=True,
+        )
+        if stored is None:
             return
-        self.devices, problems = await self.hass.async_add_executor_job(
-            devices_from_store, data.get("devices")
-        )
-        for problem in problems:
-            LOGGER.debug("Zigbee device store: %s", printable(problem))
-        self._stored_devices = await self.hass.async_add_executor_job(
-            devices_to_store, self.devices
-        )
+        self.devices = stored.devices
+        self._stored_devices = stored.stored_devices
         self._names = {dev.friendly_name: ieee for ieee, dev in self.devices.items()}
-        info = data.get("bridge_info")
-        self.bridge_info = info if isinstance(info, dict) else {}
-        received = data.get("last_devices_received")
-        if isinstance(received, str):
-            self.last_devices_received = dt_util.parse_datetime(received)
-        changes = data.get("changes")
-        self.changes = changes if isinstance(changes, list) else []
-        self.anomalies = AnomalyTracker.from_dict(
-            data.get("anomalies"), self._anomaly_settings
-        )
-        self.settings = SettingsTracker.from_dict(data.get("settings"))
+        self.bridge_info = stored.bridge_info
+        self.last_devices_received = stored.last_devices_received
+        self.changes = stored.changes
+        self.anomalies = stored.anomalies
+        self.settings = stored.settings
 
     def _store_data(self) -> dict[str, Any]:
         return {

@@ -30,7 +30,9 @@ from .engine.zigbee.judge import (
     judge_steps,
 )
 from .engine.zigbee.model import ZigbeeDevice
+from .engine.zigbee.serialize import restore_insights_store
 from .listeners import Listeners
+from .store_loading import HaAiStore, async_load_store
 from .zigbee_bridge import ZigbeeBridge, async_run_in_slices
 from .zigbee_links import async_build_usage
 
@@ -59,9 +61,7 @@ class ZigbeeInsights:
         self._usage: dict[str, DeviceUsage] = {}
         self.last_judged: str | None = None
         self._published: set[str] = set()
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORE_VERSION, INSIGHTS_STORE_KEY
-        )
+        self._store = HaAiStore(hass, STORE_VERSION, INSIGHTS_STORE_KEY)
         self._debouncer = Debouncer(
             hass,
             LOGGER,
@@ -81,9 +81,10 @@ class ZigbeeInsights:
 
     async def async_start(self) -> None:
         """Load what was published, and follow everything the judgement uses."""
-        data = await self._store.async_load()
-        if isinstance(data, dict) and isinstance(data.get("published"), list):
-            self._published = {str(item) for item in data["published"]}
+        published = await async_load_store(
+            self.hass, self._store, restore_insights_store
+        )
+        self._published = published or set()
         self._unsubscribers.append(self.bridge.async_add_listener(self._schedule))
         for event_type in (
             er.EVENT_ENTITY_REGISTRY_UPDATED,

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from custom_components.ha_ai.engine.stored import Drops, UnreadableStoreError
 from custom_components.ha_ai.engine.suggestions.book import SuggestionBook
 from custom_components.ha_ai.engine.suggestions.findings import (
     draft_from_capability,
@@ -24,6 +25,7 @@ from custom_components.ha_ai.engine.suggestions.serialize import (
     STORE_VERSION,
     book_from_store,
     book_to_store,
+    restore_suggestions_store,
 )
 from tests.engine.test_suggestions_findings import leak_finding
 from tests.habit_helpers import COFFEE, MORNING
@@ -94,11 +96,20 @@ def test_dismissed_ids_alone_keep_suggestions_away_after_a_restart() -> None:
     assert pair.suggestion_id not in again
 
 
-@pytest.mark.parametrize("data", [None, [], "x", 3, {"suggestions": "x"}, {}])
-def test_anything_but_a_store_gives_an_empty_book(data: object) -> None:
+@pytest.mark.parametrize("data", [None, {}])
+def test_no_store_gives_an_empty_book(data: object) -> None:
     book = book_from_store(data)
     assert len(book) == 0
     assert book.dismissed_ids == ()
+
+
+@pytest.mark.parametrize(
+    "data", [[], "x", 3, {"suggestions": "x"}, {"version": 2, "suggestions": []}]
+)
+def test_a_book_of_unknown_shape_or_version_is_unreadable(data: object) -> None:
+    # The Home Assistant side sets such a store aside rather than writing over it.
+    with pytest.raises(UnreadableStoreError):
+        book_from_store(data)
 
 
 @pytest.mark.parametrize(
@@ -115,7 +126,6 @@ def test_anything_but_a_store_gives_an_empty_book(data: object) -> None:
         {"value": 10**400},
         {"entities": "light.x"},
         {"entities": [1]},
-        {"source": []},
         {"automation": "alias: x"},
         {"created_at": "yesterday"},
         {"updated_at": None},
@@ -136,6 +146,7 @@ def test_tolerated_oddities() -> None:
     first["how_to_start"] = None
     first["error"] = 5
     first["enriched"] = "yes"
+    first["source"] = []
     first["last_seen"] = "2025-03-01T12:00:00"
     del first["automation_id"]
     stored["suggestions"].append("garbage")
@@ -149,6 +160,7 @@ def test_tolerated_oddities() -> None:
     assert loaded.error is None
     assert loaded.automation_id is None
     assert not loaded.enriched
+    assert loaded.source == {}
     assert loaded.last_seen == NOW
     assert again.dismissed_ids[0] == "ok"
     assert len(again) == len(filled_book())
@@ -182,3 +194,30 @@ def test_a_stored_feature_with_an_automation_loads_without_it() -> None:
     (feature,) = again.query(kind=SuggestionKind.FEATURE)
     assert feature.automation is None
     assert again.announced_ids == ("ok",)
+
+
+def test_a_repeated_suggestion_id_is_counted_and_the_first_kept() -> None:
+    stored = through_json(book_to_store(filled_book()))
+    first = stored["suggestions"][0]
+    stored["suggestions"].append({**first, "title": "Another"})
+    drops = Drops()
+    again = book_from_store(stored, drops)
+    kept = again.get(first["suggestion_id"])
+    assert kept is not None
+    assert kept.title == first["title"]
+    assert drops.dropped == {"suggestion: its suggestion_id is repeated": 1}
+
+
+def test_the_suggestion_store_counts_ids_it_cannot_use() -> None:
+    stored = {
+        "book": through_json(book_to_store(filled_book())),
+        "unannounced": ["a", 3, ""],
+    }
+    stored["book"]["dismissed_ids"] = "all"
+    restored = restore_suggestions_store(stored)
+    assert restored.value.unannounced == ["a"]
+    assert len(restored.value.book) == len(filled_book())
+    assert restored.drops.dropped == {"id to announce: not an id": 2}
+    assert restored.drops.reset == {"suggestion store.dismissed_ids": 1}
+    with pytest.raises(UnreadableStoreError):
+        restore_suggestions_store(["not", "a", "store"])

@@ -17,6 +17,7 @@ from custom_components.ha_ai.engine.cameras.counters import (
     first_day_of_week,
     local_day,
     next_midnight,
+    restore_cameras_store,
 )
 from custom_components.ha_ai.engine.cameras.keys import hashed_key
 from custom_components.ha_ai.engine.cameras.model import (
@@ -27,6 +28,7 @@ from custom_components.ha_ai.engine.cameras.model import (
     parse_camera_status,
 )
 from custom_components.ha_ai.engine.inbound import Rejection
+from custom_components.ha_ai.engine.stored import UnreadableStoreError
 
 PARIS = ZoneInfo("Europe/Paris")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -726,3 +728,45 @@ def test_a_flood_of_events_for_20_cameras_is_counted_and_bounded() -> None:
     # 100,000 events 5 s apart span almost 6 days of one week (Monday to Saturday).
     assert total_week == 100_000
     assert len(orjson.dumps(cameras.to_dict())) < 2_000_000
+
+
+def test_the_camera_store_counts_each_camera_it_leaves_out() -> None:
+    cameras = Cameras()
+    cameras.record_event(make_event(NOW), now=NOW, tz=PARIS, stale_after=TTL)
+    good = cameras.to_dict()["cameras"]["front_door"]
+    stored = {
+        "version": 1,
+        "cameras": {
+            "front_door": good,
+            "copy": good,
+            "no_id": {**good, "camera_id": ["front"]},
+            "no_time": {**good, "last_seen": "yesterday"},
+            "not_a_dict": 5,
+            "garden": {**good, "camera_id": "garden", "activity": "lots"},
+            "over_the_limit": good,
+        },
+    }
+    restored = restore_cameras_store(round_trip(stored), max_cameras=6)
+    assert [camera.camera_slug for camera in restored.value] == [
+        "front_door",
+        "garden",
+    ]
+    assert restored.drops.reset == {"camera.activity": 1}
+    assert restored.drops.dropped == {
+        "camera: same camera as another stored one": 1,
+        "camera: camera_id is not a usable id": 1,
+        "camera: last_seen is not a time with its time zone": 1,
+        "camera: is not an object": 1,
+        "camera: beyond the limit of 6 cameras": 1,
+    }
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [1, [], {}, {"version": 9, "cameras": {}}, {"version": 1, "cameras": []}],
+)
+def test_a_camera_store_of_unknown_shape_or_version_is_unreadable(
+    stored: Any,
+) -> None:
+    with pytest.raises(UnreadableStoreError):
+        restore_cameras_store(stored)

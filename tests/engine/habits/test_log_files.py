@@ -8,12 +8,14 @@ from pathlib import Path
 from custom_components.ha_ai.engine.habits.log_files import (
     append_rows,
     day_file,
+    first_day,
     iter_rows,
     prune,
     read_table,
     size_on_disk,
 )
 from custom_components.ha_ai.engine.habits.model import Origin
+from custom_components.ha_ai.engine.stored import Drops
 
 
 def epoch(day: int, hour: int = 12, minute: int = 0) -> int:
@@ -92,3 +94,29 @@ def test_prune_keeps_the_retention(tmp_path: Path) -> None:
         "2026-11-20.csv",
         "2026-11-21.csv",
     ]
+
+
+def test_damaged_lines_and_unreadable_files_are_counted(tmp_path: Path) -> None:
+    append_rows(tmp_path, [(epoch(20), 0, "light.hall", "on")], max_day_bytes=1000)
+    with day_file(tmp_path, date(2026, 11, 20)).open("a") as file:
+        file.write("garbage\n" + "x" * 200_000 + "\n" + '"open quote\n')
+    day_file(tmp_path, date(2026, 11, 21)).mkdir()  # a directory, not a file
+    drops = Drops()
+    rows = list(iter_rows(tmp_path, since=date(2026, 1, 1), drops=drops))
+    assert rows == [(epoch(20), 0, "light.hall", "on")]
+    assert drops.dropped["log line: 2026-11-20.csv: not a logged change"] == 2
+    assert drops.dropped["log line: 2026-11-20.csv: not a line of the log"] == 1
+    assert (
+        drops.dropped["day file: 2026-11-21.csv cannot be read (Is a directory)"] == 1
+    )
+
+
+def test_stray_files_do_not_stop_the_first_day_or_the_prune(tmp_path: Path) -> None:
+    assert first_day(tmp_path) is None
+    (tmp_path / "0-notes.csv").write_text("x")
+    append_rows(tmp_path, [(epoch(20), 0, "light.hall", "on")], max_day_bytes=1000)
+    day_file(tmp_path, date(2026, 11, 1)).mkdir()  # cannot be unlinked
+    assert first_day(tmp_path) == date(2026, 11, 1)
+    removed = prune(tmp_path, keep_days=1, today=date(2026, 11, 30))
+    assert removed == [day_file(tmp_path, date(2026, 11, 20))]
+    assert (tmp_path / "0-notes.csv").exists()

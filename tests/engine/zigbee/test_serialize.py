@@ -10,6 +10,8 @@ from typing import Any
 import orjson
 import pytest
 
+from custom_components.ha_ai.engine.stored import UnreadableStoreError
+from custom_components.ha_ai.engine.zigbee.anomalies import AnomalySettings
 from custom_components.ha_ai.engine.zigbee.devices import parse_device_list
 from custom_components.ha_ai.engine.zigbee.model import (
     Capability,
@@ -19,9 +21,17 @@ from custom_components.ha_ai.engine.zigbee.model import (
 from custom_components.ha_ai.engine.zigbee.serialize import (
     device_from_dict,
     device_to_dict,
-    devices_from_store,
     devices_to_store,
+    restore_insights_store,
+    restore_zigbee_store,
 )
+
+
+def devices_from_store(stored: object) -> tuple[dict[str, ZigbeeDevice], int]:
+    """Return the devices of a store's `devices` section, and how many were dropped."""
+    restored = restore_zigbee_store({"devices": stored}, AnomalySettings())
+    return restored.value.devices, restored.drops.dropped_count
+
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "zigbee"
 
@@ -234,8 +244,8 @@ def test_store_keeps_each_definition_once_and_restores_shared_tuples() -> None:
     stored = orjson.loads(orjson.dumps(devices_to_store(devices)))
     assert len(stored["definitions"]) == 1
     assert stored["devices"]["0x0000000000000002"]["definition"] == 0
-    restored, problems = devices_from_store(stored)
-    assert problems == []
+    restored, dropped = devices_from_store(stored)
+    assert dropped == 0
     assert restored == devices
     assert (
         restored["0x0000000000000001"].capabilities
@@ -272,11 +282,139 @@ def test_damaged_store_drops_only_what_is_damaged() -> None:
     stored["devices"]["0x0000000000000002"]["definition"] = 1
     stored["devices"]["0x0000000000000003"] = {"definition": 9}
     stored["devices"]["0x0000000000000004"] = {"definition": 0, "unknown_field": 1}
-    restored, problems = devices_from_store(stored)
-    assert list(restored) == ["0x0000000000000001"]
-    assert len(problems) == 4
-    assert devices_from_store(None) == ({}, [])
-    assert devices_from_store({"devices": []}) == (
-        {},
-        ["the stored devices are not in a known format"],
+    restored, dropped = devices_from_store(stored)
+    # The capability without fields is left out of its definition (device …02
+    # keeps the rest of it); …03 points nowhere, …04 has no name.
+    assert list(restored) == ["0x0000000000000001", "0x0000000000000002"]
+    assert restored["0x0000000000000002"].capabilities == ()
+    assert dropped == 3
+    assert devices_from_store(None) == ({}, 0)
+    with pytest.raises(UnreadableStoreError):
+        devices_from_store({"devices": []})
+
+
+def house_store() -> dict[str, Any]:
+    devices = parse_device_list(
+        [
+            {
+                "ieee_address": "0x0000000000000001",
+                "friendly_name": "A",
+                "type": "Router",
+            },
+            {
+                "ieee_address": "0x0000000000000002",
+                "friendly_name": "B",
+                "type": "Router",
+            },
+        ]
+    ).devices
+    return orjson.loads(orjson.dumps({"devices": devices_to_store(devices)}))
+
+
+def test_a_device_filed_under_another_address_is_dropped() -> None:
+    stored = house_store()
+    stored["devices"]["devices"]["0x0000000000000002"]["ieee_address"] = (
+        "0x0000000000000001"
     )
+    restored = restore_zigbee_store(stored, AnomalySettings())
+    assert list(restored.value.devices) == ["0x0000000000000001"]
+    assert restored.drops.dropped == {"device: ieee_address differs from its key": 1}
+
+
+def test_a_definition_that_is_not_a_list_drops_its_devices() -> None:
+    stored = house_store()
+    stored["devices"]["definitions"] = ["garbage"]
+    restored = restore_zigbee_store(stored, AnomalySettings())
+    assert restored.value.devices == {}
+    assert restored.drops.dropped == {
+        "definition: definition 0 is not a list": 1,
+        "device: its definition was dropped": 2,
+    }
+
+
+def test_wrong_typed_optional_parts_of_the_bridge_store_fall_back() -> None:
+    stored = house_store()
+    stored["devices"]["definitions"][0] = [
+        {
+            "key": "power",
+            "property_name": "power",
+            "name": "power",
+            "type": "numeric",
+            "access": 1,
+            "extra": ["x"],
+            "value_max": "high",
+        }
+    ]
+    stored["devices"]["devices"]["0x0000000000000001"]["interview_state"] = 3
+    stored["devices"]["devices"]["0x0000000000000001"]["supported"] = "yes"
+    stored["bridge_info"] = ["2.1.3"]
+    stored["last_devices_received"] = "yesterday"
+    stored["changes"] = {"at": "now"}
+    stored["anomalies"] = {"version": 9, "devices": {}}
+    stored["settings"] = "all"
+    restored = restore_zigbee_store(stored, AnomalySettings())
+    device = restored.value.devices["0x0000000000000001"]
+    assert device.interview_state == InterviewState.SUCCESSFUL
+    assert device.supported is True
+    [capability] = device.capabilities
+    assert capability.extra == {}
+    assert capability.value_max is None
+    assert restored.value.bridge_info == {}
+    assert restored.value.last_devices_received is None
+    assert restored.value.changes == []
+    assert restored.drops.dropped_count == 0
+    assert set(restored.drops.reset) == {
+        "capability.extra",
+        "capability.value_max",
+        "device.interview_state",
+        "device.supported",
+        "bridge.bridge_info",
+        "bridge.last_devices_received",
+        "bridge.changes",
+        "bridge.anomalies",
+        "bridge.settings",
+    }
+
+
+def test_bridge_info_and_changes_are_checked_field_by_field() -> None:
+    change = {
+        "at": "2026-11-20T12:00:00+00:00",
+        "ieee_address": "0x0000000000000001",
+        "friendly_name": "A",
+        "capabilities_added": ["power"],
+        "capabilities_removed": [],
+        "software_build_id": [None, "1.2"],
+    }
+    stored = {
+        **house_store(),
+        "bridge_info": {"version": 2, "commit": "abc", "permit_join": "on"},
+        "changes": [
+            change,
+            {**change, "software_build_id": "1.2"},
+            {**change, "capabilities_added": [1]},
+            {**change, "friendly_name": None},
+            "x",
+        ],
+    }
+    restored = restore_zigbee_store(stored, AnomalySettings())
+    assert restored.value.bridge_info == {
+        "version": None,
+        "commit": "abc",
+        "coordinator_type": None,
+        "last_seen": None,
+        "permit_join": False,
+    }
+    assert restored.value.changes == [change]
+    assert restored.drops.dropped_count == 4
+    empty = restore_zigbee_store({"bridge_info": {}}, AnomalySettings())
+    assert empty.value.bridge_info == {}
+    assert empty.drops.reset_count == 0
+
+
+def test_published_ids_of_the_insights_store() -> None:
+    restored = restore_insights_store({"published": ["a", "", 3, "b"]})
+    assert restored.value == {"a", "b"}
+    assert restored.drops.dropped == {"published opportunity: not an id": 2}
+    assert restore_insights_store({}).value == set()
+    with pytest.raises(UnreadableStoreError):
+        restore_insights_store({"published": "a"})

@@ -35,6 +35,13 @@ from typing import Any
 
 from ..inbound import Rejection  # noqa: TID252
 from ..log_text import log_safe  # noqa: TID252
+from ..stored import (  # noqa: TID252
+    Drops,
+    Restored,
+    UnreadableStoreError,
+    mapping_or_unreadable,
+    section,
+)
 from .keys import CameraKeys, KeyTakenError, candidate_keys, legacy_key
 from .model import (
     MAX_NAME_LENGTH,
@@ -524,3 +531,47 @@ def _count(value: object) -> int:
     if not math.isfinite(value) or value < 0:
         return 0
     return min(int(value), MAX_COUNT)
+
+
+def restore_cameras_store(
+    data: object,
+    *,
+    week_start: int = MONDAY,
+    max_ids: int = DEFAULT_MAX_IDS,
+    max_cameras: int = DEFAULT_MAX_CAMERAS,
+) -> Restored[Cameras]:
+    """Return the stored cameras (see `Cameras.from_dict`), counting those left out.
+
+    Raises `UnreadableStoreError` when the store is not an object of this
+    version with an object of cameras: the Home Assistant side sets it aside.
+    """
+    stored = mapping_or_unreadable(data, "the camera store")
+    if stored.get("version") != STORE_VERSION:
+        raise UnreadableStoreError(
+            f"the camera store is not of version {STORE_VERSION}"
+        )
+    entries = list(section(stored, "cameras", dict, "the camera store").values())
+    cameras = Cameras.from_dict(
+        stored, week_start=week_start, max_ids=max_ids, max_cameras=max_cameras
+    )
+    drops = Drops()
+    usable = 0
+    for number, entry in enumerate(entries):
+        if number >= max_cameras:
+            drops.drop("camera", f"beyond the limit of {max_cameras} cameras")
+        elif not isinstance(entry, Mapping):
+            drops.drop("camera", "is not an object")
+        elif bounded_id(entry.get("camera_id")) is None:
+            drops.drop("camera", "camera_id is not a usable id")
+        elif _aware(entry.get("last_seen")) is None:
+            drops.drop("camera", "last_seen is not a time with its time zone")
+        else:
+            usable += 1
+            activity = entry.get("activity")
+            if not isinstance(activity, Mapping) or (
+                activity.get("version") != STORE_VERSION
+            ):
+                drops.reset_field("camera", "activity")
+    if usable > len(cameras):
+        drops.drop("camera", "same camera as another stored one", usable - len(cameras))
+    return Restored(cameras, drops)

@@ -3,7 +3,8 @@
 Home Assistant keeps ten days of history by default and routines need weeks, so
 HA AI keeps the few columns it needs itself: time, origin, entity, state. One file
 a day makes the retention a matter of deleting old files, bounds each day, and
-limits what a crash can damage to the last lines of one file, which reading skips.
+limits what a crash can damage to the last lines of one file, which reading skips
+(and counts, with any other line or file it cannot use).
 These functions do file I/O: call them from an executor job.
 """
 
@@ -15,7 +16,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TextIO
 
+from ..stored import Drops  # noqa: TID252
 from .model import ChangeTable, Origin
 
 SUFFIX = ".csv"
@@ -78,22 +81,60 @@ def append_rows(
     return AppendResult(written=written, dropped=dropped)
 
 
-def iter_rows(directory: Path, *, since: date) -> Iterator[LogRow]:
-    """Yield the rows of the day files from `since` on, skipping damaged lines."""
+def iter_rows(
+    directory: Path, *, since: date, drops: Drops | None = None
+) -> Iterator[LogRow]:
+    """Yield the rows of the day files from `since` on, skipping damaged lines.
+
+    A damaged line (a crash's tail, an edit, a line too long for the CSV reader)
+    and a day file that cannot be opened are left out and counted in `drops`.
+    """
+    drops = drops if drops is not None else Drops()
+    for day, path in day_files(directory):
+        if day < since:
+            continue
+        try:
+            with path.open(encoding="utf-8", errors="replace", newline="") as file:
+                yield from _rows_of(file, path.name, drops)
+        except OSError as err:
+            drops.drop("day file", f"{path.name} cannot be read ({err.strerror})")
+
+
+def _rows_of(file: TextIO, name: str, drops: Drops) -> Iterator[LogRow]:
+    reader = csv.reader(file)
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            drops.drop("log line", f"{name}: not a line of the log")
+            continue
+        row = _row(fields)
+        if row is None:
+            drops.drop("log line", f"{name}: not a logged change")
+        else:
+            yield row
+
+
+def day_files(directory: Path) -> list[tuple[date, Path]]:
+    """Return the day files of the log, oldest first; other files are left alone."""
     if not directory.is_dir():
-        return
-    for path in sorted(directory.glob(f"*{SUFFIX}")):
+        return []
+    files = []
+    for path in directory.glob(f"*{SUFFIX}"):
         try:
             day = date.fromisoformat(path.stem)
         except ValueError:
             continue
-        if day < since:
-            continue
-        with path.open(encoding="utf-8", errors="replace", newline="") as file:
-            for fields in csv.reader(file):
-                row = _row(fields)
-                if row is not None:
-                    yield row
+        files.append((day, path))
+    return sorted(files)
+
+
+def first_day(directory: Path) -> date | None:
+    """Return the first day the log holds, or None when it holds none."""
+    files = day_files(directory)
+    return files[0][0] if files else None
 
 
 def _row(fields: list[str]) -> LogRow | None:
@@ -110,26 +151,32 @@ def _row(fields: list[str]) -> LogRow | None:
     return epoch, int(origin), fields[2], fields[3]
 
 
-def read_table(directory: Path, *, since: date) -> ChangeTable:
-    """Return the logged changes from `since` on as a table, sorted by time."""
-    return ChangeTable.from_rows(iter_rows(directory, since=since))
+def read_table(
+    directory: Path, *, since: date, drops: Drops | None = None
+) -> ChangeTable:
+    """Return the logged changes from `since` on as a table, sorted by time.
+
+    What had to be left out is counted in `drops` (see `iter_rows`).
+    """
+    return ChangeTable.from_rows(iter_rows(directory, since=since, drops=drops))
 
 
 def prune(directory: Path, *, keep_days: int, today: date) -> list[Path]:
-    """Delete day files older than `keep_days` before `today`; return them."""
-    if not directory.is_dir():
-        return []
+    """Delete day files older than `keep_days` before `today`; return them.
+
+    A file that cannot be deleted stays (it is tried again at the next prune).
+    """
     oldest = today - timedelta(days=keep_days)
     removed = []
-    for path in directory.glob(f"*{SUFFIX}"):
-        try:
-            day = date.fromisoformat(path.stem)
-        except ValueError:
+    for day, path in day_files(directory):
+        if day >= oldest:
             continue
-        if day < oldest:
+        try:
             path.unlink(missing_ok=True)
-            removed.append(path)
-    return sorted(removed)
+        except OSError:
+            continue
+        removed.append(path)
+    return removed
 
 
 def size_on_disk(directory: Path) -> int:

@@ -1,20 +1,35 @@
 """Turn the suggestion book into JSON-ready data and back, for the store.
 
 The stored form is `{"version": 1, "suggestions": [...], "dismissed_ids": [...],
-"announced_ids": [...]}` with times as ISO 8601 text. Reading never raises: a
-store that is not a mapping gives an empty book, a damaged suggestion or id is
-skipped, and a time without a timezone is taken as UTC. A feature suggestion
-never carries an automation, whatever the store says. A later version adds its
+"announced_ids": [...]}` with times as ISO 8601 text. Reading checks each
+suggestion field by field: a damaged suggestion or id is left out and counted,
+and a time without a timezone is taken as UTC. A feature suggestion never
+carries an automation, whatever the store says. A book of another version is not
+read (the Home Assistant side sets such a store aside); a later version adds its
 migration here.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
+from ..stored import (  # noqa: TID252
+    BadRecordError,
+    Drops,
+    Restored,
+    check_version,
+    finite_number,
+    flag,
+    mapping_or_unreadable,
+    optional_text,
+    record,
+    required_text,
+    required_time,
+    section,
+)
 from .book import SuggestionBook
 from .model import Suggestion, SuggestionKind, SuggestionStatus
 
@@ -57,58 +72,43 @@ def book_to_store(book: SuggestionBook) -> dict[str, Any]:
     }
 
 
-def _text(item: Mapping[str, object], key: str) -> str:
-    value = item.get(key)
-    if not isinstance(value, str):
-        raise TypeError(key)
-    return value
-
-
-def _optional_text(item: Mapping[str, object], key: str) -> str | None:
-    value = item.get(key)
-    return value if isinstance(value, str) else None
-
-
 def _share(item: Mapping[str, object], key: str) -> float:
     """Return a number of 0..1; a number outside is brought back within."""
     value = item.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(key)
-    number = float(value)  # OverflowError for an int beyond any float
-    if not math.isfinite(number):
-        raise ValueError(key)
-    return min(max(number, 0.0), 1.0)
-
-
-def _moment(item: Mapping[str, object], key: str) -> datetime:
-    moment = datetime.fromisoformat(_text(item, key))
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def _mapping(value: object, key: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise TypeError(key)
-    return value
+    if not finite_number(value):
+        raise BadRecordError(f"{key} is not a number")
+    return min(max(float(value), 0.0), 1.0)  # type: ignore[arg-type]
 
 
 def _entities(item: Mapping[str, object]) -> tuple[str, ...]:
     value = item.get("entities")
     if not isinstance(value, list) or not all(isinstance(e, str) for e in value):
-        raise TypeError("entities")
+        raise BadRecordError("entities is not a list of entity ids")
     return tuple(value)
 
 
-def _suggestion_from_store(item: Mapping[str, object]) -> Suggestion:
-    """Return a stored suggestion; raise TypeError, ValueError or OverflowError."""
-    suggestion_id = _text(item, "suggestion_id")
-    if not suggestion_id:
-        raise ValueError("suggestion_id")
-    kind = SuggestionKind(_text(item, "kind"))
+def _choice[E: StrEnum](item: Mapping[str, object], key: str, kind: type[E]) -> E:
+    value = item.get(key)
+    if not isinstance(value, str) or value not in set(kind):
+        raise BadRecordError(f"{key} is not one of {', '.join(kind)}")
+    return kind(value)
+
+
+def _suggestion_from_store(item: Mapping[str, object], drops: Drops) -> Suggestion:
+    """Return a stored suggestion; raise `BadRecordError` when it is not one."""
+    what = "suggestion"
     automation = item.get("automation")
+    if automation is not None and not isinstance(automation, dict):
+        raise BadRecordError("automation is not an object")
+    source = item.get("source")
+    if not isinstance(source, dict):
+        drops.reset_field(what, "source")
+        source = {}
+    kind = _choice(item, "kind", SuggestionKind)
     if kind is SuggestionKind.FEATURE:
         automation = None  # a feature deploys nothing, whatever a store says
     return Suggestion(
-        suggestion_id=suggestion_id,
+        suggestion_id=required_text(item, "suggestion_id"),
         kind=kind,
         category=_text(item, "category"),
         title=_text(item, "title"),
@@ -116,48 +116,92 @@ def _suggestion_from_store(item: Mapping[str, object]) -> Suggestion:
         confidence=_share(item, "confidence"),
         value=_share(item, "value"),
         entities=_entities(item),
-        source=_mapping(item.get("source"), "source"),
-        automation=None if automation is None else _mapping(automation, "automation"),
-        how_to_start=_optional_text(item, "how_to_start") or "",
-        status=SuggestionStatus(_text(item, "status")),
-        created_at=_moment(item, "created_at"),
-        updated_at=_moment(item, "updated_at"),
-        last_seen=_moment(item, "last_seen"),
-        error=_optional_text(item, "error"),
-        automation_id=_optional_text(item, "automation_id"),
-        enriched=item.get("enriched") is True,
-        enriched_for=_optional_text(item, "enriched_for"),
+        source=source,
+        automation=automation,
+        how_to_start=optional_text(item, "how_to_start", drops, what) or "",
+        status=_choice(item, "status", SuggestionStatus),
+        created_at=required_time(item, "created_at"),
+        updated_at=required_time(item, "updated_at"),
+        last_seen=required_time(item, "last_seen"),
+        error=optional_text(item, "error", drops, what),
+        automation_id=optional_text(item, "automation_id", drops, what),
+        enriched=flag(item, "enriched", False, drops, what),  # noqa: FBT003
+        enriched_for=optional_text(item, "enriched_for", drops, what),
     )
 
 
-def book_from_store(data: object) -> SuggestionBook:
-    """Return the book stored by `book_to_store`; damaged parts are skipped."""
-    if not isinstance(data, dict):
+def _text(item: Mapping[str, object], key: str) -> str:
+    """Return text, possibly empty."""
+    value = item.get(key)
+    if not isinstance(value, str):
+        raise BadRecordError(f"{key} is not text")
+    return value
+
+
+def book_from_store(data: object, drops: Drops | None = None) -> SuggestionBook:
+    """Return the book stored by `book_to_store`; damaged parts are left out.
+
+    What is left out is counted in `drops`. Raises `UnreadableStoreError` when the
+    book is of another version, or its suggestions are not a list.
+    """
+    drops = drops if drops is not None else Drops()
+    if data is None:
         return SuggestionBook()
-    suggestions: list[Suggestion] = []
-    items = data.get("suggestions")
-    for item in items if isinstance(items, list) else []:
-        if not isinstance(item, dict):
-            continue
+    book = mapping_or_unreadable(data, "the suggestion book")
+    check_version(book, STORE_VERSION, "the suggestion book")
+    suggestions: dict[str, Suggestion] = {}
+    for item in section(book, "suggestions", list, "the suggestion book"):
         try:
-            suggestions.append(_suggestion_from_store(item))
-        except (TypeError, ValueError, OverflowError):
+            suggestion = _suggestion_from_store(record(item), drops)
+        except BadRecordError as err:
+            drops.drop("suggestion", str(err))
             continue
-    ids = data.get("dismissed_ids")
-    dismissed_ids = [
-        suggestion_id
-        for suggestion_id in (ids if isinstance(ids, list) else [])
-        if isinstance(suggestion_id, str) and suggestion_id
-    ]
+        if suggestion.suggestion_id in suggestions:
+            drops.drop("suggestion", "its suggestion_id is repeated")
+            continue
+        suggestions[suggestion.suggestion_id] = suggestion
+    dismissed_ids = _ids(book, "dismissed_ids", drops, "dismissed id")
+    announced_ids = _ids(book, "announced_ids", drops, "announced id")
     return SuggestionBook(
-        suggestions, dismissed_ids, announced_ids=_ids(data, "announced_ids")
+        suggestions.values(), dismissed_ids, announced_ids=announced_ids
     )
 
 
-def _ids(data: Mapping[str, object], key: str) -> list[str]:
-    ids = data.get(key)
-    return [
-        suggestion_id
-        for suggestion_id in (ids if isinstance(ids, list) else [])
-        if isinstance(suggestion_id, str) and suggestion_id
-    ]
+@dataclass(frozen=True, slots=True)
+class StoredSuggestions:
+    """What the suggestion store holds, checked: see `restore_suggestions_store`."""
+
+    book: SuggestionBook
+    unannounced: list[str]
+
+
+def restore_suggestions_store(data: object) -> Restored[StoredSuggestions]:
+    """Return the stored book and the ids still to announce, checked one by one.
+
+    A suggestion of the wrong shape is left out and counted, an optional field of
+    the wrong type falls back to its default. Raises `UnreadableStoreError` when
+    the store is not an object, or its book cannot be read (see `book_from_store`).
+    """
+    stored = mapping_or_unreadable(data, "the suggestion store")
+    drops = Drops()
+    book = book_from_store(stored.get("book"), drops)
+    unannounced = _ids(stored, "unannounced", drops, "id to announce")
+    return Restored(StoredSuggestions(book, unannounced), drops)
+
+
+def _ids(stored: Mapping[str, object], key: str, drops: Drops, what: str) -> list[str]:
+    """Return the non-empty texts of a list of ids, counting what is left out.
+
+    A list that is not one is read as empty (and counted): losing it costs less
+    than setting the whole store aside.
+    """
+    items = stored.get(key)
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        drops.reset_field("suggestion store", key)
+        return []
+    ids = [item for item in items if isinstance(item, str) and item]
+    if len(ids) != len(items):
+        drops.drop(what, "not an id", len(items) - len(ids))
+    return ids
