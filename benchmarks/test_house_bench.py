@@ -29,6 +29,7 @@ from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from types import FrameType
 from typing import Any
 from unittest.mock import patch
 
@@ -115,12 +116,24 @@ def sample_stalls(stalls: Stalls, loop_thread: int, stop: threading.Event) -> No
     while not stop.wait(0.003):
         if time.perf_counter() - stalls.last_wake < STALL_SAMPLE_AFTER:
             continue
-        frame = sys._current_frames().get(loop_thread)
-        lines = [
-            f"{Path(f.filename).name}:{f.lineno} {f.name}"
-            for f in traceback.extract_stack(frame)[-12:]
-        ]
+        frames = sys._current_frames()
+        lines = _stack(frames.get(loop_thread))
+        if lines[-1].endswith(" select"):
+            # The loop waits for the interpreter lock: show who is computing.
+            lines += [
+                "  (meanwhile) " + " / ".join(_stack(frame)[-4:])
+                for ident, frame in frames.items()
+                if ident not in {loop_thread, threading.get_ident()}
+                and not _stack(frame)[-1].endswith((" wait", " get", " select"))
+            ]
         stalls.stacks[f"[{stalls.phase}]\n  " + "\n  ".join(lines)] += 1
+
+
+def _stack(frame: FrameType | None) -> list[str]:
+    return [
+        f"{Path(f.filename).name}:{f.lineno} {f.name}"
+        for f in traceback.extract_stack(frame)[-12:]
+    ]
 
 
 @asynccontextmanager
@@ -152,7 +165,7 @@ async def stall_probe() -> AsyncIterator[Stalls]:
         if STALL_REPORT:
             sampler.join()
             with Path(STALL_REPORT).open("a") as report:
-                for stack, samples in stalls.stacks.most_common(15):
+                for stack, samples in stalls.stacks.most_common(60):
                     report.write(f"{samples} samples {stack}\n")
 
 
