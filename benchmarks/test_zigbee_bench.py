@@ -39,57 +39,11 @@ from custom_components.ha_ai.zigbee_links import (
     object_id_candidates,
 )
 
-REPO = Path(__file__).resolve().parents[1]
-SOURCES = [
-    REPO.parent / "shared" / "data" / "z2m" / "bridge_devices_35.json",
-    *sorted((REPO / "tests" / "fixtures" / "zigbee").glob("*.json")),
-    REPO / "tests" / "fixtures" / "house" / "devices.json",
-]
+from .device_lists import coordinator, device_list
+
 OUT = os.environ.get("HA_AI_BENCH_OUT")
 
 pytestmark = pytest.mark.skipif(not OUT, reason="run through scripts/bench")
-
-
-def definitions() -> list[dict[str, Any]]:
-    """Return real-shaped device entries with a definition, from every source."""
-    entries: list[dict[str, Any]] = []
-    for source in SOURCES:
-        if not source.exists():
-            continue
-        payload = json.loads(source.read_text())
-        if isinstance(payload, list):
-            entries.extend(
-                entry
-                for entry in payload
-                if isinstance(entry, dict)
-                and isinstance(entry.get("definition"), dict)
-                and entry.get("type") != "Coordinator"
-            )
-    return entries
-
-
-def device_list(count: int) -> list[dict[str, Any]]:
-    """Return a device list of `count` devices, cycling through the definitions.
-
-    The coordinator comes first, as in Zigbee2MQTT's lists: a list without it is
-    not believed.
-    """
-    models = definitions()
-    devices: list[dict[str, Any]] = [
-        {
-            "ieee_address": "0x00124b0000000000",
-            "type": "Coordinator",
-            "friendly_name": "Coordinator",
-            "definition": None,
-        }
-    ]
-    for index in range(count):
-        entry = dict(models[index % len(models)])
-        entry["ieee_address"] = f"0x{0x00158D0000000000 + index:016x}"
-        entry["friendly_name"] = f"Room {index // 8}/Device {index}"
-        entry["disabled"] = False
-        devices.append(entry)
-    return devices
 
 
 def register(hass: HomeAssistant, parsed: ParsedDeviceList) -> list[str]:
@@ -194,7 +148,7 @@ async def run_pipeline(hass: HomeAssistant, payload: bytes) -> tuple[Any, ...]:
 
 @pytest.mark.parametrize("count", list(sizes()))
 async def test_parse_link_judge(hass: HomeAssistant, count: int) -> None:
-    payload = orjson.dumps(device_list(count))
+    payload = orjson.dumps([coordinator(), *device_list(count)])
     parsed_for_registry = parse_device_payload(payload)
     assert isinstance(parsed_for_registry, ParsedDeviceList)
     entity_ids = register(hass, parsed_for_registry)

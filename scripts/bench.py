@@ -28,6 +28,7 @@ from typing import Any
 
 import aiohttp
 import bench_cameras
+import bench_pairing
 import devenv
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -239,6 +240,8 @@ async def bench(args: argparse.Namespace) -> int:
                 ) from None
             if args.cameras:
                 figures = await bench_cameras.measure_cameras(env, summary)
+            elif args.pairing:
+                figures = await bench_pairing.measure_pairing(env, args.pairing)
             else:
                 figures = await measure_publish_latency(env, args)
         for figure in figures:
@@ -299,6 +302,13 @@ def main(argv: list[str] | None = None) -> int:
         "--cameras",
         action="store_true",
         help="measure AI camera events (rate for 20 cameras, latency) instead",
+    )
+    parser.add_argument(
+        "--pairing",
+        type=positive(int),
+        metavar="DEVICES",
+        help="measure a pairing burst of DEVICES devices instead "
+        f"(scripts/bench --only pairing: {bench_pairing.PAIRING_DEVICES})",
     )
     args = parser.parse_args(argv)
     devenv.ensure_runtime_requirements()

@@ -45,7 +45,7 @@ from .engine.llm.prompt import LlmEntity, LlmFinding
 from .engine.log_text import log_safe, markdown_safe
 from .engine.suggestions.behaviour import automation_title
 from .engine.suggestions.book import SuggestionBook
-from .engine.suggestions.findings import draft_from_capability, draft_from_pattern
+from .engine.suggestions.findings import capability_draft_steps, draft_from_pattern
 from .engine.suggestions.lifecycle import SuggestionError
 from .engine.suggestions.model import (
     EntityFacts,
@@ -55,8 +55,10 @@ from .engine.suggestions.model import (
     SuggestionStatus,
 )
 from .engine.suggestions.serialize import book_to_store, restore_suggestions_store
+from .engine.zigbee.steps import run_to_end
 from .listeners import Listeners
 from .store_loading import HaAiStore, async_load_store
+from .zigbee_bridge import async_run_in_slices
 
 if TYPE_CHECKING:
     from .automation_deploy import AutomationDeployer
@@ -70,6 +72,9 @@ STORE_KEY = f"{DOMAIN}.suggestions"
 STORE_VERSION = 1
 SAVE_DELAY = 5
 REFRESH_COOLDOWN = 10.0
+# Up to this many unused capabilities are drafted in place (a millisecond or two);
+# more are drafted in executor slices, so that no house size stalls the loop.
+DRAFT_IN_PLACE_FINDINGS = 200
 TOP_SUGGESTIONS = 5
 AUTOMATION_ID_PREFIX = "ha_ai_"
 # What of a finding's source the LLM sees: evidence and capability facts.
@@ -207,6 +212,9 @@ class SuggestionManager:
         """Merge the current findings into the book and announce the new ones.
 
         Return how many suggestions are open, and how many of them are new.
+        Only the unused capabilities that can change the book are drafted (see
+        `_async_capability_drafts`), so the merge on the event loop handles a few
+        hundred drafts whatever the size of the house.
         """
         patterns = self.habits.patterns
         names = self._entity_facts(
@@ -219,7 +227,7 @@ class SuggestionManager:
             for pattern in patterns
             if (draft := await self._async_habit_draft(pattern, names)) is not None
         ]
-        drafts += [draft_from_capability(found) for found in self.insights.findings]
+        drafts += await self._async_capability_drafts()
         result = self.book.merge(
             drafts,
             dt_util.utcnow(),
@@ -240,6 +248,26 @@ class SuggestionManager:
                 self._async_announce(), "ha_ai announce suggestions"
             )
         return sum(item.is_open for item in self.book.query()), len(result.new)
+
+    async def _async_capability_drafts(self) -> list[SuggestionDraft]:
+        """Return the drafts of the unused capabilities that can change the book.
+
+        A large house has tens of thousands of findings: choosing the few hundred
+        that matter (ids the book holds, and the best `max_kept` of the others) and
+        wording them runs in executor slices of a few milliseconds, off the event
+        loop, from plain data (the judge's frozen findings, snapshots of the book's
+        ids). A small house is drafted in place, quicker than a trip to a thread.
+        """
+        findings = self.insights.findings
+        steps = capability_draft_steps(
+            findings,
+            known=frozenset(item.suggestion_id for item in self.book.query()),
+            dismissed=frozenset(self.book.dismissed_ids),
+            max_new=self.settings.max_kept,
+        )
+        if len(findings) <= DRAFT_IN_PLACE_FINDINGS:
+            return run_to_end(steps)
+        return await async_run_in_slices(self.hass, steps)
 
     async def _async_habit_draft(
         self, pattern: Pattern, names: dict[str, EntityFacts]

@@ -10,7 +10,9 @@ does not repeat them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
@@ -31,6 +33,7 @@ from .engine.zigbee.judge import (
 )
 from .engine.zigbee.model import ZigbeeDevice
 from .engine.zigbee.serialize import restore_insights_store
+from .engine.zigbee.settings_usage import SettingsTracker
 from .listeners import Listeners
 from .store_loading import HaAiStore, async_load_store
 from .zigbee_bridge import ZigbeeBridge, async_run_in_slices
@@ -48,6 +51,50 @@ TOP_FINDINGS = 5
 # Up to this many devices the judgement runs in place (a few milliseconds); a
 # larger house is judged in executor slices.
 JUDGE_IN_PLACE_DEVICES = 200
+# Up to this many findings, which of them are new is worked out in place; more (a
+# large house has tens of thousands) in an executor job.
+NEW_IN_PLACE_FINDINGS = 1000
+
+
+class ChangedSettings(Mapping[str, frozenset[str]]):
+    """The settings the user changed on each device, worked out when asked.
+
+    Linking asks device by device, in slices that give the event loop back (see
+    `async_build_usage`): worked out all at once beforehand, a house of tens of
+    thousands of devices would hold the loop up for that long in one go.
+    """
+
+    def __init__(self, tracker: SettingsTracker, devices: list[ZigbeeDevice]) -> None:
+        """Answer for `devices` from what `tracker` has seen."""
+        self._tracker = tracker
+        self._devices = {device.ieee_address: device for device in devices}
+
+    def __getitem__(self, ieee_address: str) -> frozenset[str]:
+        """Return the keys of the settings changed on the device."""
+        return self._tracker.changed_settings(self._devices[ieee_address])
+
+    def __iter__(self) -> Iterator[str]:
+        """Iterate over the devices' IEEE addresses."""
+        return iter(self._devices)
+
+    def __len__(self) -> int:
+        """Return how many devices there are."""
+        return len(self._devices)
+
+
+def new_opportunities(
+    findings: list[UnusedCapability], published: frozenset[str], limit: int
+) -> tuple[list[UnusedCapability], list[str]]:
+    """Return the best `limit` findings not published yet, and the ids published.
+
+    Only ids still found are kept as published: an opportunity taken up, then
+    dropped again, is new once more. Plain data in and out, for an executor job:
+    a large house has tens of thousands of findings.
+    """
+    current = {finding.opportunity_id for finding in findings}
+    kept = published & current
+    new = list(islice((f for f in findings if f.opportunity_id not in kept), limit))
+    return new, sorted(kept.union(finding.opportunity_id for finding in new))
 
 
 class ZigbeeInsights:
@@ -158,26 +205,24 @@ class ZigbeeInsights:
     async def _async_judge(self) -> None:
         """Link, judge (in an executor job), then publish what is new."""
         devices = list(self.bridge.devices.values())
-        changed = {
-            device.ieee_address: self.bridge.settings.changed_settings(device)
-            for device in devices
-        }
+        changed = ChangedSettings(self.bridge.settings, devices)
         # The last judgement's objects are handed back for what has not changed.
         usage = await async_build_usage(self.hass, devices, changed, self._usage)
         findings = await async_judge(self.hass, devices, usage, self.findings)
         self._usage = usage
         self.findings = findings
         self.last_judged = dt_util.utcnow().isoformat()
-        current = {finding.opportunity_id for finding in findings}
-        # Only current ids are kept: an opportunity taken up, then dropped again,
-        # is new once more.
-        published = self._published & current
-        new = [f for f in findings if f.opportunity_id not in published]
-        for finding in new[:MAX_PUBLISHED_PER_JUDGEMENT]:
+        arguments = (findings, frozenset(self._published), MAX_PUBLISHED_PER_JUDGEMENT)
+        if len(findings) <= NEW_IN_PLACE_FINDINGS:
+            new, published = new_opportunities(*arguments)
+        else:
+            new, published = await self.hass.async_add_executor_job(
+                new_opportunities, *arguments
+            )
+        for finding in new:
             self._publish(finding)
-            published.add(finding.opportunity_id)
-        self._published = published
-        await self._store.async_save({"published": sorted(self._published)})
+        self._published = set(published)
+        await self._store.async_save({"published": published})
         self._listeners.async_notify()
 
     def _publish(self, finding: UnusedCapability) -> None:

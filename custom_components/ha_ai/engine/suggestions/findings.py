@@ -20,13 +20,27 @@ Confidence and value (0..1 each; the book ranks by both, see `model.rank`):
 A pattern an automation already covers (`automated=True`) gives no draft. Habit
 drafts carry no automation: the Home Assistant side renders one and puts it in with
 `dataclasses.replace`.
+
+Unused capabilities are drafted only where a draft can change the book
+(`capability_draft_steps`): a house of 20,000 devices has some 50,000 of them,
+and the book keeps at most `max_kept` open suggestions (500 at the most), so
+wording, hashing and copying every one of them would cost seconds to give a
+result that is thrown away. The draft of a finding matters to the book when its id
+is already there (to refresh it, or to move a deployed one's `last_seen`), or when
+it is among the best `max_kept` of the others: `SuggestionBook.merge` keeps the
+best `max_kept` of the new contenders at the most, so a finding that ranks below
+`max_kept` unknown ones can never make the cut. Drafting only those gives the same
+book as drafting all, at a cost that grows with `max_kept` and the book, not with
+the house; the selection itself is a cheap pass, in small steps (see
+`zigbee.steps`) so the Home Assistant side can run it off the event loop.
 """
 
 from __future__ import annotations
 
 import hashlib
+import heapq
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import asdict
 
 from ..habits.model import (  # noqa: TID252
@@ -38,8 +52,9 @@ from ..habits.model import (  # noqa: TID252
 from ..habits.serialize import pattern_summary  # noqa: TID252
 from ..zigbee.features import MAX_EASE, MAX_GAIN, score  # noqa: TID252
 from ..zigbee.judge import UnusedCapability, clean_text  # noqa: TID252
+from ..zigbee.steps import Steps, run_to_end  # noqa: TID252
 from .categories import feature_category, habit_category
-from .model import EntityFacts, SuggestionDraft, SuggestionKind
+from .model import EntityFacts, SuggestionDraft, SuggestionKind, rank
 from .wording import (
     DAY_CLASS_WORDS,
     delay,
@@ -57,6 +72,9 @@ MAX_TEXT = 1000  # a description or a first step
 PAIR_COUNT_FOR_FULL_VALUE = 30  # about once a day over a month of history
 FEATURE_CONFIDENCE = 0.6
 BEST_FEATURE_SCORE = score(MAX_GAIN, MAX_EASE)
+# Findings looked at, and drafts written, between two pauses of the steps.
+FINDINGS_PER_STEP = 256
+DRAFTS_PER_STEP = 16
 DAYS_A_WEEK: dict[DayClass, int] = {
     DayClass.DAILY: 7,
     DayClass.WEEKDAYS: 5,
@@ -146,6 +164,11 @@ def draft_from_pattern(
     return _used_together(pattern, names)
 
 
+def _feature_value(finding: UnusedCapability) -> float:
+    """Return the value of a capability's draft: its score over the best one."""
+    return _share(finding.score / BEST_FEATURE_SCORE)
+
+
 def draft_from_capability(finding: UnusedCapability) -> SuggestionDraft:
     """Return the draft of a Zigbee capability nothing uses.
 
@@ -159,7 +182,7 @@ def draft_from_capability(finding: UnusedCapability) -> SuggestionDraft:
         title=clean_text(finding.title, MAX_TITLE),
         description=clean_text(finding.description, MAX_TEXT),
         confidence=FEATURE_CONFIDENCE,
-        value=_share(finding.score / BEST_FEATURE_SCORE),
+        value=_feature_value(finding),
         entities=(finding.entity_id,) if finding.entity_id else (),
         source=asdict(finding),
         how_to_start=clean_text(finding.how_to_start, MAX_TEXT),
@@ -176,3 +199,68 @@ def drafts_from_findings(
     return [draft for draft in drafts if draft is not None] + [
         draft_from_capability(finding) for finding in capabilities
     ]
+
+
+def capability_drafts(
+    findings: Iterable[UnusedCapability],
+    *,
+    known: Container[str],
+    dismissed: Container[str],
+    max_new: int,
+) -> list[SuggestionDraft]:
+    """Return the drafts of the findings that can change the book, in one go.
+
+    See `capability_draft_steps`.
+    """
+    return run_to_end(
+        capability_draft_steps(
+            findings, known=known, dismissed=dismissed, max_new=max_new
+        )
+    )
+
+
+def capability_draft_steps(
+    findings: Iterable[UnusedCapability],
+    *,
+    known: Container[str],
+    dismissed: Container[str],
+    max_new: int,
+) -> Steps[list[SuggestionDraft]]:
+    """Draft the unused capabilities that can change the book, in small steps.
+
+    `known` holds the ids the book has (any status), `dismissed` the ids it
+    remembers as dismissed, `max_new` its `max_kept`. Drafted: every finding with
+    a known id that is not dismissed, and the best `max_new` of the others (by the
+    book's order: rank, then id), best first after the known ones. A dismissed
+    id gives no draft: the book would skip it. Why this is enough is in the module
+    docstring; the result is what drafting every finding would leave in the book.
+
+    Findings are plain data (frozen) and the containers are read only, so the
+    steps can run in an executor job while the event loop goes on.
+    """
+    chosen: list[UnusedCapability] = []
+    best: list[tuple[float, str, int]] = []  # (-rank, id, position), best first
+    others: list[UnusedCapability] = []
+    batch: list[tuple[float, str, int]] = []
+    for count, finding in enumerate(findings, start=1):
+        finding_id = suggestion_id(SuggestionKind.FEATURE, finding.opportunity_id)
+        if finding_id in dismissed:
+            pass
+        elif finding_id in known:
+            chosen.append(finding)
+        elif max_new > 0:
+            order = -rank(FEATURE_CONFIDENCE, _feature_value(finding))
+            batch.append((order, finding_id, len(others)))
+            others.append(finding)
+        if count % FINDINGS_PER_STEP == 0:
+            best = heapq.nsmallest(max_new, [*best, *batch])
+            batch.clear()
+            yield
+    best = heapq.nsmallest(max_new, [*best, *batch])
+    chosen += [others[position] for _, _, position in best]
+    drafts: list[SuggestionDraft] = []
+    for count, finding in enumerate(chosen, start=1):
+        drafts.append(draft_from_capability(finding))
+        if count % DRAFTS_PER_STEP == 0:
+            yield
+    return drafts
