@@ -129,6 +129,18 @@ def test_from_data_keeps_the_latest_to_expire_within_the_bound() -> None:
         ({"accepted": {"a": [NOW.isoformat()]}}, 1),
         ({"accepted": {}, "distrust": "soon"}, 1),
         ({"accepted": {}, "distrust": None}, 0),
+        ({"accepted": {"old": [(NOW - MINUTE).isoformat(), NOW.isoformat()[:19]]}}, 1),
+        (
+            {
+                "accepted": {
+                    "expired": [
+                        (NOW - 2 * MINUTE).isoformat(),
+                        (NOW - MINUTE).isoformat(),
+                    ]
+                }
+            },
+            0,
+        ),
     ],
 )
 def test_from_data_counts_what_it_cannot_read(data: Any, unreadable: int) -> None:
