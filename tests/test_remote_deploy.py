@@ -586,3 +586,31 @@ async def test_held_back_refusals_are_summarised_on_unload(
     assert "Refused 3 more" not in caplog.text
     assert await hass.config_entries.async_unload(setup_entry.entry_id)
     assert "Refused 3 more remote commands without answering each" in caplog.text
+
+
+async def test_deploy_and_remove_cannot_take_over_a_configuration_yaml_automation(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "configuration.yaml").write_text(
+        "automation: !include automations.yaml\n"
+        "automation manual:\n"
+        "  - id: front_door\n"
+        "    alias: Front door\n"
+        "    triggers: [{trigger: homeassistant, event: start}]\n"
+        "    actions: []\n"
+    )
+    await hass.services.async_call("automation", "reload", blocking=True)
+    assert hass.states.get("automation.front_door") is not None
+    deploy = command(automation_id="front_door")
+    await send(hass, DEPLOY, deploy)
+    removal = command(automation_id="front_door", automation=None)
+    await send(hass, REMOVE, removal)
+    assert [(r["reason"], r["command_event_id"]) for _, r in responses(mqtt_mock)] == [
+        ("exists", deploy["event_id"]),
+        ("not_ours", removal["event_id"]),
+    ]
+    assert hass.states.get("automation.front_door") is not None
+    assert (tmp_path / "automations.yaml").read_text() == USER_FILE
