@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -614,3 +615,31 @@ async def test_deploy_and_remove_cannot_take_over_a_configuration_yaml_automatio
     ]
     assert hass.states.get("automation.front_door") is not None
     assert (tmp_path / "automations.yaml").read_text() == USER_FILE
+
+
+@pytest.fixture
+def no_refill() -> Iterator[RefusalLimits]:
+    """A burst of refusal answers that does not refill while the test runs."""
+    limits = RefusalLimits(burst=3, per_minute=1e-9)
+    with patch.object(remote_deploy, "REFUSAL_LIMITS", limits):
+        yield limits
+
+
+async def test_a_flood_that_triggers_an_unexpected_error_is_bounded_too(
+    no_refill: RefusalLimits,
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with patch.object(remote_deploy, "parse_command", side_effect=RuntimeError("bug")):
+        for _ in range(50):
+            async_fire_mqtt_message(hass, DEPLOY, "{}")
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert [r["reason"] for _, r in responses(mqtt_mock)] == ["internal_error"] * 3
+    assert caplog.text.count("Handling a remote command") == 3
+    remote = setup_entry.runtime_data.remote
+    assert remote is not None
+    assert remote.as_diagnostics()["refusals_not_answered_by_reason"] == {
+        "internal_error": 47
+    }

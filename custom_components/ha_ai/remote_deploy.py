@@ -106,16 +106,18 @@ class RemoteDeploy:
             try:
                 self._async_on_command(kind, topic, payload, started)
             except Exception:  # noqa: BLE001 - logged with its traceback, answered
-                # A bug must not leave the sender without an answer.
-                LOGGER.exception("Handling a remote command on %s failed", topic)
-                self._respond_failed(
-                    None,
-                    None,
-                    started,
-                    reason=INTERNAL_ERROR,
-                    error="HA AI could not handle the command; see its log",
-                    command_event_id=None,
-                )
+                # A bug must not leave the sender without an answer; nor may a
+                # payload that triggers it flood the log or the namespace.
+                if self._allowed(INTERNAL_ERROR):
+                    LOGGER.exception("Handling a remote command on %s failed", topic)
+                    self._respond_failed(
+                        None,
+                        None,
+                        started,
+                        reason=INTERNAL_ERROR,
+                        error="HA AI could not handle the command; see its log",
+                        command_event_id=None,
+                    )
 
         return on_message
 
@@ -217,16 +219,21 @@ class RemoteDeploy:
         finally:
             self._pending -= 1
 
+    def _allowed(self, reason: str) -> bool:
+        """Return whether this refusal is answered; else count it for the summary."""
+        if self._limiter.allow(reason, time.monotonic()):
+            return True
+        self.refused += 1
+        if self._summary_timer is None:
+            self._summary_timer = async_call_later(
+                self.hass,
+                self._limiter.limits.summary_seconds,
+                self._async_summary_due,
+            )
+        return False
+
     def _refuse(self, topic: str, err: CommandRefused, started: float) -> None:
-        reason = str(err.reason)
-        if not self._limiter.allow(reason, time.monotonic()):
-            self.refused += 1
-            if self._summary_timer is None:
-                self._summary_timer = async_call_later(
-                    self.hass,
-                    self._limiter.limits.summary_seconds,
-                    self._async_summary_due,
-                )
+        if not self._allowed(str(err.reason)):
             return
         LOGGER.warning("Refused a command on %s: %s", topic, log_safe(err.message))
         self._respond_failed(
