@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
 import pytest
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from homeassistant.util.yaml import dump, load_yaml
@@ -460,3 +462,54 @@ async def test_wrong_typed_records_are_dropped_and_logged(
     for dropped in ("bad source", "bad_source", "bad_suggestion", "bad_fingerprint"):
         assert not deployer.deployed_by_ha_ai(dropped)
     assert "has 5 entries it cannot read" in caplog.text
+
+
+async def test_without_a_configuration_file_nothing_is_deployed(
+    hass: HomeAssistant, config_dir: Path, deployer: AutomationDeployer
+) -> None:
+    (config_dir / "configuration.yaml").unlink()
+    with pytest.raises(AutomationRefusedError) as caught:
+        await deployer.async_deploy(routine(), source="suggestion")
+    assert caught.value.reason == "config"
+    assert (config_dir / "automations.yaml").read_text() == USER_AUTOMATIONS
+
+
+@pytest.mark.parametrize(
+    ("hangs", "words"),
+    [(False, "could not reload"), (True, "did not finish")],
+    ids=["raises", "hangs"],
+)
+async def test_a_reload_that_fails_puts_the_file_back_without_reloading_again(
+    hass: HomeAssistant,
+    config_dir: Path,
+    deployer: AutomationDeployer,
+    hangs: bool,
+    words: str,
+) -> None:
+    calls: list[ServiceCall] = []
+
+    async def broken_reload(call: ServiceCall) -> None:
+        calls.append(call)
+        if hangs:
+            await asyncio.Event().wait()
+        raise HomeAssistantError("broken YAML")
+
+    hass.services.async_register("automation", "reload", broken_reload)
+    with (
+        patch("custom_components.ha_ai.automation_deploy.RELOAD_TIMEOUT_SECONDS", 0.05),
+        pytest.raises(AutomationRefusedError) as caught,
+    ):
+        await deployer.async_deploy(routine(), source="suggestion")
+    assert caught.value.reason == "reload_failed"
+    assert words in caught.value.message
+    assert len(calls) == 1
+    assert (config_dir / "automations.yaml").read_text() == USER_AUTOMATIONS
+
+
+async def test_remove_of_an_owned_automation_whose_entity_is_gone(
+    hass: HomeAssistant, config_dir: Path, deployer: AutomationDeployer
+) -> None:
+    deployed = await deployer.async_deploy(routine(), source="suggestion")
+    er.async_get(hass).async_remove(deployed.entity_id)
+    await deployer.async_remove("ha_ai_routine_1")
+    assert (config_dir / "automations.yaml").read_text() == USER_AUTOMATIONS

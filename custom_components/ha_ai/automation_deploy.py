@@ -57,6 +57,8 @@ from .engine.log_text import log_safe
 AUTOMATION_DOMAIN = "automation"
 STORE_KEY = f"{DOMAIN}.deployments"
 STORE_VERSION = 1
+RELOAD_TIMEOUT_SECONDS = 60
+RELOAD_FAILED = "reload_failed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,9 +225,9 @@ class AutomationDeployer:
         """
         try:
             config = await conf_util.async_hass_config_yaml(self.hass)
-        except FileNotFoundError:
-            return None
-        except HomeAssistantError as err:
+        except (HomeAssistantError, OSError) as err:
+            # Home Assistant's reload would fail the same way, and a failed
+            # reload leaves its reload service waiting: never start one then.
             raise AutomationRefusedError(
                 "config",
                 "Home Assistant's configuration cannot be read, so HA AI cannot tell "
@@ -265,9 +267,10 @@ class AutomationDeployer:
             await self.hass.async_add_executor_job(self._write, after)
             try:
                 entity_id = await self._async_reload_and_confirm(automation_id)
-            except AutomationRefusedError:
+            except AutomationRefusedError as err:
                 await self.hass.async_add_executor_job(self._write, before)
-                await self._async_reload(automation_id)
+                if err.reason != RELOAD_FAILED:
+                    await self._async_reload(automation_id)
                 # A registry entry the failed attempt made would block the id.
                 if not had_entry and (
                     left := registry.async_get_entity_id(
@@ -350,9 +353,26 @@ class AutomationDeployer:
                 "no_automations",
                 "Home Assistant's automation integration is not loaded",
             )
-        await self.hass.services.async_call(
-            AUTOMATION_DOMAIN, SERVICE_RELOAD, {CONF_ID: automation_id}, blocking=True
-        )
+        try:
+            async with asyncio.timeout(RELOAD_TIMEOUT_SECONDS):
+                await self.hass.services.async_call(
+                    AUTOMATION_DOMAIN,
+                    SERVICE_RELOAD,
+                    {CONF_ID: automation_id},
+                    blocking=True,
+                )
+        except TimeoutError as err:
+            # Home Assistant's reload service waits forever after a reload that
+            # raised; HA AI's own lock must not wait with it.
+            raise AutomationRefusedError(
+                RELOAD_FAILED,
+                f"Home Assistant's automation reload did not finish within "
+                f"{RELOAD_TIMEOUT_SECONDS} s; restart Home Assistant",
+            ) from err
+        except (HomeAssistantError, OSError) as err:
+            raise AutomationRefusedError(
+                RELOAD_FAILED, f"Home Assistant could not reload its automations: {err}"
+            ) from err
 
     def _read(self) -> str:
         """Return the file's text ('' when it does not exist yet)."""

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from custom_components.ha_ai.engine.automations import yaml_file
@@ -105,6 +105,7 @@ _VALUES = st.recursive(
 )
 
 
+@settings(deadline=None)  # a busy machine must not fail it
 @given(st.dictionaries(st.text(min_size=1, max_size=8), _VALUES, max_size=5))
 def test_the_editor_writing_the_file_again_keeps_the_fingerprint(
     extra: dict[str, Any],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from custom_components.ha_ai.engine.automations.refusal_limit import (
@@ -49,6 +49,7 @@ def test_limits_must_be_positive(limits: dict[str, float]) -> None:
         RefusalLimits(**limits)  # type: ignore[arg-type]
 
 
+@settings(deadline=None)  # a busy machine must not fail it
 @given(
     st.lists(
         st.tuples(
