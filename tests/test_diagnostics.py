@@ -84,5 +84,11 @@ async def test_secrets_never_leave(
         "accepted": 0,
         "refused": 0,
         "pending": 0,
+        "refusals_answered": 0,
+        "refusals_not_answered_by_reason": {},
+        "refusals_awaiting_summary": 0,
         "remembered_event_ids": 0,
+        "damaged_at": None,
+        "refusing_commands_issued_until": None,
+        "refusing_them_until": None,
     }

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Iterator
 from pathlib import Path
+from unittest.mock import patch
 from uuid import uuid4
 
 import pytest
@@ -18,6 +19,7 @@ from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.ha_ai import remote_deploy
 from custom_components.ha_ai.const import (
     CONF_REMOTE_DEPLOY,
     CONF_REMOTE_SECRET,
@@ -25,11 +27,13 @@ from custom_components.ha_ai.const import (
     DOMAIN,
 )
 from custom_components.ha_ai.engine.automations.commands import sign_command
+from custom_components.ha_ai.engine.automations.refusal_limit import RefusalLimits
 
 from .broker import (
     Mosquitto,
     Received,
     Subscriber,
+    find_program,
     publish,
     real_mqtt_entry,
     skip_without,
@@ -46,6 +50,14 @@ def mock_hass_config() -> None:
     """Read the test's own configuration.yaml, which includes automations.yaml."""
 
 
+@pytest.fixture(autouse=True)
+def no_refill() -> Iterator[RefusalLimits]:
+    """A burst of refusal answers that does not refill while the test runs."""
+    limits = RefusalLimits(burst=10, per_minute=1e-9)
+    with patch.object(remote_deploy, "REFUSAL_LIMITS", limits):
+        yield limits
+
+
 @pytest.fixture
 async def responses(broker: Mosquitto) -> AsyncGenerator[Subscriber]:
     client = Subscriber(broker.port, "ha-ai/responses/#")
@@ -57,7 +69,7 @@ async def responses(broker: Mosquitto) -> AsyncGenerator[Subscriber]:
 @pytest.fixture
 async def ha_ai(
     hass: HomeAssistant, broker: Mosquitto, responses: Subscriber, tmp_path: Path
-) -> AsyncGenerator[None]:
+) -> AsyncGenerator[MockConfigEntry]:
     (tmp_path / "configuration.yaml").write_text(
         "automation: !include automations.yaml\n"
     )
@@ -71,7 +83,7 @@ async def ha_ai(
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
         await asyncio.sleep(1)  # the mqtt integration subscribes after a debounce
-        yield
+        yield entry
         assert await hass.config_entries.async_unload(entry.entry_id)
 
 
@@ -127,3 +139,72 @@ async def test_deploy_and_remove_round_trip(
     await hass.async_block_till_done()
     assert hass.states.get("automation.round_trip") is None
     assert (tmp_path / "automations.yaml").read_text() == "[]\n"
+
+
+AUTOMATION = {
+    "alias": "Round trip",
+    "triggers": [{"trigger": "time", "at": "07:00:00"}],
+    "actions": [{"action": "switch.turn_on", "target": {"entity_id": "switch.coffee"}}],
+}
+
+
+async def test_replayed_command_after_reload_is_refused_through_the_broker(
+    hass: HomeAssistant,
+    broker: Mosquitto,
+    responses: Subscriber,
+    ha_ai: MockConfigEntry,
+) -> None:
+    deploy = command(automation=AUTOMATION)
+    await publish(broker.port, "ha-ai/commands/automation/deploy", deploy)
+    assert (await answer(responses)).topic == "ha-ai/responses/automation/executed"
+    assert await hass.config_entries.async_reload(ha_ai.entry_id)
+    await hass.async_block_till_done()
+    await asyncio.sleep(1)  # the mqtt integration subscribes after a debounce
+    await publish(broker.port, "ha-ai/commands/automation/deploy", deploy)
+    received = await answer(responses)
+    assert received.topic == "ha-ai/responses/automation/failed"
+    body = json.loads(received.payload)
+    assert (body["reason"], body["command_event_id"]) == (
+        "replayed",
+        deploy["event_id"],
+    )
+
+
+@pytest.mark.usefixtures("ha_ai")
+async def test_lone_surrogate_and_a_flood_are_answered_in_bounds_through_the_broker(
+    broker: Mosquitto, responses: Subscriber, no_refill: RefusalLimits
+) -> None:
+    # `json.dumps` writes the lone surrogate as the escape `\ud800`, as a sender would.
+    hostile = {**command(automation=AUTOMATION), "automation_id": "x\ud800"}
+    await publish(broker.port, "ha-ai/commands/automation/deploy", hostile)
+    body = json.loads((await answer(responses)).payload)
+    assert (body["reason"], body["command_event_id"]) == (
+        "invalid",
+        hostile["event_id"],
+    )
+
+    # 2,000 unsigned commands in one connection, one a line.
+    unsigned = {k: v for k, v in command().items() if k != "signature"}
+    program = find_program("mosquitto_pub")
+    assert program
+    flood = await asyncio.create_subprocess_exec(
+        program,
+        *("-h", "127.0.0.1", "-p", str(broker.port), "-q", "1", "-l"),
+        *("-t", "ha-ai/commands/automation/deploy"),
+        stdin=asyncio.subprocess.PIPE,
+    )
+    await flood.communicate((json.dumps(unsigned) + "\n").encode() * 2_000)
+    assert flood.returncode == 0
+    # A valid command after the flood: its answer comes after every refusal's.
+    valid = command(automation=AUTOMATION)
+    await publish(broker.port, "ha-ai/commands/automation/deploy", valid)
+    refusals = []
+    while True:
+        received = await answer(responses)
+        body = json.loads(received.payload)
+        if body["command_event_id"] == valid["event_id"]:
+            break
+        refusals.append(body["reason"])
+    # One burst was counted already: the surrogate's answer.
+    assert refusals == ["unsigned"] * (no_refill.burst)
+    assert received.topic == "ha-ai/responses/automation/executed"

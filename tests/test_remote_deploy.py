@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -16,16 +17,18 @@ from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_mqtt_message,
+    async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
-from custom_components.ha_ai import remote_deploy
+from custom_components.ha_ai import remote_deploy, remote_replay
 from custom_components.ha_ai.const import (
     CONF_REMOTE_DEPLOY,
     CONF_REMOTE_SECRET,
     DEFAULT_OPTIONS,
 )
 from custom_components.ha_ai.engine.automations.commands import sign_command
+from custom_components.ha_ai.engine.automations.refusal_limit import RefusalLimits
 
 from .conftest import published
 from .habit_helpers import COFFEE, add_house
@@ -295,3 +298,348 @@ async def test_off_by_default(
     await send(hass, DEPLOY, command())
     assert responses(mqtt_mock) == []
     assert hass.states.get("automation.coffee_at_seven") is None
+
+
+# Issue 10: replays across reloads and restarts, lone surrogates, refusals that
+# name their command, and floods of refusals.
+
+
+async def test_replayed_command_after_reload_is_refused(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    sent = command()
+    await send(hass, DEPLOY, sent)
+    assert await hass.config_entries.async_reload(setup_entry.entry_id)
+    await hass.async_block_till_done()
+    mqtt_mock.async_publish.reset_mock()
+    await send(hass, DEPLOY, sent)
+    [(outcome, response)] = responses(mqtt_mock)
+    assert (outcome, response["reason"]) == ("failed", "replayed")
+    assert response["command_event_id"] == sent["event_id"]
+
+
+async def test_accepted_commands_are_saved_without_a_stop(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    """A restart that never unloads HA AI still finds the record on disk."""
+    sent = command()
+    await send(hass, DEPLOY, sent)
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=5))
+    await hass.async_block_till_done()
+    accepted = hass_storage[remote_replay.STORE_KEY]["data"]["accepted"]
+    assert list(accepted) == [sent["event_id"]]
+
+
+@pytest.fixture
+def stored_record(hass_storage: dict[str, Any]) -> dict[str, Any]:
+    """The record a previous run of Home Assistant left, with one accepted command."""
+    sent = command()
+    issued = dt_util.parse_datetime(sent["timestamp"])
+    assert issued is not None
+    hass_storage[remote_replay.STORE_KEY] = {
+        "version": remote_replay.STORE_VERSION,
+        "key": remote_replay.STORE_KEY,
+        "data": {
+            "accepted": {
+                sent["event_id"]: [
+                    issued.isoformat(),
+                    (issued + timedelta(seconds=sent["ttl"])).isoformat(),
+                ]
+            },
+            "distrust": None,
+        },
+    }
+    return sent
+
+
+async def test_replayed_command_after_a_restart_is_refused(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    stored_record: dict[str, Any],
+    setup_entry: MockConfigEntry,
+) -> None:
+    await send(hass, DEPLOY, stored_record)
+    [(outcome, response)] = responses(mqtt_mock)
+    assert (outcome, response["reason"]) == ("failed", "replayed")
+    assert hass.states.get("automation.coffee_at_seven") is None
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        {"version": 1, "key": remote_replay.STORE_KEY, "data": ["not", "a", "record"]},
+        {"version": 1, "key": remote_replay.STORE_KEY, "data": {"accepted": {"a": 1}}},
+        {"version": 7, "key": remote_replay.STORE_KEY, "data": {}},
+        {"key": remote_replay.STORE_KEY},
+    ],
+    ids=["wrong_type", "wrong_field", "unknown_version", "no_data"],
+)
+async def test_a_damaged_replay_record_refuses_commands_issued_before(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    hass_storage: dict[str, Any],
+    config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+    freezer: Any,
+    stored: dict[str, Any],
+) -> None:
+    hass_storage[remote_replay.STORE_KEY] = stored
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert "record of accepted remote deploy commands" in caplog.text
+    sent = command()
+    await send(hass, DEPLOY, sent)
+    [(outcome, response)] = responses(mqtt_mock)
+    assert (outcome, response["reason"]) == ("failed", "replay_unknown")
+    assert response["command_event_id"] == sent["event_id"]
+    remote = config_entry.runtime_data.remote
+    assert remote is not None
+    assert remote.as_diagnostics()["refusing_commands_issued_until"] is not None
+    # Once every command that could be a replay has a timestamp too old to use,
+    # new commands are accepted again.
+    freezer.tick(timedelta(minutes=6))
+    mqtt_mock.async_publish.reset_mock()
+    await send(hass, DEPLOY, command())
+    [(outcome, _)] = responses(mqtt_mock)
+    assert outcome == "executed"
+
+
+async def test_an_undecodable_replay_record_is_not_taken_for_an_empty_one(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    config_entry: MockConfigEntry,
+    tmp_path: Path,
+) -> None:
+    # Home Assistant's Store sets an undecodable file aside and loads nothing.
+    storage = tmp_path / ".storage"
+    storage.mkdir(exist_ok=True)
+    (storage / remote_replay.STORE_KEY).write_text("{not json")
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    await send(hass, DEPLOY, command())
+    [(outcome, response)] = responses(mqtt_mock)
+    assert (outcome, response["reason"]) == ("failed", "replay_unknown")
+
+
+async def test_removing_the_entry_removes_the_replay_record(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    await send(hass, DEPLOY, command())
+    assert await hass.config_entries.async_unload(setup_entry.entry_id)
+    assert remote_replay.STORE_KEY in hass_storage
+    await hass.config_entries.async_remove(setup_entry.entry_id)
+    assert remote_replay.STORE_KEY not in hass_storage
+
+
+def _json_with_escapes(payload: dict[str, Any]) -> str:
+    """JSON as a sender writes it: a lone surrogate becomes a `\\ud800` escape."""
+    return json.dumps(payload)
+
+
+@pytest.mark.parametrize(
+    ("fields", "names_the_event"),
+    [
+        ({"event_id": "evt-\ud800"}, False),
+        ({"automation": {**AUTOMATION, "alias": "\ud800"}}, True),
+        (
+            {"automation": {**AUTOMATION, "actions": [{"data": {"a": ["\udfff"]}}]}},
+            True,
+        ),
+        ({"automation": {**AUTOMATION, "\ud800": 1}}, True),
+    ],
+    ids=["event_id", "alias", "nested_value", "key"],
+)
+async def test_lone_surrogate_in_a_command_is_answered(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    tmp_path: Path,
+    fields: dict[str, Any],
+    names_the_event: bool,
+) -> None:
+    payload = {
+        "event_id": "evt-1",
+        "timestamp": dt_util.utcnow().isoformat(),
+        "ttl": 30,
+        "automation_id": "remote_coffee",
+        "automation": AUTOMATION,
+        "signature": "0" * 64,
+        **fields,
+    }
+    await send(hass, DEPLOY, _json_with_escapes(payload))
+    [(outcome, response)] = responses(mqtt_mock)
+    assert (outcome, response["reason"]) == ("failed", "invalid")
+    assert "not Unicode" in response["error"]
+    assert response["command_event_id"] == ("evt-1" if names_the_event else None)
+    assert (tmp_path / "automations.yaml").read_text() == USER_FILE
+
+
+async def test_refusals_of_signed_commands_name_the_command(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    sent = command(automation_id="mine")
+    await send(hass, DEPLOY, sent)
+    removal = command(automation_id="mine", automation=None)
+    await send(hass, REMOVE, removal)
+    unknown = command(
+        automation={
+            **AUTOMATION,
+            "actions": [
+                {"action": "light.turn_on", "target": {"entity_id": "light.x"}}
+            ],
+        }
+    )
+    await send(hass, DEPLOY, unknown)
+    assert [(r["reason"], r["command_event_id"]) for _, r in responses(mqtt_mock)] == [
+        ("exists", sent["event_id"]),
+        ("not_ours", removal["event_id"]),
+        ("unknown_entity", unknown["event_id"]),
+    ]
+
+
+async def test_an_unexpected_error_is_logged_and_answered(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with patch.object(remote_deploy, "parse_command", side_effect=RuntimeError("bug")):
+        await send(hass, DEPLOY, command())
+    sent = command()
+    with patch.object(
+        setup_entry.runtime_data.deployer,
+        "async_deploy",
+        side_effect=OSError("disk full"),
+    ):
+        await send(hass, DEPLOY, sent)
+    assert [(r["reason"], r["command_event_id"]) for _, r in responses(mqtt_mock)] == [
+        ("internal_error", None),
+        ("internal_error", sent["event_id"]),
+    ]
+    assert "Handling a remote command" in caplog.text
+    assert "disk full" in caplog.text
+
+
+async def test_a_flood_of_unsigned_commands_is_answered_with_a_bounded_number_of_messages_and_a_summary(  # noqa: E501
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # No refill during the test, however slow the machine.
+    limits = RefusalLimits(burst=10, per_minute=1e-9)
+    with patch.object(remote_deploy, "REFUSAL_LIMITS", limits):
+        config_entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(config_entry.entry_id)
+        await hass.async_block_till_done()
+    setup_entry = config_entry
+    unsigned = {k: v for k, v in command().items() if k != "signature"}
+    text = json.dumps(unsigned)
+    for _ in range(2_000):
+        async_fire_mqtt_message(hass, DEPLOY, text)
+    async_fire_mqtt_message(hass, DEPLOY, "{not json")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    burst = limits.burst
+    answers = responses(mqtt_mock)
+    assert [r["reason"] for _, r in answers] == ["unsigned"] * burst + ["invalid_json"]
+    assert caplog.text.count("Refused a command") == burst + 1
+    remote = setup_entry.runtime_data.remote
+    assert remote is not None
+    diagnostics = remote.as_diagnostics()
+    assert diagnostics["refused"] == 2_001
+    assert diagnostics["refusals_answered"] == burst + 1
+    assert diagnostics["refusals_not_answered_by_reason"] == {"unsigned": 2_000 - burst}
+
+    mqtt_mock.async_publish.reset_mock()
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=61))
+    await hass.async_block_till_done()
+    [(outcome, summary)] = responses(mqtt_mock)
+    assert outcome == "failed"
+    assert summary["reason"] == "rate_limited"
+    assert summary["refused"] == 2_000 - burst
+    assert summary["refused_by_reason"] == {"unsigned": 2_000 - burst}
+    assert summary["command_event_id"] is None
+    assert "someone may be flooding" in caplog.text
+    # Quiet again: no further summary.
+    mqtt_mock.async_publish.reset_mock()
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=200))
+    await hass.async_block_till_done()
+    assert responses(mqtt_mock) == []
+
+
+async def test_held_back_refusals_are_summarised_on_unload(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    for _ in range(RefusalLimits().burst + 3):
+        async_fire_mqtt_message(hass, DEPLOY, "[]")
+    await hass.async_block_till_done()
+    assert "Refused 3 more" not in caplog.text
+    assert await hass.config_entries.async_unload(setup_entry.entry_id)
+    assert "Refused 3 more remote commands without answering each" in caplog.text
+
+
+async def test_deploy_and_remove_cannot_take_over_a_configuration_yaml_automation(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "configuration.yaml").write_text(
+        "automation: !include automations.yaml\n"
+        "automation manual:\n"
+        "  - id: front_door\n"
+        "    alias: Front door\n"
+        "    triggers: [{trigger: homeassistant, event: start}]\n"
+        "    actions: []\n"
+    )
+    await hass.services.async_call("automation", "reload", blocking=True)
+    assert hass.states.get("automation.front_door") is not None
+    deploy = command(automation_id="front_door")
+    await send(hass, DEPLOY, deploy)
+    removal = command(automation_id="front_door", automation=None)
+    await send(hass, REMOVE, removal)
+    assert [(r["reason"], r["command_event_id"]) for _, r in responses(mqtt_mock)] == [
+        ("exists", deploy["event_id"]),
+        ("not_ours", removal["event_id"]),
+    ]
+    assert hass.states.get("automation.front_door") is not None
+    assert (tmp_path / "automations.yaml").read_text() == USER_FILE
+
+
+@pytest.fixture
+def no_refill() -> Iterator[RefusalLimits]:
+    """A burst of refusal answers that does not refill while the test runs."""
+    limits = RefusalLimits(burst=3, per_minute=1e-9)
+    with patch.object(remote_deploy, "REFUSAL_LIMITS", limits):
+        yield limits
+
+
+async def test_a_flood_that_triggers_an_unexpected_error_is_bounded_too(
+    no_refill: RefusalLimits,
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with patch.object(remote_deploy, "parse_command", side_effect=RuntimeError("bug")):
+        for _ in range(50):
+            async_fire_mqtt_message(hass, DEPLOY, "{}")
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert [r["reason"] for _, r in responses(mqtt_mock)] == ["internal_error"] * 3
+    assert caplog.text.count("Handling a remote command") == 3
+    remote = setup_entry.runtime_data.remote
+    assert remote is not None
+    assert remote.as_diagnostics()["refusals_not_answered_by_reason"] == {
+        "internal_error": 47
+    }

@@ -51,6 +51,7 @@ from .habit_log import Exclusions, HabitLog
 from .llm_enrich import LlmEnricher
 from .mqtt_bus import BusSettings, MqttBus
 from .remote_deploy import RemoteDeploy
+from .remote_replay import ReplayRecord
 from .services import async_setup_services
 from .suggestions import SuggestionManager, SuggestionSettings
 from .zigbee_bridge import ZigbeeBridge
@@ -132,6 +133,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
     entry.async_on_unload(deployer.async_stop)
     entry.async_on_unload(suggestions.async_stop)
     entry.async_on_unload(cameras.async_stop)
+    if remote is not None:
+        entry.async_on_unload(remote.async_stop)
     # What remote commands act on is loaded before they can arrive.
     await deployer.async_start()
     await suggestions.async_start()
@@ -182,6 +185,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> Non
     await HabitAnalysis.async_remove_store(hass)
     await SuggestionManager.async_remove_store(hass)
     await AutomationDeployer.async_remove_store(hass)
+    await ReplayRecord.async_remove_store(hass)
     await CameraTracker.async_remove_store(hass)
     await HabitLog.async_remove_files(hass)
 

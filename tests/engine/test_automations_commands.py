@@ -15,6 +15,7 @@ from custom_components.ha_ai.engine.automations.commands import (
     RefusalCode,
     RemoveCommand,
     canonical_json,
+    distrust_earlier_commands,
     parse_command,
     sign_command,
 )
@@ -342,3 +343,127 @@ def test_refusal_is_an_exception_with_its_message() -> None:
         None,
         None,
     )
+
+
+# Lone surrogates: a JSON escape such as "\ud800" makes text that is not Unicode.
+# Such a command cannot be signed; it is refused before the signature, naming
+# the event it came from when its event_id is sane.
+
+
+def _unsigned_text(payload: dict[str, Any]) -> bytes:
+    """The payload as a sender's JSON (escapes for anything not ASCII)."""
+    return json.dumps({**payload, "signature": "0" * 64}).encode()
+
+
+@pytest.mark.parametrize(
+    ("changes", "event_id"),
+    [
+        ({"event_id": "evt-\ud800"}, None),
+        ({"automation": {**AUTOMATION, "alias": "Hall \ud800"}}, "evt-1"),
+        (
+            {"automation": {**AUTOMATION, "actions": [{"data": {"x": ["\udfff"]}}]}},
+            "evt-1",
+        ),
+        ({"automation": {**AUTOMATION, "\ud800key": 1}}, "evt-1"),
+        ({"\udc00": "top level key"}, "evt-1"),
+        ({"signature_hint": "\ud800\udfff\ud800"}, "evt-1"),
+    ],
+    ids=["event_id", "alias", "nested_value", "key", "top_level_key", "mixed"],
+)
+def test_lone_surrogate_in_a_command_is_refused_not_raised(
+    changes: dict[str, Any], event_id: str | None
+) -> None:
+    error = refused(_unsigned_text(deploy_payload(**changes)))
+    assert error.reason is RefusalCode.INVALID
+    assert "not Unicode" in error.message
+    assert error.event_id == event_id
+
+
+def test_lone_surrogate_made_by_yaml_in_a_signed_command_is_refused() -> None:
+    # The JSON is plain Unicode (and signed); YAML's own escape makes the surrogate.
+    text = 'alias: "Hall \\ud800"\ntriggers: []\nactions: []\n'
+    error = refused(encoded(deploy_payload(automation=text)))
+    assert error.reason is RefusalCode.INVALID
+    assert "not Unicode" in error.message
+    assert (error.event_id, error.automation_id) == ("evt-1", "ha_ai_hall")
+
+
+def test_canonical_json_of_a_lone_surrogate_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="surrogate"):
+        canonical_json({"a": "\ud800"})
+
+
+def test_a_str_payload_with_a_lone_surrogate_is_refused() -> None:
+    assert refused('{"a": "\ud800"}').reason is RefusalCode.INVALID_JSON
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [b'{"ttl": 1e999}', b'{"ttl": -1e400}', b'{"ttl": ' + b"9" * 5000 + b"}"],
+    ids=["infinity", "minus_infinity", "too_many_digits"],
+)
+def test_huge_numbers_are_refused_as_invalid_json(payload: bytes) -> None:
+    assert refused(payload).reason is RefusalCode.INVALID_JSON
+
+
+@pytest.mark.parametrize(
+    ("automation", "words"),
+    [
+        ("a: 2001-13-01\n", "ValueError"),
+        ("a: !!timestamp x\n", "AttributeError"),
+        ("a: !!float x\n", "ValueError"),
+        ("a: " + "1" * 5000 + "\n", "ValueError"),
+        ("a: .inf\n", "not finite"),
+        ("a: !!set {x}\n", "not set"),
+    ],
+)
+def test_yaml_that_breaks_its_constructors_is_refused(
+    automation: str, words: str
+) -> None:
+    error = refused(encoded(deploy_payload(automation=automation)))
+    assert error.reason is RefusalCode.INVALID
+    assert words in error.message
+    assert error.event_id == "evt-1"
+
+
+def test_a_whole_command_too_deep_or_too_large_is_refused_before_the_signature() -> (
+    None
+):
+    deep: Any = 1
+    for _ in range(40):
+        deep = {"x": deep}
+    error = refused(_unsigned_text({**deploy_payload(), "extra": deep}))
+    assert error.reason is RefusalCode.INVALID
+    assert "too large" in error.message
+    wide = _unsigned_text({**deploy_payload(), "extra": [0] * 6000})
+    assert "too large" in refused(wide).message
+
+
+def test_own_id_of_another_type_is_refused() -> None:
+    error = refused(encoded(deploy_payload(automation={**AUTOMATION, "id": [1]})))
+    assert "own id differs" in error.message
+    numeric = deploy_payload(automation_id="42", automation={**AUTOMATION, "id": 42})
+    assert parse(encoded(numeric)).automation_id == "42"
+
+
+def test_bytes_like_payloads_are_read() -> None:
+    assert parse(bytearray(encoded(deploy_payload()))).event_id == "evt-1"
+    assert refused(memoryview(b"{")).reason is RefusalCode.INVALID_JSON
+
+
+# The replay guard's record was damaged: earlier commands are distrusted.
+
+
+def test_commands_issued_before_a_damaged_record_are_refused() -> None:
+    guard = ReplayGuard()
+    distrust = distrust_earlier_commands(guard, NOW)
+    assert distrust.issued_until == NOW + timedelta(minutes=5)
+    assert distrust.until == NOW + timedelta(minutes=5, days=1)
+    error = refused(encoded(deploy_payload()), guard=guard)
+    assert error.reason is RefusalCode.REPLAY_UNKNOWN
+    assert error.event_id == "evt-1"
+    assert "2025-06-02T06:05:00+00:00" in error.message
+    later = NOW + timedelta(minutes=6)
+    fresh = deploy_payload(event_id="evt-2", timestamp=later.isoformat())
+    assert parse(encoded(fresh), guard=guard, now=later).event_id == "evt-2"
+    assert len(guard) == 1

@@ -8,6 +8,12 @@ over the canonical JSON of the payload without its `signature`), current (its
 the signature is checked; ids are read earlier only to say which command was
 refused. What a valid command asks for still goes through the same validation
 and safety rules as any automation HA AI writes.
+
+Parsing is total: whatever bytes arrive, `parse_command` returns a command or
+raises `CommandRefused`, so every message gets an answer. Text that is not
+Unicode (a lone surrogate, which a JSON escape can make), numbers that are not
+finite, and structures too large or deep are refused before anything else
+looks at them.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,13 +31,16 @@ from typing import Any, Final, NoReturn
 import yaml
 
 from .ids import is_automation_id, is_message_id
-from .replay import ReplayGuard
+from .replay import Distrust, ReplayGuard
 
 DEFAULT_MAX_BYTES: Final = 64 * 1024
 MAX_TTL: Final = 86_400
 MAX_CLOCK_AHEAD: Final = timedelta(minutes=5)
 MAX_AUTOMATION_NODES: Final = 5_000
 MAX_AUTOMATION_DEPTH: Final = 32
+# The whole command: the automation's bounds plus the few envelope fields.
+MAX_COMMAND_NODES: Final = MAX_AUTOMATION_NODES + 100
+MAX_COMMAND_DEPTH: Final = MAX_AUTOMATION_DEPTH + 2
 _SIGNATURE_LENGTH: Final = 2 * hashlib.sha256().digest_size
 _PLAIN_VALUES: Final = (str, int, float, bool, type(None))
 
@@ -54,6 +64,9 @@ class RefusalCode(StrEnum):
     EXPIRED = "expired"
     FUTURE = "future"
     REPLAYED = "replayed"
+    # The record of accepted commands was damaged: a command issued before the
+    # damage was found might be a replay, and cannot be told from a new one.
+    REPLAY_UNKNOWN = "replay_unknown"
 
 
 class CommandRefused(Exception):  # noqa: N818 - a refusal, not a failure
@@ -101,7 +114,12 @@ class RemoveCommand:
 
 
 def canonical_json(payload: Mapping[str, Any]) -> bytes:
-    """Return the bytes a signature covers: the payload without `signature`."""
+    """Return the bytes a signature covers: the payload without `signature`.
+
+    Raises ValueError (UnicodeEncodeError) for text that is not Unicode, such as
+    a lone surrogate: no sender can sign it, and `parse_command` refuses such
+    commands before it gets here.
+    """
     unsigned = {key: value for key, value in payload.items() if key != "signature"}
     return json.dumps(
         unsigned, sort_keys=True, separators=(",", ":"), ensure_ascii=False
@@ -127,15 +145,29 @@ def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not JSON")
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:20]} is too large")
+    return value
+
+
 def _decode(payload: bytes | str, max_bytes: int) -> dict[str, Any]:
-    raw = payload.encode() if isinstance(payload, str) else payload
+    try:
+        raw = payload.encode() if isinstance(payload, str) else bytes(payload)
+    except (UnicodeError, TypeError) as err:
+        raise CommandRefused(
+            RefusalCode.INVALID_JSON, "the command is not UTF-8 text"
+        ) from err
     if len(raw) > max_bytes:
         raise CommandRefused(
             RefusalCode.OVERSIZED,
             f"the command has {len(raw)} bytes, more than the {max_bytes} allowed",
         )
     try:
-        message = json.loads(raw.decode(), parse_constant=_reject_constant)
+        message = json.loads(
+            raw.decode(), parse_constant=_reject_constant, parse_float=_finite_float
+        )
     except (ValueError, RecursionError) as err:
         raise CommandRefused(
             RefusalCode.INVALID_JSON, f"the command is not valid JSON ({err})"
@@ -167,6 +199,65 @@ class _Refuser:
             suggestion_id=self.suggestion_id,
             event_id=self.event_id,
         )
+
+
+def _is_unicode(text: str) -> bool:
+    """Return whether `text` can be encoded (no lone surrogate in it)."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _check_values(  # noqa: C901 - one walk, one branch per kind of value
+    value: object,
+    refuse: _Refuser,
+    *,
+    what: str,
+    max_nodes: int,
+    max_depth: int,
+) -> None:
+    """Refuse a value too big or deep to handle, or holding odd values.
+
+    Walks without recursion. Keys must be text; values text, finite numbers,
+    booleans, null, lists and mappings; every text real Unicode.
+    """
+    pending: list[tuple[object, int]] = [(value, 0)]
+    nodes = 0
+    while pending:
+        item, depth = pending.pop()
+        nodes += 1
+        if nodes > max_nodes or depth > max_depth:
+            refuse(
+                RefusalCode.INVALID,
+                f"{what} is too large (more than {max_nodes} values or "
+                f"{max_depth} levels)",
+            )
+        if isinstance(item, dict):
+            for key in item:
+                if not isinstance(key, str):
+                    refuse(RefusalCode.INVALID, f"{what}'s keys must be text")
+                if not _is_unicode(key):
+                    refuse(RefusalCode.INVALID, f"{what} has a key that is not Unicode")
+            pending.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            pending.extend((child, depth + 1) for child in item)
+        elif isinstance(item, str):
+            if not _is_unicode(item):
+                refuse(
+                    RefusalCode.INVALID,
+                    f"{what} holds text that is not Unicode (a lone surrogate)",
+                )
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                refuse(RefusalCode.INVALID, f"{what} holds a number that is not finite")
+        elif not isinstance(item, _PLAIN_VALUES):
+            refuse(
+                RefusalCode.INVALID,
+                f"{what} may hold only text, numbers, booleans, lists "
+                f"and mappings, not {type(item).__name__}",
+            )
 
 
 def _check_signature(message: Mapping[str, Any], secret: str, refuse: _Refuser) -> None:
@@ -224,41 +315,11 @@ def _check_time(
             f"the timestamp is more than {MAX_CLOCK_AHEAD.seconds // 60} minutes "
             "ahead of this clock",
         )
+    # No overflow: a timestamp that near the end of time was refused just above.
     expires_at = timestamp + timedelta(seconds=ttl)
     if now > expires_at:
         refuse(RefusalCode.EXPIRED, f"the command expired at {expires_at.isoformat()}")
     return expires_at
-
-
-def _check_plain(value: object, refuse: _Refuser) -> None:
-    """Refuse an automation too big or deep to handle, or holding odd values.
-
-    YAML aliases can make a small text into a huge or endless structure, and
-    YAML tags into values (dates, sets, bytes) no automation is made of.
-    """
-    pending: list[tuple[object, int]] = [(value, 0)]
-    nodes = 0
-    while pending:
-        item, depth = pending.pop()
-        nodes += 1
-        if nodes > MAX_AUTOMATION_NODES or depth > MAX_AUTOMATION_DEPTH:
-            refuse(
-                RefusalCode.INVALID,
-                f"the automation is too large (more than {MAX_AUTOMATION_NODES} "
-                f"values or {MAX_AUTOMATION_DEPTH} levels)",
-            )
-        if isinstance(item, dict):
-            if not all(isinstance(key, str) for key in item):
-                refuse(RefusalCode.INVALID, "the automation's keys must be text")
-            pending.extend((child, depth + 1) for child in item.values())
-        elif isinstance(item, list):
-            pending.extend((child, depth + 1) for child in item)
-        elif not isinstance(item, _PLAIN_VALUES):
-            refuse(
-                RefusalCode.INVALID,
-                "the automation may hold only text, numbers, booleans, lists "
-                f"and mappings, not {type(item).__name__}",
-            )
 
 
 def _automation(message: Mapping[str, Any], refuse: _Refuser) -> dict[str, Any]:
@@ -266,17 +327,32 @@ def _automation(message: Mapping[str, Any], refuse: _Refuser) -> dict[str, Any]:
     if isinstance(automation, str):
         try:
             automation = yaml.safe_load(automation)
-        except (yaml.YAMLError, RecursionError) as err:
-            refuse(RefusalCode.INVALID, f"the automation is not valid YAML ({err})")
+        except Exception as err:  # noqa: BLE001 - PyYAML's constructors raise anything
+            # Besides YAMLError: ValueError for `2001-13-01`, AttributeError for
+            # `!!timestamp x`, RecursionError for deep nesting, and so on.
+            refuse(
+                RefusalCode.INVALID,
+                f"the automation is not valid YAML ({type(err).__name__}: {err})",
+            )
     if not isinstance(automation, dict):
         refuse(
             RefusalCode.INVALID,
             "automation must be a mapping, or YAML text of one, "
             f"not {type(automation).__name__}",
         )
-    _check_plain(automation, refuse)
+    # YAML aliases can make a small text into a huge or endless structure, and
+    # YAML tags into values (dates, sets, bytes) no automation is made of.
+    _check_values(
+        automation,
+        refuse,
+        what="the automation",
+        max_nodes=MAX_AUTOMATION_NODES,
+        max_depth=MAX_AUTOMATION_DEPTH,
+    )
     own_id = automation.get("id")
-    if own_id is not None and str(own_id) != message["automation_id"]:
+    if own_id is not None and (
+        not isinstance(own_id, str | int) or str(own_id) != message["automation_id"]
+    ):
         refuse(
             RefusalCode.INVALID,
             "the automation's own id differs from automation_id",
@@ -320,6 +396,15 @@ def parse_command(  # noqa: PLR0913 - the checks need all of these
         raise ValueError("commands are checked against a timezone-aware time")
     message = _decode(payload, max_bytes)
     refuse = _Refuser(message)
+    # Before the signature: canonical JSON cannot even be made of text that is
+    # not Unicode, and no valid command is this large.
+    _check_values(
+        message,
+        refuse,
+        what="the command",
+        max_nodes=MAX_COMMAND_NODES,
+        max_depth=MAX_COMMAND_DEPTH,
+    )
     _check_signature(message, secret or "", refuse)
     event_id = message.get("event_id")
     if not is_message_id(event_id):
@@ -334,6 +419,14 @@ def parse_command(  # noqa: PLR0913 - the checks need all of these
         refuse(
             RefusalCode.REPLAYED,
             f"a command with event_id {event_id} was already accepted",
+        )
+    if (cutoff := replay_guard.distrusted(timestamp, now)) is not None:
+        refuse(
+            RefusalCode.REPLAY_UNKNOWN,
+            "HA AI cannot tell this command from a replay (its record of accepted "
+            "commands was damaged or full); commands issued up to "
+            f"{cutoff.isoformat()} are refused; send it again with a new "
+            "event_id and timestamp",
         )
     automation_id, suggestion_id = _ids(message, refuse)
     command: DeployCommand | RemoveCommand
@@ -357,5 +450,19 @@ def parse_command(  # noqa: PLR0913 - the checks need all of these
             automation_id=automation_id,
             suggestion_id=suggestion_id,
         )
-    replay_guard.remember(event_id, expires_at, now)
+    replay_guard.remember(event_id, expires_at, now, issued_at=timestamp)
     return command
+
+
+def distrust_earlier_commands(replay_guard: ReplayGuard, now: datetime) -> Distrust:
+    """Refuse every command that could have been accepted before `now`.
+
+    For a replay guard whose record was lost or damaged: a command accepted
+    earlier was issued at most `MAX_CLOCK_AHEAD` after the moment it arrived, so
+    refusing all issued up to `now + MAX_CLOCK_AHEAD` refuses every replay. The
+    refusal ends when all of them have expired anyway.
+    """
+    issued_until = now + MAX_CLOCK_AHEAD
+    return replay_guard.distrust(
+        issued_until, until=issued_until + timedelta(seconds=MAX_TTL)
+    )

@@ -1,0 +1,115 @@
+"""The record of accepted remote commands, kept across reloads and restarts.
+
+A signed command stays valid for up to 24 hours, so the ids of accepted ones
+must outlive a reload or a restart of Home Assistant, or a resend would be
+carried out again. The record is loaded before the command topics are
+subscribed, saved shortly after each accepted command and when HA AI stops.
+If it cannot be read (damaged file, wrong types, unknown version), HA AI does
+not start with an empty one: it distrusts every command issued before that
+moment, until they have all expired, and says so in the log.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from typing import Any, Final
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from .const import DOMAIN, LOGGER
+from .engine.automations.commands import distrust_earlier_commands
+from .engine.automations.replay import ReplayGuard
+from .engine.log_text import log_safe
+
+STORE_KEY: Final = f"{DOMAIN}.remote_commands"
+STORE_VERSION: Final = 1
+SAVE_DELAY_SECONDS: Final = 1
+
+
+class ReplayRecord:
+    """Holds the replay guard of remote commands and its Store."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Prepare an empty guard; `async_load` reads the stored one."""
+        self.hass = hass
+        self._store: Store[dict[str, Any]] = Store(hass, STORE_VERSION, STORE_KEY)
+        self.guard = ReplayGuard()
+        self.damaged_at: datetime | None = None
+
+    async def async_load(self) -> None:
+        """Read the record; on any damage, distrust the commands it may have held.
+
+        Never raises: a damaged record must not stop HA AI, and must not be
+        mistaken for an empty one either.
+        """
+        now = dt_util.utcnow()
+        existed = await self.hass.async_add_executor_job(
+            os.path.exists, self._store.path
+        )
+        try:
+            stored = await self._store.async_load()
+        except Exception as err:  # noqa: BLE001 - Store raises KeyError, TypeError, ...
+            self._damaged(now, f"it could not be read ({type(err).__name__}: {err})")
+            return
+        if stored is None:
+            if existed:
+                # Home Assistant set an undecodable file aside (and logged it).
+                self._damaged(now, "it was not valid JSON")
+            return
+        try:
+            loaded = ReplayGuard.from_data(stored, now)
+        except TypeError as err:
+            self._damaged(now, f"it holds the wrong kind of data ({err})")
+            return
+        self.guard = loaded.guard
+        if loaded.unreadable:
+            self._damaged(now, f"{loaded.unreadable} of its entries could not be read")
+
+    def _damaged(self, now: datetime, why: str) -> None:
+        self.damaged_at = now
+        distrust = distrust_earlier_commands(self.guard, now)
+        LOGGER.error(
+            "The record of accepted remote deploy commands (%s) is damaged: %s. "
+            "So that none can be replayed, commands issued up to %s are refused "
+            "until %s",
+            STORE_KEY,
+            log_safe(why),
+            distrust.issued_until.isoformat(),
+            distrust.until.isoformat(),
+        )
+        self.async_schedule_save()
+
+    @callback
+    def async_schedule_save(self) -> None:
+        """Save soon (several accepted commands in a row are saved once)."""
+        self._store.async_delay_save(self._data, SAVE_DELAY_SECONDS)
+
+    async def async_save(self) -> None:
+        """Save now (on stop: a pending delayed save would be lost on a reload)."""
+        await self._store.async_save(self._data())
+
+    def _data(self) -> dict[str, Any]:
+        return self.guard.as_data(dt_util.utcnow())
+
+    def as_diagnostics(self) -> dict[str, Any]:
+        """Return how many ids are remembered and whether commands are distrusted."""
+        distrust = self.guard.distrust_in_force
+        damaged_at = self.damaged_at
+        return {
+            "remembered_event_ids": len(self.guard),
+            "damaged_at": None if damaged_at is None else damaged_at.isoformat(),
+            "refusing_commands_issued_until": (
+                None if distrust is None else distrust.issued_until.isoformat()
+            ),
+            "refusing_them_until": (
+                None if distrust is None else distrust.until.isoformat()
+            ),
+        }
+
+    @staticmethod
+    async def async_remove_store(hass: HomeAssistant) -> None:
+        """Delete the record (the integration is being removed)."""
+        await Store[dict[str, Any]](hass, STORE_VERSION, STORE_KEY).async_remove()
