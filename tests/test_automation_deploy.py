@@ -398,7 +398,7 @@ async def test_an_unreadable_deployment_record_is_logged_and_copied_aside(
     await deployer.async_start()
     assert "cannot be read" in caplog.text
     assert "treats every automation as yours" in caplog.text
-    [copy] = storage.glob(f"{DEPLOYMENTS}.unreadable.*")
+    [copy] = storage.glob(f"{DEPLOYMENTS}.corrupt-*")
     assert json.loads(copy.read_text()) == stored
     assert not deployer.deployed_by_ha_ai("ha_ai_routine_1")
 
@@ -411,7 +411,8 @@ async def test_an_undecodable_deployment_record_is_logged(
     (storage / DEPLOYMENTS).write_text("{not json")
     deployer = AutomationDeployer(hass)
     await deployer.async_start()
-    assert "it is not valid JSON" in caplog.text
+    assert "not valid JSON" in caplog.text
+    assert "treats every automation as yours" in caplog.text
 
 
 async def test_a_copy_that_fails_is_logged_too(
@@ -425,11 +426,11 @@ async def test_a_copy_that_fails_is_logged_too(
     (storage / DEPLOYMENTS).write_text("[]")
     hass_storage[DEPLOYMENTS] = {"version": 1, "key": DEPLOYMENTS, "data": []}
     with patch(
-        "custom_components.ha_ai.automation_deploy.shutil.copy2",
+        "custom_components.ha_ai.store_loading.copy_aside",
         side_effect=OSError("read-only"),
     ):
         await AutomationDeployer(hass).async_start()
-    assert "Could not copy" in caplog.text
+    assert "nor copied aside" in caplog.text
     assert "cannot be read" in caplog.text
 
 

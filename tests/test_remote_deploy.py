@@ -11,7 +11,10 @@ from unittest.mock import patch
 from uuid import uuid4
 
 import pytest
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.storage import Store
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
@@ -19,13 +22,20 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_mqtt_message,
     async_fire_time_changed,
 )
-from pytest_homeassistant_custom_component.typing import MqttMockHAClient
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import (
+    ClientSessionGenerator,
+    MqttMockHAClient,
+)
 
-from custom_components.ha_ai import remote_deploy, remote_replay
+from custom_components.ha_ai import automation_deploy, remote_deploy, remote_replay
 from custom_components.ha_ai.const import (
     CONF_REMOTE_DEPLOY,
     CONF_REMOTE_SECRET,
     DEFAULT_OPTIONS,
+    DOMAIN,
 )
 from custom_components.ha_ai.engine.automations.commands import sign_command
 from custom_components.ha_ai.engine.automations.refusal_limit import RefusalLimits
@@ -33,6 +43,8 @@ from custom_components.ha_ai.engine.automations.refusal_limit import RefusalLimi
 from .conftest import published
 from .habit_helpers import COFFEE, add_house
 
+# Home Assistant's own loading, kept before the test harness replaces it.
+REAL_STORE_LOAD = Store._async_load
 SECRET = "a-shared-secret-of-the-options"  # noqa: S105 - a test secret
 DEPLOY = "ha-ai/commands/automation/deploy"
 REMOVE = "ha-ai/commands/automation/remove"
@@ -643,3 +655,222 @@ async def test_a_flood_that_triggers_an_unexpected_error_is_bounded_too(
     assert remote.as_diagnostics()["refusals_not_answered_by_reason"] == {
         "internal_error": 47
     }
+
+
+# Issue 10 point 17: the ownership record and the replay record load through
+# `store_loading` like every other store: a damaged entry is dropped and counted,
+# a record that cannot be read is set aside with a repair issue, and each falls
+# back to its own safe side while the rest of HA AI runs.
+
+DEPLOYMENTS = automation_deploy.STORE_KEY
+
+
+def _damage(
+    hass: HomeAssistant, hass_storage: dict[str, Any], key: str, data: object
+) -> Path:
+    """Leave a store as damage could, in the harness and on disk; return the file."""
+    hass_storage[key] = {"version": 1, "minor_version": 1, "key": key, "data": data}
+    path = Path(hass.config.path(".storage", key))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(hass_storage[key]))
+    return path
+
+
+async def _stores_in_diagnostics(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, entry: MockConfigEntry
+) -> dict[str, Any]:
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    stores: dict[str, Any] = diagnostics["stores"]
+    return stores
+
+
+async def _set_up(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    if entry.state is ConfigEntryState.NOT_LOADED and entry.entry_id not in [
+        known.entry_id for known in hass.config_entries.async_entries(DOMAIN)
+    ]:
+        entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_an_unreadable_ownership_record_is_set_aside_and_no_automation_is_taken_over(  # noqa: E501
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    mqtt_mock: MqttMockHAClient,
+    hass_storage: dict[str, Any],
+    config_entry: MockConfigEntry,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await _set_up(hass, config_entry)
+    await send(hass, DEPLOY, command())
+    assert responses(mqtt_mock)[0][0] == "executed"
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
+    written = (tmp_path / "automations.yaml").read_text()
+    path = _damage(hass, hass_storage, DEPLOYMENTS, ["remote_coffee"])
+    original = path.read_bytes()
+
+    await _set_up(hass, config_entry)
+    [copy] = path.parent.glob(f"{DEPLOYMENTS}.corrupt-*")
+    assert copy.read_bytes() == original
+    found = ir.async_get(hass).async_get_issue(
+        DOMAIN, f"deployments_set_aside_{DEPLOYMENTS}"
+    )
+    assert found is not None
+    assert found.translation_key == "deployments_set_aside"
+    assert found.translation_placeholders is not None
+    assert found.translation_placeholders["copy"] == str(copy)
+    assert "treats every automation as yours" in caplog.text
+    stores = await _stores_in_diagnostics(hass, hass_client, config_entry)
+    assert stores[DEPLOYMENTS]["outcome"] == "set aside"
+    # The automation HA AI wrote is the user's now: never replaced nor removed.
+    mqtt_mock.async_publish.reset_mock()
+    await send(hass, REMOVE, command(automation=None))
+    await send(hass, DEPLOY, command())
+    assert [
+        (outcome, response["reason"]) for outcome, response in responses(mqtt_mock)
+    ] == [("failed", "not_ours"), ("failed", "exists")]
+    assert (tmp_path / "automations.yaml").read_text() == written
+    # The rest of HA AI runs: a new automation is deployed and recorded again.
+    mqtt_mock.async_publish.reset_mock()
+    await send(hass, DEPLOY, command(automation_id="remote_tea"))
+    [(outcome, _)] = responses(mqtt_mock)
+    assert outcome == "executed"
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
+    assert list(hass_storage[DEPLOYMENTS]["data"]["deployed"]) == ["remote_tea"]
+
+
+async def test_a_wrong_typed_ownership_entry_is_dropped_counted_and_named(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    mqtt_mock: MqttMockHAClient,
+    hass_storage: dict[str, Any],
+    config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    good = {"source": "remote", "suggestion_id": None, "deployed_at": None}
+    _damage(
+        hass,
+        hass_storage,
+        DEPLOYMENTS,
+        {"deployed": {"kept": good, "bad_source": {**good, "source": 7}}},
+    )
+    await _set_up(hass, config_entry)
+    stores = await _stores_in_diagnostics(hass, hass_client, config_entry)
+    assert stores[DEPLOYMENTS]["outcome"] == "loaded"
+    assert stores[DEPLOYMENTS]["dropped_records"] == 1
+    [named] = [
+        record
+        for record in caplog.records
+        if "entries it cannot read" in record.getMessage()
+    ]
+    assert named.levelname == "ERROR"
+    assert "bad_source" in named.getMessage()
+    deployer = config_entry.runtime_data.deployer
+    assert deployer.deployed_by_ha_ai("kept")
+    assert not deployer.deployed_by_ha_ai("bad_source")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [["not", "a", "record"], {"accepted": "all of them"}],
+    ids=["not_an_object", "section_of_wrong_type"],
+)
+async def test_an_unreadable_replay_record_is_set_aside_with_a_repair_and_replays_refused(  # noqa: E501
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    mqtt_mock: MqttMockHAClient,
+    hass_storage: dict[str, Any],
+    config_entry: MockConfigEntry,
+    freezer: Any,
+    data: object,
+) -> None:
+    path = _damage(hass, hass_storage, remote_replay.STORE_KEY, data)
+    original = path.read_bytes()
+    await _set_up(hass, config_entry)
+    [copy] = path.parent.glob(f"{remote_replay.STORE_KEY}.corrupt-*")
+    assert copy.read_bytes() == original
+    found = ir.async_get(hass).async_get_issue(
+        DOMAIN, f"remote_commands_set_aside_{remote_replay.STORE_KEY}"
+    )
+    assert found is not None
+    assert found.translation_key == "remote_commands_set_aside"
+    stores = await _stores_in_diagnostics(hass, hass_client, config_entry)
+    assert stores[remote_replay.STORE_KEY]["outcome"] == "set aside"
+    await send(hass, DEPLOY, command())
+    [(outcome, response)] = responses(mqtt_mock)
+    assert (outcome, response["reason"]) == ("failed", "replay_unknown")
+    # HA AI runs: once those commands have expired, new ones are carried out,
+    # and the record is written again (its copy is safe aside).
+    freezer.tick(timedelta(minutes=6))
+    mqtt_mock.async_publish.reset_mock()
+    sent = command()
+    await send(hass, DEPLOY, sent)
+    [(outcome, _)] = responses(mqtt_mock)
+    assert outcome == "executed"
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
+    stored = hass_storage[remote_replay.STORE_KEY]["data"]
+    assert list(stored["accepted"]) == [sent["event_id"]]
+
+
+async def test_a_wrong_typed_replay_entry_is_dropped_counted_and_distrusted(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    mqtt_mock: MqttMockHAClient,
+    stored_record: dict[str, Any],
+    hass_storage: dict[str, Any],
+    config_entry: MockConfigEntry,
+) -> None:
+    accepted = hass_storage[remote_replay.STORE_KEY]["data"]["accepted"]
+    accepted["forgotten"] = "not two times"
+    await _set_up(hass, config_entry)
+    stores = await _stores_in_diagnostics(hass, hass_client, config_entry)
+    assert stores[remote_replay.STORE_KEY]["dropped_records"] == 1
+    # What the dropped entry was is unknown: every earlier command is refused.
+    await send(hass, DEPLOY, command())
+    [(outcome, response)] = responses(mqtt_mock)
+    assert (outcome, response["reason"]) == ("failed", "replay_unknown")
+
+
+async def test_a_replay_record_that_cannot_be_copied_aside_is_left_and_replays_refused(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    hass_storage: dict[str, Any],
+    config_entry: MockConfigEntry,
+) -> None:
+    # Only in the harness, not on disk: nothing to copy, so nothing is written.
+    damaged = {"version": 1, "key": remote_replay.STORE_KEY, "data": [1]}
+    hass_storage[remote_replay.STORE_KEY] = damaged
+    await _set_up(hass, config_entry)
+    found = ir.async_get(hass).async_get_issue(
+        DOMAIN, f"remote_commands_left_in_place_{remote_replay.STORE_KEY}"
+    )
+    assert found is not None
+    await send(hass, DEPLOY, command())
+    [(outcome, response)] = responses(mqtt_mock)
+    assert (outcome, response["reason"]) == ("failed", "replay_unknown")
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
+    assert hass_storage[remote_replay.STORE_KEY] == damaged
+
+
+async def test_an_undecodable_ownership_record_gets_its_own_repair(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    config_entry: MockConfigEntry,
+    tmp_path: Path,
+) -> None:
+    # Home Assistant's own loading: it renames the file and raises its repair;
+    # HA AI's repair says what losing this record means.
+    storage = tmp_path / ".storage"
+    storage.mkdir(exist_ok=True)
+    (storage / DEPLOYMENTS).write_text("{not json")
+    with patch.object(Store, "_async_load", REAL_STORE_LOAD):
+        await _set_up(hass, config_entry)
+    found = ir.async_get(hass).async_get_issue(
+        DOMAIN, f"deployments_set_aside_{DEPLOYMENTS}"
+    )
+    assert found is not None
+    assert found.translation_placeholders is not None
+    assert ".corrupt." in found.translation_placeholders["copy"]
+    assert found.translation_placeholders["reason"] == "it was not valid JSON"

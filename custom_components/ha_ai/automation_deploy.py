@@ -16,16 +16,16 @@ entry is unchanged since HA AI wrote it (see `engine.automations.ownership`).
 An automation the user edited is the user's; HA AI leaves it alone.
 
 The record of what HA AI wrote is the only proof of ownership, so it is never
-lost silently: a record that cannot be read is logged and copied aside, and each
-entry that cannot be read is logged and dropped (HA AI then treats that
-automation as the user's, which is the safe side).
+lost silently: it is loaded through `store_loading`, so a record that cannot be
+read is set aside with a repair issue saying that HA AI now treats every
+automation as the user's, and each entry that cannot be read is logged with its
+id and dropped (HA AI then treats that automation as the user's, the safe side).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -45,20 +45,22 @@ from homeassistant.util.file import write_utf8_file_atomic
 from .automation_check import AutomationRefusedError
 from .const import DOMAIN, LOGGER
 from .engine.automations import yaml_file
-from .engine.automations.ids import is_automation_id
+from .engine.automations.deployments import restore_deployments
 from .engine.automations.ownership import (
     Ownership,
     fingerprint,
-    is_fingerprint,
     judge,
 )
 from .engine.log_text import log_safe
+from .store_loading import HaAiStore, async_load_store
 
 AUTOMATION_DOMAIN = "automation"
 STORE_KEY = f"{DOMAIN}.deployments"
 STORE_VERSION = 1
 RELOAD_TIMEOUT_SECONDS = 60
 RELOAD_FAILED = "reload_failed"
+# The repair issues of a record that cannot be read say HA AI owns nothing now.
+OWNERSHIP_REPAIR = "deployments"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +79,7 @@ class AutomationDeployer:
         """Prepare; `async_start` loads the record of what HA AI deployed."""
         self.hass = hass
         self._lock = asyncio.Lock()
-        self._store: Store[dict[str, Any]] = Store(hass, STORE_VERSION, STORE_KEY)
+        self._store = HaAiStore(hass, STORE_VERSION, STORE_KEY, repair=OWNERSHIP_REPAIR)
         self._deployed: dict[str, dict[str, Any]] = {}
 
     @property
@@ -87,58 +89,27 @@ class AutomationDeployer:
 
     async def async_start(self) -> None:
         """Load which automations HA AI wrote; never fail, never lose it silently."""
-        path = self._store.path
-        existed = await self.hass.async_add_executor_job(os.path.exists, path)
-        try:
-            stored = await self._store.async_load()
-        except Exception as err:  # noqa: BLE001 - Store raises KeyError, TypeError, ...
-            await self._async_unreadable(f"{type(err).__name__}: {err}", existed)
+        loaded = await async_load_store(self.hass, self._store, restore_deployments)
+        if self._store.lost_reason is not None:
+            LOGGER.error(
+                "HA AI's record of the automations it wrote (%s) cannot be read "
+                "(%s). Until it is restored, HA AI treats every automation as "
+                "yours: it will not replace or remove any it wrote before",
+                STORE_KEY,
+                log_safe(self._store.lost_reason),
+            )
+        if loaded is None:
             return
-        if stored is None:
-            if existed:
-                # Home Assistant set an undecodable file aside, and said where.
-                await self._async_unreadable("it is not valid JSON", existed=False)
-            return
-        deployed = stored.get("deployed") if isinstance(stored, dict) else None
-        if not isinstance(deployed, dict):
-            await self._async_unreadable("it holds no `deployed` mapping", existed)
-            return
-        dropped: list[str] = []
-        for automation_id, record in deployed.items():
-            if _valid_record(automation_id, record):
-                self._deployed[automation_id] = dict(record)
-            else:
-                dropped.append(log_safe(automation_id, 100))
-        if dropped:
+        self._deployed = loaded.deployed
+        if loaded.dropped_ids:
             LOGGER.error(
                 "HA AI's record of the automations it wrote (%s) has %s entries it "
                 "cannot read, dropped: %s. HA AI will treat those automations as "
                 "yours and never change or remove them",
                 STORE_KEY,
-                len(dropped),
-                ", ".join(dropped[:20]),
+                len(loaded.dropped_ids),
+                ", ".join(log_safe(i, 100) for i in loaded.dropped_ids[:20]),
             )
-
-    async def _async_unreadable(self, why: str, existed: bool) -> None:  # noqa: FBT001
-        """Log that the record is lost, keeping a copy of the file when there is one."""
-        copy = None
-        if existed:
-            copy = f"{self._store.path}.unreadable.{dt_util.utcnow():%Y%m%d%H%M%S}"
-            try:
-                await self.hass.async_add_executor_job(
-                    shutil.copy2, self._store.path, copy
-                )
-            except OSError as err:
-                LOGGER.warning("Could not copy %s aside: %s", self._store.path, err)
-                copy = None
-        LOGGER.error(
-            "HA AI's record of the automations it wrote (%s) cannot be read (%s)%s. "
-            "Until it is restored, HA AI treats every automation as yours: it "
-            "will not replace or remove any it wrote before",
-            STORE_KEY,
-            log_safe(why),
-            f"; a copy is kept as {copy}" if copy else "",
-        )
 
     def deployed_by_ha_ai(self, automation_id: str) -> bool:
         """Return whether HA AI's record says it wrote the automation with this id."""
@@ -395,19 +366,6 @@ class AutomationDeployer:
     async def async_remove_store(hass: HomeAssistant) -> None:
         """Forget the record (the automations themselves stay: they are the user's)."""
         await Store[dict[str, Any]](hass, STORE_VERSION, STORE_KEY).async_remove()
-
-
-def _valid_record(automation_id: object, record: object) -> bool:
-    """Return whether one entry of the stored record has the types it must have."""
-    if not is_automation_id(automation_id) or not isinstance(record, Mapping):
-        return False
-    return (
-        isinstance(record.get("source"), str)
-        and isinstance(record.get("suggestion_id"), str | None)
-        and isinstance(record.get("deployed_at"), str | None)
-        # Absent in records written before fingerprints were kept.
-        and (record.get("fingerprint") is None or is_fingerprint(record["fingerprint"]))
-    )
 
 
 def _put(text: str, config: dict[str, Any]) -> str:

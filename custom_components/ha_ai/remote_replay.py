@@ -4,15 +4,16 @@ A signed command stays valid for up to 24 hours, so the ids of accepted ones
 must outlive a reload or a restart of Home Assistant, or a resend would be
 carried out again. The record is loaded before the command topics are
 subscribed, saved shortly after each accepted command and when HA AI stops.
-If it cannot be read (damaged file, wrong types, unknown version), HA AI does
-not start with an empty one: it distrusts every command issued before that
-moment, until they have all expired, and says so in the log.
+It is loaded through `store_loading` (a file that cannot be read is set aside
+with a repair issue, an entry of the wrong shape is dropped and counted). On any
+such loss HA AI does not start with an empty record: it distrusts every command
+issued before that moment, until they have all expired, and says so in the log.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
+from functools import partial
 from typing import Any, Final
 
 from homeassistant.core import HomeAssistant, callback
@@ -21,12 +22,15 @@ from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER
 from .engine.automations.commands import distrust_earlier_commands
-from .engine.automations.replay import ReplayGuard
+from .engine.automations.replay import ReplayGuard, restore_guard
 from .engine.log_text import log_safe
+from .store_loading import HaAiStore, async_load_store
 
 STORE_KEY: Final = f"{DOMAIN}.remote_commands"
 STORE_VERSION: Final = 1
 SAVE_DELAY_SECONDS: Final = 1
+# The repair issues of a record that cannot be read say which commands are refused.
+REPLAY_REPAIR: Final = "remote_commands"
 
 
 class ReplayRecord:
@@ -35,7 +39,7 @@ class ReplayRecord:
     def __init__(self, hass: HomeAssistant) -> None:
         """Prepare an empty guard; `async_load` reads the stored one."""
         self.hass = hass
-        self._store: Store[dict[str, Any]] = Store(hass, STORE_VERSION, STORE_KEY)
+        self._store = HaAiStore(hass, STORE_VERSION, STORE_KEY, repair=REPLAY_REPAIR)
         self.guard = ReplayGuard()
         self.damaged_at: datetime | None = None
 
@@ -46,26 +50,14 @@ class ReplayRecord:
         mistaken for an empty one either.
         """
         now = dt_util.utcnow()
-        existed = await self.hass.async_add_executor_job(
-            os.path.exists, self._store.path
+        loaded = await async_load_store(
+            self.hass, self._store, partial(restore_guard, now=now)
         )
-        try:
-            stored = await self._store.async_load()
-        except Exception as err:  # noqa: BLE001 - Store raises KeyError, TypeError, ...
-            self._damaged(now, f"it could not be read ({type(err).__name__}: {err})")
-            return
-        if stored is None:
-            if existed:
-                # Home Assistant set an undecodable file aside (and logged it).
-                self._damaged(now, "it was not valid JSON")
-            return
-        try:
-            loaded = ReplayGuard.from_data(stored, now)
-        except TypeError as err:
-            self._damaged(now, f"it holds the wrong kind of data ({err})")
-            return
-        self.guard = loaded.guard
-        if loaded.unreadable:
+        if loaded is not None:
+            self.guard = loaded.guard
+        if self._store.lost_reason is not None:
+            self._damaged(now, self._store.lost_reason)
+        elif loaded is not None and loaded.unreadable:
             self._damaged(now, f"{loaded.unreadable} of its entries could not be read")
 
     def _damaged(self, now: datetime, why: str) -> None:

@@ -6,17 +6,22 @@ Every part of HA AI that keeps a `Store` loads it through `async_load_store`:
 - a store that cannot be read at all (Home Assistant cannot load it, it is not
   in a shape the restore function knows, it was written by a newer version, or
   restoring it raised) is copied next to itself as `<key>.corrupt-<time>`, a
-  repair issue says what was set aside and where, and the part starts empty;
+  repair issue says what was set aside and where, and the part starts empty (a
+  store whose loss means more, such as the ownership record, names its own
+  repair, and its part reads `lost_reason` to fall back to its safe side);
 - `HaAiStore` writes nothing before its load finished, nor ever over a file that
   could not be copied aside first: a part never writes a store it has not loaded.
 
 Invalid JSON never reaches HA AI: Home Assistant's own `Store.async_load` (2025.4
 and 2026.2 alike) renames such a file to `<key>.corrupt.<time>`, raises its own
 repair issue and loads nothing; this module notices that issue and reports it.
+A file holding only `{}` loads as nothing too, without a word from Home
+Assistant: this module sets it aside like any other file it cannot read.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,12 +39,15 @@ from .const import DOMAIN, LOGGER
 from .engine.log_text import log_safe, markdown_safe
 from .engine.stored import Restored
 
-ISSUE_STORE_SET_ASIDE = "store_set_aside"
-ISSUE_STORE_LEFT_IN_PLACE = "store_left_in_place"
+SET_ASIDE = "_set_aside"
+LEFT_IN_PLACE = "_left_in_place"
+ISSUE_STORE_SET_ASIDE = f"store{SET_ASIDE}"
+ISSUE_STORE_LEFT_IN_PLACE = f"store{LEFT_IN_PLACE}"
 CORRUPT_SUFFIX = ".corrupt-"
 _REPORTS: HassKey[dict[str, StoreReport]] = HassKey(f"{DOMAIN}_store_reports")
 # Copies of one store made within the same second get a number after the time.
 _MAX_COPIES_PER_SECOND = 100
+_NO_DATA = "Home Assistant read no data from it: it is empty or not valid JSON"
 
 
 @dataclass(slots=True)
@@ -73,10 +81,20 @@ class HaAiStore(Store[dict[str, Any]]):
     file on disk is the only copy of what the user had.
     """
 
-    def __init__(self, hass: HomeAssistant, version: int, key: str) -> None:
-        """Prepare a store under `.storage/<key>`; it is not writable yet."""
+    def __init__(
+        self, hass: HomeAssistant, version: int, key: str, *, repair: str = "store"
+    ) -> None:
+        """Prepare a store under `.storage/<key>`; it is not writable yet.
+
+        `repair` names the repair issues (`<repair>_set_aside`,
+        `<repair>_left_in_place`) of a store whose loss means more than its part
+        starting empty, so that the repair can say what HA AI does instead.
+        """
         super().__init__(hass, version, key)
         self.writable = False
+        self.repair = repair
+        # Why the file could not be used, once `async_load_store` found it so.
+        self.lost_reason: str | None = None
 
     async def async_save(self, data: dict[str, Any]) -> None:
         """Save `data` if this store may be written; leave it out otherwise."""
@@ -115,6 +133,10 @@ async def async_load_store[T](
         await _async_set_aside(hass, store, report, _load_reason(err))
         return None
     if data is None:
+        if await hass.async_add_executor_job(os.path.exists, store.path):
+            # Home Assistant loads a file holding just `{}` as nothing at all.
+            await _async_set_aside(hass, store, report, _NO_DATA)
+            return None
         _note_set_aside_by_home_assistant(hass, store, report)
         store.writable = True
         return None
@@ -168,6 +190,7 @@ async def _async_set_aside(
         LOGGER.debug("Could not copy %s aside: %s", path, err)
         copy = None
     store.writable = copy is not None
+    store.lost_reason = reason
     report.reason = reason
     report.copy = str(copy) if copy else None
     report.outcome = "set aside" if copy else "left in place"
@@ -185,7 +208,7 @@ async def _async_set_aside(
             log_safe(str(copy), 1000),
         )
         placeholders["copy"] = _code(str(copy))
-        translation_key = ISSUE_STORE_SET_ASIDE
+        translation_key = f"{store.repair}{SET_ASIDE}"
     else:
         LOGGER.error(
             "HA AI store %s cannot be read (%s) nor copied aside; it is left as it "
@@ -194,7 +217,17 @@ async def _async_set_aside(
             log_safe(reason, 500),
             log_safe(str(path), 1000),
         )
-        translation_key = ISSUE_STORE_LEFT_IN_PLACE
+        translation_key = f"{store.repair}{LEFT_IN_PLACE}"
+    _create_issue(hass, store, translation_key, placeholders)
+
+
+@callback
+def _create_issue(
+    hass: HomeAssistant,
+    store: HaAiStore,
+    translation_key: str,
+    placeholders: dict[str, str],
+) -> None:
     ir.async_create_issue(
         hass,
         DOMAIN,
@@ -244,7 +277,7 @@ def _note_set_aside_by_home_assistant(
         if domain == HOMEASSISTANT_DOMAIN and issue_id.startswith(prefix):
             placeholders = issue.translation_placeholders or {}
             report.outcome = "set aside by Home Assistant"
-            report.reason = "it was not valid JSON"
+            report.reason = store.lost_reason = "it was not valid JSON"
             report.copy = placeholders.get("corrupt_path")
             LOGGER.warning(
                 "HA AI store %s was not valid JSON: Home Assistant set it aside as "
@@ -252,5 +285,18 @@ def _note_set_aside_by_home_assistant(
                 store.key,
                 log_safe(report.copy, 1000),
             )
+            if store.repair != "store":
+                # HA AI's own repair says what losing this store means.
+                _create_issue(
+                    hass,
+                    store,
+                    f"{store.repair}{SET_ASIDE}",
+                    {
+                        "store": _code(store.key),
+                        "path": _code(str(store.path)),
+                        "reason": report.reason,
+                        "copy": _code(str(report.copy)),
+                    },
+                )
             return
     report.outcome = "new"

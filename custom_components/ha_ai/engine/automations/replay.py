@@ -8,8 +8,9 @@ The guard fails safe. When it has to forget an id before its command expired
 (the bound is reached), or its record was lost or damaged, it *distrusts*
 every command issued up to a time: those are refused, since one of them could
 be a replay, until all of them have expired. `as_data` and `from_data` keep it
-across restarts; `from_data` checks every field and says how many entries it
-could not read, so that the caller can distrust what those might have been.
+across restarts; `restore_guard` (and `from_data`) check every field and say
+how many entries they could not read, so that the caller can distrust what those
+might have been.
 """
 
 from __future__ import annotations
@@ -20,9 +21,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
+from ..stored import Drops, Restored, UnreadableStoreError  # noqa: TID252
 from .ids import is_message_id
 
 DEFAULT_MAX_EVENTS: Final = 10_000
+_ACCEPTED = "accepted command"
+
+
+class UnreadableReplayRecordError(UnreadableStoreError, TypeError):
+    """The replay record as a whole is not in the shape `as_data` writes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,33 +161,58 @@ class ReplayGuard:
         """Return the guard `as_data` described, checking every field.
 
         Expired entries are dropped; entries that cannot be read are counted in
-        `unreadable`. Raises TypeError when `data` is not that kind of data at all.
+        `unreadable`. Raises `UnreadableReplayRecordError` (a TypeError) when
+        `data` is not that kind of data at all.
         """
-        if not isinstance(data, Mapping):
-            raise TypeError(f"expected a mapping, not {type(data).__name__}")
-        accepted = data.get("accepted")
-        if not isinstance(accepted, Mapping):
-            raise TypeError("`accepted` is not a mapping")
-        guard = cls(max_events)
-        unreadable = 0
-        readable: list[tuple[str, _Accepted]] = []
-        for event_id, times in accepted.items():
-            pair = _times(times)
-            if not is_message_id(event_id) or pair is None:
-                unreadable += 1
-            elif pair[1] >= now:
-                readable.append((event_id, _Accepted(*pair)))
-        # Kept in the order they expire, so a bound drops the soonest to expire.
-        for event_id, entry in sorted(readable, key=lambda item: item[1].expires_at):
-            guard.remember(event_id, entry.expires_at, now, issued_at=entry.issued_at)
-        distrust = data.get("distrust")
-        if distrust is not None:
-            pair = _times(distrust)
-            if pair is None:
-                unreadable += 1
-            elif now <= pair[1]:
-                guard.distrust(pair[0], until=pair[1])
-        return LoadedGuard(guard, unreadable)
+        return restore_guard(data, now, max_events).value
+
+
+def restore_guard(
+    data: object, now: datetime, max_events: int = DEFAULT_MAX_EVENTS
+) -> Restored[LoadedGuard]:
+    """Return the guard `as_data` described, each entry checked, drops counted.
+
+    An entry that cannot be read is dropped and counted (in the drops and in
+    `unreadable`, so that the caller distrusts what it might have been).
+    Raises `UnreadableReplayRecordError` when `data` is not a record at all.
+    """
+    if not isinstance(data, Mapping):
+        raise UnreadableReplayRecordError(
+            f"the replay record is a {type(data).__name__}, not a mapping"
+        )
+    accepted = data.get("accepted")
+    if not isinstance(accepted, Mapping):
+        raise UnreadableReplayRecordError("its `accepted` is not a mapping")
+    guard = ReplayGuard(max_events)
+    drops = Drops()
+    # Kept in the order they expire, so a bound drops the soonest to expire.
+    readable = sorted(_readable(accepted, now, drops), key=lambda i: i[1].expires_at)
+    for event_id, entry in readable:
+        guard.remember(event_id, entry.expires_at, now, issued_at=entry.issued_at)
+    distrust = data.get("distrust")
+    if distrust is not None:
+        pair = _times(distrust)
+        if pair is None:
+            drops.drop("distrust", "its times are not two ISO times with a zone")
+        elif now <= pair[1]:
+            guard.distrust(pair[0], until=pair[1])
+    return Restored(LoadedGuard(guard, drops.dropped_count), drops)
+
+
+def _readable(
+    accepted: Mapping[object, object], now: datetime, drops: Drops
+) -> list[tuple[str, _Accepted]]:
+    """Return the entries still valid at `now`; count those that cannot be read."""
+    readable: list[tuple[str, _Accepted]] = []
+    for event_id, times in accepted.items():
+        pair = _times(times)
+        if not is_message_id(event_id):
+            drops.drop(_ACCEPTED, "its event id is not an id")
+        elif pair is None:
+            drops.drop(_ACCEPTED, "its times are not two ISO times with a zone")
+        elif pair[1] >= now:
+            readable.append((event_id, _Accepted(*pair)))
+    return readable
 
 
 def _times(value: object) -> tuple[datetime, datetime] | None:
