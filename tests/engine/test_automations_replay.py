@@ -9,7 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from custom_components.ha_ai.engine.automations.replay import Distrust, ReplayGuard
+from custom_components.ha_ai.engine.automations.replay import (
+    Distrust,
+    ReplayGuard,
+    restore_guard,
+)
+from custom_components.ha_ai.engine.stored import UnreadableStoreError
 
 NOW = datetime(2025, 6, 2, 6, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
@@ -180,3 +185,38 @@ def test_from_data_reads_anything_or_says_it_is_no_record(data: Any) -> None:
     except TypeError:
         return
     assert loaded.unreadable >= 0
+
+
+def test_restore_counts_each_dropped_entry_with_its_reason() -> None:
+    good = [NOW.isoformat(), (NOW + MINUTE).isoformat()]
+    restored = restore_guard(
+        {"accepted": {"good": good, "a b": good, "c": [1]}, "distrust": "soon"}, NOW
+    )
+    assert len(restored.value.guard) == 1
+    assert restored.value.unreadable == 3
+    assert restored.drops.dropped == {
+        "accepted command: its event id is not an id": 1,
+        "accepted command: its times are not two ISO times with a zone": 1,
+        "distrust: its times are not two ISO times with a zone": 1,
+    }
+
+
+@pytest.mark.parametrize("data", [None, [], {"accepted": []}, {}])
+def test_restore_says_a_record_of_another_shape_is_unreadable(data: Any) -> None:
+    with pytest.raises(UnreadableStoreError):
+        restore_guard(data, NOW)
+
+
+@settings(deadline=None)  # a busy machine must not fail it
+@given(
+    st.fixed_dictionaries(
+        {"accepted": st.dictionaries(st.text(), _ANY, max_size=4)},
+        optional={"distrust": _ANY},
+    )
+)
+def test_restore_drops_and_counts_every_hostile_entry(data: Any) -> None:
+    restored = restore_guard(data, NOW)
+    assert restored.value.unreadable == restored.drops.dropped_count
+    assert len(restored.value.guard) + restored.drops.dropped_count <= len(
+        data["accepted"]
+    ) + ("distrust" in data)
