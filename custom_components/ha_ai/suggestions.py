@@ -149,6 +149,9 @@ class SuggestionManager:
         self.enricher = enricher
         self.book = SuggestionBook()
         self._unannounced: list[str] = []
+        # Whether anything changed since the store was loaded: a stop with
+        # nothing changed (a setup that failed further on) writes nothing.
+        self._changed = False
         self._announcing: set[str] = set()
         self._store = HaAiStore(hass, STORE_VERSION, STORE_KEY)
         self._listeners = Listeners()
@@ -166,6 +169,9 @@ class SuggestionManager:
         stored = await async_load_store(
             self.hass, self._store, restore_suggestions_store
         )
+        # A store that held nothing usable is written on stop even if nothing
+        # changed, so that a damaged file set aside is not read again.
+        self._changed = stored is None
         if stored is not None:
             self.book = stored.book
             self._unannounced = stored.unannounced
@@ -187,7 +193,8 @@ class SuggestionManager:
             self._unsubscribers.pop()()
         self._refresher.async_shutdown()
         self._listeners.clear()
-        await self._store.async_save(self._to_store())
+        if self._changed:
+            await self._store.async_save(self._to_store())
 
     @staticmethod
     async def async_remove_store(hass: HomeAssistant) -> None:
@@ -641,6 +648,7 @@ class SuggestionManager:
         return {"book": book_to_store(self.book), "unannounced": self._unannounced}
 
     def _save(self) -> None:
+        self._changed = True
         self._store.async_delay_save(self._to_store, SAVE_DELAY)
 
 
