@@ -747,3 +747,51 @@ async def test_birth_republish_pending_at_unload_is_cancelled(
     )
     await hass.async_block_till_done(wait_background_tasks=True)
     assert published(mqtt_mock, "ha-ai/") == []
+
+
+async def test_link_drop_resends_only_what_was_not_acknowledged(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    bus = bus_of(setup_entry)
+    first_unanswered = asyncio.Event()
+    handed: list[int] = []
+
+    async def only_later_ones_acknowledged(
+        hass: HomeAssistant, topic: str, payload: str, *_: Any
+    ) -> None:
+        handed.append(json.loads(payload)["n"])
+        if len(handed) == 1:
+            await first_unanswered.wait()
+
+    with patch(
+        "homeassistant.components.mqtt.async_publish",
+        side_effect=only_later_ones_acknowledged,
+    ):
+        for n in range(3):
+            bus.async_publish_event(["seq"], {"n": n})
+        await hass.async_block_till_done()
+        assert handed == [0, 1, 2]
+        set_mqtt_connected(hass, mqtt_mock, False)
+        assert bus.queued_messages == 1  # n=1 and n=2 were acknowledged
+        first_unanswered.set()
+        await hass.async_block_till_done(wait_background_tasks=True)
+    set_mqtt_connected(hass, mqtt_mock, True)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert seq_numbers(mqtt_mock) == [0]
+
+
+async def test_retained_publish_refused_is_logged(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    bus = bus_of(setup_entry)
+    with patch(
+        "homeassistant.components.mqtt.async_publish",
+        side_effect=HomeAssistantError("no"),
+    ):
+        bus.async_set_retained(bus.topic("bridge"), "up")
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert "Publishing to ha-ai/bridge failed: no" in caplog.text
+    assert bus.statistics.publish_errors == 1
