@@ -39,7 +39,9 @@ async def test_diagnostics(
     assert diagnostics["version"] == "0.3.0"
     assert diagnostics["mqtt"] == {
         "connected": True,
+        "stalled": False,
         "queued_messages": 0,
+        "queue_limit": 100_000,
         "retained_topics": ["ha-ai/status"],
         "subscriptions": 6,
         "statistics": {
@@ -49,6 +51,7 @@ async def test_diagnostics(
             "messages_dropped_overflow": 0,
             "messages_received": 0,
             "messages_rejected": 0,
+            "stalls": 0,
         },
         "settings": {
             "namespace_prefix": "ha-ai",

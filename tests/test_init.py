@@ -84,7 +84,8 @@ async def test_unload_goes_offline_and_leaves_nothing(
     assert our_subscriptions(mqtt_mock) == []
     assert bus.as_diagnostics()["subscriptions"] == 0
     assert len(bus._listeners) == 0
-    assert bus._flush_task is None
+    assert bus._watchdog is None
+    assert bus._probe_task is None
     # A birth message after unload no longer makes HA AI publish anything.
     mqtt_mock.async_publish.reset_mock()
     set_mqtt_connected(hass, mqtt_mock, True)

@@ -1,7 +1,9 @@
-"""The MQTT bus: envelope, QoS, retain, topics, outage queue, inbound checks, birth."""
+"""The MQTT bus: envelope, QoS, topics, queues, stalls, inbound checks, birth."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,15 +17,19 @@ from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_mqtt_message,
+    async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from custom_components.ha_ai.const import (
+    BIRTH_REPUBLISH_COOLDOWN,
     CONF_MESSAGE_TTL,
     CONF_QOS,
     CONF_QUEUE_SIZE,
     DEFAULT_OPTIONS,
     MAX_INBOUND_PAYLOAD_BYTES,
+    PUBLISH_ACK_TIMEOUT,
+    PUBLISH_WINDOW,
 )
 from custom_components.ha_ai.mqtt_bus import MqttBus
 
@@ -37,6 +43,15 @@ def bus_of(entry: MockConfigEntry) -> MqttBus:
 
 def events(mqtt_mock: MqttMockHAClient) -> list[tuple[str, Any, int, bool]]:
     return [m for m in published(mqtt_mock, "ha-ai/") if m[0] != "ha-ai/status"]
+
+
+def drop_summaries(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.getMessage().startswith("Dropped ")
+        and record.levelno == logging.WARNING
+    ]
 
 
 async def test_event_carries_the_envelope(
@@ -177,7 +192,7 @@ async def test_events_published_during_a_flush_keep_their_place(
     assert [m[1]["n"] for m in events(mqtt_mock)] == [0, 1, 2, 3]
 
 
-async def test_publish_error_while_connected_is_counted_and_dropped(
+async def test_publish_error_while_connected_is_counted_dropped_and_summarised(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
     setup_entry: MockConfigEntry,
@@ -186,16 +201,20 @@ async def test_publish_error_while_connected_is_counted_and_dropped(
     bus = bus_of(setup_entry)
     with patch(
         "homeassistant.components.mqtt.async_publish",
-        side_effect=HomeAssistantError("broker said no"),
+        side_effect=HomeAssistantError("broker said no\nERROR fake line"),
     ):
         bus.async_publish_event(["seq"], {"n": 1})
         await hass.async_block_till_done(wait_background_tasks=True)
     assert bus.statistics.publish_errors == 1
     assert bus.queued_messages == 0
-    assert "Publishing to ha-ai/seq failed: broker said no" in caplog.text
     bus.async_publish_event(["seq"], {"n": 2})
     await hass.async_block_till_done(wait_background_tasks=True)
     assert [m[1]["n"] for m in events(mqtt_mock)] == [2]
+
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
+    [summary] = drop_summaries(caplog)
+    assert "Dropped 1 MQTT events: 1 refused by the MQTT client" in summary
+    assert "(last error: broker said no\\nERROR fake line); on ha-ai/seq (1)" in summary
 
 
 async def test_publish_error_from_a_lost_link_is_sent_after_reconnect(
@@ -350,3 +369,429 @@ async def test_listeners_are_told_about_changes(
     calls.clear()
     set_mqtt_connected(hass, mqtt_mock, True)
     assert calls == []
+
+
+# Delivery under load, outages and a frozen broker (issue 10, points 12, 13 and 16)
+
+
+def seq_numbers(mqtt_mock: MqttMockHAClient) -> list[int]:
+    return [m[1]["n"] for m in events(mqtt_mock) if m[0] == "ha-ai/seq"]
+
+
+async def test_twenty_thousand_events_at_once_while_connected_all_go_out_in_order(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The outage queue holds 100 events; a burst while connected is no outage.
+    # A client that acknowledges at once keeps the test fast.
+    bus = bus_of(setup_entry)
+    sent: list[int] = []
+
+    async def acknowledged(
+        hass: HomeAssistant, topic: str, payload: str, *_: Any
+    ) -> None:
+        sent.append(json.loads(payload)["n"])
+        await asyncio.sleep(0)  # the acknowledgement comes on a later loop turn
+
+    # asyncio's debug mode records a stack for every callback: 20,000 events would
+    # take minutes. A long time to live keeps a slow machine from expiring them.
+    hass.loop.set_debug(False)
+    try:
+        with patch(
+            "homeassistant.components.mqtt.async_publish", side_effect=acknowledged
+        ):
+            results = [
+                bus.async_publish_event(["seq"], {"n": n}, ttl=3600)
+                for n in range(20_000)
+            ]
+            await hass.async_block_till_done(wait_background_tasks=True)
+    finally:
+        hass.loop.set_debug(True)
+    assert not any(result.queued for result in results)
+    assert sent == list(range(20_000))
+    assert bus.statistics.messages_published == 1 + 20_000  # with the status
+    assert bus.statistics.messages_dropped_overflow == 0
+    assert bus.statistics.messages_dropped_expired == 0
+    assert bus.queued_messages == 0
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
+    assert drop_summaries(caplog) == []
+
+
+@pytest.mark.parametrize("entry_options", [{**DEFAULT_OPTIONS, CONF_QUEUE_SIZE: 3}])
+async def test_outage_bound_still_applies_and_drops_are_logged_once_as_a_summary(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    bus = bus_of(setup_entry)
+    set_mqtt_connected(hass, mqtt_mock, False)
+    for n in range(50):
+        bus.async_publish_event(["seq"], {"n": n})
+    bus.async_publish_event(["other"], {"n": 50})
+    assert bus.queued_messages == 3
+    assert bus.statistics.messages_dropped_overflow == 48
+    assert drop_summaries(caplog) == []  # a summary, not a line per event
+
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
+    assert drop_summaries(caplog) == [
+        "Dropped 48 MQTT events: 48 pushed out of the full queue (oldest first); "
+        "on ha-ai/seq (48)"
+    ]
+    set_mqtt_connected(hass, mqtt_mock, True)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert [m[1]["n"] for m in events(mqtt_mock)] == [48, 49, 50]
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=30))
+    assert len(drop_summaries(caplog)) == 1
+
+
+async def test_drop_summary_names_the_most_affected_topics(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    bus = bus_of(setup_entry)
+    set_mqtt_connected(hass, mqtt_mock, False)
+    for n in range(8):
+        bus.async_publish_event(["device", f"d{n}"], {"n": n}, ttl=1)
+    freezer.tick(timedelta(seconds=2))
+    set_mqtt_connected(hass, mqtt_mock, True)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert bus.statistics.messages_dropped_expired == 8
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
+    [summary] = drop_summaries(caplog)
+    assert summary.startswith(
+        "Dropped 8 MQTT events: 8 expired before the broker took them; on "
+        "ha-ai/device/d0 (1), "
+    )
+    assert summary.endswith("and 3 more topics")
+
+
+async def test_link_lost_mid_burst_keeps_the_newest_within_the_outage_bound(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    bus = bus_of(setup_entry)
+    handed: list[str] = []
+    never = asyncio.Event()
+
+    async def unanswered(
+        hass: HomeAssistant, topic: str, payload: str, *_: Any
+    ) -> None:
+        handed.append(payload)
+        await never.wait()
+
+    with patch("homeassistant.components.mqtt.async_publish", side_effect=unanswered):
+        for n in range(200):
+            bus.async_publish_event(["seq"], {"n": n})
+        await hass.async_block_till_done()
+        assert len(handed) == PUBLISH_WINDOW  # the rest waits in order
+        assert bus.queued_messages == 200
+        set_mqtt_connected(hass, mqtt_mock, False)
+    assert bus.queued_messages == 100
+    assert bus.statistics.messages_dropped_overflow == 100
+    never.set()  # the old link's publishes end (Home Assistant gives up on them)
+    set_mqtt_connected(hass, mqtt_mock, True)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert seq_numbers(mqtt_mock) == list(range(100, 200))
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
+    assert drop_summaries(caplog) == [
+        "Dropped 100 MQTT events: 100 pushed out of the full queue (oldest first); "
+        "on ha-ai/seq (100)"
+    ]
+
+
+class FrozenBroker:
+    """Stands in for `mqtt.async_publish` while the broker is frozen, then thawed.
+
+    Frozen, a publish is handed to the client but never acknowledged; thawed, the
+    waiting ones and every later one are acknowledged.
+    """
+
+    def __init__(self) -> None:
+        self.handed: list[tuple[str, str]] = []
+        self.thawed = asyncio.Event()
+
+    async def publish(
+        self, hass: HomeAssistant, topic: str, payload: str, *_: Any
+    ) -> None:
+        self.handed.append((topic, payload))
+        await self.thawed.wait()
+
+    def events(self) -> list[int]:
+        return [json.loads(p)["n"] for t, p in self.handed if t == "ha-ai/seq"]
+
+    def probes(self) -> int:
+        return sum(1 for t, p in self.handed if (t, p) == ("ha-ai/status", "online"))
+
+
+async def let_time_pass(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
+) -> None:
+    """Let the clock run second by second, as the event loop sees it when free."""
+    for _ in range(int(seconds)):
+        freezer.tick(timedelta(seconds=1))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+
+
+async def test_busy_event_loop_is_not_taken_for_a_stalled_broker(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    bus = bus_of(setup_entry)
+    broker = FrozenBroker()
+    with patch(
+        "homeassistant.components.mqtt.async_publish", side_effect=broker.publish
+    ):
+        bus.async_publish_event(["seq"], {"n": 1})
+        await hass.async_block_till_done()
+        # The loop was blocked past the deadline (the acknowledgement waits behind
+        # it): the late check does not count the broker stalled.
+        freezer.tick(timedelta(seconds=PUBLISH_ACK_TIMEOUT + 2))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+        assert not bus.stalled
+        broker.thawed.set()
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert broker.events() == [1]
+    assert bus.statistics.stalls == 0
+    assert bus.queued_messages == 0
+
+
+async def test_unacknowledged_publish_stalls_the_bus_and_no_expired_event_goes_out(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    bus = bus_of(setup_entry)
+    broker = FrozenBroker()
+    with patch(
+        "homeassistant.components.mqtt.async_publish", side_effect=broker.publish
+    ):
+        bus.async_publish_event(["seq"], {"n": 1}, ttl=60)
+        await hass.async_block_till_done()
+        assert broker.events() == [1]
+        assert not bus.stalled
+
+        await let_time_pass(hass, freezer, PUBLISH_ACK_TIMEOUT)
+        assert bus.stalled
+        assert bus.statistics.stalls == 1
+        assert broker.probes() == 1
+        short = bus.async_publish_event(["seq"], {"n": 2}, ttl=5)
+        bus.async_publish_event(["seq"], {"n": 3}, ttl=60)
+        await hass.async_block_till_done()
+        assert short.queued
+        assert broker.events() == [1]  # nothing more is handed to a frozen broker
+        assert bus.queued_messages == 3
+
+        await let_time_pass(hass, freezer, PUBLISH_ACK_TIMEOUT)  # n=2 expires
+        broker.thawed.set()
+        await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert not bus.stalled
+    # n=1 went out again (at least once: receivers dedupe by event_id); n=2, expired
+    # while the broker was frozen, never went out; n=3 did.
+    assert broker.events() == [1, 1, 3]
+    assert bus.statistics.messages_dropped_expired == 1
+    assert bus.queued_messages == 0
+    stall_lines = [r for r in caplog.records if "looks stalled" in r.getMessage()]
+    assert len(stall_lines) == 1
+    assert "ha-ai/seq" in stall_lines[0].getMessage()
+    assert "acknowledges again" in caplog.text
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
+    assert drop_summaries(caplog) == [
+        "Dropped 1 MQTT events: 1 expired before the broker took them; on ha-ai/seq (1)"
+    ]
+    bus.async_publish_event(["seq"], {"n": 4})
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert seq_numbers(mqtt_mock) == [4]
+
+
+async def test_probe_refused_by_the_client_waits_before_the_next_one(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    bus = bus_of(setup_entry)
+    broker = FrozenBroker()
+    with patch(
+        "homeassistant.components.mqtt.async_publish", side_effect=broker.publish
+    ):
+        bus.async_publish_event(["seq"], {"n": 1})
+        await hass.async_block_till_done()
+        with patch(
+            "homeassistant.components.mqtt.async_publish",
+            side_effect=HomeAssistantError("client queue full"),
+        ):
+            await let_time_pass(hass, freezer, PUBLISH_ACK_TIMEOUT)
+            assert bus.stalled
+            assert bus.statistics.publish_errors == 1
+            await hass.async_block_till_done()
+            assert bus.statistics.publish_errors == 1  # no second probe yet
+        await let_time_pass(hass, freezer, PUBLISH_ACK_TIMEOUT)
+        assert broker.probes() == 1
+        broker.thawed.set()
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert not bus.stalled
+    assert broker.events() == [1, 1]
+
+
+async def test_stall_ends_when_the_link_drops_and_the_queue_keeps_its_order(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    bus = bus_of(setup_entry)
+    broker = FrozenBroker()
+    with patch(
+        "homeassistant.components.mqtt.async_publish", side_effect=broker.publish
+    ):
+        bus.async_publish_event(["seq"], {"n": 1})
+        await hass.async_block_till_done()
+        await let_time_pass(hass, freezer, PUBLISH_ACK_TIMEOUT)
+        bus.async_publish_event(["seq"], {"n": 2})
+        assert bus.stalled
+        set_mqtt_connected(hass, mqtt_mock, False)
+        assert not bus.stalled
+        broker.thawed.set()
+        await hass.async_block_till_done(wait_background_tasks=True)
+    set_mqtt_connected(hass, mqtt_mock, True)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert seq_numbers(mqtt_mock) == [1, 2]
+
+
+async def test_events_waiting_at_unload_are_logged_as_dropped(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    bus = bus_of(setup_entry)
+    set_mqtt_connected(hass, mqtt_mock, False)
+    bus.async_publish_event(["seq"], {"n": 1})
+    bus.async_publish_event(["seq"], {"n": 2})
+    assert await hass.config_entries.async_unload(setup_entry.entry_id)
+    assert drop_summaries(caplog) == [
+        "Dropped 2 MQTT events: 2 still waiting when HA AI stopped; on ha-ai/seq (2)"
+    ]
+    # A late event from a part still shutting down is dropped and said so.
+    bus.async_publish_event(["late"], {"n": 3})
+    assert drop_summaries(caplog)[-1] == (
+        "Dropped 1 MQTT events: 1 still waiting when HA AI stopped; on ha-ai/late (1)"
+    )
+
+
+async def test_unload_does_not_wait_long_for_a_frozen_broker(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    broker = FrozenBroker()
+    with (
+        patch(
+            "homeassistant.components.mqtt.async_publish", side_effect=broker.publish
+        ),
+        patch("custom_components.ha_ai.mqtt_bus.STATUS_PUBLISH_TIMEOUT", 0),
+    ):
+        assert await hass.config_entries.async_unload(setup_entry.entry_id)
+        assert ("ha-ai/status", "offline") in broker.handed
+        broker.thawed.set()
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert "The broker did not take the offline status in time" in caplog.text
+
+
+async def test_thousand_birth_messages_give_a_bounded_number_of_republishes(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    mqtt_mock.async_publish.reset_mock()
+    for _ in range(1_000):
+        async_fire_mqtt_message(hass, "homeassistant/status", "online")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert len(published(mqtt_mock, "ha-ai/status")) == 1
+    async_fire_time_changed(
+        hass, dt_util.utcnow() + timedelta(seconds=BIRTH_REPUBLISH_COOLDOWN + 1)
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert len(published(mqtt_mock, "ha-ai/status")) == 2
+    async_fire_time_changed(
+        hass, dt_util.utcnow() + timedelta(seconds=3 * BIRTH_REPUBLISH_COOLDOWN)
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert len(published(mqtt_mock, "ha-ai/status")) == 2
+
+
+async def test_birth_republish_pending_at_unload_is_cancelled(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    for _ in range(3):
+        async_fire_mqtt_message(hass, "homeassistant/status", "online")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert await hass.config_entries.async_unload(setup_entry.entry_id)
+    mqtt_mock.async_publish.reset_mock()
+    async_fire_time_changed(
+        hass, dt_util.utcnow() + timedelta(seconds=BIRTH_REPUBLISH_COOLDOWN + 1)
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert published(mqtt_mock, "ha-ai/") == []
+
+
+async def test_link_drop_resends_only_what_was_not_acknowledged(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    bus = bus_of(setup_entry)
+    first_unanswered = asyncio.Event()
+    handed: list[int] = []
+
+    async def only_later_ones_acknowledged(
+        hass: HomeAssistant, topic: str, payload: str, *_: Any
+    ) -> None:
+        handed.append(json.loads(payload)["n"])
+        if len(handed) == 1:
+            await first_unanswered.wait()
+
+    with patch(
+        "homeassistant.components.mqtt.async_publish",
+        side_effect=only_later_ones_acknowledged,
+    ):
+        for n in range(3):
+            bus.async_publish_event(["seq"], {"n": n})
+        await hass.async_block_till_done()
+        assert handed == [0, 1, 2]
+        set_mqtt_connected(hass, mqtt_mock, False)
+        assert bus.queued_messages == 1  # n=1 and n=2 were acknowledged
+        first_unanswered.set()
+        await hass.async_block_till_done(wait_background_tasks=True)
+    set_mqtt_connected(hass, mqtt_mock, True)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert seq_numbers(mqtt_mock) == [0]
+
+
+async def test_retained_publish_refused_is_logged(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    bus = bus_of(setup_entry)
+    with patch(
+        "homeassistant.components.mqtt.async_publish",
+        side_effect=HomeAssistantError("no"),
+    ):
+        bus.async_set_retained(bus.topic("bridge"), "up")
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert "Publishing to ha-ai/bridge failed: no" in caplog.text
+    assert bus.statistics.publish_errors == 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 from collections.abc import AsyncGenerator
 from unittest.mock import patch
 
@@ -140,3 +141,41 @@ async def test_events_survive_a_broker_restart_in_order(
     # Nothing else arrives: the expired events were never sent.
     ha_ai.async_publish_event(["seq"], {"n": 6})
     assert json.loads((await next_event(subscriber)).payload)["n"] == 6
+
+
+async def test_frozen_broker_is_detected_and_nothing_expired_is_delivered(
+    hass: HomeAssistant,
+    ha_ai: MqttBus,
+    broker: Mosquitto,
+    subscriber: Subscriber,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    ha_ai.async_publish_event(["seq"], {"n": 0})
+    assert json.loads((await next_event(subscriber)).payload)["n"] == 0
+    assert broker.process is not None
+
+    # Frozen, not disconnected: the TCP link stays up, nothing is acknowledged.
+    broker.process.send_signal(signal.SIGSTOP)
+    try:
+        with patch("custom_components.ha_ai.mqtt_bus.PUBLISH_ACK_TIMEOUT", 2):
+            ha_ai.async_publish_event(["seq"], {"n": 1}, ttl=120)
+            await wait_for(lambda: ha_ai.stalled)
+        assert ha_ai.connected
+        assert "looks stalled" in caplog.text
+        assert ha_ai.async_publish_event(["seq"], {"n": 2}, ttl=1).queued
+        ha_ai.async_publish_event(["seq"], {"n": 3}, ttl=120)
+        await asyncio.sleep(1.5)  # n=2 expires while the broker is frozen
+    finally:
+        broker.process.send_signal(signal.SIGCONT)
+
+    await wait_for(lambda: not ha_ai.stalled and ha_ai.queued_messages == 0)
+    assert "acknowledges again" in caplog.text
+    received: dict[str, int] = {}
+    while 3 not in received.values():
+        payload = json.loads((await next_event(subscriber)).payload)
+        # n=1 may arrive twice (the client's own retry and the bus's): at least
+        # once, and receivers dedupe by event_id.
+        received.setdefault(payload["event_id"], payload["n"])
+    assert list(received.values()) == [1, 3]
+    assert ha_ai.statistics.messages_dropped_expired == 1
+    assert ha_ai.statistics.stalls == 1

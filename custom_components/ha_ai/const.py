@@ -147,6 +147,26 @@ MAX_INBOUND_PAYLOAD_BYTES: Final = 256 * 1024
 MAX_SERVICE_PAYLOAD_BYTES: Final = 64 * 1024
 # Unloading never waits longer than this for the broker to take the `offline` status.
 STATUS_PUBLISH_TIMEOUT: Final = 5.0
+# A publish the broker has not acknowledged after this many seconds means the broker
+# is stalled (frozen, not disconnected). Home Assistant's client stops waiting for an
+# acknowledgement after 10 s without an error, so this must stay below that.
+PUBLISH_ACK_TIMEOUT: Final = 5.0
+# The oldest unacknowledged publish is checked against its deadline this often. A
+# check that runs later than LOOP_BUSY_SLACK seconds means the event loop itself was
+# busy (say with a burst of 20,000 events): that is not the broker's fault.
+STALL_CHECK_INTERVAL: Final = 1.0
+LOOP_BUSY_SLACK: Final = 1.0
+# Events handed to the MQTT client at once while the broker takes them; the rest wait
+# in order. A stall can leave at most this many unacknowledged (sent again later).
+PUBLISH_WINDOW: Final = 10
+# While the broker takes messages, events wait in a queue this large (instead of the
+# configured outage queue), and never more than this many characters in total.
+CONNECTED_QUEUE_SIZE: Final = 100_000
+MAX_QUEUED_CHARACTERS: Final = 32 * 1024 * 1024
+# Dropped events are logged as one summary line per this many seconds, at most.
+DROP_LOG_INTERVAL: Final = 10.0
+# Home Assistant's birth messages within this many seconds cause one republish.
+BIRTH_REPUBLISH_COOLDOWN: Final = 5.0
 
 SERVICE_PUBLISH_EVENT: Final = "publish_event"
 SERVICE_RUN_ANALYSIS: Final = "run_analysis"
