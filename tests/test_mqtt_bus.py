@@ -341,6 +341,27 @@ async def test_invalid_inbound_json_is_dropped_with_a_debug_line(
     assert bus_of(setup_entry).statistics.messages_rejected == 1
 
 
+async def test_a_newline_in_a_topic_cannot_forge_a_log_line(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    received = await subscribe_json(hass, setup_entry, "ha-ai/commands/#")
+    forged = "x\n2026-12-01 06:07:00 ERROR (MainThread) [homeassistant.core] boom"
+    with caplog.at_level(logging.DEBUG, logger="custom_components.ha_ai"):
+        async_fire_mqtt_message(hass, f"ha-ai/commands/{forged}", "{not json")
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert received == []
+    [line] = [
+        record.getMessage()
+        for record in caplog.records
+        if record.getMessage().startswith("Dropped a message on")
+    ]
+    assert "\n" not in line
+    assert "ha-ai/commands/x\\n2026-12-01" in line
+
+
 async def test_inbound_text(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
 ) -> None:

@@ -639,7 +639,9 @@ class MqttBus:
     def async_count_rejected(self, topic: str, reason: str) -> None:
         """Count a message a raw subscriber dropped, with the debug line saying why."""
         self.statistics.messages_rejected += 1
-        LOGGER.debug("Dropped a message on %s: %s", topic, reason)
+        LOGGER.debug(
+            "Dropped a message on %s: %s", log_safe(topic), log_safe(reason, 500)
+        )
 
     async def _async_subscribe(
         self, topic: str, on_message: Callable[[mqtt.ReceiveMessage], None]
