@@ -47,7 +47,11 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from custom_components.ha_ai.const import DEFAULT_OPTIONS, DOMAIN
-from custom_components.ha_ai.zigbee_bridge import ParsedDeviceList, parse_device_payload
+from custom_components.ha_ai.zigbee_bridge import (
+    MAX_DEVICE_LIST_BYTES,
+    ParsedDeviceList,
+    parse_device_payload,
+)
 
 from .device_lists import coordinator, device_list
 from .test_zigbee_bench import OUT, record, register
@@ -185,8 +189,11 @@ async def send_list(
     """
     bridge = entry.runtime_data.zigbee
     previous = bridge.devices
+    refused = bridge.counters["device_lists_rejected"]
     async_fire_mqtt_message(hass, "zigbee2mqtt/bridge/devices", payload)
     while bridge.devices is previous:
+        if bridge.counters["device_lists_rejected"] != refused:
+            pytest.fail("the bridge refused the device list (see its log line)")
         await asyncio.sleep(0.01)
     await hass.async_block_till_done(wait_background_tasks=True)
 
@@ -200,6 +207,13 @@ async def test_house_path(
     hass.loop.set_debug(False)
     devices = [coordinator(), *device_list(count)]
     payload = orjson.dumps(devices)
+    if len(payload) > MAX_DEVICE_LIST_BYTES:
+        # Real definitions are large: such a list is refused by the bridge.
+        devices = [coordinator(), *device_list(count, real=False)]
+        payload = orjson.dumps(devices)
+        sys.stderr.write(
+            f"\n{count} devices: fixture definitions, {len(payload)} bytes\n"
+        )
     parsed = parse_device_payload(payload)
     assert isinstance(parsed, ParsedDeviceList)
     entity_ids = register(hass, parsed)
