@@ -429,14 +429,25 @@ class ZigbeeBridge:
         self, topic: str, payload: bytes, sequence: int
     ) -> None:
         result = await async_parse_device_payload(self.hass, payload)
+        diff: DeviceListDiff | None = None
+        if isinstance(result, ParsedDeviceList) and sequence == self._list_sequence:
+            # Comparing two large lists takes longer than a loop turn may: the
+            # device dicts are replaced whole, never changed, so it runs aside
+            # (a list arriving meanwhile changes the sequence: this one is skipped).
+            diff = await self.hass.async_add_executor_job(
+                diff_device_lists, self.devices, result.devices
+            )
         if sequence != self._list_sequence:
             LOGGER.debug("A newer Zigbee2MQTT device list arrived; this one is skipped")
             return
-        self._apply_device_list(topic, result)
+        self._apply_device_list(topic, result, diff)
 
     @callback
     def _apply_device_list(
-        self, topic: str, result: ParsedDeviceList | Rejection
+        self,
+        topic: str,
+        result: ParsedDeviceList | Rejection,
+        diff: DeviceListDiff | None = None,
     ) -> None:
         if isinstance(result, Rejection):
             self._reject(
@@ -462,7 +473,8 @@ class ZigbeeBridge:
                 result.skipped,
             )
         first_list = self.last_devices_received is None and not self.devices
-        diff = diff_device_lists(self.devices, result.devices)
+        if diff is None:
+            diff = diff_device_lists(self.devices, result.devices)
         self.devices = result.devices
         self._stored_devices = result.stored
         self.problems = result.problems
