@@ -13,12 +13,20 @@ import pytest
 from homeassistant.components import mqtt
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.dispatcher import async_dispatcher_send
+from hypothesis import HealthCheck, settings
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from custom_components.ha_ai.const import DEFAULT_OPTIONS, DOMAIN
 
 from .broker import Mosquitto
+
+# Property tests judge behaviour, never speed: a loaded, shared machine must not
+# fail them on Hypothesis's per-example deadline or its too-slow health check.
+settings.register_profile(
+    "ha_ai", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("ha_ai")
 
 
 @pytest.fixture(autouse=True)
