@@ -357,6 +357,9 @@ TIME_OF_DAY_FIELDS = [
     "observed_days",
     "confidence",
     "automated",
+    "level",
+    "evidence",
+    "changes",
 ]
 USED_TOGETHER_FIELDS = [
     "pattern_id",
@@ -370,6 +373,10 @@ USED_TOGETHER_FIELDS = [
     "lift",
     "median_delay_seconds",
     "automated",
+    "level",
+    "evidence",
+    "distinct_days",
+    "reverse_confidence",
 ]
 CSV_GARBAGE = [
     "garbage",

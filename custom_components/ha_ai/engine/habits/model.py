@@ -24,6 +24,18 @@ class Origin(IntEnum):
     SYSTEM = 2  # a restore, or a change from or to unavailable/unknown
 
 
+class PatternLevel(StrEnum):
+    """How far the evidence for a pattern has grown.
+
+    Established patterns become suggestions with automations; forming ones are
+    real but young (few days, or a short day class) and are only shown and
+    published, so a user sees progress from the first days.
+    """
+
+    ESTABLISHED = "established"
+    FORMING = "forming"
+
+
 class DayClass(StrEnum):
     """Which days a routine keeps to."""
 
@@ -216,6 +228,13 @@ class TimeOfDayPattern:
     observed_days: int  # days of the day class the entity was observed
     confidence: float  # Wilson lower bound of support_days / observed_days
     automated: bool = False  # an existing automation already does it
+    level: PatternLevel = PatternLevel.ESTABLISHED
+    # How strong the evidence is: -log10 of the routine's chance probability after
+    # the run's false-discovery control (0 when not computed).
+    evidence: float = 0.0
+    # Raw manual changes inside the window over the observed days (episodes are
+    # what the miner counts; this is for display).
+    changes: int = 0
     pattern_type: str = "time_of_day"
 
     @property
@@ -239,6 +258,12 @@ class UsedTogetherPattern:
     median_delay_seconds: float
     delay_spread_seconds: float  # interquartile range of the delays
     automated: bool = False
+    level: PatternLevel = PatternLevel.ESTABLISHED
+    # -log10 of the pair's chance probability after false-discovery control.
+    evidence: float = 0.0
+    distinct_days: int = 0  # days on which B followed A at least once
+    # P(A came before | B happened): "B is nearly always preceded by A".
+    reverse_confidence: float = 0.0
     pattern_type: str = "used_together"
 
 

@@ -21,7 +21,13 @@ from ..stored import (  # noqa: TID252
     required_text,
     section,
 )
-from .model import DayClass, Pattern, TimeOfDayPattern, UsedTogetherPattern
+from .model import (
+    DayClass,
+    Pattern,
+    PatternLevel,
+    TimeOfDayPattern,
+    UsedTogetherPattern,
+)
 
 MINUTES_A_DAY = 24 * 60
 
@@ -41,6 +47,9 @@ def pattern_summary(pattern: Pattern) -> dict[str, Any]:
             "observed_days": pattern.observed_days,
             "confidence": pattern.confidence,
             "automated": pattern.automated,
+            "level": str(pattern.level),
+            "evidence": pattern.evidence,
+            "changes": pattern.changes,
         }
     return {
         "pattern_id": pattern.pattern_id,
@@ -54,6 +63,10 @@ def pattern_summary(pattern: Pattern) -> dict[str, Any]:
         "lift": pattern.lift,
         "median_delay_seconds": pattern.median_delay_seconds,
         "automated": pattern.automated,
+        "level": str(pattern.level),
+        "evidence": pattern.evidence,
+        "distinct_days": pattern.distinct_days,
+        "reverse_confidence": pattern.reverse_confidence,
     }
 
 
@@ -132,6 +145,9 @@ def _restore_pattern(item: Mapping[str, object], drops: Drops) -> Pattern:
             observed_days=_count(item, "observed_days"),
             confidence=_share(item, "confidence"),
             automated=flag(item, "automated", False, drops, "pattern"),  # noqa: FBT003
+            level=_level(item, drops),
+            evidence=_optional_amount(item, "evidence", drops),
+            changes=_optional_count(item, "changes", drops),
         )
     if kind == "used_together":
         return UsedTogetherPattern(
@@ -146,8 +162,54 @@ def _restore_pattern(item: Mapping[str, object], drops: Drops) -> Pattern:
             median_delay_seconds=_amount(item, "median_delay_seconds"),
             delay_spread_seconds=_amount(item, "delay_spread_seconds"),
             automated=flag(item, "automated", False, drops, "pattern"),  # noqa: FBT003
+            level=_level(item, drops),
+            evidence=_optional_amount(item, "evidence", drops),
+            distinct_days=_optional_count(item, "distinct_days", drops),
+            reverse_confidence=_optional_share(item, "reverse_confidence", drops),
         )
     raise BadRecordError("pattern_type is not a known kind of pattern")
+
+
+def _level(item: Mapping[str, object], drops: Drops) -> PatternLevel:
+    """Return the pattern's level; patterns stored before levels are established."""
+    value = item.get("level", PatternLevel.ESTABLISHED.value)
+    if isinstance(value, str) and value in set(PatternLevel):
+        return PatternLevel(value)
+    drops.reset_field("pattern", "level")
+    return PatternLevel.ESTABLISHED
+
+
+def _optional_amount(item: Mapping[str, object], key: str, drops: Drops) -> float:
+    """Return a number of 0 or more added after the first release; 0 when absent."""
+    if key not in item:
+        return 0.0
+    try:
+        return _amount(item, key)
+    except BadRecordError:
+        drops.reset_field("pattern", key)
+        return 0.0
+
+
+def _optional_count(item: Mapping[str, object], key: str, drops: Drops) -> int:
+    """Return a count added after the first release; 0 when absent or damaged."""
+    if key not in item:
+        return 0
+    try:
+        return _count(item, key)
+    except BadRecordError:
+        drops.reset_field("pattern", key)
+        return 0
+
+
+def _optional_share(item: Mapping[str, object], key: str, drops: Drops) -> float:
+    """Return a share added after the first release; 0 when absent or damaged."""
+    if key not in item:
+        return 0.0
+    try:
+        return _share(item, key)
+    except BadRecordError:
+        drops.reset_field("pattern", key)
+        return 0.0
 
 
 def _state(item: Mapping[str, object], key: str) -> str:
