@@ -185,6 +185,9 @@ class MiningSettings:
     """Thresholds of the detectors; the defaults suit a typical house."""
 
     min_observed_days: int = 7
+    # An entity's changes each within this of the one before form one episode (a
+    # use), counted once per state by routines and pairs.
+    episode_gap: timedelta = timedelta(minutes=5)
     # Lower bound (Wilson, 95 %) on the share of observed days with the routine.
     # 0.4 lets a routine kept on 70 % of 30 days (21/30: bound 0.52) or of 8
     # weekend days (6/8: bound 0.41) through; chance is ruled out separately.
