@@ -42,10 +42,10 @@ def test_a_cupboard_opened_five_times_while_cooking_is_one_use() -> None:
 
 def test_uses_further_apart_than_the_gap_are_separate() -> None:
     table = table_of(
-        [(0, "light.a", "on"), (301, "light.a", "on"), (900, "light.a", "on")]
+        [(0, "light.a", "on"), (301, "light.a", "on"), (1000, "light.a", "on")]
     )
-    assert [row[0] for row in starts(table, 300)] == [0, 301, 900]
-    assert [row[0] for row in starts(table, 600)] == [0, 900]
+    assert [row[0] for row in starts(table, 300)] == [0, 301, 1000]
+    assert [row[0] for row in starts(table, 600)] == [0, 1000]
 
 
 def test_a_chain_of_close_changes_stays_one_episode() -> None:
@@ -62,7 +62,7 @@ def test_other_entities_do_not_join_or_split_an_episode() -> None:
             (250, "light.b", "on"),
         ]
     )
-    assert starts(table, 150) == [
+    assert starts(table, 250) == [
         (0, "light.a", "on", 2),
         (100, "light.b", "on", 2),
     ]
