@@ -377,6 +377,7 @@ USED_TOGETHER_FIELDS = [
     "evidence",
     "distinct_days",
     "reverse_confidence",
+    "reverse_only",
 ]
 CSV_GARBAGE = [
     "garbage",

@@ -267,6 +267,9 @@ class UsedTogetherPattern:
     distinct_days: int = 0  # days on which B followed A at least once
     # P(A came before | B happened): "B is nearly always preceded by A".
     reverse_confidence: float = 0.0
+    # Reported for the reverse view alone (B is nearly always preceded by A) while
+    # A -> B would make a poor automation: a fact to show, never a suggestion.
+    reverse_only: bool = False
     pattern_type: str = "used_together"
 
 

@@ -67,6 +67,7 @@ def pattern_summary(pattern: Pattern) -> dict[str, Any]:
         "evidence": pattern.evidence,
         "distinct_days": pattern.distinct_days,
         "reverse_confidence": pattern.reverse_confidence,
+        "reverse_only": pattern.reverse_only,
     }
 
 
@@ -166,6 +167,7 @@ def _restore_pattern(item: Mapping[str, object], drops: Drops) -> Pattern:
             evidence=_optional_amount(item, "evidence", drops),
             distinct_days=_optional_count(item, "distinct_days", drops),
             reverse_confidence=_optional_share(item, "reverse_confidence", drops),
+            reverse_only=flag(item, "reverse_only", False, drops, "pattern"),  # noqa: FBT003
         )
     raise BadRecordError("pattern_type is not a known kind of pattern")
 
