@@ -9,7 +9,9 @@ Data: the History panel CSVs in $HA_AI_REAL_HOUSES (default
 /work/data/real_houses), one per house, made by scripts/real_history.py from
 local copies of public recordings (never committed: their terms forbid it).
 Without them it says so and measures nothing. Times are read in
-$HA_AI_REAL_TIMEZONE (default America/Los_Angeles, the CASAS homes').
+$HA_AI_REAL_TIMEZONE (default America/Los_Angeles, the CASAS homes'). The
+engine judged is this repository's, or that of the checkout $HA_AI_ENGINE_REPO
+names (to compare a change without copying this file).
 
 Each house is judged on its first 10, 14 and 28 days and on its whole history
 (the lengths it has). The miner runs through `mine_habits` with the default
@@ -44,7 +46,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "custom_components" / "ha_ai"))
+# The engine judged: this repository's, or another checkout's ($HA_AI_ENGINE_REPO).
+ENGINE_REPO = Path(os.environ.get("HA_AI_ENGINE_REPO", str(REPO)))
+sys.path.insert(0, str(ENGINE_REPO / "custom_components" / "ha_ai"))
 sys.path.insert(0, str(REPO))
 
 from engine.habits.mining import mine_habits  # noqa: E402

@@ -137,12 +137,11 @@ def entity_and_state(sensor: str, value: str) -> tuple[str, str] | None:
 
 def binary(name: str, kind: str) -> str:
     """Return a binary sensor's entity id, its kind as the last word."""
-    return f"binary_sensor.{name}" if name.endswith(kind) else f"binary_sensor.{name}_{kind}"
+    object_id = name if name.endswith(kind) else f"{name}_{kind}"
+    return f"binary_sensor.{object_id}"
 
 
-def convert(
-    lines: Iterable[str], *, timezone: ZoneInfo, hold: timedelta
-) -> Conversion:
+def convert(lines: Iterable[str], *, timezone: ZoneInfo, hold: timedelta) -> Conversion:
     """Return the History rows of a recording's lines, in time order."""
     result = Conversion()
     by_entity: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
@@ -161,11 +160,11 @@ def convert(
         by_entity[entity_id].append((reading.when, state))
     for entity_id, readings in by_entity.items():
         readings.sort(key=lambda item: item[0])
-        if entity_id.startswith("binary_sensor.") and all(
+        on_only = entity_id.startswith("binary_sensor.") and all(
             state == "on" for _, state in readings
-        ):
-            readings = with_hold(readings, hold)
-        result.rows.extend((entity_id, state, when) for when, state in readings)
+        )
+        kept = with_hold(readings, hold) if on_only else readings
+        result.rows.extend((entity_id, state, when) for when, state in kept)
     result.rows.sort(key=lambda row: (row[2], row[0]))
     return result
 
@@ -185,8 +184,8 @@ def with_hold(
 
 def format_time(when: datetime) -> str:
     """Return a UTC time as the History panel writes it."""
-    return when.astimezone(UTC).isoformat(timespec="milliseconds").replace(
-        "+00:00", "Z"
+    return (
+        when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     )
 
 
