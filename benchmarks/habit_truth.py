@@ -325,7 +325,8 @@ def window_supports(
     np.cumsum(rows, axis=1, out=total[:, 1:])
     starts = np.arange(MINUTES_PER_DAY)
     inside = total[:, starts + width] - total[:, starts]
-    return (inside > 0).sum(axis=0).astype(np.int64)
+    support: npt.NDArray[np.int64] = (inside > 0).sum(axis=0, dtype=np.int64)
+    return support
 
 
 def _runs(mask: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:

@@ -157,7 +157,7 @@ class Counts:
 
     def add(self, other: Counts) -> None:
         """Sum another run's counts into these."""
-        for name in self.__slots__:  # type: ignore[attr-defined]
+        for name in self.__slots__:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -229,19 +229,19 @@ def judge(house: str, label: str, history: History, timezone: ZoneInfo) -> Run:
     counts.pairs_found = sum(pair_key(p) in reported_keys for p in true_pairs)
     counts.pairs_reported = len(reported_keys)
     pair_notes: list[str] = []
-    for pattern in pairs:
+    for pair in pairs:
         ok, stats = pair_supported(
             history,
-            (pattern.trigger_entity_id, pattern.trigger_state),
-            (pattern.entity_id, pattern.state),
+            (pair.trigger_entity_id, pair.trigger_state),
+            (pair.entity_id, pair.state),
         )
         counts.pairs_supported += ok
-        days = pattern.distinct_days or stats.distinct_days
+        days = pair.distinct_days or stats.distinct_days
         counts.pairs_single_day += days <= 1
         if not ok or days <= 1:
             pair_notes.append(
-                f"    reported {describe_pair(pair_key(pattern))} "
-                f"({pattern.level.value}, {days} day(s)): brute force "
+                f"    reported {describe_pair(pair_key(pair))} "
+                f"({pair.level.value}, {days} day(s)): brute force "
                 f"{stats.count} follows, confidence {stats.confidence:.2f}, "
                 f"lift {stats.lift:.1f}, reverse {stats.reverse_confidence:.2f}"
                 + ("" if ok else "  NOT SUPPORTED")
