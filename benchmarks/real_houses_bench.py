@@ -26,6 +26,9 @@ max(15 min, half its window) of the true run. Figures, per house and length and
 summed over houses per length:
 - routine_recall: true routines found by an established routine;
 - routine_recall_forming: found by any reported routine (forming ones count);
+- routine_recall_actionable (and _forming_actionable): the same, of the true
+  routines of entities a person acts on (lights, switches...), the ones that
+  become automations;
 - routine_precision: reported routines (any level) that brute force supports;
 - routine_precision_established: the same, of established routines only;
 - pair_recall / pair_precision: true pairs reported (A, state, B, state), and
@@ -63,6 +66,7 @@ from engine.habits.model import (  # noqa: E402
 )
 
 from benchmarks.habit_truth import (  # noqa: E402
+    ACTIONABLE_DOMAINS,
     DAILY,
     History,
     PairStats,
@@ -143,6 +147,9 @@ class Counts:
     true_routines: int = 0
     found: int = 0
     found_any: int = 0
+    true_actionable: int = 0  # true routines of entities a person acts on
+    found_actionable: int = 0
+    found_any_actionable: int = 0
     reported: int = 0
     reported_established: int = 0
     supported: int = 0
@@ -198,6 +205,10 @@ def judge(house: str, label: str, history: History, timezone: ZoneInfo) -> Run:
         established = [p for p in hits if p.level is PatternLevel.ESTABLISHED]
         counts.found += bool(established)
         counts.found_any += bool(hits)
+        if routine.entity_id.partition(".")[0] in ACTIONABLE_DOMAINS:
+            counts.true_actionable += 1
+            counts.found_actionable += bool(established)
+            counts.found_any_actionable += bool(hits)
         if not established:
             missed.append(routine)
     counts.reported = len(routines)
@@ -334,6 +345,17 @@ def emit_counts(prefix: str, counts: Counts) -> None:
     emit(
         f"{prefix}_routine_recall_forming",
         ratio(counts.found_any, counts.true_routines),
+        "",
+    )
+    emit(f"{prefix}_true_routines_actionable", counts.true_actionable, "routines")
+    emit(
+        f"{prefix}_routine_recall_actionable",
+        ratio(counts.found_actionable, counts.true_actionable),
+        "",
+    )
+    emit(
+        f"{prefix}_routine_recall_forming_actionable",
+        ratio(counts.found_any_actionable, counts.true_actionable),
         "",
     )
     emit(f"{prefix}_reported_routines", counts.reported, "routines")
