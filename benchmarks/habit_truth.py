@@ -17,10 +17,11 @@ the class's observed days (n, at least `min_class_days`):
   circular clock (a window across midnight belongs to the day it starts on),
   *holds* the change on a day when the entity went to the state inside it that day;
   its support is the number of such days;
-- the window is a *routine window* when its support is at least 70 % of n, and
-  at least max(2, 30 % of n) days above the median support of all 1440 windows of
-  the same width (most of the clock does not hold the change on most days: a
-  sensor firing all day makes none);
+- the window is a *routine window* when its support is at least 70 % of n, at
+  least max(2, 30 % of n) days above the median support of all 1440 windows of
+  the same width, and fewer than half of those windows reach 70 % of n (most of
+  the clock does not hold the change on most days: a sensor firing all day makes
+  none);
 - overlapping routine windows (any width) merge into one routine: a run of the
   clock. A run longer than 6 h is not a time of day and is dropped.
 - a weekdays or weekends routine overlapping a daily routine of the same entity
@@ -106,6 +107,7 @@ class TruthSettings:
     lead_days: int = 2
     lead_share: float = 0.3
     max_run_minutes: int = 360
+    max_present_share: float = 0.5
     supported_share: float = 0.5
     supported_days: int = 3
     supported_quantile: float = 0.75
@@ -404,8 +406,11 @@ def _class_routines(
     windows: list[tuple[int, int, int, float]] = []  # start, width, support, median
     for width in settings.widths:
         support = window_supports(presence, class_days.days, width)
+        present = support >= needed
+        if present.mean() >= settings.max_present_share:
+            continue  # most of the clock holds it: no time of day at this width
         median = float(np.median(support))
-        good = np.flatnonzero((support >= needed) & (support - median >= lead))
+        good = np.flatnonzero(present & (support - median >= lead))
         for start in good:
             covered[(start + np.arange(width)) % MINUTES_PER_DAY] = True
             windows.append((int(start), width, int(support[start]), median))
