@@ -169,12 +169,16 @@ class History:
     def first(self, days: int) -> History:
         """Return the history of the first `days` days only."""
         end = int(self.day_start(days).timestamp())
-        return History(
+        first = History(
             changes=[c for c in self.changes if c.when < end],
             timezone=self.timezone,
             first_seen={e: w for e, w in self.first_seen.items() if w < end},
             first_state=self.first_state,
         )
+        # Quiet last days are still days: the span is the days asked for.
+        first.first_day = self.first_day
+        first.days = min(days, self.days)
+        return first
 
 
 def read_history_csv(path: Path) -> list[tuple[str, str, int]]:

@@ -159,6 +159,15 @@ def test_first_days_keep_only_their_changes() -> None:
     assert len(made.changes) > len(ten.changes)
 
 
+def test_quiet_last_days_still_count_as_days() -> None:
+    made = history(
+        [*light_routine(4, held={0, 1, 2, 3}), ("light.kitchen", "on", at(9, 7, 0))]
+    )
+
+    assert made.first(8).days == 8
+    assert made.first(8).first_day == MONDAY
+
+
 def test_a_reported_routine_is_supported_where_the_changes_are() -> None:
     made = history(light_routine(10, held=set(range(10)) - {3, 6}))
 
