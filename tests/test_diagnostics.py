@@ -36,6 +36,9 @@ async def test_diagnostics(
     assert diagnostics["zigbee"]["devices"] == 0
     assert diagnostics["zigbee"]["base_topic"] == "zigbee2mqtt"
     assert diagnostics["insights"]["unused_capabilities"] == 0
+    assert diagnostics["habits"]["by_level"] == {"established": 0, "forming": 0}
+    assert diagnostics["habits"]["reverse_only"] == 0
+    assert diagnostics["habits"]["settings"] == {"pair_max_delay_seconds": 120}
     assert diagnostics["version"] == "0.3.0"
     assert diagnostics["mqtt"] == {
         "connected": True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from unittest.mock import patch
 
@@ -123,5 +124,40 @@ async def test_a_failed_backfill_leaves_the_analysis_to_the_schedule(
         patch(MINE, return_value=[MORNING]) as mine,
     ):
         await set_up(hass, config_entry)
+    assert mine.call_count == 0
+    assert completed(mqtt_mock) == []
+
+
+async def test_an_entry_unloaded_during_the_backfill_starts_no_analysis(
+    hass: HomeAssistant,
+    recorder_mock: object,
+    mqtt_mock: MqttMockHAClient,
+    config_entry: MockConfigEntry,
+) -> None:
+    release = asyncio.Event()
+    started = asyncio.Event()
+
+    async def slow_backfill(*_: object) -> int:
+        started.set()
+        await release.wait()
+        return 0
+
+    config_entry.add_to_hass(hass)
+    with (
+        patch(
+            "custom_components.ha_ai.habit_analysis.async_backfill",
+            side_effect=slow_backfill,
+        ),
+        patch(
+            "custom_components.ha_ai.habit_log.HabitLog.async_is_empty",
+            side_effect=[True, False],
+        ),
+        patch(MINE, return_value=[MORNING]) as mine,
+    ):
+        assert await hass.config_entries.async_setup(config_entry.entry_id)
+        await started.wait()
+        assert await hass.config_entries.async_unload(config_entry.entry_id)
+        release.set()
+        await hass.async_block_till_done(wait_background_tasks=True)
     assert mine.call_count == 0
     assert completed(mqtt_mock) == []
