@@ -46,6 +46,7 @@ from custom_components.ha_ai.const import (
     CONF_UNAVAILABLE_MINUTES,
     CONF_ZIGBEE2MQTT_BASE_TOPIC,
     DEFAULT_OPTIONS,
+    DEFAULT_PAIR_DELAY_SECONDS,
     DOMAIN,
     LLM_PROVIDER_NONE,
     SECTION_AUTOMATION_SAFETY,
@@ -332,7 +333,7 @@ async def test_options_flow_changes_settings_and_reloads(
         SECTION_HABIT_MINING: {
             CONF_ANALYSIS_TIME: "03:00:00",
             CONF_HISTORY_DAYS: 60,
-            CONF_PAIR_DELAY_SECONDS: 120,
+            CONF_PAIR_DELAY_SECONDS: DEFAULT_PAIR_DELAY_SECONDS,
             CONF_EXCLUDED_ENTITIES: [],
             CONF_EXCLUDED_AREAS: [],
             CONF_EXCLUDED_DOMAINS: [],
