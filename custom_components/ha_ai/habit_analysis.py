@@ -263,7 +263,7 @@ class HabitAnalysis:
         return _RunResult(
             patterns=comparison.patterns,
             new=comparison.new,
-            promoted=promoted(comparison.reconfirmed, self.patterns),
+            promoted=promoted_patterns(comparison.reconfirmed, self.patterns),
             entities_analyzed=entities,
         )
 
@@ -329,7 +329,7 @@ class HabitAnalysis:
         """
         best = sorted(
             self.patterns,
-            key=lambda p: (p.level is not PatternLevel.ESTABLISHED, -p.confidence),
+            key=lambda p: (p.level != PatternLevel.ESTABLISHED, -p.confidence),
         )[:TOP_PATTERNS]
         return [pattern_fields(pattern) for pattern in best]
 
@@ -375,16 +375,18 @@ class _RunResult:
     entities_analyzed: int
 
 
-def promoted(reconfirmed: list[Pattern], previous: list[Pattern]) -> list[Pattern]:
+def promoted_patterns(
+    reconfirmed: list[Pattern], previous: list[Pattern]
+) -> list[Pattern]:
     """Return the patterns found again that were forming and are established now.
 
     `reconfirmed` carry the ids of the `previous` patterns they match.
     """
-    was_forming = {p.pattern_id for p in previous if p.level is PatternLevel.FORMING}
+    was_forming = {p.pattern_id for p in previous if p.level == PatternLevel.FORMING}
     return [
         pattern
         for pattern in reconfirmed
-        if pattern.level is PatternLevel.ESTABLISHED
+        if pattern.level == PatternLevel.ESTABLISHED
         and pattern.pattern_id in was_forming
     ]
 

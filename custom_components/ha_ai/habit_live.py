@@ -57,7 +57,7 @@ def in_window(pattern: TimeOfDayPattern, minute: int) -> bool:
 
 def is_watched(pattern: Pattern) -> bool:
     """Tell whether a pattern's live occurrences are announced."""
-    if pattern.level is not PatternLevel.ESTABLISHED:
+    if pattern.level != PatternLevel.ESTABLISHED:
         return False
     return not (isinstance(pattern, UsedTogetherPattern) and pattern.reverse_only)
 

@@ -160,7 +160,7 @@ def becomes_suggestion(pattern: Pattern) -> bool:
     has too little evidence to act on, and a pair reported for its reverse view
     alone would fire B too often after A.
     """
-    if pattern.automated or pattern.level is not PatternLevel.ESTABLISHED:
+    if pattern.automated or pattern.level != PatternLevel.ESTABLISHED:
         return False
     return not (isinstance(pattern, UsedTogetherPattern) and pattern.reverse_only)
 
