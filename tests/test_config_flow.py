@@ -14,7 +14,7 @@ from homeassistant.config_entries import (
     OptionsFlowManager,
 )
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType, section
+from homeassistant.data_entry_flow import FlowResultType, InvalidData, section
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
@@ -36,6 +36,7 @@ from custom_components.ha_ai.const import (
     CONF_NAMESPACE_PREFIX,
     CONF_NEW_REMOTE_SECRET,
     CONF_NOTIFY_SUGGESTIONS,
+    CONF_PAIR_DELAY_SECONDS,
     CONF_QOS,
     CONF_QUEUE_SIZE,
     CONF_REMOTE_DEPLOY,
@@ -45,6 +46,7 @@ from custom_components.ha_ai.const import (
     CONF_UNAVAILABLE_MINUTES,
     CONF_ZIGBEE2MQTT_BASE_TOPIC,
     DEFAULT_OPTIONS,
+    DEFAULT_PAIR_DELAY_SECONDS,
     DOMAIN,
     LLM_PROVIDER_NONE,
     SECTION_AUTOMATION_SAFETY,
@@ -73,6 +75,7 @@ USER_INPUT = {
     SECTION_HABIT_MINING: {
         CONF_ANALYSIS_TIME: "06:30:00",
         CONF_HISTORY_DAYS: 30,
+        CONF_PAIR_DELAY_SECONDS: 300.0,
         CONF_EXCLUDED_ENTITIES: ["light.secret", "light.attic"],
         CONF_EXCLUDED_AREAS: [],
         CONF_EXCLUDED_DOMAINS: ["media_player"],
@@ -102,6 +105,7 @@ STORED = {
     CONF_LAST_SEEN_STALE_HOURS: 48,
     CONF_ANALYSIS_TIME: "06:30:00",
     CONF_HISTORY_DAYS: 30,
+    CONF_PAIR_DELAY_SECONDS: 300,
     CONF_EXCLUDED_ENTITIES: ["light.attic", "light.secret"],
     CONF_EXCLUDED_AREAS: [],
     CONF_EXCLUDED_DOMAINS: ["media_player"],
@@ -258,6 +262,26 @@ async def test_user_flow_errors_then_recovers(
     await hass.async_block_till_done()
 
 
+@pytest.mark.parametrize("seconds", [5, 601])
+async def test_the_pair_delay_stays_within_ten_minutes(
+    hass: HomeAssistant, mqtt_ready: MqttMockHAClient, seconds: int
+) -> None:
+    result = await start_user_flow(hass)
+    habits = {**USER_INPUT[SECTION_HABIT_MINING], CONF_PAIR_DELAY_SECONDS: seconds}
+    with pytest.raises(InvalidData):
+        await hass.config_entries.flow.async_configure(
+            result["flow_id"], {**USER_INPUT, SECTION_HABIT_MINING: habits}
+        )
+    habits[CONF_PAIR_DELAY_SECONDS] = 600
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**USER_INPUT, SECTION_HABIT_MINING: habits}
+    )
+    result = await skip_llm(hass.config_entries.flow, result)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["options"][CONF_PAIR_DELAY_SECONDS] == 600
+    await hass.async_block_till_done()
+
+
 async def test_user_flow_aborts_without_mqtt(hass: HomeAssistant) -> None:
     result = await start_user_flow(hass)
     assert result["type"] is FlowResultType.ABORT
@@ -309,6 +333,7 @@ async def test_options_flow_changes_settings_and_reloads(
         SECTION_HABIT_MINING: {
             CONF_ANALYSIS_TIME: "03:00:00",
             CONF_HISTORY_DAYS: 60,
+            CONF_PAIR_DELAY_SECONDS: DEFAULT_PAIR_DELAY_SECONDS,
             CONF_EXCLUDED_ENTITIES: [],
             CONF_EXCLUDED_AREAS: [],
             CONF_EXCLUDED_DOMAINS: [],
@@ -336,10 +361,13 @@ async def test_options_flow_changes_settings_and_reloads(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert setup_entry.options == STORED
-    # The entry reloaded: the running bus uses the new prefix and QoS.
+    # The entry reloaded: the running bus uses the new prefix and QoS, the miner
+    # the new pair delay.
     bus = setup_entry.runtime_data.bus
     assert bus.settings.namespace_prefix == "house-ai"
     assert bus.settings.qos == 2
+    habits = setup_entry.runtime_data.habits
+    assert habits.settings.pair_max_delay.total_seconds() == 300
 
 
 async def test_reconfigure_flow_changes_settings_and_reloads(

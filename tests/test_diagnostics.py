@@ -18,6 +18,7 @@ from custom_components.ha_ai.const import (
     CONF_REMOTE_DEPLOY,
     CONF_REMOTE_SECRET,
     DEFAULT_OPTIONS,
+    DEFAULT_PAIR_DELAY_SECONDS,
 )
 
 
@@ -36,6 +37,11 @@ async def test_diagnostics(
     assert diagnostics["zigbee"]["devices"] == 0
     assert diagnostics["zigbee"]["base_topic"] == "zigbee2mqtt"
     assert diagnostics["insights"]["unused_capabilities"] == 0
+    assert diagnostics["habits"]["by_level"] == {"established": 0, "forming": 0}
+    assert diagnostics["habits"]["reverse_only"] == 0
+    assert diagnostics["habits"]["settings"] == {
+        "pair_max_delay_seconds": DEFAULT_PAIR_DELAY_SECONDS
+    }
     assert diagnostics["version"] == "0.3.0"
     assert diagnostics["mqtt"] == {
         "connected": True,

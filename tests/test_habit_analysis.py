@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 from unittest.mock import patch
@@ -21,7 +22,12 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from custom_components.ha_ai import habit_analysis
-from custom_components.ha_ai.const import DOMAIN
+from custom_components.ha_ai.const import (
+    CONF_PAIR_DELAY_SECONDS,
+    DEFAULT_OPTIONS,
+    DOMAIN,
+)
+from custom_components.ha_ai.engine.habits.model import MiningSettings, PatternLevel
 
 from .conftest import published
 from .habit_helpers import COFFEE, COVERED, MORNING, add_house
@@ -231,6 +237,8 @@ async def test_diagnostics_summary(
     summary = setup_entry.runtime_data.habits.as_diagnostics()
     assert summary["patterns"] == 2
     assert summary["by_type"] == {"time_of_day": 1, "used_together": 1}
+    assert summary["by_level"] == {"established": 2, "forming": 0}
+    assert summary["reverse_only"] == 0
     assert summary["automated"] == 1
     assert summary["schedule"] == {"run_at": "03:00:00", "history_days": 60}
 
@@ -294,3 +302,128 @@ async def test_a_real_routine_is_learned_from_the_log(
     assert complete["patterns_detected"] == len(patterns)
     detected = payloads(mqtt_mock, "ha-ai/events/pattern/time_of_day_detected")
     assert any(p["entity_id"] == "light.bedroom" for _, p in detected)
+
+
+FORMING_MORNING = replace(MORNING, level=PatternLevel.FORMING, support_days=5)
+FORMING_COFFEE = replace(COFFEE, level=PatternLevel.FORMING, distinct_days=3)
+REVERSE_ONLY = replace(
+    COFFEE,
+    pattern_id="pair_hall",
+    trigger_entity_id="binary_sensor.door",
+    entity_id="light.hall",
+    confidence=0.3,
+    reverse_confidence=0.96,
+    reverse_only=True,
+    evidence=9.5,
+    distinct_days=12,
+)
+
+
+async def test_forming_patterns_are_published_with_their_level_but_not_proposed(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    with patch(MINE, return_value=[FORMING_MORNING, FORMING_COFFEE, REVERSE_ONLY]):
+        await run(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    [(_, complete)] = payloads(mqtt_mock, "ha-ai/analysis/complete")
+    assert complete["patterns_detected"] == 3
+    assert complete["patterns_established"] == 1
+    assert complete["patterns_forming"] == 2
+    assert complete["patterns_promoted"] == 0
+    assert complete["suggestions_generated"] == 0
+    assert complete["new_suggestions"] == 0
+    assert payloads(mqtt_mock, "ha-ai/suggestions/new") == []
+
+    detected = {
+        p["pattern_id"]: (t, p) for t, p in payloads(mqtt_mock, "ha-ai/events/pattern/")
+    }
+    topic, routine = detected["tod_morning"]
+    assert topic == "ha-ai/events/pattern/time_of_day_detected"
+    assert routine["pattern_type"] == "time_of_day"
+    assert routine["level"] == "forming"
+    assert routine["promoted"] is False
+    assert routine["changes"] == 0
+    _, pair = detected["pair_coffee"]
+    assert pair["level"] == "forming"
+    assert pair["distinct_days"] == 3
+    topic, reverse = detected["pair_hall"]
+    assert topic == "ha-ai/events/pattern/used_together_detected"
+    assert reverse["level"] == "established"
+    assert reverse["reverse_only"] is True
+    assert reverse["reverse_confidence"] == 0.96
+    assert reverse["evidence"] == 9.5
+
+    state = hass.states.get(PATTERNS)
+    assert state.state == "3"
+    assert state.attributes["established"] == 1
+    assert state.attributes["forming"] == 2
+    top = state.attributes["top_patterns"]
+    assert [p["pattern_id"] for p in top] == ["pair_hall", "pair_coffee", "tod_morning"]
+
+
+async def test_a_forming_pattern_that_grows_is_announced_as_promoted(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    with patch(MINE, return_value=[FORMING_MORNING, FORMING_COFFEE]):
+        await run(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    mqtt_mock.async_publish.reset_mock()
+
+    # The routine's window moved a little and its id changed in the miner: it is
+    # still the same routine, now established; the pair is still forming.
+    grown = replace(MORNING, pattern_id="tod_morning_new", minute_of_day=7 * 60 + 4)
+    with patch(MINE, return_value=[grown, FORMING_COFFEE]):
+        await run(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    [(topic, promoted)] = payloads(mqtt_mock, "ha-ai/events/pattern/")
+    assert topic == "ha-ai/events/pattern/time_of_day_detected"
+    assert promoted["pattern_id"] == "tod_morning"
+    assert promoted["level"] == "established"
+    assert promoted["promoted"] is True
+    [(_, complete)] = payloads(mqtt_mock, "ha-ai/analysis/complete")
+    assert complete["patterns_promoted"] == 1
+    assert complete["patterns_established"] == 1
+    assert complete["patterns_forming"] == 1
+    assert complete["suggestions_generated"] == 1
+    assert complete["new_suggestions"] == 1
+    [(_, suggestion)] = payloads(mqtt_mock, "ha-ai/suggestions/new")
+    assert suggestion["kind"] == "routine"
+    response = await hass.services.async_call(
+        DOMAIN, "get_suggestions", {}, blocking=True, return_response=True
+    )
+    [listed] = response["suggestions"]
+    assert listed["kind"] == "routine"
+    assert listed["entities"] == ["light.bedroom"]
+    assert listed["automation"]["triggers"] == [{"trigger": "time", "at": "07:04:00"}]
+
+    # Found again established: announced no more.
+    mqtt_mock.async_publish.reset_mock()
+    with patch(MINE, return_value=[grown, FORMING_COFFEE]):
+        await run(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert payloads(mqtt_mock, "ha-ai/events/pattern/") == []
+
+
+@pytest.mark.parametrize(
+    "entry_options", [{**DEFAULT_OPTIONS, CONF_PAIR_DELAY_SECONDS: 420}]
+)
+async def test_the_pair_delay_option_reaches_the_miner(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    with patch(MINE, return_value=[]) as mine:
+        await run(hass)
+    settings = mine.call_args.kwargs["settings"]
+    assert settings.pair_max_delay == timedelta(minutes=7)
+    assert settings.episode_gap == MiningSettings().episode_gap
+    summary = setup_entry.runtime_data.habits.as_diagnostics()
+    assert summary["settings"] == {"pair_max_delay_seconds": 420}
+
+
+async def test_the_pair_delay_defaults_to_the_miners(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    with patch(MINE, return_value=[]) as mine:
+        await run(hass)
+    assert mine.call_args.kwargs["settings"] == MiningSettings()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from unittest.mock import patch
@@ -12,8 +13,14 @@ from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
+from custom_components.ha_ai import habit_analysis
 from custom_components.ha_ai.const import DOMAIN
-from custom_components.ha_ai.engine.habits.model import DayClass, TimeOfDayPattern
+from custom_components.ha_ai.engine.habits.model import (
+    DayClass,
+    Pattern,
+    PatternLevel,
+    TimeOfDayPattern,
+)
 from custom_components.ha_ai.habit_live import in_day_class, in_window, next_occurrence
 
 from .conftest import published
@@ -28,10 +35,10 @@ def triggered(mqtt_mock: MqttMockHAClient) -> list[tuple[str, Any]]:
     ]
 
 
-async def learn(hass: HomeAssistant) -> None:
+async def learn(hass: HomeAssistant, patterns: list[Pattern] | None = None) -> None:
     with patch(
         "custom_components.ha_ai.habit_analysis.mine_habits",
-        return_value=[MORNING, COFFEE],
+        return_value=[MORNING, COFFEE] if patterns is None else patterns,
     ):
         await hass.services.async_call(DOMAIN, "run_analysis", blocking=True)
 
@@ -95,6 +102,47 @@ async def test_pair_leader_announces_what_follows(
     assert payload["expected_next"]["entity_id"] == "switch.coffee"
     assert payload["expected_next"]["state"] == "on"
     assert payload["expected_next"]["within_seconds"] == 45.0
+
+
+async def test_forming_and_reverse_only_patterns_are_not_announced_live(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    base = dt_util.now().date()
+    freezer.move_to(local(base, 7, 0, days=1))
+    hass.states.async_set("light.bedroom", "off")
+    hass.states.async_set("light.kitchen", "off")
+    hass.states.async_set("light.hall", "off")
+    await learn(
+        hass,
+        [
+            replace(MORNING, level=PatternLevel.FORMING),
+            replace(COFFEE, level=PatternLevel.FORMING),
+            replace(
+                COFFEE,
+                pattern_id="pair_hall",
+                entity_id="light.hall",
+                reverse_only=True,
+                reverse_confidence=0.97,
+            ),
+        ],
+    )
+    hass.states.async_set("light.bedroom", "on")
+    hass.states.async_set("light.kitchen", "on")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert triggered(mqtt_mock) == []
+
+    # Once established, the same routine is announced.
+    with patch.object(habit_analysis, "RUN_COOLDOWN", timedelta(0)):
+        await learn(hass, [MORNING])
+    hass.states.async_set("light.bedroom", "off")
+    hass.states.async_set("light.bedroom", "on")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert [topic for topic, _ in triggered(mqtt_mock)] == [
+        "ha-ai/events/pattern/tod_morning/triggered"
+    ]
 
 
 def test_day_classes_and_windows() -> None:

@@ -26,7 +26,7 @@ from custom_components.ha_ai.const import (
     DEFAULT_OPTIONS,
     DOMAIN,
 )
-from custom_components.ha_ai.engine.habits.model import TimeOfDayPattern
+from custom_components.ha_ai.engine.habits.model import PatternLevel, TimeOfDayPattern
 from custom_components.ha_ai.engine.zigbee.judge import UnusedCapability
 from custom_components.ha_ai.llm_enrich import LlmEnricher
 
@@ -160,6 +160,25 @@ async def test_habits_become_announced_suggestions(
     assert payloads(mqtt_mock, "ha-ai/suggestions/new") == []
     [complete] = payloads(mqtt_mock, "ha-ai/analysis/complete")
     assert complete["new_suggestions"] == 0
+
+
+@pytest.mark.usefixtures("house")
+async def test_only_established_patterns_become_suggestions(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    forming = replace(MORNING, level=PatternLevel.FORMING)
+    reverse_only = replace(COFFEE, reverse_only=True, reverse_confidence=0.98)
+    await analyse(hass, [forming, reverse_only])
+    assert await listed(hass) == []
+    assert payloads(mqtt_mock, "ha-ai/suggestions/new") == []
+    assert hass.states.get(PENDING).state == "0"
+
+    # Established, the same routine is proposed.
+    await analyse(hass, [MORNING, reverse_only])
+    [suggestion] = await listed(hass)
+    assert suggestion["kind"] == "routine"
+    assert suggestion["entities"] == ["light.bedroom"]
+    assert hass.states.get(PENDING).state == "1"
 
 
 @pytest.mark.usefixtures("house")

@@ -45,7 +45,7 @@ from .const import (
 )
 from .data import HaAiConfigEntry, HaAiRuntimeData
 from .engine.zigbee.anomalies import AnomalySettings
-from .habit_analysis import AnalysisSchedule, HabitAnalysis
+from .habit_analysis import AnalysisSchedule, HabitAnalysis, mining_settings
 from .habit_live import HabitLive
 from .habit_log import Exclusions, HabitLog
 from .llm_enrich import LlmEnricher
@@ -97,6 +97,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
             run_at=time.fromisoformat(options[CONF_ANALYSIS_TIME]),
             history_days=int(options[CONF_HISTORY_DAYS]),
         ),
+        mining_settings(options),
+        entry=entry,
     )
     habit_live = HabitLive(hass, bus, habits)
     deployer = AutomationDeployer(hass)

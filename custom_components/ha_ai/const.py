@@ -6,6 +6,7 @@ import logging
 from typing import Final
 
 from .engine.automations.safety import DEFAULT_ALLOWED_SERVICES
+from .engine.habits.model import MiningSettings
 
 DOMAIN: Final = "ha_ai"
 LOGGER = logging.getLogger(__package__)
@@ -23,6 +24,7 @@ CONF_BATTERY_THRESHOLD: Final = "battery_threshold"
 CONF_LAST_SEEN_STALE_HOURS: Final = "last_seen_stale_hours"
 CONF_ANALYSIS_TIME: Final = "analysis_time"
 CONF_HISTORY_DAYS: Final = "history_days"
+CONF_PAIR_DELAY_SECONDS: Final = "pair_delay_seconds"
 CONF_EXCLUDED_ENTITIES: Final = "excluded_entities"
 CONF_EXCLUDED_AREAS: Final = "excluded_areas"
 CONF_EXCLUDED_DOMAINS: Final = "excluded_domains"
@@ -79,6 +81,9 @@ DEFAULT_LAST_SEEN_STALE_HOURS: Final = 25
 DEFAULT_ANALYSIS_TIME: Final = "03:00:00"
 DEFAULT_HISTORY_DAYS: Final = 60
 MIN_HISTORY_DAYS: Final = 7
+DEFAULT_PAIR_DELAY_SECONDS: Final = int(MiningSettings().pair_max_delay.total_seconds())
+MIN_PAIR_DELAY_SECONDS: Final = 10
+MAX_PAIR_DELAY_SECONDS: Final = 10 * 60
 DEFAULT_MAX_SUGGESTIONS: Final = 50
 MAX_MAX_SUGGESTIONS: Final = 500
 DEFAULT_SUGGESTION_EXPIRY_DAYS: Final = 14
@@ -116,6 +121,7 @@ DEFAULT_OPTIONS: Final = {
     CONF_LAST_SEEN_STALE_HOURS: DEFAULT_LAST_SEEN_STALE_HOURS,
     CONF_ANALYSIS_TIME: DEFAULT_ANALYSIS_TIME,
     CONF_HISTORY_DAYS: DEFAULT_HISTORY_DAYS,
+    CONF_PAIR_DELAY_SECONDS: DEFAULT_PAIR_DELAY_SECONDS,
     CONF_EXCLUDED_ENTITIES: [],
     CONF_EXCLUDED_AREAS: [],
     CONF_EXCLUDED_DOMAINS: [],

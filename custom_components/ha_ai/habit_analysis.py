@@ -3,19 +3,23 @@
 The analysis reads HA AI's habit log (an executor job), mines it in another
 executor job, compares the patterns with the last run's (ids stay stable), and
 publishes `analysis/complete` (or `analysis/failed`, keeping the last good result)
-and one `events/pattern/<type>_detected` per new pattern. Setup never waits for it:
-the first run happens at the scheduled time or when asked for.
+and one `events/pattern/<type>_detected` per new pattern, and per forming pattern
+that became established since the last run (`promoted`: it becomes a suggestion
+now). Setup never waits for it. A new installation does not wait for the daily run
+either: once the recorder's history has been copied into the empty log, the first
+analysis starts in the background, when there is no earlier result to show.
 """
 
 from __future__ import annotations
 
 import time as monotonic_time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from typing import Any
 
 import numpy as np
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
@@ -24,14 +28,21 @@ from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, LOGGER
+from .const import CONF_PAIR_DELAY_SECONDS, DOMAIN, LOGGER
 from .engine.habits.mining import compare_patterns, mine_habits
-from .engine.habits.model import MiningSettings, Pattern, TimeOfDayPattern
+from .engine.habits.model import (
+    MiningSettings,
+    Pattern,
+    PatternLevel,
+    TimeOfDayPattern,
+    UsedTogetherPattern,
+)
 from .engine.habits.serialize import (
     pattern_summary,
     patterns_to_store,
     restore_habits_store,
 )
+from .engine.suggestions.findings import becomes_suggestion
 from .habit_backfill import async_backfill
 from .habit_coverage import automation_coverage
 from .habit_log import HabitLog
@@ -74,14 +85,18 @@ class HabitAnalysis:
         zigbee: ZigbeeBridge,
         schedule: AnalysisSchedule,
         settings: MiningSettings | None = None,
+        *,
+        entry: ConfigEntry,
     ) -> None:
         """Prepare; nothing runs before `async_start`.
 
         `suggest` (set later, by the suggestion store) turns the new patterns into
         suggestions and returns how many are open and how many are new, for the
-        `analysis/complete` event.
+        `analysis/complete` event. The first analysis of a new installation is a
+        task of `entry`, so unloading the entry ends it.
         """
         self.hass = hass
+        self.entry = entry
         self.bus = bus
         self.log = log
         self.zigbee = zigbee
@@ -96,6 +111,7 @@ class HabitAnalysis:
         self._store = HaAiStore(hass, STORE_VERSION, HABITS_STORE_KEY)
         self._listeners = Listeners()
         self._unsubscribers: list[CALLBACK_TYPE] = []
+        self._stopped = False
         self.suggest: Callable[[], Awaitable[tuple[int, int]]] | None = None
 
     @staticmethod
@@ -106,7 +122,11 @@ class HabitAnalysis:
         ).async_remove()
 
     async def async_start(self) -> None:
-        """Restore the last result, schedule the daily run, back-fill if needed."""
+        """Restore the last result, schedule the daily run, back-fill if needed.
+
+        Once Home Assistant has started, the back-fill and then, on a new
+        installation, the first analysis run in the background.
+        """
         stored = await async_load_store(self.hass, self._store, restore_habits_store)
         if stored is not None:
             self.patterns = stored.patterns
@@ -125,7 +145,8 @@ class HabitAnalysis:
         self._unsubscribers.append(async_at_started(self.hass, self._on_started))
 
     async def async_stop(self) -> None:
-        """Stop the schedule."""
+        """Stop the schedule; a back-fill still running starts no analysis."""
+        self._stopped = True
         while self._unsubscribers:
             self._unsubscribers.pop()()
         self._listeners.clear()
@@ -138,18 +159,35 @@ class HabitAnalysis:
     @callback
     def _on_started(self, hass: HomeAssistant) -> None:
         self.hass.async_create_background_task(
-            self._async_backfill_once(), "ha_ai habit back-fill"
+            self._async_prepare_history(), "ha_ai habit back-fill"
         )
 
-    async def _async_backfill_once(self) -> None:
+    async def _async_prepare_history(self) -> None:
+        """Back-fill an empty log, then start the first analysis if none ran yet.
+
+        Without the recorder there is no history to learn from before the daily
+        run; with it, a new user sees the first patterns minutes after setup.
+        """
         if "recorder" not in self.hass.config.components:
             return
-        if not await self.log.async_is_empty():
-            return
-        try:
-            await async_backfill(self.hass, self.log, self.schedule.history_days)
-        except Exception:  # noqa: BLE001 - the live log works without a back-fill
-            LOGGER.exception("Could not back-fill the habit log from the recorder")
+        if await self.log.async_is_empty():
+            try:
+                await async_backfill(self.hass, self.log, self.schedule.history_days)
+            except Exception:  # noqa: BLE001 - the live log works without a back-fill
+                LOGGER.exception("Could not back-fill the habit log from the recorder")
+        if self._first_analysis_due() and not await self.log.async_is_empty():
+            self.entry.async_create_background_task(
+                self.hass, self._async_first_run(), "ha_ai first analysis"
+            )
+
+    def _first_analysis_due(self) -> bool:
+        """Tell whether an analysis should run now because none ever did."""
+        return not self._stopped and not self.running and self.last_run is None
+
+    async def _async_first_run(self) -> None:
+        if self._first_analysis_due():
+            LOGGER.info("Starting the first habit analysis on the recorder's history")
+            await self._async_run_safely()
 
     @callback
     def _on_schedule(self, now: datetime) -> None:
@@ -225,6 +263,7 @@ class HabitAnalysis:
         return _RunResult(
             patterns=comparison.patterns,
             new=comparison.new,
+            promoted=promoted_patterns(comparison.reconfirmed, self.patterns),
             entities_analyzed=entities,
         )
 
@@ -236,17 +275,24 @@ class HabitAnalysis:
         if self.suggest is not None:
             suggestions, new_suggestions = await self.suggest()
         else:
-            suggestions = sum(not p.automated for p in result.patterns)
-            new_suggestions = sum(not p.automated for p in result.new)
-        for pattern in result.new:
+            suggestions = sum(map(becomes_suggestion, result.patterns))
+            new_suggestions = sum(map(becomes_suggestion, result.new + result.promoted))
+        for pattern, was_forming in [
+            *((pattern, False) for pattern in result.new),
+            *((pattern, True) for pattern in result.promoted),
+        ]:
             self.bus.async_publish_event(
                 ["events", "pattern", f"{pattern.pattern_type}_detected"],
-                pattern_fields(pattern),
+                {**pattern_fields(pattern), "promoted": was_forming},
             )
+        levels = count_levels(result.patterns)
         self.bus.async_publish_event(
             ["analysis", "complete"],
             {
                 "patterns_detected": len(result.patterns),
+                "patterns_established": levels[PatternLevel.ESTABLISHED],
+                "patterns_forming": levels[PatternLevel.FORMING],
+                "patterns_promoted": len(result.promoted),
                 "suggestions_generated": suggestions,
                 "new_suggestions": new_suggestions,
                 "devices_analyzed": len(self.zigbee.zigbee_devices),
@@ -255,9 +301,11 @@ class HabitAnalysis:
             },
         )
         LOGGER.info(
-            "Habit analysis: %s patterns (%s new) in %.1f s",
+            "Habit analysis: %s patterns (%s forming, %s new, %s promoted) in %.1f s",
             len(result.patterns),
+            levels[PatternLevel.FORMING],
             len(result.new),
+            len(result.promoted),
             duration,
         )
         self.hass.async_create_background_task(
@@ -274,9 +322,22 @@ class HabitAnalysis:
     # For entities and diagnostics
 
     def top(self) -> list[dict[str, Any]]:
-        """Return the most confident patterns, for an entity's attributes."""
-        best = sorted(self.patterns, key=lambda p: -p.confidence)[:TOP_PATTERNS]
+        """Return the best patterns, for an entity's attributes.
+
+        Established ones come first (they are what suggestions are made of), each
+        group by confidence.
+        """
+        best = sorted(
+            self.patterns,
+            key=lambda p: (p.level != PatternLevel.ESTABLISHED, -p.confidence),
+        )[:TOP_PATTERNS]
         return [pattern_fields(pattern) for pattern in best]
+
+    def level_counts(self) -> dict[str, int]:
+        """Return how many patterns are established and how many are forming."""
+        return {
+            str(level): count for level, count in count_levels(self.patterns).items()
+        }
 
     def as_diagnostics(self) -> dict[str, Any]:
         """Return a summary for the diagnostics download."""
@@ -286,6 +347,11 @@ class HabitAnalysis:
         return {
             "patterns": len(self.patterns),
             "by_type": by_type,
+            "by_level": self.level_counts(),
+            "reverse_only": sum(
+                isinstance(p, UsedTogetherPattern) and p.reverse_only
+                for p in self.patterns
+            ),
             "automated": sum(p.automated for p in self.patterns),
             "last_run": self.last_run,
             "last_duration": self.last_duration,
@@ -295,6 +361,9 @@ class HabitAnalysis:
                 "run_at": self.schedule.run_at.isoformat(),
                 "history_days": self.schedule.history_days,
             },
+            "settings": {
+                "pair_max_delay_seconds": self.settings.pair_max_delay.total_seconds(),
+            },
         }
 
 
@@ -302,7 +371,44 @@ class HabitAnalysis:
 class _RunResult:
     patterns: list[Pattern]
     new: list[Pattern]
+    promoted: list[Pattern]
     entities_analyzed: int
+
+
+def promoted_patterns(
+    reconfirmed: list[Pattern], previous: list[Pattern]
+) -> list[Pattern]:
+    """Return the patterns found again that were forming and are established now.
+
+    `reconfirmed` carry the ids of the `previous` patterns they match.
+    """
+    was_forming = {p.pattern_id for p in previous if p.level == PatternLevel.FORMING}
+    return [
+        pattern
+        for pattern in reconfirmed
+        if pattern.level == PatternLevel.ESTABLISHED
+        and pattern.pattern_id in was_forming
+    ]
+
+
+def count_levels(patterns: list[Pattern]) -> dict[PatternLevel, int]:
+    """Return how many of the patterns are at each level (every level present)."""
+    counts: dict[PatternLevel, int] = dict.fromkeys(PatternLevel, 0)
+    for pattern in patterns:
+        counts[pattern.level] += 1
+    return counts
+
+
+def mining_settings(options: Mapping[str, Any]) -> MiningSettings:
+    """Return the miner's settings from the entry's options, defaults elsewhere.
+
+    Only what a user can tell better than the defaults is an option: how long
+    after the first change the second still counts as used together.
+    """
+    return replace(
+        MiningSettings(),
+        pair_max_delay=timedelta(seconds=int(options[CONF_PAIR_DELAY_SECONDS])),
+    )
 
 
 def devices_of(hass: HomeAssistant, entity_ids: list[str]) -> dict[str, str]:
@@ -320,10 +426,12 @@ def pattern_fields(pattern: Pattern) -> dict[str, Any]:
     """Return a pattern as the fields of its MQTT events and attributes."""
     fields = pattern_summary(pattern)
     fields["confidence"] = round(pattern.confidence, 3)
+    fields["evidence"] = round(pattern.evidence, 2)
     if isinstance(pattern, TimeOfDayPattern):
         fields["entities"] = [pattern.entity_id]
     else:
         fields["entities"] = [pattern.trigger_entity_id, pattern.entity_id]
         fields["lift"] = round(pattern.lift, 2)
+        fields["reverse_confidence"] = round(pattern.reverse_confidence, 3)
         fields["median_delay_seconds"] = round(pattern.median_delay_seconds, 1)
     return fields

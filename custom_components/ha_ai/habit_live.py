@@ -3,7 +3,9 @@
 For a time-of-day routine, its first manual occurrence inside today's window is the
 moment; for a used-together pair, each manual change of A to its state. Each
 publishes `ha-ai/events/pattern/<pattern_id>/triggered` once, with what is expected
-next.
+next. Only established patterns are watched: a forming one has too little evidence
+for automations to act on, and a pair known for its reverse view alone (B is nearly
+always preceded by A) says little about what follows A.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from homeassistant.util import dt as dt_util
 from .engine.habits.model import (
     DayClass,
     Origin,
+    Pattern,
+    PatternLevel,
     TimeOfDayPattern,
     UsedTogetherPattern,
     classify_origin,
@@ -49,6 +53,13 @@ def in_window(pattern: TimeOfDayPattern, minute: int) -> bool:
     distance = abs(minute - pattern.minute_of_day) % MINUTES_PER_DAY
     distance = min(distance, MINUTES_PER_DAY - distance)
     return distance <= pattern.window_minutes / 2
+
+
+def is_watched(pattern: Pattern) -> bool:
+    """Tell whether a pattern's live occurrences are announced."""
+    if pattern.level != PatternLevel.ESTABLISHED:
+        return False
+    return not (isinstance(pattern, UsedTogetherPattern) and pattern.reverse_only)
 
 
 def next_occurrence(pattern: TimeOfDayPattern, now: datetime) -> datetime:
@@ -99,7 +110,7 @@ class HabitLive:
     def _index(self) -> None:
         routines: dict[tuple[str, str], list[TimeOfDayPattern]] = {}
         pairs: dict[tuple[str, str], list[UsedTogetherPattern]] = {}
-        for pattern in self.analysis.patterns:
+        for pattern in filter(is_watched, self.analysis.patterns):
             if isinstance(pattern, TimeOfDayPattern):
                 key = (pattern.entity_id, pattern.state)
                 routines.setdefault(key, []).append(pattern)

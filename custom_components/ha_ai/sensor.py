@@ -73,7 +73,10 @@ SENSORS: tuple[HaAiSensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         source=from_habits,
         value_fn=lambda data: len(data.habits.patterns),
-        attributes_fn=lambda data: {ATTR_TOP_PATTERNS: data.habits.top()},
+        attributes_fn=lambda data: {
+            **data.habits.level_counts(),
+            ATTR_TOP_PATTERNS: data.habits.top(),
+        },
     ),
     HaAiSensorEntityDescription(
         key="last_analysis",

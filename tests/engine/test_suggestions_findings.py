@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from custom_components.ha_ai.engine.habits.model import DayClass
+from custom_components.ha_ai.engine.habits.model import DayClass, PatternLevel
 from custom_components.ha_ai.engine.habits.serialize import pattern_summary
 from custom_components.ha_ai.engine.suggestions.categories import (
     Category,
@@ -18,6 +18,7 @@ from custom_components.ha_ai.engine.suggestions.categories import (
 from custom_components.ha_ai.engine.suggestions.findings import (
     FEATURE_CONFIDENCE,
     MAX_TITLE,
+    becomes_suggestion,
     draft_from_capability,
     draft_from_pattern,
     drafts_from_findings,
@@ -157,6 +158,30 @@ def test_an_entity_without_a_name_reads_as_its_entity_id() -> None:
 def test_automated_patterns_give_no_draft() -> None:
     assert draft_from_pattern(COVERED, NAMES) is None
     assert draft_from_pattern(replace(ROUTINE, automated=True), NAMES) is None
+
+
+def test_only_established_patterns_become_suggestions() -> None:
+    forming_routine = replace(ROUTINE, level=PatternLevel.FORMING)
+    forming_pair = replace(PAIR, level=PatternLevel.FORMING)
+    reverse_only = replace(PAIR, reverse_only=True, reverse_confidence=0.95)
+    for pattern in (forming_routine, forming_pair, reverse_only):
+        assert not becomes_suggestion(pattern)
+        assert draft_from_pattern(pattern, NAMES) is None
+    assert becomes_suggestion(ROUTINE)
+    assert becomes_suggestion(PAIR)
+    assert becomes_suggestion(replace(PAIR, reverse_confidence=0.95))
+    drafts = drafts_from_findings(
+        [ROUTINE, forming_routine, forming_pair, reverse_only], [], NAMES
+    )
+    assert [d.kind for d in drafts] == ["routine"]
+
+
+def test_a_draft_keeps_the_level_and_evidence_of_its_pattern() -> None:
+    draft = draft_from_pattern(replace(PAIR, evidence=12.5, distinct_days=9), NAMES)
+    assert draft is not None
+    assert draft.source["level"] == "established"
+    assert draft.source["evidence"] == 12.5
+    assert draft.source["distinct_days"] == 9
 
 
 def test_ids_are_stable_distinct_and_topic_safe() -> None:

@@ -17,8 +17,11 @@ Confidence and value (0..1 each; the book ranks by both, see `model.rank`):
   exists and is unused; whether the user wants it is a guess); value is the
   finding's score over the best possible score.
 
-A pattern an automation already covers (`automated=True`) gives no draft. Habit
-drafts carry no automation: the Home Assistant side renders one and puts it in with
+Only an established pattern that no automation covers yet becomes a draft
+(`becomes_suggestion`): a forming one is real but young, and a pair reported for
+its reverse view alone (B is nearly always preceded by A) would make a poor
+automation; both are shown and published, never proposed. Habit drafts carry no
+automation: the Home Assistant side renders one and puts it in with
 `dataclasses.replace`.
 
 Unused capabilities are drafted only where a draft can change the book
@@ -46,6 +49,7 @@ from dataclasses import asdict
 from ..habits.model import (  # noqa: TID252
     DayClass,
     Pattern,
+    PatternLevel,
     TimeOfDayPattern,
     UsedTogetherPattern,
 )
@@ -149,15 +153,27 @@ def _used_together(
     )
 
 
+def becomes_suggestion(pattern: Pattern) -> bool:
+    """Tell whether a pattern is proposed as an automation.
+
+    Only an established pattern that no automation covers yet is: a forming one
+    has too little evidence to act on, and a pair reported for its reverse view
+    alone would fire B too often after A.
+    """
+    if pattern.automated or pattern.level != PatternLevel.ESTABLISHED:
+        return False
+    return not (isinstance(pattern, UsedTogetherPattern) and pattern.reverse_only)
+
+
 def draft_from_pattern(
     pattern: Pattern, names: Mapping[str, EntityFacts]
 ) -> SuggestionDraft | None:
-    """Return the draft of a habit pattern, or None when it is already automated.
+    """Return the draft of a habit pattern, or None when it is not proposed.
 
-    `names` gives the name and area of the entities it knows; the others read as
-    their entity id.
+    See `becomes_suggestion`. `names` gives the name and area of the entities it
+    knows; the others read as their entity id.
     """
-    if pattern.automated:
+    if not becomes_suggestion(pattern):
         return None
     if isinstance(pattern, TimeOfDayPattern):
         return _routine(pattern, names)
