@@ -22,6 +22,7 @@ and asserts each case.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import dataclasses
@@ -536,14 +537,26 @@ def named(found: dict[str, Origin | None]) -> dict[str, str | None]:
     }
 
 
-def main() -> int:
-    """Run the cases once; print the labels as JSON (for the test) on stdout."""
-    run_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else None
-    if run_dir is None:
-        print("usage: bench_origin.py RUN_DIR", file=sys.stderr)
-        return 2
-    run_dir.mkdir(parents=True, exist_ok=True)
-    results = asyncio.run(measure(run_dir))
+def main(argv: list[str] | None = None) -> int:
+    """Run the cases once; print the labels (for the test) or the figures."""
+    parser = argparse.ArgumentParser(
+        prog="bench_origin.py", description="Who made each change, on a real HA."
+    )
+    parser.add_argument("run_dir", type=Path, help="where HA and mosquitto run")
+    parser.add_argument(
+        "--figures",
+        action="store_true",
+        help="print scripts/bench's JSON figures, one a line, instead of the labels",
+    )
+    args = parser.parse_args(argv)
+    args.run_dir.mkdir(parents=True, exist_ok=True)
+    if args.figures:
+        devenv.ensure_runtime_requirements()
+    results = asyncio.run(measure(args.run_dir))
+    if args.figures:
+        for figure in figures(results):
+            print(json.dumps(figure), flush=True)
+        return 0
     print(
         json.dumps(
             {
