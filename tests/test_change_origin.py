@@ -228,3 +228,29 @@ async def test_the_decision_is_shared_by_every_listener(
     assert seen == [Origin.AUTOMATED]
     assert rows(await log.async_read())[-1][2] == Origin.AUTOMATED
     assert dt_util.utcnow()  # the frozen clock still answers
+
+
+async def test_calls_that_say_nothing_usable_are_ignored(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, log: HabitLog
+) -> None:
+    hass.states.async_set("light.porch", "off")
+    run = Context()
+    hass.bus.async_fire("automation_triggered", {"name": "dusk"}, context=run)
+    for data in (
+        {"domain": "light"},
+        {"domain": "light", "service": "turn_on", "service_data": "light.porch"},
+    ):
+        hass.bus.async_fire(EVENT_CALL_SERVICE, data, context=run)
+    freezer.tick(timedelta(seconds=8))
+    hass.states.async_set("light.porch", "on")
+    await hass.async_block_till_done()
+    assert rows(await log.async_read())[-1] == ("light.porch", "on", Origin.MANUAL)
+
+
+async def test_decisions_are_kept_for_a_few_changes_only(
+    hass: HomeAssistant, log: HabitLog
+) -> None:
+    for n in range(100):
+        hass.states.async_set("light.porch", "on" if n % 2 else "off")
+    await hass.async_block_till_done()
+    assert len(log.origins._decisions) <= 64

@@ -180,3 +180,20 @@ async def test_backfill_knows_automations_by_context_and_keeps_state_across_days
         ),
         (int((end - timedelta(minutes=1)).timestamp()), "light.hall", "off", 1),
     ]
+
+
+async def test_a_run_started_before_the_backfill_still_counts(
+    hass: HomeAssistant, recorder_mock: object, freezer: FrozenDateTimeFactory
+) -> None:
+    end = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
+    freezer.move_to(end - timedelta(days=1, minutes=30))
+    hass.states.async_set("light.hall", "off")
+    run = Context()
+    hass.bus.async_fire("automation_triggered", {"name": "away"}, context=run)
+    freezer.move_to(end - timedelta(days=1) + timedelta(minutes=10))  # a long delay
+    hass.states.async_set("light.hall", "on", context=run)
+    freezer.move_to(end)
+    await async_wait_recording_done(hass)
+    log = HabitLog(hass, retention_days=60, exclusions=Exclusions())
+    assert await async_backfill(hass, log, days=1) == 1
+    assert [int(o) for o in (await log.async_read()).origin] == [Origin.AUTOMATED]

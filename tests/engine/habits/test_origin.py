@@ -275,3 +275,19 @@ def test_targets_of_call_keep_to_entities_the_call_sets() -> None:
 )
 def test_entity_ids_of(data: dict[str, object], entities: list[str]) -> None:
     assert entity_ids_of(data) == entities
+
+
+def test_contexts_without_an_id_are_not_remembered() -> None:
+    tracker = OriginTracker()
+    tracker.run_started(ChangeContext(None), 0.0)
+    assert len(tracker) == 0
+
+
+def test_an_entity_keeps_its_newer_commands_when_older_ones_expire() -> None:
+    tracker = OriginTracker(echo_seconds=30.0)
+    tracker.run_started(TIMER, 0.0)
+    tracker.command(TIMER, 0.0, {LIGHT: ON})
+    tracker.command(TIMER, 0.0, {LIGHT: ON})  # the same call twice
+    tracker.command(TIMER, 20.0, {LIGHT: OFF})
+    assert tracker.classify(LIGHT, "on", "off", fresh(), 40.0) is Origin.AUTOMATED
+    assert tracker.classify(LIGHT, "off", "on", fresh(), 41.0) is Origin.MANUAL
