@@ -291,3 +291,17 @@ def test_an_entity_keeps_its_newer_commands_when_older_ones_expire() -> None:
     tracker.command(TIMER, 20.0, {LIGHT: OFF})
     assert tracker.classify(LIGHT, "on", "off", fresh(), 40.0) is Origin.AUTOMATED
     assert tracker.classify(LIGHT, "off", "on", fresh(), 41.0) is Origin.MANUAL
+
+
+def test_a_cover_that_opens_slowly_is_the_commands_all_the_way() -> None:
+    tracker = OriginTracker()
+    blind = "cover.blind"
+    tracker.run_started(TIMER, 0.0)
+    tracker.command(
+        TIMER, 0.0, {blind: command_targets("open_cover", {}, blind, "closed")}
+    )
+    assert tracker.classify(blind, "closed", "opening", TIMER, 0.5) is Origin.AUTOMATED
+    assert tracker.classify(blind, "opening", "open", fresh(), 20.0) is Origin.AUTOMATED
+    # Closed by hand and opened again: not the command's any more.
+    assert tracker.classify(blind, "open", "closed", PERSON, 22.0) is Origin.MANUAL
+    assert tracker.classify(blind, "closed", "open", fresh(), 25.0) is Origin.MANUAL

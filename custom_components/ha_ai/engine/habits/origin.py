@@ -181,7 +181,9 @@ class OriginTracker:
        parent): MANUAL, like scenes a person starts.
     4. `c` has no user (a device's own report) and a command of an automation
        or script of the last `echo_seconds` asked `entity` for `new`: the late
-       echo of that command, AUTOMATED. Each command is credited once.
+       echo of that command, AUTOMATED. Each command is credited once, except
+       for progress among the states it asked for (a cover `opening`, then
+       `open` twenty seconds later).
     5. Otherwise MANUAL.
 
     Any change to a state a pending command asked for settles that command, so
@@ -284,9 +286,9 @@ class OriginTracker:
         if run is None and context.user_id is None:
             for command in commands:
                 if (
-                    not command.settled
-                    and command.targets is not None
+                    command.targets is not None
                     and new_state in command.targets
+                    and (not command.settled or old_state in command.targets)
                 ):
                     self._settle(entity_id, new_state)
                     return Origin.AUTOMATED
