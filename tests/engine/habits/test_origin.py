@@ -207,6 +207,10 @@ def test_memory_is_bounded() -> None:
     ("service", "data", "entity_id", "current", "targets"),
     [
         ("turn_on", {}, LIGHT, "off", {"on"}),
+        ("turn_on", {"brightness": 0}, LIGHT, "on", {"off"}),
+        ("turn_on", {"brightness_pct": 0}, LIGHT, "on", {"off"}),
+        ("turn_on", {}, "cover.blind", "closed", {"opening", "open"}),
+        ("turn_off", {}, "cover.blind", "open", {"closing", "closed"}),
         ("turn_off", {}, "media_player.tv", "playing", {"off"}),
         ("turn_on", {}, "media_player.tv", "off", None),
         ("toggle", {}, LIGHT, "on", {"off"}),

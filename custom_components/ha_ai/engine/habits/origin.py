@@ -100,7 +100,36 @@ def _toggled(domain: str, current: str | None) -> frozenset[str] | None:
     return None
 
 
-def command_targets(  # noqa: C901 - one service per line
+# Services whose outcome is one of a few states, by the entity's domain.
+FIXED_TARGETS: dict[str, dict[str, frozenset[str]]] = {
+    "lock": {
+        "lock": frozenset({"locking", "locked"}),
+        "unlock": frozenset({"unlocking", "unlocked"}),
+        "open": frozenset({"opening", "open", "unlocked"}),
+    },
+    "media_player": {
+        "media_play": frozenset({"playing", "buffering"}),
+        "play_media": frozenset({"playing", "buffering"}),
+        "media_pause": frozenset({"paused"}),
+        "media_stop": frozenset({"idle"}),
+        "turn_off": frozenset({"off"}),
+    },
+    "climate": {"turn_off": frozenset({"off"})},
+}
+
+
+def _cover_targets(service: str, data: Mapping[str, Any]) -> frozenset[str] | None:
+    # `homeassistant.turn_on`/`turn_off` open and close covers.
+    if service in ("open_cover", "turn_on"):
+        return OPENING
+    if service in ("close_cover", "turn_off"):
+        return CLOSING
+    if service == "set_cover_position":
+        return CLOSING if data.get("position") == 0 else OPENING | {"closing"}
+    return None
+
+
+def command_targets(
     service: str, data: Mapping[str, Any], entity_id: str, current: str | None
 ) -> frozenset[str] | None:
     """Return the states a service call asks of `entity_id`, or None if unsure.
@@ -112,35 +141,19 @@ def command_targets(  # noqa: C901 - one service per line
     domain = entity_id.split(".", 1)[0]
     if service == "toggle":
         return _toggled(domain, current)
-    if service == "turn_off" and domain != "cover":
-        return frozenset({"off"})
-    if service == "turn_on" and domain in ON_OFF_DOMAINS:
-        return frozenset({"on"})
     if domain == "cover":
-        if service == "open_cover":
-            return OPENING
-        if service == "close_cover":
-            return CLOSING
-        if service == "set_cover_position":
-            return CLOSING if data.get("position") == 0 else OPENING | {"closing"}
-        return None
-    if domain == "lock":
-        return {
-            "lock": frozenset({"locking", "locked"}),
-            "unlock": frozenset({"unlocking", "unlocked"}),
-            "open": frozenset({"opening", "open", "unlocked"}),
-        }.get(service)
+        return _cover_targets(service, data)
     if domain == "climate" and service == "set_hvac_mode":
         mode = data.get("hvac_mode")
         return frozenset({mode}) if isinstance(mode, str) else None
-    if domain == "media_player":
-        return {
-            "media_play": frozenset({"playing", "buffering"}),
-            "play_media": frozenset({"playing", "buffering"}),
-            "media_pause": frozenset({"paused"}),
-            "media_stop": frozenset({"idle"}),
-        }.get(service)
-    return None
+    if domain in ON_OFF_DOMAINS and service in ("turn_on", "turn_off"):
+        # A light asked for no brightness at all is switched off.
+        dark = domain == "light" and 0 in (
+            data.get("brightness"),
+            data.get("brightness_pct"),
+        )
+        return frozenset({"off" if service == "turn_off" or dark else "on"})
+    return FIXED_TARGETS.get(domain, {}).get(service)
 
 
 def targets_of_call(
@@ -171,8 +184,9 @@ class OriginTracker:
     The rule, for a change of `entity` to `new` under context `c` at time `t`:
 
     1. From or to `unavailable`/`unknown`, or without an old state: SYSTEM.
-    2. `c` comes from an automation (it has a parent, or it, or its parent, is
-       a remembered automation run, or a script run not started by a person):
+    2. `c` comes from an automation (it has a parent - the trigger's context -,
+       or it is a remembered automation run, or a script run not started by a
+       person):
        AUTOMATED - unless the run gave `entity` commands and none of them asks
        for `new` (every command's states known). Then the device did what the
        run did not ask for within the five seconds it keeps the run's context:
@@ -273,7 +287,7 @@ class OriginTracker:
             return origin
         self._expire_commands(when)
         commands = self._commands.get(entity_id, [])
-        if self._from_automation(context, when):
+        if self.by_automation(context, when):
             own = [command for command in commands if command.context_id == context.id]
             if own and all(
                 command.targets is not None and new_state not in command.targets
@@ -296,12 +310,6 @@ class OriginTracker:
         return Origin.MANUAL
 
     # Memory
-
-    def _from_automation(self, context: ChangeContext, when: float) -> bool:
-        if self.by_automation(context, when):
-            return True
-        parent = self._run(context.parent_id, when)
-        return parent is not None and not parent.by_person
 
     def _run(self, context_id: str | None, when: float) -> _Run | None:
         if context_id is None:
