@@ -186,11 +186,11 @@ class OriginTracker:
     1. From or to `unavailable`/`unknown`, or without an old state: SYSTEM.
     2. `c` comes from an automation (it has a parent - the trigger's context -,
        or it is a remembered automation run, or a script run not started by a
-       person):
-       AUTOMATED - unless the run gave `entity` commands and none of them asks
-       for `new` (every command's states known). Then the device did what the
-       run did not ask for within the five seconds it keeps the run's context:
-       a person's press after a command it did not carry out. That is MANUAL.
+       person): AUTOMATED - unless the run gave `entity` commands and none of
+       them asks for `new` (every command's states known). Then the device did
+       what the run did not ask for within the five seconds it keeps the run's
+       context: a person's press after a command it did not carry out, or right
+       after one it did. That is MANUAL.
     3. `c` is a script run started by a person (a user on the context, no
        parent): MANUAL, like scenes a person starts.
     4. `c` has no user (a device's own report) and a command of an automation
@@ -202,8 +202,7 @@ class OriginTracker:
 
     Any change to a state a pending command asked for settles that command, so
     a later change to the same state is not credited to it again; a settled
-    command still judges changes under its own context (rule 2), so a person's
-    press right after a command that was carried out is not the run's either. Memory is
+    command still judges changes under its own context (rule 2). Memory is
     bounded: runs are forgotten `run_seconds` after last seen (at most
     `max_runs`), commands after `echo_seconds` (at most `max_commands`).
     """
