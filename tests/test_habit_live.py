@@ -65,9 +65,16 @@ async def test_routine_happening_is_announced_once_a_day(
     hass.states.async_set("light.bedroom", "on")
     hass.states.async_set("light.bedroom", "off")
     freezer.move_to(local(base, 7, 5, days=1))
-    # An automation switching it on is not the person's routine.
+    # An automation switching it on is not the person's routine: one triggered
+    # by a state (its context has a parent) or by the time (HA AI's own routine).
     hass.states.async_set("light.bedroom", "on", context=Context(parent_id="run"))
     hass.states.async_set("light.bedroom", "off")
+    timed_run = Context()
+    hass.bus.async_fire("automation_triggered", {"name": "7:00"}, context=timed_run)
+    hass.states.async_set("light.bedroom", "on", context=timed_run)
+    hass.states.async_set("light.bedroom", "off")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert triggered(mqtt_mock) == []
     hass.states.async_set("light.bedroom", "on")
     hass.states.async_set("light.bedroom", "off")
     hass.states.async_set("light.bedroom", "on")

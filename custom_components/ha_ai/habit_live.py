@@ -30,7 +30,6 @@ from .engine.habits.model import (
     PatternLevel,
     TimeOfDayPattern,
     UsedTogetherPattern,
-    classify_origin,
 )
 from .habit_analysis import HabitAnalysis
 from .mqtt_bus import MqttBus
@@ -135,11 +134,9 @@ class HabitLive:
         new_state = event.data["new_state"]
         if new_state is None or (old_state and old_state.state == new_state.state):
             return
-        origin = classify_origin(
-            old_state.state if old_state else None,
-            new_state.state,
-            context_parent_id=event.context.parent_id,
-        )
+        # Judged as the habit log judges it: an automation's change (HA AI's own
+        # deployed routines included) is not the routine happening.
+        origin = self.analysis.log.origins.origin_of(event)
         if origin is not Origin.MANUAL:
             return
         now = dt_util.now()

@@ -1,9 +1,10 @@
 """HA AI's compact log of the state changes habits are made of.
 
-Fed live from Home Assistant's state changes, back-filled from the recorder on the
-first run, kept for a configurable number of days in one CSV file per day (see
-`engine.habits.log_files`). Writes are batched and go through executor jobs, so the
-event loop never waits on the disk; a crash loses at most the last batch.
+Each change is logged with who made it (`change_origin`). Fed live from Home
+Assistant's state changes, back-filled from the recorder on the first run, kept
+for a configurable number of days in one CSV file per day (see
+`engine.habits.log_files`). Writes are batched and go through executor jobs, so
+the event loop never waits on the disk; a crash loses at most the last batch.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
 
+from .change_origin import ChangeOrigins
 from .const import DOMAIN, LOGGER
 from .engine.habits.log_files import (
     LogRow,
@@ -42,7 +44,6 @@ from .engine.habits.model import (
     LOGGED_DOMAINS,
     ChangeTable,
     Origin,
-    classify_origin,
 )
 from .engine.log_text import log_safe
 from .engine.stored import Drops
@@ -97,6 +98,8 @@ class HabitLog:
         self._excluded_cache: dict[str, bool] = {}
         self._last_damage = ""
         self._unsubscribers: list[CALLBACK_TYPE] = []
+        # Who made each change: followed from start, shared with the live events.
+        self.origins = ChangeOrigins(hass)
 
     @staticmethod
     async def async_remove_files(hass: HomeAssistant) -> None:
@@ -108,6 +111,7 @@ class HabitLog:
 
     async def async_start(self) -> None:
         """Follow state changes; flush the buffer regularly."""
+        self._unsubscribers.append(self.origins.async_start())
         self._unsubscribers.append(
             self.hass.bus.async_listen(
                 EVENT_STATE_CHANGED, self._on_state_changed, event_filter=_is_logged
@@ -145,11 +149,7 @@ class HabitLog:
         entity_id = event.data["entity_id"]
         if self._excluded(entity_id):
             return
-        origin = classify_origin(
-            old_state.state if old_state else None,
-            new_state.state,
-            context_parent_id=event.context.parent_id,
-        )
+        origin = self.origins.origin_of(event)
         self.add(
             int(new_state.last_changed_timestamp),
             origin,

@@ -20,7 +20,7 @@ class Origin(IntEnum):
     """Who made a state change; only manual ones make habits."""
 
     MANUAL = 0  # a person: the UI, an app, a voice assistant, a physical switch
-    AUTOMATED = 1  # an automation or a script (its context has a parent)
+    AUTOMATED = 1  # an automation or a script (see `origin.OriginTracker`)
     SYSTEM = 2  # a restore, or a change from or to unavailable/unknown
 
 
@@ -76,7 +76,10 @@ def classify_origin(
 
     A change from or to `unavailable`/`unknown`, or without an old state (a restore
     at start-up), is the system's; one whose context has a parent was caused by an
-    automation or script; anything else was made by a person.
+    automation or script; anything else was made by a person. This is all a
+    History CSV tells; where Home Assistant's events are at hand (the live log,
+    the recorder's back-fill) `origin.OriginTracker` also knows the automations
+    whose trigger gave no parent, and the devices that report back late.
     """
     if old_state is None or old_state in SYSTEM_STATES or new_state in SYSTEM_STATES:
         return Origin.SYSTEM
