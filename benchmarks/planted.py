@@ -739,7 +739,7 @@ def realistic_house(
     return _build(house)
 
 
-LIGHT_ON_SECONDS = (1200, 14_400)  # a light stays on 20 min to 4 h
+LIGHT_ON_SECONDS = (1800, 21_600)  # a light stays on 30 min to 6 h
 
 
 def _furnish_core(house: _House) -> dict[str, int]:
@@ -751,7 +751,7 @@ def _furnish_core(house: _House) -> dict[str, int]:
         "cupboard": house.device(
             Device(
                 "binary_sensor.kitchen_cupboard",
-                cycles=(2, 5) if bursty else (1, 1),
+                cycles=(2, 5) if bursty or house.has("meals") else (1, 1),
                 on_seconds=(5, 40),
                 off_seconds=(10, 120),
             )
@@ -795,6 +795,9 @@ def _furnish_core(house: _House) -> dict[str, int]:
             house.between(device, 0.8, 11.5, 14.5)
             house.between(device, 0.95, 17.5, 21.5)
             house.between(device, 0.5, 15.0, 17.0)
+            house.between(device, 0.6, 11.5, 14.5)
+            house.between(device, 0.7, 17.5, 21.5)
+            house.daytime(device, 4.0)
         house.between(core["microwave"], 0.6, 11.5, 14.5)
         house.between(core["microwave"], 0.5, 17.5, 21.5)
     else:
