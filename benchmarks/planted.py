@@ -102,6 +102,40 @@ class Planted:
     # Pairs that happened on one afternoon only: not habits, never to be reported.
     decoys: list[PlantedPair] = field(default_factory=list)
 
+    def explains(self, trigger: tuple[str, str], follower: tuple[str, str]) -> bool:
+        """Tell whether a pair (entity, state) -> (entity, state) is in the data.
+
+        A planted pair is; so are two planted routines close enough in time that
+        B often follows A within a couple of minutes: the history holds that pair
+        although nobody planted it.
+        """
+        key = (*trigger, *follower)
+        if any(
+            (p.trigger_entity_id, p.trigger_state, p.entity_id, p.state) == key
+            for p in self.pairs
+        ):
+            return True
+        for first in self.routines:
+            if (first.routine.entity_id, first.routine.state) != trigger:
+                continue
+            for second in self.routines:
+                if (second.routine.entity_id, second.routine.state) != follower:
+                    continue
+                distance = abs(
+                    first.routine.minute_of_day - second.routine.minute_of_day
+                )
+                distance = min(distance % 1440, 1440 - distance % 1440)
+                spread = math.hypot(
+                    first.routine.jitter_minutes, second.routine.jitter_minutes
+                )
+                if distance <= 3 * spread + COINCIDENT_DELAY_MINUTES:
+                    return True
+        return False
+
+
+# Two routines this many minutes apart (beyond their jitter) make a pair.
+COINCIDENT_DELAY_MINUTES = 2
+
 
 @dataclass(slots=True)
 class _Columns:
@@ -705,13 +739,16 @@ def realistic_house(
     """Return a house of `kind` (see REALISTIC_KINDS) that looks like a real one.
 
     `entities` (at least 10) are furnished from a core (bedroom and kitchen
-    lights, a kitchen cupboard, a kettle, a microwave, a hall motion sensor, the
-    front door and the hall light that follows it, a washer, an automated porch
-    light) and then by blocks of ten (lights with routines, a blind, a motion
-    sensor, a door, a plug, a lamp that follows the motion sensor, an automated
-    heater). Every house has routines (kept on an exact share of their days, as
-    the truth says), pairs (B follows A's use with a probability, one at 0.55)
-    and uses at random times while people are up; the kind adds its trait.
+    lights, a kitchen cupboard, a microwave, a hall motion sensor and the hall
+    light that follows it on 55 % of its uses, the front door and the kettle that
+    follows it, a washer, an automated porch light) and then by blocks of ten
+    (lights with routines, a blind, a motion sensor, a door, a plug, a lamp that
+    follows the motion sensor, an automated heater). Every house has routines
+    (kept on an exact share of their days, as the truth says), pairs (B follows
+    A's use with a probability) and uses at random times while people are up;
+    the kind adds its trait. In bursty houses the cupboard keeps a breakfast
+    routine and the plugs a routine of their own, on 70 to 85 % of days, each
+    use a burst.
     Routine truths count from each entity's first change. A device's change back
     to rest a few minutes after a routine's change (a cupboard closed) is a
     routine too and is planted as one. Pairs that happened on one afternoon only
@@ -803,6 +840,13 @@ def _furnish_core(house: _House) -> dict[str, int]:
     else:
         house.routine(core["kitchen"], 18 * 60 + 30, 10.0)
         house.between(core["microwave"], 0.5, 11.5, 21.5)
+        if bursty:
+            house.routine(
+                core["cupboard"],
+                7 * 60 + 20,
+                6.0,
+                share=float(house.rng.uniform(0.7, 0.85)),
+            )
     house.daytime(core["bedroom"], 1.0)
     house.daytime(core["kitchen"], 1.5)
     house.daytime(core["cupboard"], 3.0)
@@ -810,8 +854,10 @@ def _furnish_core(house: _House) -> dict[str, int]:
     house.daytime(core["motion"], 30.0 if busy else 6.0)
     house.daytime(core["door"], 20.0 if busy else 4.0)
     house.daytime(core["hall"], 0.5)
-    house.pair(core["microwave"], core["kettle"], 0.55, 10, 90)
-    house.pair(core["door"], core["hall"], 0.8, 3, 30)
+    # Leads are sensors: a lead that B could follow would make derived pairs
+    # (B, then A back at rest) that are real in the data but not planted.
+    house.pair(core["motion"], core["hall"], 0.55, 2, 20)
+    house.pair(core["door"], core["kettle"], 0.8, 10, 90)
     house.between(core["washer"], 0.4, 13.0, 18.0)
     house.between(core["porch"], 0.97, 17.5, 18.5, origin=Origin.AUTOMATED)
     return core
@@ -855,14 +901,18 @@ def _furnish(house: _House, index: int) -> None:
             Device(
                 f"switch.{name}_plug",
                 cycles=(2, 6) if bursty else (1, 1),
-                on_seconds=(20, 900),
+                on_seconds=(20, 300),
                 off_seconds=(10, 240),
             )
         )
         house.daytime(device, float(rng.uniform(0.5, 3.0)))
+        if bursty:
+            minute = int(rng.integers(6 * 60, 22 * 60))
+            share = float(rng.uniform(0.7, 0.85))
+            house.routine(device, minute, float(rng.uniform(3.0, 10.0)), share=share)
     elif slot == 5:
         device = house.device(
-            Device(f"cover.{name}", "open", "closed", on_seconds=(36_000, 50_000))
+            Device(f"cover.{name}", "open", "closed", on_seconds=(30_000, 57_600))
         )
         house.routine(device, int(rng.integers(6 * 60 + 30, 9 * 60)), 5.0)
         house.daytime(device, 0.3)

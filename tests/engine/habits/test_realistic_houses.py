@@ -41,6 +41,7 @@ SPRING = date(2024, 3, 25)  # Paris moves its clocks on 31 March
 # What the miner on this branch does not do yet (the issue's asks).
 NOT_YET = "bursts still count change by change, against a uniform clock"
 WEAK_SHORT_CLASSES = "routines on 7 of 10 weekdays are not reported yet"
+FIXED_GATE = "a fixed chance gate lets a big dense house's noise through"
 WEAK_PAIRS = (
     "pairs at P(B|A) 0.5-0.6, or led by a flickering sensor, fall under the 0.6 floor"
 )
@@ -176,12 +177,19 @@ def test_noise_houses_plant_nothing_and_reach_their_density(kind: str) -> None:
 
 # --- pure noise gives nothing ---
 
-NOISE_CASES = [
+NOISE_CASES: list[object] = [
     # kind, entities, days, changes per entity and day
     ("uniform", 10, 7, 3.0),
     ("uniform", 50, 14, 50.0),
     ("uniform", 200, 30, 5.0),
     ("uniform", 500, 10, 2.0),
+    pytest.param(
+        "uniform",
+        500,
+        10,
+        50.0,
+        marks=pytest.mark.xfail(strict=False, reason=FIXED_GATE),
+    ),
     ("bursty", 10, 14, 20.0),
     ("bursty", 100, 30, 10.0),
     ("bursty", 300, 10, 50.0),
@@ -223,7 +231,7 @@ HOUSES = (
     ("mixed", 200, 14),
 )
 # Houses whose routines the miner on this branch does not give yet.
-ROUTINES_NOT_YET = {("meals", 30, 30), ("mixed", 60, 28)}
+ROUTINES_NOT_YET = {("meals", 30, 30)}
 
 
 def houses(not_yet: set[tuple[str, int, int]], reason: str) -> list[object]:
@@ -263,14 +271,18 @@ def test_a_realistic_house_gives_its_routines(
 def test_a_realistic_house_gives_its_pairs_and_no_other(
     kind: str, entities: int, days: int
 ) -> None:
-    """Pairs: recall and precision 0.9, none of one afternoon."""
+    """Pairs: recall and precision 0.9, none of one afternoon.
+
+    Two planted routines a minute apart make a pair the history holds: not false.
+    """
     planted = realistic_house(
         kind, days=days, entities=entities, seed=days, timezone=PARIS, start=SPRING
     )
     found = pairs_of(mine(planted))
     truth = planted_pairs(planted)
+    false = {p for p in found if not planted.explains(p[:2], p[2:])}
     assert len(truth - found) <= 0.1 * len(truth), truth - found
-    assert len(found - truth) <= 0.1 * len(found), found - truth
+    assert len(false) <= 0.1 * len(found), false
     assert not found & {
         (p.trigger_entity_id, p.trigger_state, p.entity_id, p.state)
         for p in planted.decoys
