@@ -1,9 +1,12 @@
 """Histories with planted habits, for the habit-mining tests and benchmark.
 
 `generate` builds a ChangeTable from explicit routines, pairs and noise;
-`random_house` draws those at random for a house of any size. Both are
-deterministic for a seed, and return the table with the truths that were planted,
-so a detector's recall and precision can be measured.
+`random_house` draws those at random for a house of any size. `realistic_house`
+builds houses that look like real ones (bursty devices, sensors firing all day,
+days away, visitors, meals, weekday routines) and `noise_house` realistic houses
+with nothing planted. All are deterministic for a seed, and return the table with
+the truths that were planted, so a detector's recall and precision can be
+measured.
 
 Times are drawn in local wall-clock time (routines) or uniformly over the period
 (noise), then stored as UTC seconds, like Home Assistant's history.
@@ -105,15 +108,14 @@ class Planted:
     def explains(self, trigger: tuple[str, str], follower: tuple[str, str]) -> bool:
         """Tell whether a pair (entity, state) -> (entity, state) is in the data.
 
-        A planted pair is; so are two planted routines close enough in time that
-        B often follows A within a couple of minutes: the history holds that pair
-        although nobody planted it.
+        A planted pair is, led by either change of A (a door opened, then closed
+        within seconds, and the kettle put on: the kettle follows both); so are
+        two planted routines close enough in time that B often follows A within a
+        couple of minutes: the history holds those pairs although nobody planted
+        them.
         """
-        key = (*trigger, *follower)
-        if any(
-            (p.trigger_entity_id, p.trigger_state, p.entity_id, p.state) == key
-            for p in self.pairs
-        ):
+        key = (trigger[0], *follower)
+        if any((p.trigger_entity_id, p.entity_id, p.state) == key for p in self.pairs):
             return True
         for first in self.routines:
             if (first.routine.entity_id, first.routine.state) != trigger:

@@ -5,7 +5,10 @@ day, residents away for days, visitors, entities used at every meal, weekday
 routines in short histories, with the routines and pairs planted in them as the
 truth. Mining runs with the default settings, as a new user's first analysis
 does. A routine counts as found when one of the same entity, state and day class
-is reported, at either level, within max(10 min, 3 jitter) of its time.
+is reported, at either level, within max(10 min, 3 jitter) of its time; a daily
+routine may be found for weekdays or weekends only (ten days hold two weekend
+days: a daily routine missed on one of them is kept on weekdays, and the
+history says so).
 """
 
 from __future__ import annotations
@@ -66,10 +69,13 @@ def pairs_of(patterns: list[Pattern]) -> set[tuple[str, str, str, str]]:
 def matches(pattern: TimeOfDayPattern, truth: RoutineTruth) -> bool:
     routine = truth.routine
     distance = abs(pattern.minute_of_day - routine.minute_of_day) % 1440
+    classes = {routine.day_class}
+    if routine.day_class is DayClass.DAILY:
+        classes |= {DayClass.WEEKDAYS, DayClass.WEEKENDS}
     return (
         pattern.entity_id == routine.entity_id
         and pattern.state == routine.state
-        and pattern.day_class == routine.day_class
+        and pattern.day_class in classes
         and min(distance, 1440 - distance) <= max(10, 3 * routine.jitter_minutes)
     )
 
