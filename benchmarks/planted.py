@@ -584,11 +584,11 @@ class _Calendar:
         changing = np.flatnonzero(
             (np.diff(self.midnights) != SECONDS_PER_DAY)[inside] & (day == inside)
         )
-        for i in changing.tolist():
+        for i in (int(i) for i in changing):
             wall = datetime.combine(self.start + timedelta(days=int(day[i])), time())
             local = wall + timedelta(seconds=float(seconds[i]))
             result[i] = int(local.replace(tzinfo=self.timezone).timestamp())
-        return result
+        return np.asarray(result, dtype=np.int64)
 
 
 @dataclass(slots=True)
@@ -937,7 +937,7 @@ def _visitors(house: _House, decoy: tuple[int, int]) -> None:
     calendar, rng = house.calendar, house.rng
     count = 2 if calendar.days >= 28 else 1
     visits = rng.choice(np.arange(1, calendar.days), count, replace=False)
-    for day in visits.tolist():
+    for visit in (int(v) for v in visits):
         for device in range(len(house.devices)):
             if (
                 house.devices[device].entity_id.startswith("switch.")
@@ -948,7 +948,7 @@ def _visitors(house: _House, decoy: tuple[int, int]) -> None:
             hours = rng.uniform(10.0, 26.0, uses)
             house.uses.add(
                 device,
-                calendar.utc(np.full(uses, day, dtype=np.int64), hours * 3600),
+                calendar.utc(np.full(uses, visit, dtype=np.int64), hours * 3600),
             )
     day = int(visits[0])
     leads = np.sort(rng.uniform(14.0, 17.0, 12)) * 3600
@@ -1008,14 +1008,13 @@ def _build(house: _House) -> Planted:
         stamp, state, kind, tag, planned = _flaps(
             (stamp, state, kind, tag, planned), first, end, rng
         )
-        inside = (stamp >= first) & (stamp < end)
-        stamp, state, kind, tag, planned = (
-            c[inside] for c in (stamp, state, kind, tag, planned)
+        stamp, state, kind, tag, planned = _take(
+            (stamp, state, kind, tag, planned), (stamp >= first) & (stamp < end)
         )
         names = (item.rest, item.active, "unavailable")
         state_ids = np.asarray([columns.state_index(n) for n in names], np.int32)
         columns.add(item.entity_id, state_ids[state], stamp, kind)
-        for number_of_routine in np.unique(tag[tag >= 0]).tolist():
+        for number_of_routine in (int(r) for r in np.unique(tag[tag >= 0])):
             routine_days[number_of_routine].append(planned[tag == number_of_routine])
     table = columns.table()
     truths = _truths(
@@ -1076,7 +1075,7 @@ def _expand(
     closes = np.zeros(start.shape[0], dtype=np.int64)
     np.maximum.at(closes, use, opens + on)
     dropped = np.zeros(start.shape[0], dtype=np.bool_)
-    for number in np.flatnonzero(routine >= 0).tolist():
+    for number in (int(n) for n in np.flatnonzero(routine >= 0)):
         dropped |= (start <= start[number]) & (closes > start[number])
         dropped[number] = False
     if dropped.any():
@@ -1106,13 +1105,18 @@ def _consistent(changes: _Changes) -> _Changes:
     Home Assistant records a change only when the state changes; a device starts
     at rest.
     """
-    order = np.argsort(changes[0], kind="stable")
-    stamp, state, kind, tag, planned = (c[order] for c in changes)
+    stamp, state, *_ = changes = _take(changes, np.argsort(changes[0], kind="stable"))
     keep = np.ones(stamp.shape[0], dtype=np.bool_)
     keep[1:] = state[1:] != state[:-1]
     if stamp.shape[0]:
         keep[0] = state[0] != REST
-    return stamp[keep], state[keep], kind[keep], tag[keep], planned[keep]
+    return _take(changes, keep)
+
+
+def _take(changes: _Changes, which: npt.NDArray[Any]) -> _Changes:
+    """Return the changes at `which` (a mask or positions)."""
+    stamp, state, kind, tag, planned = changes
+    return stamp[which], state[which], kind[which], tag[which], planned[which]
 
 
 def _flaps(

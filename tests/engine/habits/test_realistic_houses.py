@@ -13,6 +13,7 @@ history says so).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -54,7 +55,7 @@ def mine(planted: Planted) -> list[Pattern]:
     return mine_habits(planted.table, timezone=planted.timezone, end=planted.end)
 
 
-def routines_of(patterns: list[Pattern]) -> list[TimeOfDayPattern]:
+def routines_of(patterns: Sequence[Pattern]) -> list[TimeOfDayPattern]:
     return [p for p in patterns if isinstance(p, TimeOfDayPattern)]
 
 
@@ -81,7 +82,7 @@ def matches(pattern: TimeOfDayPattern, truth: RoutineTruth) -> bool:
 
 
 def missed_and_false(
-    planted: Planted, patterns: list[Pattern]
+    planted: Planted, patterns: Sequence[Pattern]
 ) -> tuple[list[str], list[str]]:
     """Return the routines kept on >= 70 % of days not found, and those reported
     that were never planted."""
