@@ -758,13 +758,15 @@ def realistic_house(
     """
     if kind not in REALISTIC_KINDS:
         raise ValueError(f"unknown kind of house: {kind}")
+    if entities < CORE_ENTITIES or days < 2:
+        raise ValueError("a realistic house has at least 10 entities and 2 days")
     traits = frozenset(REALISTIC_KINDS[1:-1] if kind == "mixed" else (kind,))
     rng = np.random.default_rng(seed)
     calendar = _Calendar.of(start, days, timezone)
     house = _House(calendar=calendar, rng=rng, traits=traits)
     house.wake, house.sleep = _waking_hours(calendar, rng)
     core = _furnish_core(house)
-    for index in range(10, entities):
+    for index in range(CORE_ENTITIES, entities):
         _furnish(house, index)
     if "away" in traits:
         length = min(max(2, round(days * 0.15)), 7)
@@ -778,6 +780,7 @@ def realistic_house(
     return _build(house)
 
 
+CORE_ENTITIES = 10  # every house has the core's devices
 LIGHT_ON_SECONDS = (1800, 21_600)  # a light stays on 30 min to 6 h
 
 

@@ -143,6 +143,15 @@ def test_realistic_houses_come_in_every_size(entities: int, days: int) -> None:
     assert round((planted.end - planted.start).days) == days
 
 
+def test_a_realistic_house_needs_its_core_and_two_days() -> None:
+    with pytest.raises(ValueError, match="at least 10 entities"):
+        realistic_house("plain", days=14, entities=9, seed=1)
+    with pytest.raises(ValueError, match="unknown kind"):
+        realistic_house("castle", days=14, entities=10, seed=1)
+    with pytest.raises(ValueError, match="unknown kind"):
+        noise_house("castle", days=14, entities=10, changes_per_entity_day=1, seed=1)
+
+
 def test_weekday_routines_are_kept_on_7_of_10_weekdays() -> None:
     planted = realistic_house("weekdays", days=14, entities=20, seed=2)
     assert {t.routine.day_class for t in planted.routines} == {DayClass.WEEKDAYS}
