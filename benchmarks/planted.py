@@ -776,7 +776,7 @@ def realistic_house(
         for device in (core["bedroom"], core["kitchen"], core["hall"]):
             house.between(device, 1.0, 19.0, 23.0, origin=Origin.AUTOMATED)
     if "visitors" in traits:
-        _visitors(house, (core["cupboard"], core["microwave"]))
+        _visitors(house, (core["microwave"], core["kettle"]))
     return _build(house)
 
 
@@ -942,11 +942,8 @@ def _visitors(house: _House, decoy: tuple[int, int]) -> None:
     visits = rng.choice(np.arange(1, calendar.days), count, replace=False)
     for visit in (int(v) for v in visits):
         for device in range(len(house.devices)):
-            if (
-                house.devices[device].entity_id.startswith("switch.")
-                and device not in decoy
-            ):
-                continue
+            if house.devices[device].entity_id.startswith("switch."):
+                continue  # appliances keep to their own uses
             uses = int(rng.poisson(6))
             hours = rng.uniform(10.0, 26.0, uses)
             house.uses.add(
@@ -954,8 +951,7 @@ def _visitors(house: _House, decoy: tuple[int, int]) -> None:
                 calendar.utc(np.full(uses, visit, dtype=np.int64), hours * 3600),
             )
     day = int(visits[0])
-    leads = np.sort(rng.uniform(14.0, 17.0, 12)) * 3600
-    leads = leads[np.diff(leads, prepend=-1e9) > 600]  # uses apart
+    leads = np.arange(13.0, 18.0, 1 / 3) * 3600 + rng.uniform(0, 300, 15)
     first, second = decoy
     when = calendar.utc(np.full(leads.shape[0], day, dtype=np.int64), leads)
     house.uses.add(first, when, day=np.full(leads.shape[0], day))

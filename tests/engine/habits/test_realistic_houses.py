@@ -45,6 +45,7 @@ SPRING = date(2024, 3, 25)  # Paris moves its clocks on 31 March
 # What the miner on this branch does not do yet (the issue's asks).
 NOT_YET = "bursts still count change by change, against a uniform clock"
 WEAK_SHORT_CLASSES = "routines on 7 of 10 weekdays are not reported yet"
+ONE_AFTERNOON = "a pair needs no distinct days yet: one afternoon's burst makes one"
 FIXED_GATE = "a fixed chance gate lets a big dense house's noise through"
 WEAK_PAIRS = (
     "pairs at P(B|A) 0.5-0.6, or led by a flickering sensor, fall under the 0.6 floor"
@@ -341,8 +342,10 @@ def test_sensors_firing_all_day_make_no_routine() -> None:
     assert sensors == set()
 
 
+@pytest.mark.xfail(strict=False, reason=ONE_AFTERNOON)
 def test_a_pair_of_one_afternoon_is_not_reported() -> None:
-    planted = realistic_house("visitors", days=30, entities=30, seed=13)
+    """A visitor used the microwave and then the kettle 15 times one afternoon."""
+    planted = realistic_house("visitors", days=14, entities=30, seed=1)
     decoys = {
         (p.trigger_entity_id, p.trigger_state, p.entity_id, p.state)
         for p in planted.decoys
