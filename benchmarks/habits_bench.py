@@ -5,7 +5,9 @@ stdout: one JSON line per figure ({"name", "value", "unit"}); progress on stderr
 
 - Load: 30 days x 500 entities x 50 manual changes per entity per day (750,000
   changes, with planted routines and pairs). The table is built first; only
-  `mine_habits` is timed: the median of three runs, and the first. Memory:
+  `mine_habits` is timed: the median of three runs, and the first; and the
+  process's CPU time of a fourth run (all threads), which a busy shared machine
+  does not inflate the way it does the elapsed time. Memory:
   tracemalloc's peak during a run, and the growth of the process's maximum
   resident set (getrusage) over its resident set just before the first run (an
   upper bound when building the table peaked higher).
@@ -19,6 +21,22 @@ stdout: one JSON line per figure ({"name", "value", "unit"}); progress on stderr
   that match a planted routine (any presence) or pair.
 - Pure noise: the load's size and density with nothing planted, and a house's
   density; the routines and pairs found must be 0.
+- Realistic houses (`realistic_house`): per kind (plain, bursty devices,
+  sensors firing all day, days away, visitors, entities used at every meal,
+  weekday routines, all of them) and history length (10, 14, 28 and 60 days),
+  two seeds of 100 entities, and the mixed kind at 10 and 500 entities:
+  recall of the planted routines kept on at least 70 % of their days, found at
+  the established level and at either level (a daily routine may be found for
+  weekdays or weekends only: short histories hold few weekend days); precision
+  (reported routines, at either level and established only, that match a
+  planted one); pair recall and precision (a reported pair is right when
+  planted, led by either change of a planted pair's A, or made by two planted
+  routines a minute or two apart: the history holds it); and the reported pairs
+  whose B followed A on a single day only (counted by brute force over the
+  history, with the default delay), which must be 0.
+- Realistic pure noise (`noise_house`): uniform, bursty and all-day noise of
+  10 to 500 entities making 2 to 60 changes a day each: the routines and pairs
+  found at each level must all be 0.
 
 Only the engine is imported (custom_components/ha_ai on sys.path, as `engine`),
 never Home Assistant.
@@ -38,20 +56,32 @@ from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import numpy as np
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "custom_components" / "ha_ai"))
 sys.path.insert(0, str(REPO))
 
 from engine.habits.mining import mine_habits  # noqa: E402
 from engine.habits.model import (  # noqa: E402
+    ChangeTable,
     DayClass,
     MiningSettings,
+    Origin,
     Pattern,
+    PatternLevel,
     TimeOfDayPattern,
     UsedTogetherPattern,
 )
 
-from benchmarks.planted import Planted, RoutineTruth, random_house  # noqa: E402
+from benchmarks.planted import (  # noqa: E402
+    REALISTIC_KINDS,
+    Planted,
+    RoutineTruth,
+    noise_house,
+    random_house,
+    realistic_house,
+)
 
 PRESENT_SHARE = 0.7
 PARIS = ZoneInfo("Europe/Paris")
@@ -91,19 +121,31 @@ def current_rss_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # pragma: no cover
 
 
-def matches(pattern: TimeOfDayPattern, truth: RoutineTruth) -> bool:
-    """Tell whether a reported routine is a planted one."""
+def matches(
+    pattern: TimeOfDayPattern, truth: RoutineTruth, *, narrower: bool = False
+) -> bool:
+    """Tell whether a reported routine is a planted one.
+
+    With `narrower`, a routine reported for weekdays or weekends only matches a
+    daily one (ten days hold two weekend days: a daily routine missed on one of
+    them is kept on weekdays, and the history says so).
+    """
     routine = truth.routine
     distance = abs(pattern.minute_of_day - routine.minute_of_day) % 1440
     return (
         pattern.entity_id == routine.entity_id
         and pattern.state == routine.state
-        and pattern.day_class == routine.day_class
+        and (
+            pattern.day_class == routine.day_class
+            or (narrower and routine.day_class is DayClass.DAILY)
+        )
         and min(distance, 1440 - distance) <= max(10, 3 * routine.jitter_minutes)
     )
 
 
-def score(planted: Planted, patterns: list[Pattern]) -> dict[str, int]:
+def score(
+    planted: Planted, patterns: list[Pattern], *, narrower: bool = False
+) -> dict[str, int]:
     """Return the counts that recall and precision are made of."""
     routines = [p for p in patterns if isinstance(p, TimeOfDayPattern)]
     pairs = {
@@ -115,9 +157,15 @@ def score(planted: Planted, patterns: list[Pattern]) -> dict[str, int]:
         (p.trigger_entity_id, p.trigger_state, p.entity_id, p.state)
         for p in planted.pairs
     }
-    matched = [p for p in routines if any(matches(p, t) for t in planted.routines)]
+    matched = [
+        p
+        for p in routines
+        if any(matches(p, t, narrower=narrower) for t in planted.routines)
+    ]
     present = [t for t in planted.routines if t.present_share >= PRESENT_SHARE]
-    found = [t for t in present if any(matches(p, t) for p in matched)]
+    found = [
+        t for t in present if any(matches(p, t, narrower=narrower) for p in matched)
+    ]
     by_class = {
         f"{kind}_{day_class.value}": sum(
             t.routine.day_class is day_class for t in truths
@@ -134,6 +182,11 @@ def score(planted: Planted, patterns: list[Pattern]) -> dict[str, int]:
         "pairs_planted": len(planted_pairs),
         "pairs_reported": len(pairs),
         "pairs_matched": len(pairs & planted_pairs),
+        # Reported pairs that the history holds: planted, or two routines at once.
+        "pairs_explained": sum(
+            planted.explains((a, a_state), (b, b_state))
+            for a, a_state, b, b_state in pairs
+        ),
     }
 
 
@@ -159,8 +212,12 @@ def load() -> None:
         started = time.perf_counter()
         mine(planted)
         times.append(time.perf_counter() - started)
+    cpu = time.process_time()
+    mine(planted)
+    cpu = time.process_time() - cpu
     log(f"  mined {len(patterns)} patterns in {', '.join(f'{t:.2f}' for t in times)} s")
     emit("habits_mining_seconds", round(statistics.median(times), 3), "s")
+    emit("habits_mining_cpu_seconds", round(cpu, 3), "s")
     emit("habits_mining_first_run_seconds", round(times[0], 3), "s")
     emit("habits_mining_max_rss_growth", round(max(rss_growth, 0) / 1024, 1), "MiB")
 
@@ -269,6 +326,178 @@ def noise() -> None:
     emit("habits_noise_pairs", found["pairs"], "pairs")
 
 
+HISTORY_DAYS = (10, 14, 28, 60)
+REALISTIC_SEEDS = (1, 2)
+REALISTIC_ENTITIES = 100
+# kind, entities, days, changes per entity and day
+NOISE_HOUSES = (
+    ("uniform", 10, 14, 5.0),
+    ("uniform", 100, 30, 20.0),
+    ("uniform", 500, 10, 50.0),
+    ("bursty", 50, 14, 10.0),
+    ("bursty", 300, 30, 30.0),
+    ("all_day", 20, 10, 60.0),
+    ("all_day", 200, 30, 20.0),
+    ("all_day", 500, 60, 2.0),
+)
+
+
+def single_day_pairs(
+    table: ChangeTable, pairs: list[UsedTogetherPattern], planted: Planted
+) -> int:
+    """Return how many pairs have B following A (manual, within the default
+    delay) on one local day only, counted over the table by brute force."""
+    delay = int(MiningSettings().pair_max_delay.total_seconds())
+    manual = table.origin == Origin.MANUAL
+    start = int(planted.start.timestamp())
+    single = 0
+    for pair in pairs:
+        a = table.when[
+            manual
+            & (table.entity == table.entity_ids.index(pair.trigger_entity_id))
+            & (table.state == table.states.index(pair.trigger_state))
+        ]
+        b = table.when[
+            manual
+            & (table.entity == table.entity_ids.index(pair.entity_id))
+            & (table.state == table.states.index(pair.state))
+        ]
+        after = np.searchsorted(b, a, side="right")
+        followed = (after < b.shape[0]) & (
+            b[np.minimum(after, b.shape[0] - 1)] <= a + delay
+        )
+        # Days of the history (a day is 24 h from the first local midnight).
+        days = np.unique((a[followed] - start) // 86_400)
+        single += int(days.shape[0] <= 1)
+    return single
+
+
+def realistic_score(planted: Planted, patterns: list[Pattern]) -> dict[str, int]:
+    """Return the counts of the realistic figures, by level."""
+    counts = score(planted, patterns, narrower=True)
+    routines = [p for p in patterns if isinstance(p, TimeOfDayPattern)]
+    established = [p for p in routines if p.level is PatternLevel.ESTABLISHED]
+    present = [t for t in planted.routines if t.present_share >= PRESENT_SHARE]
+    pairs = [p for p in patterns if isinstance(p, UsedTogetherPattern)]
+    return {
+        "present": counts["present"],
+        "found": counts["found"],
+        "found_established": sum(
+            any(matches(p, t, narrower=True) for p in established) for t in present
+        ),
+        "reported": counts["reported"],
+        "matched": counts["matched"],
+        "reported_established": len(established),
+        "matched_established": sum(
+            any(matches(p, t, narrower=True) for t in planted.routines)
+            for p in established
+        ),
+        "pairs_planted": counts["pairs_planted"],
+        "pairs_reported": counts["pairs_reported"],
+        "pairs_matched": counts["pairs_matched"],
+        "pairs_explained": counts["pairs_explained"],
+        "pairs_single_day": single_day_pairs(planted.table, pairs, planted),
+    }
+
+
+def emit_realistic(prefix: str, totals: dict[str, int]) -> None:
+    """Emit the figures of one kind of house and history length."""
+    emit(f"{prefix}_routine_recall", ratio(totals["found"], totals["present"]), "")
+    emit(
+        f"{prefix}_routine_recall_established",
+        ratio(totals["found_established"], totals["present"]),
+        "",
+    )
+    emit(
+        f"{prefix}_routine_precision",
+        ratio(totals["matched"], totals["reported"]),
+        "",
+    )
+    emit(
+        f"{prefix}_routine_precision_established",
+        ratio(totals["matched_established"], totals["reported_established"]),
+        "",
+    )
+    emit(
+        f"{prefix}_pair_recall",
+        ratio(totals["pairs_matched"], totals["pairs_planted"]),
+        "",
+    )
+    emit(
+        f"{prefix}_pair_precision",
+        ratio(totals["pairs_explained"], totals["pairs_reported"]),
+        "",
+    )
+    emit(f"{prefix}_pairs_single_day", totals["pairs_single_day"], "pairs")
+
+
+def realistic(kind: str, days: int, entities: int, seeds: tuple[int, ...]) -> float:
+    """Figures of a kind of realistic house; return the seconds spent mining."""
+    totals: dict[str, int] = {}
+    seconds = 0.0
+    for seed in seeds:
+        planted = realistic_house(
+            kind,
+            days=days,
+            entities=entities,
+            seed=seed,
+            timezone=PARIS,
+            start=SPRING,
+        )
+        started = time.perf_counter()
+        patterns = mine(planted)
+        seconds += time.perf_counter() - started
+        counts = realistic_score(planted, patterns)
+        for key, value in counts.items():
+            totals[key] = totals.get(key, 0) + value
+    log(f"  {kind}, {entities} entities, {days} days: {totals}")
+    sized = "" if entities == REALISTIC_ENTITIES else f"_{entities}e"
+    emit_realistic(f"habits_realistic_{kind}{sized}_{days}d", totals)
+    return seconds
+
+
+def realistic_houses() -> None:
+    """Realistic houses per kind and history length, and the mixed at two sizes."""
+    log(f"Realistic houses: {REALISTIC_ENTITIES} entities, Europe/Paris")
+    seconds = 0.0
+    for kind in REALISTIC_KINDS:
+        for days in HISTORY_DAYS:
+            seconds += realistic(kind, days, REALISTIC_ENTITIES, REALISTIC_SEEDS)
+    for entities in (10, 500):
+        seconds += realistic("mixed", 28, entities, REALISTIC_SEEDS[:1])
+    emit("habits_realistic_mining_seconds", round(seconds, 2), "s")
+
+
+def realistic_noise() -> None:
+    """Realistic pure noise of several sizes and densities: nothing may be found."""
+    log(f"Realistic pure noise: {len(NOISE_HOUSES)} houses")
+    found = {
+        (kind, level): 0 for kind in ("routines", "pairs") for level in PatternLevel
+    }
+    for kind, entities, days, per_day in NOISE_HOUSES:
+        planted = noise_house(
+            kind,
+            days=days,
+            entities=entities,
+            changes_per_entity_day=per_day,
+            seed=entities + days,
+            timezone=PARIS,
+            start=SPRING,
+        )
+        patterns = mine(planted)
+        for pattern in patterns:
+            sort = "routines" if isinstance(pattern, TimeOfDayPattern) else "pairs"
+            found[sort, pattern.level] += 1
+        log(f"  {kind}, {entities} x {days} d x {per_day:g}/d: {len(patterns)}")
+        emit(
+            f"habits_noise_{kind}_{entities}e_{days}d_{per_day:g}pd_patterns",
+            len(patterns),
+            "patterns",
+        )
+    for (sort, level), count in found.items():
+        emit(f"habits_noise_realistic_{sort}_{level.value}", count, sort)
+
+
 def main(argv: list[str]) -> int:
     """Run every measure."""
     del argv
@@ -276,6 +505,8 @@ def main(argv: list[str]) -> int:
     houses(30)
     houses(60)
     noise()
+    realistic_houses()
+    realistic_noise()
     return 0
 
 
