@@ -201,9 +201,25 @@ class MiningSettings:
     max_window: timedelta = timedelta(minutes=90)
     # B must follow A within this delay for "used together".
     pair_max_delay: timedelta = timedelta(minutes=2)
+    # Episodes of A followed by B (or of B preceded by A, for the reverse view)
+    # that an established pair needs.
     min_pair_count: int = 5
-    min_pair_confidence: float = 0.6
+    # Share of A's episodes followed by B for A -> B to make an automation. Low
+    # on purpose: chance is ruled out by the evidence, not by this share (a pair
+    # seen after half of A's uses, 200 times more often than chance, is real).
+    min_pair_confidence: float = 0.4
+    # Confidence over what chance gives (B's rate at the hours A happens).
     min_pair_lift: float = 3.0
+    # Distinct local days on which B followed A: a pair is never one day's burst.
+    min_pair_days: int = 3
+    # Distinct days from which a pair is established (forming before).
+    established_pair_days: int = 5
+    # Share of B's episodes that A preceded for the reverse view to be a fact
+    # worth showing ("B is nearly always preceded by A").
+    min_reverse_confidence: float = 0.8
+    # False-discovery rate (Benjamini-Hochberg) over both views of every (A, B)
+    # tested; the gate follows the size of the house and of its history.
+    max_pair_false_discovery: float = 1e-3
 
 
 @dataclass(frozen=True, slots=True)
