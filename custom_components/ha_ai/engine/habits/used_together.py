@@ -8,37 +8,41 @@ worth automating; B following A because an automation does it is already
 automated. A may be any entity (a motion sensor, a door, a person coming home);
 B must be actionable (a light, a switch, a cover...).
 
-What is counted are episodes (see `episodes`): a cupboard opened five times
-while cooking is one use, so one afternoon's burst weighs as one, not as many
-independent chances. For each pair:
+What is counted are uses, not raw changes (see `episodes`): a cupboard opened
+five times while cooking is one use, so one afternoon's burst weighs as one, not
+as many independent chances. Forward, the uses of A (the change that opens an
+episode of A, when it is to A's state) that any change of B to its state
+followed; in reverse, B's episode starts (the first change to B's state in an
+episode of B) that any change of A to its state preceded. For each pair:
 
-- `count`: A's episodes followed by B; `confidence` = count / A's episodes;
-- `reverse_confidence`: the share of B's episodes that A preceded within the
-  delay ("B is nearly always preceded by A");
+- `count`: A's uses followed by B; `confidence` = count / A's uses;
+- `reverse_confidence`: the share of B's episode starts that A preceded ("B is
+  nearly always preceded by A");
 - `distinct_days`: the local days on which B followed A (a pair needs
   `min_pair_days`, so no single day's burst makes one);
 - `lift`: confidence over what chance gives, and `evidence`: how unlikely chance
   makes the count, as -log10 of the probability after false-discovery control.
 
-Chance: B's episodes happening regardless of A. The share of moments followed by
-one of B's episodes within the delay (the union of the windows before each, over
-the time B's entity was seen) is B's base rate; so that two lights both used in
-the evening are not a pair for that alone, the rate is also taken per hour of
-the local clock (smoothed over the neighbouring hours), and A's episodes are
-given the larger of the two at their hour. The count of A's episodes followed is
-then held against a binomial with that mean (an upper bound of the chance
+Chance: B changing regardless of A. The share of moments followed by a change of
+B to its state within the delay (the union of the windows before each, over the
+time B was seen: a burst covers its span once) is B's base rate; so that two
+lights both used in the evening are not a pair for that alone, the rate is also
+taken per hour of the local clock (smoothed over the neighbouring hours), and
+each use of A is given the larger of the two at its hour. The count of A's uses
+followed is held against a binomial with that mean (an upper bound of the chance
 probability, Hoeffding). The reverse view is tested the same way with A's rate.
 Both views of every (A, B) combination tested are hypotheses, and
 Benjamini-Hochberg keeps false discoveries at `max_pair_false_discovery` over
 them all, so the gate adapts to the size of the house and of its history.
 
 A pair is reported for its forward view (A -> B would make an automation) when
-it is significant, B followed A on at least `min_pair_days` days, and the
-confidence and lift reach `min_pair_confidence` and `min_pair_lift`. Otherwise it
-is reported for its reverse view alone (`reverse_only`, a fact to show, never a
-suggestion) when that view is significant, on as many days, with a reverse
-confidence of at least `min_reverse_confidence`. It is established with
-`established_pair_days` days and `min_pair_count` episodes, forming before.
+that view is significant and its confidence and lift reach `min_pair_confidence`
+and `min_pair_lift`; otherwise for its reverse view alone (`reverse_only`, a fact
+to show, never a suggestion) when that view is significant with a reverse
+confidence of at least `min_reverse_confidence` and the same lift. Either way B
+must have followed A on `min_pair_days` distinct days. A pair is established
+from `established_pair_days` days and `min_pair_count` counted uses, forming
+before.
 
 Pairs of one device are not reported: the same entity, entities whose object ids
 are equal (`light.kitchen` and `switch.kitchen`: one device exposing two
@@ -100,7 +104,6 @@ ACTIONABLE_DOMAINS = frozenset(
     }
 )
 HOURS = 24
-SECONDS_PER_HOUR = 3600
 NEVER = np.iinfo(np.int64).min // 4
 LATER = np.iinfo(np.int64).max // 4
 # Chance rates are kept inside (0, 1) so that logarithms stay finite.
@@ -142,31 +145,30 @@ def find_used_together_patterns(
     given, tells which entities belong to one device; equal object ids always
     count as one device.
     """
-    starts = _Starts.of(
+    history = _History.of(
         table,
         settings,
         int(end.timestamp()) if end is not None else None,
         timezone or UTC,
     )
-    if starts is None:
+    if history is None:
         return []
     delay = max(1, int(settings.pair_max_delay.total_seconds()))
-    lead, follow = _candidates(starts, settings, delay)
-    names = [table.entity_ids[e] for e in _ints(starts.entity_of)]
+    lead, follow = _candidates(history, settings, delay)
+    names = [table.entity_ids[e] for e in _ints(history.entity_of)]
     distinct = [
         not same_object_id(names[a], names[b])
         and not (same_device is not None and same_device(names[a], names[b]))
         for a, b in zip(_ints(lead), _ints(follow), strict=True)
     ]
-    lead, follow = lead[distinct], follow[distinct]
-    judged = _judge(starts, settings, delay, lead, follow)
+    judged = _judge(history, settings, delay, lead[distinct], follow[distinct])
     patterns = [
         UsedTogetherPattern(
             pattern_id="",
             trigger_entity_id=names[a],
-            trigger_state=table.states[starts.state_of[a]],
+            trigger_state=table.states[history.state_of[a]],
             entity_id=names[b],
-            state=table.states[starts.state_of[b]],
+            state=table.states[history.state_of[b]],
             count=view.count,
             confidence=round(view.confidence, 4),
             lift=round(view.lift, 2),
@@ -188,32 +190,70 @@ def find_used_together_patterns(
     return patterns
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Starts:
-    """Episode starts of the (entity, state) groups frequent enough to pair.
+@dataclass(frozen=True, slots=True)
+class _Events:
+    """Changes of the groups, in time order, and reachable group by group."""
 
-    Groups are numbered densely; `follows[g]` tells whether group g may follow
-    (its entity is actionable). Per group: its entity and state, its episodes,
-    its entity's first change (any origin) and, for chance, the share of moments
-    that one of its episodes follows (`before_*`) or precedes (`after_*`) within
-    the delay, over the whole period and per local hour of the clock.
-    """
-
-    time: IntArray  # every start, in time order
+    time: IntArray
     group: IntArray
     hour: IntArray  # local hour of the day
-    day: IntArray  # local day number
+    by_group: IntArray  # indices grouped by group, time order kept
+    bounds: IntArray  # group g's are by_group[bounds[g]:bounds[g + 1]]
+
+    @classmethod
+    def of(
+        cls, time: IntArray, group: IntArray, hour: IntArray, groups: int
+    ) -> _Events:
+        """Return the events given in time order."""
+        bounds = np.zeros(groups + 1, dtype=np.int64)
+        bounds[1:] = np.cumsum(np.bincount(group, minlength=groups))
+        return cls(time, group, hour, np.argsort(_narrow(group), kind="stable"), bounds)
+
+    def of_group(self, group: int) -> IntArray:
+        """Return the indices of a group's events, in time order."""
+        return self.by_group[self.bounds[group] : self.bounds[group + 1]]
+
+    def sizes(self) -> IntArray:
+        """Return how many events each group has."""
+        return np.diff(self.bounds)
+
+    def hours(self) -> FloatArray:
+        """Return per group x hour of the day how many events it has."""
+        groups = self.bounds.shape[0] - 1
+        counts = np.bincount(self.group * HOURS + self.hour, minlength=groups * HOURS)
+        return counts.reshape(groups, HOURS).astype(np.float64)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _History:
+    """The manual changes of the (entity, state) groups that may pair.
+
+    A group may lead when its entity's uses open in its state at least
+    `min_pair_days` times, follow when its entity is actionable and it has as
+    many episode starts. Groups are numbered densely. `changes` are all their
+    manual changes, `uses` the changes that open an episode, `starts` the first
+    change to each state in an episode. For chance, per group and local hour:
+    the share of moments that one of its changes follows (`before`) or precedes
+    (`after`) within the delay, never below the share over the whole period
+    (`*_overall`).
+    """
+
+    changes: _Events
+    uses: _Events
+    starts: _Events
+    use_day: IntArray  # local day of each use
     entity_of: IntArray  # per group
     state_of: list[int]
-    size: IntArray  # episodes per group
+    leads: BoolArray
     follows: BoolArray
-    hours: FloatArray  # per group x hour, its episodes at that hour
-    before: FloatArray  # per group x hour, chance of following (global or local)
-    after: FloatArray  # per group x hour, chance of preceding
-    before_overall: FloatArray  # per group, over the whole period
+    use_count: IntArray
+    start_count: IntArray
+    use_hours: FloatArray
+    start_hours: FloatArray
+    before: FloatArray
+    after: FloatArray
+    before_overall: FloatArray
     after_overall: FloatArray
-    by_group: IntArray  # start indices grouped by group, time order kept
-    bounds: IntArray  # group g's starts are by_group[bounds[g]:bounds[g + 1]]
 
     @classmethod
     def of(
@@ -222,76 +262,89 @@ class _Starts:
         settings: MiningSettings,
         end: int | None,
         timezone: tzinfo,
-    ) -> _Starts | None:
-        """Return the table's episode starts that may pair, or None without any."""
+    ) -> _History | None:
+        """Return the table's changes that may pair, or None without any."""
         if len(table) == 0:
             return None
         end = int(table.when.max()) + 1 if end is None else end
         manual = (table.origin == Origin.MANUAL) & (table.when < end)
         gap = int(settings.episode_gap.total_seconds())
-        index = find_episodes(table, manual, gap).index
+        episodes = find_episodes(table, manual, gap)
+        # A use opens an episode: the episode's earliest start.
+        _, opening = np.unique(episodes.episode, return_index=True)
+        use_index = np.sort(episodes.index[opening])
         states = max(1, len(table.states))
-        groups, inverse, sizes = np.unique(
-            table.entity[index].astype(np.int64) * states + table.state[index],
-            return_inverse=True,
-            return_counts=True,
+        index = np.flatnonzero(manual)
+
+        def key(rows: IntArray) -> IntArray:
+            return table.entity[rows].astype(np.int64) * states + table.state[rows]
+
+        groups, change_group = np.unique(key(index), return_inverse=True)
+        use_count = np.bincount(
+            np.searchsorted(groups, key(use_index)), minlength=groups.shape[0]
+        )
+        start_count = np.bincount(
+            np.searchsorted(groups, key(episodes.index)), minlength=groups.shape[0]
         )
         least = max(1, min(settings.min_pair_count, settings.min_pair_days))
-        frequent = sizes >= least
         actionable = np.asarray(
             [domain(e) in ACTIONABLE_DOMAINS for e in table.entity_ids], dtype=np.bool_
         )
-        follows = actionable[groups[frequent] // states]
-        if not follows.any():
+        leads = use_count >= least
+        follows = (start_count >= least) & actionable[groups // states]
+        if not follows.any() or not leads.any():
             return None
-        kept = frequent[inverse]
-        group = (np.cumsum(frequent, dtype=np.int64) - 1)[inverse[kept]]
-        time = table.when[index[kept]]
-        day, minute = local_day_and_minute(time, timezone)
-        hour = minute // 60
-        count = int(np.count_nonzero(frequent))
-        entity_of = groups[frequent] // states
+        kept = leads | follows
+        count = int(np.count_nonzero(kept))
+        groups = groups[kept]
+        entity_of = groups // states
+
+        def events(rows: IntArray) -> tuple[_Events, IntArray]:
+            place = np.searchsorted(groups, key(rows))
+            place = np.minimum(place, count - 1)
+            own = groups[place] == key(rows)
+            rows, place = rows[own], place[own]
+            day, minute = local_day_and_minute(table.when[rows], timezone)
+            found = _Events.of(table.when[rows], place, minute // 60, count)
+            return found, day
+
+        changes, _ = events(index[kept[change_group]])
+        uses, use_day = events(use_index)
+        starts, _ = events(episodes.index)
         seen, first_index = np.unique(_narrow(table.entity), return_index=True)
         first_seen = np.zeros(len(table.entity_ids), dtype=np.int64)
         first_seen[seen] = table.when[first_index]
         first = first_seen[entity_of]
         span = np.maximum(end - first, 1).astype(np.float64)
-        by_group = np.argsort(_narrow(group), kind="stable")
-        bounds = np.zeros(count + 1, dtype=np.int64)
-        bounds[1:] = np.cumsum(np.bincount(group, minlength=count))
         delay = max(1, int(settings.pair_max_delay.total_seconds()))
-        previous, following = _neighbours(time, by_group, bounds)
+        previous, following = _neighbours(changes)
+        time, group = changes.time, changes.group
         reach_before = np.minimum(
             delay, time - np.maximum(previous, first[group])
         ).astype(np.float64)
         reach_after = np.minimum(delay, np.minimum(following, end) - time).astype(
             np.float64
         )
-        before_overall, before = _chance(group, hour, reach_before, span, count)
-        after_overall, after = _chance(group, hour, reach_after, span, count)
+        before_overall, before = _chance(changes, reach_before, span)
+        after_overall, after = _chance(changes, reach_after, span)
         return cls(
-            time=time,
-            group=group,
-            hour=hour,
-            day=day,
+            changes=changes,
+            uses=uses,
+            starts=starts,
+            use_day=use_day,
             entity_of=entity_of,
-            state_of=(groups[frequent] % states).tolist(),
-            size=sizes[frequent].astype(np.int64),
-            follows=follows,
-            hours=np.bincount(group * HOURS + hour, minlength=count * HOURS)
-            .reshape(count, HOURS)
-            .astype(np.float64),
+            state_of=_ints(groups % states),
+            leads=leads[kept],
+            follows=follows[kept],
+            use_count=uses.sizes(),
+            start_count=starts.sizes(),
+            use_hours=uses.hours(),
+            start_hours=starts.hours(),
             before=before,
             after=after,
             before_overall=before_overall,
             after_overall=after_overall,
-            by_group=by_group,
-            bounds=bounds,
         )
-
-    def of_group(self, group: int) -> IntArray:
-        """Return the indices of a group's starts, in time order."""
-        return self.by_group[self.bounds[group] : self.bounds[group + 1]]
 
 
 def _ints(values: npt.NDArray[np.signedinteger[Any]]) -> list[int]:
@@ -308,32 +361,33 @@ def _narrow(
     return values
 
 
-def _neighbours(
-    time: IntArray, by_group: IntArray, bounds: IntArray
-) -> tuple[IntArray, IntArray]:
-    """Return per start the time of its group's start before and after it."""
-    ordered = time[by_group]
-    previous = np.full(time.shape[0], NEVER, dtype=np.int64)
-    following = np.full(time.shape[0], LATER, dtype=np.int64)
+def _neighbours(events: _Events) -> tuple[IntArray, IntArray]:
+    """Return per event the time of its group's event before and after it."""
+    by_group, bounds = events.by_group, events.bounds
+    ordered = events.time[by_group]
+    previous = np.full(ordered.shape[0], NEVER, dtype=np.int64)
+    following = np.full(ordered.shape[0], LATER, dtype=np.int64)
     same = np.ones(max(0, ordered.shape[0] - 1), dtype=np.bool_)
-    same[bounds[1:-1][bounds[1:-1] > 0] - 1] = False  # a group's last, then next's
+    inner = bounds[1:-1]
+    same[inner[(inner > 0) & (inner < ordered.shape[0])] - 1] = False
     previous[by_group[1:][same]] = ordered[:-1][same]
     following[by_group[:-1][same]] = ordered[1:][same]
     return previous, following
 
 
 def _chance(
-    group: IntArray, hour: IntArray, reach: FloatArray, span: FloatArray, count: int
+    events: _Events, reach: FloatArray, span: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
-    """Return the share of moments a group's window covers, overall and per hour.
+    """Return the share of moments a group's windows cover, overall and per hour.
 
-    `reach` is each start's window (cut where the one before ends); per hour the
+    `reach` is each event's window (cut where the one before ends); per hour the
     share is smoothed over the neighbouring hours (1-2-1) and never below the
     overall share, so chance is never made smaller than the plain base rate.
     """
-    overall = np.bincount(group, weights=reach, minlength=count) / span
+    count = span.shape[0]
+    overall = np.bincount(events.group, weights=reach, minlength=count) / span
     hourly = np.bincount(
-        group * HOURS + hour, weights=reach, minlength=count * HOURS
+        events.group * HOURS + events.hour, weights=reach, minlength=count * HOURS
     ).reshape(count, HOURS) / (span[:, None] / HOURS)
     smooth = (np.roll(hourly, 1, axis=1) + 2 * hourly + np.roll(hourly, -1, axis=1)) / 4
     overall = np.clip(overall, LEAST_RATE, 1 - LEAST_RATE)
@@ -342,21 +396,24 @@ def _chance(
 
 
 def _candidates(
-    starts: _Starts, settings: MiningSettings, delay: int
+    history: _History, settings: MiningSettings, delay: int
 ) -> tuple[IntArray, IntArray]:
     """Return the (A group, B group) combinations that may turn out pairs.
 
-    The couples of every combination bound from above both how many of A's
-    episodes B followed and how many of B's A preceded; held against the plain
-    base rates (at most the chance used later), they give a lower bound of each
-    view's chance probability, hence of its adjusted value. Combinations that
-    cannot pass even so are left out.
+    The couples (a change of A, a change of B within the delay after it) of every
+    combination bound from above both how many of A's uses B followed and how
+    many of B's starts A preceded; held against the plain base rates (at most
+    the chance used later), they give a lower bound of each view's chance
+    probability, hence of its adjusted value. Combinations that cannot pass even
+    so are left out.
     """
-    groups = starts.size.shape[0]
-    follower = np.flatnonzero(starts.follows[starts.group])
+    groups = history.entity_of.shape[0]
+    changes = history.changes
+    leader = np.flatnonzero(history.leads[changes.group])
+    follower = np.flatnonzero(history.follows[changes.group])
     # Couples bound both counts, so a view needs at least this many of them.
-    lead_least = settings.min_pair_confidence * starts.size
-    follow_least = settings.min_reverse_confidence * starts.size
+    lead_least = settings.min_pair_confidence * history.use_count
+    follow_least = settings.min_reverse_confidence * history.start_count
 
     def least(keys: IntArray) -> IntArray:
         lead, follow = np.divmod(keys, groups)
@@ -364,62 +421,51 @@ def _candidates(
             settings.min_pair_days,
             np.ceil(np.minimum(lead_least[lead], follow_least[follow])),
         ).astype(np.int64)
-        need[starts.entity_of[lead] == starts.entity_of[follow]] = LATER
+        need[history.entity_of[lead] == history.entity_of[follow]] = LATER
         return np.asarray(need, dtype=np.int64)
 
     keys, couples = count_couples(
-        starts.time,
-        starts.group * groups,
-        starts.time[follower],
-        starts.group[follower],
+        changes.time[leader],
+        changes.group[leader] * groups,
+        changes.time[follower],
+        changes.group[follower],
         delay,
         groups * groups,
         least,
     )
     lead, follow = np.divmod(keys, groups)
-    factorials = _log10_factorials(int(starts.size.max()))
+    uses, starts = history.use_count[lead], history.start_count[follow]
+    factorials = _log10_factorials(int(max(uses.max(initial=0), starts.max(initial=0))))
     forward = _log10_tail_lower(
-        np.minimum(couples, starts.size[lead]),
-        starts.size[lead],
-        starts.before_overall[follow],
-        factorials,
+        np.minimum(couples, uses), uses, history.before_overall[follow], factorials
     )
     reverse = _log10_tail_lower(
-        np.minimum(couples, starts.size[follow]),
-        starts.size[follow],
-        starts.after_overall[lead],
-        factorials,
+        np.minimum(couples, starts), starts, history.after_overall[lead], factorials
     )
     gate = math.log10(settings.max_pair_false_discovery)
     # An adjusted value is never below its p-value, so only views under the gate
     # are adjusted; the others stand for 1, which can only raise the rest.
     views = np.concatenate(
         [
-            np.where(
-                couples >= settings.min_pair_confidence * starts.size[lead],
-                forward,
-                0.0,
-            ),
-            np.where(
-                couples >= settings.min_reverse_confidence * starts.size[follow],
-                reverse,
-                0.0,
-            ),
+            np.where(couples >= lead_least[lead], forward, 0.0),
+            np.where(couples >= follow_least[follow], reverse, 0.0),
         ]
     )
     may = np.flatnonzero(views <= gate)
-    passed = may[benjamini_hochberg_log10(views[may], _hypotheses(starts)) <= gate]
-    keep = np.unique(passed % lead.shape[0])
+    passed = may[benjamini_hochberg_log10(views[may], _hypotheses(history)) <= gate]
+    keep = np.unique(passed % max(1, lead.shape[0]))
     return lead[keep], follow[keep]
 
 
-def _hypotheses(starts: _Starts) -> int:
+def _hypotheses(history: _History) -> int:
     """Return how many views are tested: two per (A, B) of different entities."""
-    combinations = starts.size.shape[0] * int(np.count_nonzero(starts.follows))
-    per_entity = np.bincount(starts.entity_of)
-    following = np.bincount(starts.entity_of[starts.follows], minlength=len(per_entity))
-    same_entity = int(np.dot(per_entity, following))
-    return 2 * max(1, combinations - same_entity)
+    combinations = int(np.count_nonzero(history.leads)) * int(
+        np.count_nonzero(history.follows)
+    )
+    entities = int(history.entity_of.max()) + 1
+    leading = np.bincount(history.entity_of[history.leads], minlength=entities)
+    following = np.bincount(history.entity_of[history.follows], minlength=entities)
+    return 2 * max(1, combinations - int(np.dot(leading, following)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -438,7 +484,7 @@ class _View:
 
 
 def _judge(
-    starts: _Starts,
+    history: _History,
     settings: MiningSettings,
     delay: int,
     lead: IntArray,
@@ -447,28 +493,30 @@ def _judge(
     """Return the candidates that are pairs, with what is reported of each."""
     if lead.shape[0] == 0:
         return []
+    changes, uses, starts = history.changes, history.uses, history.starts
     followed: list[int] = []
     preceded: list[int] = []
-    followed_days: list[int] = []
-    preceded_days: list[int] = []
+    day_counts: list[int] = []
     delays: list[IntArray] = []
     for a, b in zip(_ints(lead), _ints(follow), strict=True):
-        leads, follows = starts.of_group(a), starts.of_group(b)
-        found = follow_up(starts.time[leads], starts.time[follows], delay)
-        followed.append(int(np.count_nonzero(found.followed)))
-        preceded.append(int(np.count_nonzero(found.preceded)))
-        followed_days.append(np.unique(starts.day[leads[found.followed]]).shape[0])
-        preceded_days.append(np.unique(starts.day[follows[found.preceded]]).shape[0])
-        delays.append(found.delays)
+        a_uses = uses.of_group(a)
+        ahead = follow_up(uses.time[a_uses], changes.time[changes.of_group(b)], delay)
+        behind = follow_up(
+            changes.time[changes.of_group(a)], starts.time[starts.of_group(b)], delay
+        )
+        followed.append(int(np.count_nonzero(ahead.followed)))
+        preceded.append(int(np.count_nonzero(behind.preceded)))
+        day_counts.append(np.unique(history.use_day[a_uses[ahead.followed]]).shape[0])
+        delays.append(ahead.delays)
     k = np.asarray(followed, dtype=np.int64)
     k_back = np.asarray(preceded, dtype=np.int64)
-    n, n_back = starts.size[lead], starts.size[follow]
-    # Chance per view: the rate at the hour of each episode, averaged.
-    chance = np.einsum("ij,ij->i", starts.hours[lead], starts.before[follow]) / n
+    n, n_back = history.use_count[lead], history.start_count[follow]
+    # Chance per view: the rate at the hour of each use, averaged.
+    chance = np.einsum("ij,ij->i", history.use_hours[lead], history.before[follow]) / n
     chance_back = (
-        np.einsum("ij,ij->i", starts.hours[follow], starts.after[lead]) / n_back
+        np.einsum("ij,ij->i", history.start_hours[follow], history.after[lead]) / n_back
     )
-    factorials = _log10_factorials(int(starts.size.max()))
+    factorials = _log10_factorials(int(max(n.max(), n_back.max())))
     adjusted = benjamini_hochberg_log10(
         np.concatenate(
             [
@@ -476,41 +524,38 @@ def _judge(
                 _log10_tail_upper(k_back, n_back, chance_back, factorials),
             ]
         ),
-        _hypotheses(starts),
+        _hypotheses(history),
     )
     count = lead.shape[0]
     gate = math.log10(settings.max_pair_false_discovery)
     confidence, back = k / n, k_back / n_back
     lift, lift_back = confidence / chance, back / chance_back
-    days = np.asarray(followed_days, dtype=np.int64)
-    days_back = np.asarray(preceded_days, dtype=np.int64)
+    days = np.asarray(day_counts, dtype=np.int64)
     forward_good = (
         (adjusted[:count] <= gate)
-        & (days >= settings.min_pair_days)
         & (confidence >= settings.min_pair_confidence)
         & (lift >= settings.min_pair_lift)
     )
     reverse_good = (
         (adjusted[count:] <= gate)
-        & (days_back >= settings.min_pair_days)
         & (back >= settings.min_reverse_confidence)
         & (lift_back >= settings.min_pair_lift)
     )
+    reported = (forward_good | reverse_good) & (days >= settings.min_pair_days)
     judged: list[tuple[int, int, _View]] = []
-    for i in _ints(np.flatnonzero(forward_good | reverse_good)):
+    for i in _ints(np.flatnonzero(reported)):
         forward = bool(forward_good[i])
-        seen_days = int(days[i] if forward else days_back[i])
-        episodes = int(k[i] if forward else k_back[i])
+        counted = int(k[i] if forward else k_back[i])
         established = (
-            seen_days >= settings.established_pair_days
-            and episodes >= settings.min_pair_count
+            days[i] >= settings.established_pair_days
+            and counted >= settings.min_pair_count
         )
         view = _View(
             count=int(k[i]),
             confidence=float(confidence[i]),
             lift=float(lift[i]),
             reverse_confidence=float(back[i]),
-            days=seen_days,
+            days=int(days[i]),
             evidence=-float(adjusted[i] if forward else adjusted[count + i]),
             level=PatternLevel.ESTABLISHED if established else PatternLevel.FORMING,
             reverse_only=not forward,
