@@ -7,30 +7,34 @@ combinations and only a handful are pairs:
   change, a follower's change strictly later and at most `delay` after it). It is
   an upper bound on both how many leader changes were followed and how many
   follower changes were preceded, so what it cannot make significant is left out
-  without further work. Leaders go by blocks of LEADS_AT_ONCE; within a block
-  they are ordered by how many followers their window holds, so the k-th
-  follower of every leader that has one is read at once (slices, no index
-  arrays per couple), and the keys are tallied by chunks of about CHUNK_PAIRS.
+  without further work.
 - `follow_up` gives the exact figures of one combination: which leader changes
   were followed, after which delay, and which follower changes were preceded.
+
+`count_couples` takes the leaders a few groups at a time, so that their counts
+fit in a small table the processor keeps at hand (counting into one big table
+would wait on memory for every couple), and at most LEADS_AT_ONCE changes at a
+time. Within such a block, leaders are ordered by how many followers their
+window holds, so the k-th follower of every leader that has one is read at once
+(slices, no index arrays per couple); keys are tallied by chunks of about
+CHUNK_PAIRS.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-# Leader changes handled at once, and couple keys tallied at once.
-LEADS_AT_ONCE = 262_144
-CHUNK_PAIRS = 2_000_000
-# Couple counts are kept in a dense table up to this many combinations, in a
-# sorted list of the combinations seen above it.
-DENSE_KEYS = 4_000_000
-# Dense counts are read back this many at a time.
-KEYS_AT_ONCE = 1 << 18
+# Leader changes handled at once, couple keys tallied at once, and the size of a
+# block's count table (leader groups x follower groups).
+LEADS_AT_ONCE = 131_072
+CHUNK_PAIRS = 1_000_000
+KEYS_AT_ONCE = 65_536
 
 type IntArray = npt.NDArray[np.int64]
 type BoolArray = npt.NDArray[np.bool_]
@@ -38,93 +42,86 @@ type BoolArray = npt.NDArray[np.bool_]
 
 def count_couples(  # noqa: PLR0913
     lead_time: IntArray,
-    lead_key: IntArray,
+    lead_group: IntArray,
     follow_time: IntArray,
     follow_group: IntArray,
     delay: int,
-    keys: int,
+    groups: int,
     least: Callable[[IntArray], IntArray],
 ) -> tuple[IntArray, IntArray]:
     """Return the keys with at least `least(keys)` couples, and their couples.
 
-    Leaders and followers are in time order; a couple (i, j) has
-    `lead_time[i] < follow_time[j] <= lead_time[i] + delay` and the key
-    `lead_key[i] + follow_group[j]`, below `keys`.
+    Leaders are ordered by group (any order within one), followers by time; a
+    couple (i, j) has `lead_time[i] < follow_time[j] <= lead_time[i] + delay`
+    and the key `lead_group[i] x groups + follow_group[j]`; groups are below
+    `groups`.
     """
-    tally = _Tally(keys, least)
-    for first in range(0, lead_time.shape[0], LEADS_AT_ONCE):
-        time = lead_time[first : first + LEADS_AT_ONCE]
-        low = np.searchsorted(follow_time, time, side="right")
-        sizes = np.searchsorted(follow_time, time + delay, side="right") - low
-        order = np.argsort(-sizes, kind="stable")
-        low, sizes = low[order], sizes[order]
-        key = lead_key[first : first + LEADS_AT_ONCE][order]
-        # Leaders with more than k followers are the first `active[k]`.
-        active = np.searchsorted(-sizes, -np.arange(int(sizes[0]) if sizes.size else 0))
-        for offset in range(active.shape[0]):
-            count = int(active[offset])
-            tally.add(key[:count] + follow_group[low[:count] + offset])
-    return tally.result()
+    found_keys: list[IntArray] = [np.zeros(0, dtype=np.int64)]
+    found_counts: list[IntArray] = [np.zeros(0, dtype=np.int64)]
+    per_block = max(1, KEYS_AT_ONCE // max(1, groups))
+    bounds = np.searchsorted(lead_group, np.arange(0, groups + per_block, per_block))
+    # Read at random, so kept small: int32 takes half the cache of int64.
+    narrow_group: npt.NDArray[np.signedinteger[Any]] = (
+        follow_group.astype(np.int32) if groups < 2**31 else follow_group
+    )
+    for block, (start, stop) in enumerate(itertools.pairwise(_ints(bounds))):
+        if start == stop:
+            continue
+        base = block * per_block * groups
+        size = min(per_block * groups, groups * groups - base)
+        tally = np.zeros(size, dtype=np.int64)
+        for first in range(start, stop, LEADS_AT_ONCE):
+            last = min(stop, first + LEADS_AT_ONCE)
+            in_time = np.argsort(lead_time[first:last], kind="stable")
+            key = lead_group[first:last][in_time] * groups - base
+            for chunk in _couple_keys(
+                lead_time[first:last][in_time], key, follow_time, narrow_group, delay
+            ):
+                tally += np.bincount(chunk, minlength=size)
+        keys = np.arange(base, base + size, dtype=np.int64)
+        met = tally >= least(keys)
+        found_keys.append(keys[met])
+        found_counts.append(tally[met])
+    return np.concatenate(found_keys), np.concatenate(found_counts)
 
 
-@dataclass(slots=True)
-class _Tally:
-    """Couple keys counted by chunks, densely or in a sorted list."""
+def _couple_keys(
+    lead_time: IntArray,
+    lead_key: IntArray,
+    follow_time: IntArray,
+    follow_group: npt.NDArray[np.signedinteger[Any]],
+    delay: int,
+) -> Iterator[IntArray]:
+    """Yield the keys of the leaders' couples, by chunks of about CHUNK_PAIRS."""
+    low = np.searchsorted(follow_time, lead_time, side="right")
+    sizes = np.searchsorted(follow_time, lead_time + delay, side="right") - low
+    # Radix-sorted when small (int16), as window sizes nearly always are.
+    narrow = -sizes.astype(np.int16) if sizes.max(initial=0) < 2**15 else -sizes
+    order = np.argsort(narrow, kind="stable")
+    low, sizes, lead_key = low[order], sizes[order], lead_key[order]
+    # Leaders with more than k followers are the first `active[k]`.
+    active = np.searchsorted(-sizes, -np.arange(int(sizes[0]) if sizes.size else 0))
+    # Buffers reused from one follower rank to the next: allocating arrays this
+    # size each time costs more than filling them.
+    leads = lead_key.shape[0]
+    group = np.empty(leads, dtype=follow_group.dtype)
+    chunk = np.empty(CHUNK_PAIRS + leads, dtype=np.int64)
+    filled = 0
+    for offset in range(active.shape[0]):
+        count = int(active[offset])
+        np.take(follow_group[offset:], low[:count], out=group[:count])
+        np.add(lead_key[:count], group[:count], out=chunk[filled : filled + count])
+        filled += count
+        if filled >= CHUNK_PAIRS:
+            yield chunk[:filled]
+            filled = 0
+    if filled:
+        yield chunk[:filled]
 
-    keys: int
-    least: Callable[[IntArray], IntArray]
-    waiting: list[IntArray]
-    waiting_size: int
-    dense: IntArray | None
-    seen: list[tuple[IntArray, IntArray]]
 
-    def __init__(self, keys: int, least: Callable[[IntArray], IntArray]) -> None:
-        self.keys = keys
-        self.least = least
-        self.waiting = []
-        self.waiting_size = 0
-        self.dense = np.zeros(keys, dtype=np.int64) if keys <= DENSE_KEYS else None
-        self.seen = []
-
-    def add(self, keys: IntArray) -> None:
-        self.waiting.append(keys)
-        self.waiting_size += keys.shape[0]
-        if self.waiting_size >= CHUNK_PAIRS:
-            self._flush()
-
-    def _flush(self) -> None:
-        if not self.waiting:
-            return
-        keys = np.concatenate(self.waiting)
-        self.waiting, self.waiting_size = [], 0
-        if self.dense is not None:
-            self.dense += np.bincount(keys, minlength=self.keys)
-        else:
-            self.seen.append(np.unique(keys, return_counts=True))
-
-    def result(self) -> tuple[IntArray, IntArray]:
-        self._flush()
-        if self.dense is not None:
-            found: list[IntArray] = [np.zeros(0, dtype=np.int64)]
-            for first in range(0, self.keys, KEYS_AT_ONCE):
-                part = self.dense[first : first + KEYS_AT_ONCE]
-                met: IntArray = np.arange(first, first + part.shape[0], dtype=np.int64)
-                found.append(met[part >= self.least(met)])
-            met = np.concatenate(found)
-            return met, self.dense[met]
-        if not self.seen:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty
-        keys, inverse = np.unique(
-            np.concatenate([k for k, _ in self.seen]), return_inverse=True
-        )
-        counts = np.bincount(
-            inverse,
-            weights=np.concatenate([c for _, c in self.seen]),
-            minlength=keys.shape[0],
-        ).astype(np.int64)
-        enough = counts >= self.least(keys)
-        return keys[enough], counts[enough]
+def _ints(values: IntArray) -> list[int]:
+    """Return an integer array as a list of ints."""
+    return [int(v) for v in values]
 
 
 @dataclass(frozen=True, slots=True)

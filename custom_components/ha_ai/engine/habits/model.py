@@ -200,7 +200,7 @@ class MiningSettings:
     # Widest window a time-of-day routine may have.
     max_window: timedelta = timedelta(minutes=90)
     # B must follow A within this delay for "used together".
-    pair_max_delay: timedelta = timedelta(minutes=2)
+    pair_max_delay: timedelta = timedelta(minutes=3)
     # Episodes of A followed by B (or of B preceded by A, for the reverse view)
     # that an established pair needs.
     min_pair_count: int = 5

@@ -109,6 +109,11 @@ LATER = np.iinfo(np.int64).max // 4
 # Chance rates are kept inside (0, 1) so that logarithms stay finite.
 LEAST_RATE = 1e-9
 HALF = math.log10(0.5)
+# Marks of a change: it opens an episode (a use), it is the first to its state in
+# one (a start).
+START, USE = 1, 2
+# (entity, state) keys below this are numbered with a lookup table.
+DENSE_GROUP_KEYS = 1 << 22
 
 type IntArray = npt.NDArray[np.int64]
 type FloatArray = npt.NDArray[np.float64]
@@ -190,65 +195,34 @@ def find_used_together_patterns(
     return patterns
 
 
-@dataclass(frozen=True, slots=True)
-class _Events:
-    """Changes of the groups, in time order, and reachable group by group."""
-
-    time: IntArray
-    group: IntArray
-    hour: IntArray  # local hour of the day
-    by_group: IntArray  # indices grouped by group, time order kept
-    bounds: IntArray  # group g's are by_group[bounds[g]:bounds[g + 1]]
-
-    @classmethod
-    def of(
-        cls, time: IntArray, group: IntArray, hour: IntArray, groups: int
-    ) -> _Events:
-        """Return the events given in time order."""
-        bounds = np.zeros(groups + 1, dtype=np.int64)
-        bounds[1:] = np.cumsum(np.bincount(group, minlength=groups))
-        return cls(time, group, hour, np.argsort(_narrow(group), kind="stable"), bounds)
-
-    def of_group(self, group: int) -> IntArray:
-        """Return the indices of a group's events, in time order."""
-        return self.by_group[self.bounds[group] : self.bounds[group + 1]]
-
-    def sizes(self) -> IntArray:
-        """Return how many events each group has."""
-        return np.diff(self.bounds)
-
-    def hours(self) -> FloatArray:
-        """Return per group x hour of the day how many events it has."""
-        groups = self.bounds.shape[0] - 1
-        counts = np.bincount(self.group * HOURS + self.hour, minlength=groups * HOURS)
-        return counts.reshape(groups, HOURS).astype(np.float64)
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _History:
     """The manual changes of the (entity, state) groups that may pair.
 
     A group may lead when its entity's uses open in its state at least
-    `min_pair_days` times, follow when its entity is actionable and it has as
-    many episode starts. Groups are numbered densely. `changes` are all their
-    manual changes, `uses` the changes that open an episode, `starts` the first
-    change to each state in an episode. For chance, per group and local hour:
-    the share of moments that one of its changes follows (`before`) or precedes
-    (`after`) within the delay, never below the share over the whole period
-    (`*_overall`).
+    `min_pair_days` times (or `min_pair_count`, when fewer), follow when its
+    entity is actionable and it has as many episode starts. Groups are numbered
+    densely. The changes are kept in time order with, for each, whether it opens
+    an episode (a use) or is the first to its state in one (a start). For chance,
+    per group and local hour: the share of moments that one of its changes
+    follows (`before`) or precedes (`after`) within the delay, never below the
+    share over the whole period (`*_overall`).
     """
 
-    changes: _Events
-    uses: _Events
-    starts: _Events
-    use_day: IntArray  # local day of each use
+    time: IntArray
+    group: IntArray
+    day: npt.NDArray[np.int32]  # local day number
+    is_use: BoolArray
+    is_start: BoolArray
+    by_group: IntArray  # change indices grouped by group, time order kept
+    bounds: IntArray  # group g's are by_group[bounds[g]:bounds[g + 1]]
     entity_of: IntArray  # per group
     state_of: list[int]
     leads: BoolArray
     follows: BoolArray
     use_count: IntArray
     start_count: IntArray
-    use_hours: FloatArray
+    use_hours: FloatArray  # per group x local hour, uses
     start_hours: FloatArray
     before: FloatArray
     after: FloatArray
@@ -267,84 +241,112 @@ class _History:
         if len(table) == 0:
             return None
         end = int(table.when.max()) + 1 if end is None else end
-        manual = (table.origin == Origin.MANUAL) & (table.when < end)
-        gap = int(settings.episode_gap.total_seconds())
-        episodes = find_episodes(table, manual, gap)
-        # A use opens an episode: the episode's earliest start.
-        _, opening = np.unique(episodes.episode, return_index=True)
-        use_index = np.sort(episodes.index[opening])
+        rows, is_use, is_start = _marked(
+            table, end, int(settings.episode_gap.total_seconds())
+        )
         states = max(1, len(table.states))
-        index = np.flatnonzero(manual)
-
-        def key(rows: IntArray) -> IntArray:
-            return table.entity[rows].astype(np.int64) * states + table.state[rows]
-
-        groups, change_group = np.unique(key(index), return_inverse=True)
-        use_count = np.bincount(
-            np.searchsorted(groups, key(use_index)), minlength=groups.shape[0]
+        keys, row_key = _numbered(
+            table.entity[rows].astype(np.int64) * states + table.state[rows]
         )
-        start_count = np.bincount(
-            np.searchsorted(groups, key(episodes.index)), minlength=groups.shape[0]
-        )
+        use_count = np.bincount(row_key[is_use], minlength=keys.shape[0])
+        start_count = np.bincount(row_key[is_start], minlength=keys.shape[0])
         least = max(1, min(settings.min_pair_count, settings.min_pair_days))
         actionable = np.asarray(
             [domain(e) in ACTIONABLE_DOMAINS for e in table.entity_ids], dtype=np.bool_
         )
         leads = use_count >= least
-        follows = (start_count >= least) & actionable[groups // states]
+        follows = (start_count >= least) & actionable[keys // states]
         if not follows.any() or not leads.any():
             return None
         kept = leads | follows
         count = int(np.count_nonzero(kept))
-        groups = groups[kept]
-        entity_of = groups // states
-
-        def events(rows: IntArray) -> tuple[_Events, IntArray]:
-            place = np.searchsorted(groups, key(rows))
-            place = np.minimum(place, count - 1)
-            own = groups[place] == key(rows)
-            rows, place = rows[own], place[own]
-            day, minute = local_day_and_minute(table.when[rows], timezone)
-            found = _Events.of(table.when[rows], place, minute // 60, count)
-            return found, day
-
-        changes, _ = events(index[kept[change_group]])
-        uses, use_day = events(use_index)
-        starts, _ = events(episodes.index)
+        own = kept[row_key]
+        group = (np.cumsum(kept, dtype=np.int64) - 1)[row_key[own]]
+        del row_key
+        rows, is_use, is_start = rows[own], is_use[own], is_start[own]
+        time = table.when[rows]
+        entity_of = keys[kept] // states
+        day, minute = local_day_and_minute(time, timezone)
+        hour = minute // 60
+        del minute
+        by_group = np.argsort(_narrow(group), kind="stable")
+        bounds = np.zeros(count + 1, dtype=np.int64)
+        bounds[1:] = np.cumsum(np.bincount(group, minlength=count))
         seen, first_index = np.unique(_narrow(table.entity), return_index=True)
         first_seen = np.zeros(len(table.entity_ids), dtype=np.int64)
         first_seen[seen] = table.when[first_index]
         first = first_seen[entity_of]
         span = np.maximum(end - first, 1).astype(np.float64)
         delay = max(1, int(settings.pair_max_delay.total_seconds()))
-        previous, following = _neighbours(changes)
-        time, group = changes.time, changes.group
-        reach_before = np.minimum(
-            delay, time - np.maximum(previous, first[group])
-        ).astype(np.float64)
-        reach_after = np.minimum(delay, np.minimum(following, end) - time).astype(
-            np.float64
-        )
-        before_overall, before = _chance(changes, reach_before, span)
-        after_overall, after = _chance(changes, reach_after, span)
+        previous, following = _neighbours(time, by_group, bounds)
+        reach = np.minimum(delay, time - np.maximum(previous, first[group]))
+        before_overall, before = _chance(group, hour, reach, span)
+        np.minimum(following, end, out=reach)
+        np.subtract(reach, time, out=reach)
+        np.minimum(reach, delay, out=reach)
+        after_overall, after = _chance(group, hour, reach, span)
+        del previous, following, reach
         return cls(
-            changes=changes,
-            uses=uses,
-            starts=starts,
-            use_day=use_day,
+            time=time,
+            group=group,
+            day=day.astype(np.int32),
+            is_use=is_use,
+            is_start=is_start,
+            by_group=by_group,
+            bounds=bounds,
             entity_of=entity_of,
-            state_of=_ints(groups % states),
+            state_of=_ints(keys[kept] % states),
             leads=leads[kept],
             follows=follows[kept],
-            use_count=uses.sizes(),
-            start_count=starts.sizes(),
-            use_hours=uses.hours(),
-            start_hours=starts.hours(),
+            use_count=use_count[kept],
+            start_count=start_count[kept],
+            use_hours=_per_hour(group[is_use], hour[is_use], count),
+            start_hours=_per_hour(group[is_start], hour[is_start], count),
             before=before,
             after=after,
             before_overall=before_overall,
             after_overall=after_overall,
         )
+
+    def of_group(self, group: int) -> IntArray:
+        """Return the indices of a group's changes, in time order."""
+        return self.by_group[self.bounds[group] : self.bounds[group + 1]]
+
+
+def _marked(
+    table: ChangeTable, end: int, gap: int
+) -> tuple[IntArray, BoolArray, BoolArray]:
+    """Return the manual changes before `end` and which are uses, which starts."""
+    manual = (table.origin == Origin.MANUAL) & (table.when < end)
+    episodes = find_episodes(table, manual, gap)
+    marks = np.zeros(len(table), dtype=np.int8)
+    marks[episodes.index] = START
+    # A use opens an episode: the episode's earliest start.
+    _, opening = np.unique(episodes.episode, return_index=True)
+    marks[episodes.index[opening]] = START | USE
+    rows = np.flatnonzero(manual)
+    kept = marks[rows]
+    return rows, (kept & USE) > 0, (kept & START) > 0
+
+
+def _numbered(keys: IntArray) -> tuple[IntArray, IntArray]:
+    """Return the distinct keys, sorted, and each key's number among them.
+
+    A lookup table when the keys are small (entity x state), a sort otherwise.
+    """
+    if keys.shape[0] and int(keys.max()) < DENSE_GROUP_KEYS:
+        present = np.bincount(keys) > 0
+        distinct = np.flatnonzero(present)
+        number = np.cumsum(present, dtype=np.int64) - 1
+        return distinct, number[keys]
+    distinct, inverse = np.unique(keys, return_inverse=True)
+    return distinct, inverse.astype(np.int64)
+
+
+def _per_hour(group: IntArray, hour: IntArray, count: int) -> FloatArray:
+    """Return per group x local hour how many of the changes given it has."""
+    tally = np.bincount(group * HOURS + hour, minlength=count * HOURS)
+    return tally.reshape(count, HOURS).astype(np.float64)
 
 
 def _ints(values: npt.NDArray[np.signedinteger[Any]]) -> list[int]:
@@ -361,10 +363,11 @@ def _narrow(
     return values
 
 
-def _neighbours(events: _Events) -> tuple[IntArray, IntArray]:
-    """Return per event the time of its group's event before and after it."""
-    by_group, bounds = events.by_group, events.bounds
-    ordered = events.time[by_group]
+def _neighbours(
+    time: IntArray, by_group: IntArray, bounds: IntArray
+) -> tuple[IntArray, IntArray]:
+    """Return per change the time of its group's change before and after it."""
+    ordered = time[by_group]
     previous = np.full(ordered.shape[0], NEVER, dtype=np.int64)
     following = np.full(ordered.shape[0], LATER, dtype=np.int64)
     same = np.ones(max(0, ordered.shape[0] - 1), dtype=np.bool_)
@@ -376,18 +379,19 @@ def _neighbours(events: _Events) -> tuple[IntArray, IntArray]:
 
 
 def _chance(
-    events: _Events, reach: FloatArray, span: FloatArray
+    group: IntArray, hour: IntArray, reach: IntArray, span: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
     """Return the share of moments a group's windows cover, overall and per hour.
 
-    `reach` is each event's window (cut where the one before ends); per hour the
-    share is smoothed over the neighbouring hours (1-2-1) and never below the
-    overall share, so chance is never made smaller than the plain base rate.
+    `reach` is each change's window (cut where its group's neighbour's ends); per
+    hour the share is smoothed over the neighbouring hours (1-2-1) and never
+    below the overall share, so chance is never made smaller than the plain
+    base rate.
     """
     count = span.shape[0]
-    overall = np.bincount(events.group, weights=reach, minlength=count) / span
+    overall = np.bincount(group, weights=reach, minlength=count) / span
     hourly = np.bincount(
-        events.group * HOURS + events.hour, weights=reach, minlength=count * HOURS
+        group * HOURS + hour, weights=reach, minlength=count * HOURS
     ).reshape(count, HOURS) / (span[:, None] / HOURS)
     smooth = (np.roll(hourly, 1, axis=1) + 2 * hourly + np.roll(hourly, -1, axis=1)) / 4
     overall = np.clip(overall, LEAST_RATE, 1 - LEAST_RATE)
@@ -408,9 +412,8 @@ def _candidates(
     so are left out.
     """
     groups = history.entity_of.shape[0]
-    changes = history.changes
-    leader = np.flatnonzero(history.leads[changes.group])
-    follower = np.flatnonzero(history.follows[changes.group])
+    leader = history.by_group[history.leads[history.group[history.by_group]]]
+    follower = np.flatnonzero(history.follows[history.group])
     # Couples bound both counts, so a view needs at least this many of them.
     lead_least = settings.min_pair_confidence * history.use_count
     follow_least = settings.min_reverse_confidence * history.start_count
@@ -425,12 +428,12 @@ def _candidates(
         return np.asarray(need, dtype=np.int64)
 
     keys, couples = count_couples(
-        changes.time[leader],
-        changes.group[leader] * groups,
-        changes.time[follower],
-        changes.group[follower],
+        history.time[leader],
+        history.group[leader],
+        history.time[follower],
+        history.group[follower],
         delay,
-        groups * groups,
+        groups,
         least,
     )
     lead, follow = np.divmod(keys, groups)
@@ -493,20 +496,19 @@ def _judge(
     """Return the candidates that are pairs, with what is reported of each."""
     if lead.shape[0] == 0:
         return []
-    changes, uses, starts = history.changes, history.uses, history.starts
     followed: list[int] = []
     preceded: list[int] = []
     day_counts: list[int] = []
     delays: list[IntArray] = []
     for a, b in zip(_ints(lead), _ints(follow), strict=True):
-        a_uses = uses.of_group(a)
-        ahead = follow_up(uses.time[a_uses], changes.time[changes.of_group(b)], delay)
-        behind = follow_up(
-            changes.time[changes.of_group(a)], starts.time[starts.of_group(b)], delay
-        )
+        a_changes, b_changes = history.of_group(a), history.of_group(b)
+        a_uses = a_changes[history.is_use[a_changes]]
+        ahead = follow_up(history.time[a_uses], history.time[b_changes], delay)
+        b_starts = b_changes[history.is_start[b_changes]]
+        behind = follow_up(history.time[a_changes], history.time[b_starts], delay)
         followed.append(int(np.count_nonzero(ahead.followed)))
         preceded.append(int(np.count_nonzero(behind.preceded)))
-        day_counts.append(np.unique(history.use_day[a_uses[ahead.followed]]).shape[0])
+        day_counts.append(np.unique(history.day[a_uses[ahead.followed]]).shape[0])
         delays.append(ahead.delays)
     k = np.asarray(followed, dtype=np.int64)
     k_back = np.asarray(preceded, dtype=np.int64)
