@@ -51,15 +51,20 @@ def count_couples(  # noqa: PLR0913
 ) -> tuple[IntArray, IntArray]:
     """Return the keys with at least `least(keys)` couples, and their couples.
 
-    Leaders are ordered by group (any order within one), followers by time; a
-    couple (i, j) has `lead_time[i] < follow_time[j] <= lead_time[i] + delay`
-    and the key `lead_group[i] x groups + follow_group[j]`; groups are below
-    `groups`.
+    Leaders and followers are in time order; a couple (i, j) has
+    `lead_time[i] < follow_time[j] <= lead_time[i] + delay` and the key
+    `lead_group[i] x groups + follow_group[j]`; groups are below `groups`.
     """
     found_keys: list[IntArray] = [np.zeros(0, dtype=np.int64)]
     found_counts: list[IntArray] = [np.zeros(0, dtype=np.int64)]
     per_block = max(1, KEYS_AT_ONCE // max(1, groups))
-    bounds = np.searchsorted(lead_group, np.arange(0, groups + per_block, per_block))
+    block_of = lead_group // per_block
+    # Leaders by block, in time order within one (a stable sort of small keys).
+    narrow = block_of.astype(np.int16) if block_of.max(initial=0) < 2**15 else block_of
+    order = np.argsort(narrow, kind="stable")
+    bounds = np.searchsorted(
+        block_of[order], np.arange(int(block_of.max(initial=0)) + 2)
+    )
     # Read at random, so kept small: int32 takes half the cache of int64.
     narrow_group: npt.NDArray[np.signedinteger[Any]] = (
         follow_group.astype(np.int32) if groups < 2**31 else follow_group
@@ -71,11 +76,10 @@ def count_couples(  # noqa: PLR0913
         size = min(per_block * groups, groups * groups - base)
         tally = np.zeros(size, dtype=np.int64)
         for first in range(start, stop, LEADS_AT_ONCE):
-            last = min(stop, first + LEADS_AT_ONCE)
-            in_time = np.argsort(lead_time[first:last], kind="stable")
-            key = lead_group[first:last][in_time] * groups - base
+            leads = order[first : min(stop, first + LEADS_AT_ONCE)]
+            key = lead_group[leads] * groups - base
             for chunk in _couple_keys(
-                lead_time[first:last][in_time], key, follow_time, narrow_group, delay
+                lead_time[leads], key, follow_time, narrow_group, delay
             ):
                 tally += np.bincount(chunk, minlength=size)
         keys = np.arange(base, base + size, dtype=np.int64)
@@ -131,6 +135,7 @@ class FollowUp:
     followed: BoolArray  # per leader change: a follower change came within delay
     delays: IntArray  # per followed leader change, seconds to the first follower
     preceded: BoolArray  # per follower change: a leader change came within delay
+    back_delays: IntArray  # per preceded follower change, seconds from the last
 
 
 def follow_up(leads: IntArray, follows: IntArray, delay: int) -> FollowUp:
@@ -147,4 +152,10 @@ def follow_up(leads: IntArray, follows: IntArray, delay: int) -> FollowUp:
     before = np.searchsorted(leads, follows, side="left") - 1
     has_previous = before >= 0
     back = np.where(has_previous, follows - leads[np.maximum(before, 0)], delay + 1)
-    return FollowUp(followed=followed, delays=gap[followed], preceded=back <= delay)
+    preceded = back <= delay
+    return FollowUp(
+        followed=followed,
+        delays=gap[followed],
+        preceded=preceded,
+        back_delays=back[preceded],
+    )

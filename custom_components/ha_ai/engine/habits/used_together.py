@@ -112,6 +112,8 @@ HALF = math.log10(0.5)
 # Marks of a change: it opens an episode (a use), it is the first to its state in
 # one (a start).
 START, USE = 1, 2
+# Share of a pair's delays the window of its tight lift holds.
+TIGHT_SHARE = 0.9
 # (entity, state) keys below this are numbered with a lookup table.
 DENSE_GROUP_KEYS = 1 << 22
 
@@ -228,6 +230,10 @@ class _History:
     after: FloatArray
     before_overall: FloatArray
     after_overall: FloatArray
+    hour: npt.NDArray[np.int8]  # local hour of each change
+    free_before: npt.NDArray[np.int32]  # seconds since its group's change before
+    free_after: npt.NDArray[np.int32]  # seconds to its group's change after
+    span: FloatArray  # per group, seconds from its entity's first change to the end
 
     @classmethod
     def of(
@@ -279,13 +285,16 @@ class _History:
         span = np.maximum(end - first, 1).astype(np.float64)
         delay = max(1, int(settings.pair_max_delay.total_seconds()))
         previous, following = _neighbours(time, by_group, bounds)
-        reach = np.minimum(delay, time - np.maximum(previous, first[group]))
-        before_overall, before = _chance(group, hour, reach, span)
-        np.minimum(following, end, out=reach)
-        np.subtract(reach, time, out=reach)
-        np.minimum(reach, delay, out=reach)
-        after_overall, after = _chance(group, hour, reach, span)
-        del previous, following, reach
+        # Free time before and after each change (to its group's neighbour, the
+        # entity's first change, the end), within a day or so: windows are short.
+        room = np.iinfo(np.int32).max
+        free_before = np.minimum(time - np.maximum(previous, first[group]), room)
+        free_after = np.minimum(np.minimum(following, end) - time, room)
+        del previous, following
+        before_overall, before = _chance(
+            group, hour, np.minimum(free_before, delay), span
+        )
+        after_overall, after = _chance(group, hour, np.minimum(free_after, delay), span)
         return cls(
             time=time,
             group=group,
@@ -306,11 +315,32 @@ class _History:
             after=after,
             before_overall=before_overall,
             after_overall=after_overall,
+            hour=hour.astype(np.int8),
+            free_before=free_before.astype(np.int32),
+            free_after=free_after.astype(np.int32),
+            span=span,
         )
 
     def of_group(self, group: int) -> IntArray:
         """Return the indices of a group's changes, in time order."""
         return self.by_group[self.bounds[group] : self.bounds[group + 1]]
+
+    def chance_within(
+        self, group: int, window: int, hours: FloatArray, *, before: bool
+    ) -> float:
+        """Return a group's chance within a shorter window, at the hours given.
+
+        As `before` (or `after`), for a window narrower than the delay: the share
+        of moments one of the group's changes follows (or precedes) within
+        `window`, per local hour, averaged with the weights `hours`.
+        """
+        changes = self.of_group(group)
+        free = (self.free_before if before else self.free_after)[changes]
+        reach = np.minimum(free, window).astype(np.float64)
+        span = self.span[group : group + 1]
+        zero = np.zeros(changes.shape[0], dtype=np.int64)
+        _, local = _chance(zero, self.hour[changes].astype(np.int64), reach, span)
+        return float(np.dot(hours, local[0]) / max(hours.sum(), 1.0))
 
 
 def _marked(
@@ -321,8 +351,10 @@ def _marked(
     episodes = find_episodes(table, manual, gap)
     marks = np.zeros(len(table), dtype=np.int8)
     marks[episodes.index] = START
-    # A use opens an episode: the episode's earliest start.
-    _, opening = np.unique(episodes.episode, return_index=True)
+    # A use opens an episode: the episode's earliest start (starts are in time
+    # order, so the least position of each episode number).
+    opening = np.full(int(episodes.episode.max(initial=-1)) + 1, len(episodes))
+    np.minimum.at(opening, episodes.episode, np.arange(len(episodes)))
     marks[episodes.index[opening]] = START | USE
     rows = np.flatnonzero(manual)
     kept = marks[rows]
@@ -379,7 +411,10 @@ def _neighbours(
 
 
 def _chance(
-    group: IntArray, hour: IntArray, reach: IntArray, span: FloatArray
+    group: IntArray,
+    hour: IntArray,
+    reach: npt.NDArray[np.number[Any]],
+    span: FloatArray,
 ) -> tuple[FloatArray, FloatArray]:
     """Return the share of moments a group's windows cover, overall and per hour.
 
@@ -412,7 +447,7 @@ def _candidates(
     so are left out.
     """
     groups = history.entity_of.shape[0]
-    leader = history.by_group[history.leads[history.group[history.by_group]]]
+    leader = np.flatnonzero(history.leads[history.group])
     follower = np.flatnonzero(history.follows[history.group])
     # Couples bound both counts, so a view needs at least this many of them.
     lead_least = settings.min_pair_confidence * history.use_count
@@ -500,6 +535,7 @@ def _judge(
     preceded: list[int] = []
     day_counts: list[int] = []
     delays: list[IntArray] = []
+    back_delays: list[IntArray] = []
     for a, b in zip(_ints(lead), _ints(follow), strict=True):
         a_changes, b_changes = history.of_group(a), history.of_group(b)
         a_uses = a_changes[history.is_use[a_changes]]
@@ -510,6 +546,7 @@ def _judge(
         preceded.append(int(np.count_nonzero(behind.preceded)))
         day_counts.append(np.unique(history.day[a_uses[ahead.followed]]).shape[0])
         delays.append(ahead.delays)
+        back_delays.append(behind.back_delays)
     k = np.asarray(followed, dtype=np.int64)
     k_back = np.asarray(preceded, dtype=np.int64)
     n, n_back = history.use_count[lead], history.start_count[follow]
@@ -533,6 +570,16 @@ def _judge(
     confidence, back = k / n, k_back / n_back
     lift, lift_back = confidence / chance, back / chance_back
     days = np.asarray(day_counts, dtype=np.int64)
+    for i in _ints(np.flatnonzero(adjusted[:count] <= gate)):
+        a, b = int(lead[i]), int(follow[i])
+        tight = _tight_lift(history, b, delays[i], n[i], history.use_hours[a])
+        lift[i] = max(lift[i], tight)
+    for i in _ints(np.flatnonzero(adjusted[count:] <= gate)):
+        a, b = int(lead[i]), int(follow[i])
+        tight = _tight_lift(
+            history, a, back_delays[i], n_back[i], history.start_hours[b], after=True
+        )
+        lift_back[i] = max(lift_back[i], tight)
     forward_good = (
         (adjusted[:count] <= gate)
         & (confidence >= settings.min_pair_confidence)
@@ -565,6 +612,31 @@ def _judge(
         )
         judged.append((int(lead[i]), int(follow[i]), view))
     return judged
+
+
+def _tight_lift(  # noqa: PLR0913
+    history: _History,
+    group: int,
+    delays: IntArray,
+    counted: int,
+    hours: FloatArray,
+    *,
+    after: bool = False,
+) -> float:
+    """Return the lift within the window holding most of a view's delays.
+
+    A pair whose B comes within a minute says more than the delay allowed
+    (10 minutes, say) lets its lift show: over the narrower window that holds
+    TIGHT_SHARE of the delays, chance is smaller. `group` is the one whose
+    changes chance is made of (B forward, A in reverse), `hours` when the
+    counted changes happen.
+    """
+    if delays.shape[0] == 0 or counted == 0:
+        return 0.0
+    window = max(1, math.ceil(float(np.quantile(delays, TIGHT_SHARE))))
+    within = int(np.count_nonzero(delays <= window))
+    chance = history.chance_within(group, window, hours, before=not after)
+    return within / counted / chance
 
 
 # --- chance ---------------------------------------------------------------------
