@@ -65,6 +65,12 @@ def count_couples(  # noqa: PLR0913
     bounds = np.searchsorted(
         block_of[order], np.arange(int(block_of.max(initial=0)) + 2)
     )
+    # Every leader's window among the followers, found at once: leaders in time
+    # order make the binary searches walk the followers forward.
+    window_low = np.searchsorted(follow_time, lead_time, side="right")
+    window_size = (
+        np.searchsorted(follow_time, lead_time + delay, side="right") - window_low
+    )
     # Read at random, so kept small: int32 takes half the cache of int64.
     narrow_group: npt.NDArray[np.signedinteger[Any]] = (
         follow_group.astype(np.int32) if groups < 2**31 else follow_group
@@ -79,7 +85,7 @@ def count_couples(  # noqa: PLR0913
             leads = order[first : min(stop, first + LEADS_AT_ONCE)]
             key = lead_group[leads] * groups - base
             for chunk in _couple_keys(
-                lead_time[leads], key, follow_time, narrow_group, delay
+                window_low[leads], window_size[leads], key, narrow_group
             ):
                 tally += np.bincount(chunk, minlength=size)
         keys = np.arange(base, base + size, dtype=np.int64)
@@ -90,15 +96,15 @@ def count_couples(  # noqa: PLR0913
 
 
 def _couple_keys(
-    lead_time: IntArray,
+    low: IntArray,
+    sizes: IntArray,
     lead_key: IntArray,
-    follow_time: IntArray,
     follow_group: npt.NDArray[np.signedinteger[Any]],
-    delay: int,
 ) -> Iterator[IntArray]:
-    """Yield the keys of the leaders' couples, by chunks of about CHUNK_PAIRS."""
-    low = np.searchsorted(follow_time, lead_time, side="right")
-    sizes = np.searchsorted(follow_time, lead_time + delay, side="right") - low
+    """Yield the keys of the leaders' couples, by chunks of about CHUNK_PAIRS.
+
+    Leader i's window is follow_group[low[i] : low[i] + sizes[i]].
+    """
     # Radix-sorted when small (int16), as window sizes nearly always are.
     narrow = -sizes.astype(np.int16) if sizes.max(initial=0) < 2**15 else -sizes
     order = np.argsort(narrow, kind="stable")

@@ -20,8 +20,12 @@ episode of B) that any change of A to its state preceded. For each pair:
   nearly always preceded by A");
 - `distinct_days`: the local days on which B followed A (a pair needs
   `min_pair_days`, so no single day's burst makes one);
-- `lift`: confidence over what chance gives, and `evidence`: how unlikely chance
-  makes the count, as -log10 of the probability after false-discovery control.
+- `lift`: confidence over what chance gives within the delay, or within the
+  narrower window that holds nine in ten of the pair's delays when that is
+  higher (so a pair whose B comes within a minute stays clear of chance under a
+  ten-minute delay setting);
+- `evidence`: how unlikely chance makes the count, as -log10 of the probability
+  after false-discovery control.
 
 Chance: B changing regardless of A. The share of moments followed by a change of
 B to its state within the delay (the union of the windows before each, over the
