@@ -33,7 +33,7 @@ import numpy.typing as npt
 # Leader changes handled at once, couple keys tallied at once, and the size of a
 # block's count table (leader groups x follower groups).
 LEADS_AT_ONCE = 131_072
-CHUNK_PAIRS = 1_000_000
+CHUNK_PAIRS = 500_000
 KEYS_AT_ONCE = 65_536
 
 type IntArray = npt.NDArray[np.int64]
@@ -65,6 +65,7 @@ def count_couples(  # noqa: PLR0913
     bounds = np.searchsorted(
         block_of[order], np.arange(int(block_of.max(initial=0)) + 2)
     )
+    del block_of, narrow
     # Every leader's window among the followers, found at once: leaders in time
     # order make the binary searches walk the followers forward.
     window_low = np.searchsorted(follow_time, lead_time, side="right")

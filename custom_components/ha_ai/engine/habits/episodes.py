@@ -67,7 +67,11 @@ def find_episodes(table: ChangeTable, keep: BoolArray, gap_seconds: int) -> Epis
     # np.unique's first index is the earliest change of each (episode, state).
     _, first, raw = np.unique(key, return_index=True, return_counts=True)
     starts = order[first]
-    by_time = np.argsort(starts, kind="stable")
+    # Back to time order: starts are distinct table positions, so placing each
+    # at its position and reading the table through sorts them in one pass.
+    slot = np.full(len(table), -1, dtype=np.int64)
+    slot[starts] = np.arange(starts.shape[0])
+    by_time = slot[slot >= 0]
     return Episodes(
         index=starts[by_time],
         raw=raw[by_time].astype(np.int64),
