@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -331,3 +332,23 @@ def test_a_routine_on_both_entities_does_not_make_a_pair_by_itself() -> None:
         noise=[Noise("light.a", 4.0), Noise("light.b", 4.0)],
     )
     assert pairs(planted) == []
+
+
+def test_days_are_counted_in_the_house_s_time_zone() -> None:
+    # B after A at 23:30 and at 00:30 UTC on three nights: four UTC days, but
+    # three evenings in São Paulo (UTC-3), where both are 20:30 and 21:30.
+    changes = []
+    for night in range(3):
+        for second in (DAY * night + 23 * 3600 + 1800, DAY * night + 24 * 3600 + 1800):
+            changes.append(StateChange("light.a", "on", at(second)))
+            changes.append(StateChange("switch.b", "on", at(second + 30)))
+    table = ChangeTable.from_changes(changes)
+    settings = MiningSettings()
+    (utc,) = find_used_together_patterns(table, settings=settings, end=at(4 * DAY))
+    (local,) = find_used_together_patterns(
+        table,
+        settings=settings,
+        end=at(4 * DAY),
+        timezone=ZoneInfo("America/Sao_Paulo"),
+    )
+    assert (utc.distinct_days, local.distinct_days) == (4, 3)
