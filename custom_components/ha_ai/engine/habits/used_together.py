@@ -594,7 +594,12 @@ def _judge(
         & (back >= settings.min_reverse_confidence)
         & (lift_back >= settings.min_pair_lift)
     )
-    reported = (forward_good | reverse_good) & (days >= settings.min_pair_days)
+    # B must have followed A at least once, whatever the settings say.
+    reported = (
+        (forward_good | reverse_good)
+        & (days >= max(1, settings.min_pair_days))
+        & (k > 0)
+    )
     judged: list[tuple[int, int, _View]] = []
     for i in _ints(np.flatnonzero(reported)):
         forward = bool(forward_good[i])
