@@ -451,8 +451,8 @@ def _candidates(
     so are left out.
     """
     groups = history.entity_of.shape[0]
-    leader = np.flatnonzero(history.leads[history.group])
-    follower = np.flatnonzero(history.follows[history.group])
+    leader = history.leads[history.group]
+    follower = history.follows[history.group]
     # Couples bound both counts, so a view needs at least this many of them.
     lead_least = settings.min_pair_confidence * history.use_count
     follow_least = settings.min_reverse_confidence * history.start_count
@@ -467,10 +467,8 @@ def _candidates(
         return np.asarray(need, dtype=np.int64)
 
     keys, couples = count_couples(
-        history.time[leader],
-        history.group[leader],
-        history.time[follower],
-        history.group[follower],
+        *_kept(leader, history.time, history.group),
+        *_kept(follower, history.time, history.group),
         delay,
         groups,
         least,
@@ -497,6 +495,15 @@ def _candidates(
     passed = may[benjamini_hochberg_log10(views[may], _hypotheses(history)) <= gate]
     keep = np.unique(passed % max(1, lead.shape[0]))
     return lead[keep], follow[keep]
+
+
+def _kept(
+    mask: BoolArray, time: IntArray, group: IntArray
+) -> tuple[IntArray, IntArray]:
+    """Return times and groups where `mask` holds, uncopied when it always does."""
+    if mask.all():
+        return time, group
+    return time[mask], group[mask]
 
 
 def _hypotheses(history: _History) -> int:
