@@ -49,7 +49,7 @@ def count_couples(  # noqa: PLR0913
     groups: int,
     least: Callable[[IntArray], IntArray],
 ) -> tuple[IntArray, IntArray]:
-    """Return the keys with at least `least(keys)` couples, and their couples.
+    """Return the keys with at least `least(keys)` (>= 1) couples, and their couples.
 
     Leaders and followers are in time order; a couple (i, j) has
     `lead_time[i] < follow_time[j] <= lead_time[i] + delay` and the key
@@ -89,9 +89,10 @@ def count_couples(  # noqa: PLR0913
                 window_low[leads], window_size[leads], key, narrow_group
             ):
                 tally += np.bincount(chunk, minlength=size)
-        keys = np.arange(base, base + size, dtype=np.int64)
-        met = tally >= least(keys)
-        found_keys.append(keys[met])
+        # Only keys met at all are weighed (`least` is at least 1).
+        keys = np.flatnonzero(tally)
+        met = keys[tally[keys] >= least(keys + base)]
+        found_keys.append(met + base)
         found_counts.append(tally[met])
     return np.concatenate(found_keys), np.concatenate(found_counts)
 
