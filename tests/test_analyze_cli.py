@@ -593,7 +593,11 @@ def test_both_formats_find_the_same_habits(house_csv: Path, house_jsonl: Path) -
         p[("light.kitchen", "switch.coffee_machine")]
         for p in map(pairs, (from_csv, from_jsonl))
     ]
+    # Evidence is adjusted for every pair a run tests, and the CSV (no context)
+    # makes the porch automation's changes manual: more pairs tested there.
+    evidence = [pair.pop("evidence") for pair in coffee]
     assert coffee[0] == coffee[1]
+    assert evidence[0] == pytest.approx(evidence[1], rel=0.05)
 
 
 def test_history_counts(house: list[Row], house_jsonl: Path) -> None:

@@ -54,7 +54,10 @@ def find_episodes(table: ChangeTable, keep: BoolArray, gap_seconds: int) -> Epis
         empty = np.zeros(0, dtype=np.int64)
         return Episodes(index=empty, raw=empty, episode=empty)
     # By entity, then time (the table is in time order, the sort is stable).
-    order = chosen[np.argsort(table.entity[chosen], kind="stable")]
+    entity = table.entity[chosen]
+    if len(table.entity_ids) <= np.iinfo(np.int16).max:
+        entity = entity.astype(np.int16)  # sorted in one pass (radix)
+    order = chosen[np.argsort(entity, kind="stable")]
     entity = table.entity[order]
     when = table.when[order]
     opens = np.ones(order.shape[0], dtype=np.bool_)
@@ -64,7 +67,11 @@ def find_episodes(table: ChangeTable, keep: BoolArray, gap_seconds: int) -> Epis
     # np.unique's first index is the earliest change of each (episode, state).
     _, first, raw = np.unique(key, return_index=True, return_counts=True)
     starts = order[first]
-    by_time = np.argsort(starts, kind="stable")
+    # Back to time order: starts are distinct table positions, so placing each
+    # at its position and reading the table through sorts them in one pass.
+    slot = np.full(len(table), -1, dtype=np.int64)
+    slot[starts] = np.arange(starts.shape[0])
+    by_time = slot[slot >= 0]
     return Episodes(
         index=starts[by_time],
         raw=raw[by_time].astype(np.int64),

@@ -59,7 +59,7 @@ def mine_habits(  # noqa: PLR0913
         table, timezone=timezone, end=end, settings=settings
     )
     pairs = find_used_together_patterns(
-        table, settings=settings, end=end, same_device=same_device
+        table, settings=settings, end=end, timezone=timezone, same_device=same_device
     )
     patterns: list[Pattern] = [
         replace(
