@@ -109,13 +109,15 @@ class Planted:
         """Tell whether a pair (entity, state) -> (entity, state) is in the data.
 
         A planted pair is, led by either change of A (a door opened, then closed
-        within seconds, and the kettle put on: the kettle follows both); so are
-        two planted routines close enough in time that B often follows A within a
+        within seconds, and the kettle put on: the kettle follows both) and to
+        either state of B (a hall light on for a minute or two after the motion
+        that turned it on goes off within the pair's delay too); so are two
+        planted routines close enough in time that B often follows A within a
         couple of minutes: the history holds those pairs although nobody planted
         them.
         """
-        key = (trigger[0], *follower)
-        if any((p.trigger_entity_id, p.entity_id, p.state) == key for p in self.pairs):
+        key = (trigger[0], follower[0])
+        if any((p.trigger_entity_id, p.entity_id) == key for p in self.pairs):
             return True
         for first in self.routines:
             if (first.routine.entity_id, first.routine.state) != trigger:

@@ -45,11 +45,7 @@ SPRING = date(2024, 3, 25)  # Paris moves its clocks on 31 March
 # What the miner on this branch does not do yet (the issue's asks).
 NOT_YET = "bursts still count change by change, against a uniform clock"
 WEAK_SHORT_CLASSES = "routines on 7 of 10 weekdays are not reported yet"
-ONE_AFTERNOON = "a pair needs no distinct days yet: one afternoon's burst makes one"
 FIXED_GATE = "a fixed chance gate lets a big dense house's noise through"
-WEAK_PAIRS = (
-    "pairs at P(B|A) 0.5-0.6, or led by a flickering sensor, fall under the 0.6 floor"
-)
 
 
 def mine(planted: Planted) -> list[Pattern]:
@@ -284,7 +280,7 @@ def test_a_realistic_house_gives_its_routines(
     assert len(false) <= 0.05 * reported, false
 
 
-@pytest.mark.parametrize(("kind", "entities", "days"), houses(set(HOUSES), WEAK_PAIRS))
+@pytest.mark.parametrize(("kind", "entities", "days"), houses(set(), ""))
 def test_a_realistic_house_gives_its_pairs_and_no_other(
     kind: str, entities: int, days: int
 ) -> None:
@@ -342,7 +338,6 @@ def test_sensors_firing_all_day_make_no_routine() -> None:
     assert sensors == set()
 
 
-@pytest.mark.xfail(strict=False, reason=ONE_AFTERNOON)
 def test_a_pair_of_one_afternoon_is_not_reported() -> None:
     """A visitor used the microwave and then the kettle 15 times one afternoon."""
     planted = realistic_house("visitors", days=14, entities=30, seed=1)
