@@ -78,7 +78,8 @@ def poisson_binomial_tail(successes: int, chances: FloatArray) -> float:
     # entry gathers `successes` or more).
     distribution = np.zeros(successes + 1, dtype=np.float64)
     distribution[0] = 1.0
-    for chance in chances.tolist():
+    for index in range(chances.shape[0]):
+        chance = float(chances[index])
         moved = distribution[:-1] * chance
         distribution[:-1] *= 1.0 - chance
         distribution[1:] += moved

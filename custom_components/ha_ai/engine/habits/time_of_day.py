@@ -15,8 +15,9 @@ a window of w minutes is hit that day with the share of the clock that lies
 within w minutes before one of them. Bursts therefore weigh as one use, an entity
 used at every meal is judged by how narrow its meals are, and a sensor busy all
 day long hits any window anyway. Days differ in their chances, and the chance
-probability of a support sums them exactly (a Poisson binomial). A routine must also stand out from the entity's own clock: at most a share of it may hold
-the state on nearly as many days.
+probability of a support sums them exactly (a Poisson binomial). A routine must
+also stand out from the entity's own clock: at most a share of it may hold the
+state on nearly as many days.
 
 The search runs on a circular clock (23:55 and 00:05 are neighbours; a window
 across midnight belongs to the day it starts on):
@@ -273,7 +274,7 @@ def find_time_of_day_patterns(
     for start, stop in zip(map(int, starts), map(int, stops), strict=True):
         entity, state = divmod(int(key[start]), state_count)
         observed = end_day - int(first_day[entity])  # whole days up to `end`
-        if observed < max(1, min(settings.min_forming_days, settings.min_observed_days)):
+        if observed < _fewest_days(settings):
             continue
         group = _search_group(
             entity,
@@ -290,6 +291,11 @@ def find_time_of_day_patterns(
                 candidate.group = len(groups)
             groups.append(group)
     return _judge(table, groups, search, manual, timezone, first_day)
+
+
+def _fewest_days(settings: MiningSettings) -> int:
+    """Return the fewest observed days a day class needs to be searched."""
+    return max(1, min(settings.min_forming_days, settings.min_observed_days))
 
 
 def _new_search(settings: MiningSettings) -> _Search:
@@ -360,7 +366,7 @@ def _search_group(  # noqa: PLR0913
     supports: dict[DayClass, npt.NDArray[np.int64]] = {}
     for day_class, in_class in classes.items():
         trials = int(np.count_nonzero(in_class))
-        if trials < max(1, min(settings.min_forming_days, settings.min_observed_days)):
+        if trials < _fewest_days(settings):
             continue
         needed = needed_successes(trials, settings.min_forming_confidence)
         if int(np.count_nonzero(active & in_class)) + 1 < needed:
@@ -550,7 +556,9 @@ def _find_in_class(
         if candidate.support < data.needed:
             continue
         candidate.probability = _chance_probability(candidate, data, group)
-        if candidate.probability <= rate and _stands_out(candidate, data, group, search):
+        if candidate.probability > rate:
+            continue  # its adjusted probability can only be higher
+        if _stands_out(candidate, data, group, search):
             found.append(candidate)
     return found
 
@@ -586,6 +594,8 @@ def _stands_out(
     width = min(candidate.width, search.max_width)
     if group.before is None:
         rows = group.present
+        if rows is None:  # the search is over: nothing stands out any more
+            return False
         group.before = np.zeros((rows.shape[0] + 1, rows.shape[1]), dtype=np.int32)
         np.cumsum(rows, axis=0, out=group.before[1:])
     counts = group.before[:, data.in_class]
@@ -726,9 +736,7 @@ def _judge(  # noqa: PLR0913
             confidence=round(found.confidence, 4),
             level=_level(found, settings),
             evidence=evidence(found.adjusted),
-            changes=_changes_in_window(
-                found, raw[group.entity, group.state], group
-            ),
+            changes=_changes_in_window(found, raw[group.entity, group.state], group),
         )
         for group, found in kept
     ]
@@ -767,9 +775,7 @@ def _raw_changes(
     key = table.entity[chosen].astype(np.int64) * state_count + table.state[chosen]
     day, minute = local_day_and_minute(table.when[chosen], timezone)
     absolute = (day - first_day[table.entity[chosen]]) * MINUTES_PER_DAY + minute
-    return {
-        divmod(int(k), state_count): absolute[key == k] for k in wanted.tolist()
-    }
+    return {divmod(int(k), state_count): absolute[key == k] for k in map(int, wanted)}
 
 
 def _changes_in_window(found: _Candidate, absolute: IntArray, group: _Group) -> int:
