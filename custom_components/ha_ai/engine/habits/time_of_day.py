@@ -480,11 +480,11 @@ def _window_supports(
         whole = day < observed
         spill = (minute < max_width) & (day >= 1)
         on_day = np.concatenate([day[whole], day[spill] - 1])
-        row = np.concatenate([minute[whole], MINUTES_PER_DAY + minute[spill]])
+        at = np.concatenate([minute[whole], MINUTES_PER_DAY + minute[spill]])
         np.bitwise_or.at(
-            packed, (member * rows + row) * size + word[on_day], bit[on_day]
+            packed, (member * rows + at) * size + word[on_day], bit[on_day]
         )
-    levels = [packed.reshape(len(episodes), rows, size)]
+    levels: list[npt.NDArray[np.uint64]] = [packed.reshape(len(episodes), rows, size)]
     while 2 ** len(levels) <= max_width:
         half = 2 ** (len(levels) - 1)
         previous = levels[-1]
