@@ -454,7 +454,7 @@ def test_a_threshold_no_support_can_reach_makes_no_routine() -> None:
         assert [p.level for p in routines(planted, min_confidence=bar)] == [
             PatternLevel.FORMING
         ]
-        assert routines(planted, min_confidence=bar, min_forming_confidence=bar) == []
+        assert routines(planted, min_confidence=bar, min_forming_share=1.01) == []
 
 
 def test_nothing_in_makes_nothing_out() -> None:

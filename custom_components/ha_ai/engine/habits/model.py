@@ -206,9 +206,10 @@ class MiningSettings:
     routine_false_discovery_rate: float = 0.01
     # A routine clearing the discovery bar but not yet `min_confidence` (a 7 of 10
     # weekdays routine: bound 0.397) or `min_observed_days` is forming: shown, not
-    # proposed, promoted when the evidence grows. It still needs this Wilson bound
-    # and this many observed days of its class.
-    min_forming_confidence: float = 0.3
+    # proposed, promoted when the evidence grows. It still needs to hold on this
+    # share of the observed days of its class (a weak habit seen for long is not
+    # young), and this many of them.
+    min_forming_share: float = 0.6
     min_forming_days: int = 4
     # A routine must stand out from the entity's own day: at most this share of
     # the clock may hold the entity's state on nearly as many days (a sensor busy

@@ -44,8 +44,9 @@ across midnight belongs to the day it starts on):
    all; daily otherwise.
 5. Level: established when its support's Wilson bound reaches `min_confidence`
    over at least `min_observed_days` days of its class; forming when it is a
-   discovery all the same but younger (fewer days, or a bound between
-   `min_forming_confidence` and `min_confidence`, as 7 of 10 weekdays).
+   discovery all the same but younger: fewer days, or a bound below
+   `min_confidence` while it holds on `min_forming_share` of the days (7 of 10
+   weekdays). Other discoveries are weak habits, not routines.
 """
 
 from __future__ import annotations
@@ -392,7 +393,10 @@ def _search_group(  # noqa: PLR0913
         trials = int(np.count_nonzero(in_class))
         if trials < _fewest_days(settings):
             continue
-        needed = needed_successes(trials, settings.min_forming_confidence)
+        needed = min(
+            needed_successes(trials, settings.min_confidence),
+            math.ceil(settings.min_forming_share * trials - 1e-9),
+        )
         if int(np.count_nonzero(active & in_class)) + 1 < needed:
             continue  # (+1: a day may hold only a window's spill past midnight)
         search.hypotheses += search.hypotheses_per_class
@@ -528,7 +532,7 @@ class _ClassData:
     day_class: DayClass
     in_class: BoolArray  # per observed day
     trials: int  # observed days of the class
-    needed: int  # fewest support days whose Wilson bound makes a forming routine
+    needed: int  # fewest support days of a routine, forming or established
     chance: FloatArray  # per window width in minutes (index), the mean chance
     coverage: FloatArray  # (day, width): each day's own chance
 
@@ -751,6 +755,7 @@ def _judge(  # noqa: PLR0913
             )
         )
     raw = _raw_changes(table, [g for g, _ in kept], manual, timezone, first_day)
+    levels = [_level(found, settings) for _, found in kept]
     patterns = [
         TimeOfDayPattern(
             pattern_id="",
@@ -762,24 +767,30 @@ def _judge(  # noqa: PLR0913
             support_days=found.support,
             observed_days=found.observed,
             confidence=round(found.confidence, 4),
-            level=_level(found, settings),
+            level=level,
             evidence=evidence(found.adjusted),
             changes=_changes_in_window(found, raw[group.entity, group.state], group),
         )
-        for group, found in kept
+        for (group, found), level in zip(kept, levels, strict=True)
+        if level is not None
     ]
     patterns.sort(key=lambda p: (p.entity_id, p.state, p.minute_of_day))
     return patterns
 
 
-def _level(found: _Candidate, settings: MiningSettings) -> PatternLevel:
-    """Return established when the routine clears today's bar, forming otherwise."""
+def _level(found: _Candidate, settings: MiningSettings) -> PatternLevel | None:
+    """Return established when the routine clears today's bar, else forming.
+
+    None for a weak habit: under the bar and on too few of its days to be young.
+    """
     if (
         found.confidence >= settings.min_confidence
         and found.observed >= settings.min_observed_days
     ):
         return PatternLevel.ESTABLISHED
-    return PatternLevel.FORMING
+    if found.support >= settings.min_forming_share * found.observed - 1e-9:
+        return PatternLevel.FORMING
+    return None
 
 
 def _raw_changes(
