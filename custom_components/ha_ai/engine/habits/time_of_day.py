@@ -113,7 +113,7 @@ SUPPORT_BATCH = 32
 MAX_RECENTRING = 8
 # A clock position holds the state "nearly as often" as a routine with at least
 # this share of the routine's support days.
-CLOCK_NEAR_SHARE = 0.8
+CLOCK_NEAR_SHARE = 0.75
 # Two-proportion z beyond which weekdays and weekends differ for a routine, and
 # the chance probability below which the other days keep it all the same.
 Z_DAY_CLASS = 1.96
@@ -629,10 +629,14 @@ def _stands_out(
     """Tell whether the routine's window stands out from the entity's own clock.
 
     At most `max_routine_clock_share` of the clock may hold the state on nearly
-    as many days of the class as the routine, counted at the searched width
-    nearest the routine's (`support`: per searched width and start).
+    as many days of the class as the routine, counted at the narrowest searched
+    width at least the routine's (`support`: per searched width and start), so
+    an entity busy through all its waking hours has no time of its own.
     """
-    row = int(np.argmin(np.abs(search.widths - candidate.width)))
+    row = min(
+        int(np.searchsorted(search.widths, candidate.width)),
+        search.widths.shape[0] - 1,
+    )
     near = max(data.needed, math.ceil(CLOCK_NEAR_SHARE * candidate.support))
     share = float(np.count_nonzero(support[row] >= near)) / MINUTES_PER_DAY
     return share <= search.settings.max_routine_clock_share
