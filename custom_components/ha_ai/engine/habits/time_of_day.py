@@ -383,32 +383,41 @@ def _search_group(  # noqa: PLR0913
         coverage=_day_coverage(day[whole], minute[whole], observed, search.max_width),
     )
     active = group.coverage[:, 1] > 0  # days with an episode
-    classes = {
-        DayClass.DAILY: (np.ones(observed, dtype=np.bool_), supports[0] + supports[1]),
-        DayClass.WEEKDAYS: (~weekend, supports[0]),
-        DayClass.WEEKENDS: (weekend, supports[1]),
-    }
+    daily = np.ones(observed, dtype=np.bool_)
+    days = np.stack([daily, ~weekend, weekend])
+    trials = days.sum(axis=1)
+    # Per class and width, the mean chance of the class's days, and the best
+    # support of any window: its score (which grows with the support) tells
+    # whether any window of the class is worth scoring.
+    chances = days @ group.coverage / np.maximum(trials, 1)[:, None]
+    support = (supports[0] + supports[1], supports[0], supports[1])
+    best = np.stack([s.max(axis=1) for s in support])
+    scores = _best_scores(best, trials, chances[:, search.widths])
     absolute = np.sort(day * MINUTES_PER_DAY + minute)
-    for day_class, (in_class, support) in classes.items():
-        trials = int(np.count_nonzero(in_class))
-        if trials < _fewest_days(settings):
+    for number, day_class in enumerate(
+        (DayClass.DAILY, DayClass.WEEKDAYS, DayClass.WEEKENDS)
+    ):
+        count = int(trials[number])
+        if count < _fewest_days(settings):
             continue
         needed = min(
-            needed_successes(trials, settings.min_confidence),
-            math.ceil(settings.min_forming_share * trials - 1e-9),
+            needed_successes(count, settings.min_confidence),
+            math.ceil(settings.min_forming_share * count - 1e-9),
         )
-        if int(np.count_nonzero(active & in_class)) + 1 < needed:
+        if int(np.count_nonzero(active & days[number])) + 1 < needed:
             continue  # (+1: a day may hold only a window's spill past midnight)
         search.hypotheses += search.hypotheses_per_class
+        if best[number, -1] < needed or scores[number] < search.core_score:
+            continue
         group.candidates.extend(
             _find_in_class(
-                support,
+                support[number],
                 _ClassData(
                     day_class=day_class,
-                    in_class=in_class,
-                    trials=trials,
+                    in_class=days[number],
+                    trials=count,
                     needed=needed,
-                    chance=group.coverage[in_class].mean(axis=0),
+                    chance=chances[number],
                     coverage=group.coverage,
                 ),
                 absolute,
@@ -416,6 +425,19 @@ def _search_group(  # noqa: PLR0913
             )
         )
     return group
+
+
+def _best_scores(
+    best: npt.NDArray[np.int64], trials: IntArray, chance: FloatArray
+) -> FloatArray:
+    """Return per class the highest score of its best windows (see below)."""
+    share = best / np.maximum(trials, 1)[:, None]
+    p = np.clip(chance, 1e-12, 1 - 1e-12)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inside = np.where(share > 0, share * np.log(share / p), 0.0)
+        outside = np.where(share < 1, (1 - share) * np.log((1 - share) / (1 - p)), 0.0)
+    score = trials[:, None] * (inside + outside)
+    return np.asarray(np.where(share > p, score, 0.0).max(axis=1), dtype=np.float64)
 
 
 def _day_coverage(
@@ -550,17 +572,7 @@ def _find_in_class(
     false-discovery control are kept.
     """
     widths, max_width = search.widths, search.max_width
-    best = support.max(axis=1)
-    if int(best[-1]) < data.needed:
-        return []
     chance = data.chance[widths]
-    # The score grows with the support: the best of each width tells first
-    # whether any window is worth scoring.
-    if (
-        float(_likelihood_ratio(best[:, None], data.trials, chance).max())
-        < search.core_score
-    ):
-        return []
     # A window's score depends on its width and support only: a table of them.
     rows = np.arange(widths.shape[0])
     scores = _likelihood_ratio(np.arange(data.trials + 1)[None, :], data.trials, chance)
