@@ -253,10 +253,10 @@ def find_time_of_day_patterns(
     ).index
     if episodes.shape[0] == 0:
         return []
-    first_index = np.full(len(table.entity_ids), -1, dtype=np.int64)
-    # Fancy assignment keeps the last write: in reverse, the earliest change.
-    first_index[table.entity[::-1]] = np.arange(len(table) - 1, -1, -1)
-    seen = first_index >= 0
+    # The table is in time order: an entity's first change has its least index.
+    first_index = np.full(len(table.entity_ids), len(table), dtype=np.int64)
+    np.minimum.at(first_index, table.entity, np.arange(len(table), dtype=np.int64))
+    seen = first_index < len(table)
     first_day = np.zeros(len(table.entity_ids), dtype=np.int64)
     first_day[seen] = local_day_and_minute(table.when[first_index[seen]], timezone)[0]
     end_day = int(local_day_and_minute(np.asarray([end_ts]), timezone)[0][0])
