@@ -34,10 +34,12 @@ across midnight belongs to the day it starts on):
    the routine are set aside and the next best window gives the next core
    (morning and evening routines).
 3. Judge, over the whole run: every window of every entity, state and day class
-   is a hypothesis; Benjamini-Hochberg over all of them (the windows tiling the
-   clock at each width searched count as the hypotheses of one entity, state
-   and day class) keeps the routines whose chance probability stays small once
-   adjusted for how many were tested. The evidence shown is -log10 of that.
+   is a hypothesis; Benjamini-Hochberg over all of them (an entity, state and
+   day class searched counts `HYPOTHESES_PER_TILE` times the windows tiling the
+   clock at each width searched) keeps the routines whose chance probability
+   stays small once adjusted for how many were tested; pure noise thus makes
+   none, however large the house. The evidence shown is -log10 of the adjusted
+   probability. A window must also stand out from the entity's clock.
 4. Day class: the same routine is often found for daily and for weekdays or
    weekends; one is kept. Weekdays (weekends) when, in the daily routine's
    window, they hold it clearly more often and the other days do not keep it at
