@@ -193,6 +193,8 @@ class _Candidate:
     observed: int
     confidence: float
     day_distance: IntArray  # per observed day, distance of its nearest episode
+    # Per observed day, its chance of hitting a window of the routine's width.
+    day_chance: FloatArray = field(default_factory=lambda: np.zeros(0))
     probability: float = 1.0  # chance probability, before adjustment
     adjusted: float = 1.0  # after the run's false-discovery control
     group: int = -1  # which (entity, state) of the run
@@ -220,7 +222,6 @@ class _Group:
     state: int
     observed: int  # whole days from the entity's first day to `end`
     weekend: BoolArray  # per observed day
-    coverage: FloatArray  # (day, width): that day's chance of hitting a window
     candidates: list[_Candidate] = field(default_factory=list)
 
 
@@ -377,21 +378,17 @@ def _search_group(  # noqa: PLR0913
     """
     settings, observed = search.settings, int(weekend.shape[0])
     whole = day < observed
-    group = _Group(
-        entity=entity,
-        state=state,
-        observed=observed,
-        weekend=weekend,
-        coverage=_day_coverage(day[whole], minute[whole], observed, search.max_width),
-    )
-    active = group.coverage[:, 1] > 0  # days with an episode
+    group = _Group(entity=entity, state=state, observed=observed, weekend=weekend)
+    # (day, width): that day's chance of hitting a window.
+    coverage = _day_coverage(day[whole], minute[whole], observed, search.max_width)
+    active = coverage[:, 1] > 0  # days with an episode
     daily = np.ones(observed, dtype=np.bool_)
     days = np.stack([daily, ~weekend, weekend])
     trials = days.sum(axis=1)
     # Per class and width, the mean chance of the class's days, and the best
     # support of any window: its score (which grows with the support) tells
     # whether any window of the class is worth scoring.
-    chances = days @ group.coverage / np.maximum(trials, 1)[:, None]
+    chances = days @ coverage / np.maximum(trials, 1)[:, None]
     support = (supports[0] + supports[1], supports[0], supports[1])
     best = np.stack([s.max(axis=1) for s in support])
     scores = _best_scores(best, trials, chances[:, search.widths])
@@ -420,7 +417,7 @@ def _search_group(  # noqa: PLR0913
                     trials=count,
                     needed=needed,
                     chance=chances[number],
-                    coverage=group.coverage,
+                    coverage=coverage,
                 ),
                 absolute,
                 search,
@@ -608,6 +605,7 @@ def _find_in_class(
             score[overlap] = 0.0
         if candidate.support < data.needed:
             continue
+        candidate.day_chance = data.coverage[:, candidate.width].copy()
         candidate.probability = _chance_probability(candidate, data)
         if candidate.probability > rate:
             continue  # its adjusted probability can only be higher
@@ -768,7 +766,6 @@ def _judge(  # noqa: PLR0913
             for c in _reconcile(
                 discoveries,
                 group.weekend,
-                group.coverage,
                 settings.min_confidence,
             )
         )
@@ -861,7 +858,6 @@ def _class_days(day_class: DayClass, weekend: BoolArray) -> BoolArray:
 def _reconcile(
     found: list[_Candidate],
     weekend: BoolArray,
-    coverage: FloatArray,
     min_confidence: float,
 ) -> list[_Candidate]:
     """Keep one day class per routine.
@@ -879,7 +875,7 @@ def _reconcile(
     for routine in daily:
         overlapping = [c for c in specific if c.overlaps(routine)]
         preferred = _preferred_class(
-            routine, weekend, coverage[:, routine.width], min_confidence
+            routine, weekend, routine.day_chance, min_confidence
         )
         better = [c for c in overlapping if c.day_class is preferred]
         if better:
