@@ -22,6 +22,7 @@ from custom_components.ha_ai.engine.habits.model import (
     DayClass,
     MiningSettings,
     Origin,
+    PatternLevel,
     StateChange,
     TimeOfDayPattern,
 )
@@ -420,14 +421,17 @@ def test_today_and_the_future_are_left_out() -> None:
     assert [(p.support_days, p.observed_days) for p in found] == [(20, 20)]
 
 
-def test_too_few_observed_days_make_no_routine() -> None:
+def test_too_few_observed_days_make_a_forming_routine_at_most() -> None:
     planted = generate(
         days=6,
         seed=13,
         routines=[PlantedRoutine("light.a", "on", 7 * 60, 1.0, 1.0)],
     )
-    assert routines(planted) == []
-    assert routines(planted, min_observed_days=5) != []
+    assert [p.level for p in routines(planted)] == [PatternLevel.FORMING]
+    assert [p.level for p in routines(planted, min_observed_days=5)] == [
+        PatternLevel.ESTABLISHED
+    ]
+    assert routines(planted, min_forming_days=7) == []
     # Without a minimum, a class without days (no weekend yet) is skipped.
     short = generate(
         days=3,
@@ -445,8 +449,12 @@ def test_a_threshold_no_support_can_reach_makes_no_routine() -> None:
         seed=14,
         routines=[PlantedRoutine("light.a", "on", 7 * 60, 1.0, 1.0)],
     )
-    assert routines(planted, min_confidence=0.9) == []
-    assert routines(planted, min_confidence=1.0) == []
+    # Above today's bar no routine is established; it is real, so it is forming.
+    for bar in (0.9, 1.0):
+        assert [p.level for p in routines(planted, min_confidence=bar)] == [
+            PatternLevel.FORMING
+        ]
+        assert routines(planted, min_confidence=bar, min_forming_share=1.01) == []
 
 
 def test_nothing_in_makes_nothing_out() -> None:
@@ -549,8 +557,9 @@ def daily_routine(inside: np.ndarray) -> time_of_day._Candidate:
 
 
 def preferred(inside: np.ndarray, weekend: np.ndarray, per_day: int = 3) -> DayClass:
-    changes = np.full(inside.shape[0], per_day)
-    return time_of_day._preferred_class(daily_routine(inside), weekend, changes, 0.4)
+    # Each day's chance of a 21-minute window when it holds `per_day` uses.
+    chance = np.full(inside.shape[0], 1 - (1 - 21 / 1440) ** per_day)
+    return time_of_day._preferred_class(daily_routine(inside), weekend, chance, 0.4)
 
 
 WEEKEND = np.asarray(([False] * 5 + [True] * 2) * 6)

@@ -54,10 +54,10 @@ def find_episodes(table: ChangeTable, keep: BoolArray, gap_seconds: int) -> Epis
         empty = np.zeros(0, dtype=np.int64)
         return Episodes(index=empty, raw=empty, episode=empty)
     # By entity, then time (the table is in time order, the sort is stable).
-    entity = table.entity[chosen]
-    if len(table.entity_ids) <= np.iinfo(np.int16).max:
-        entity = entity.astype(np.int16)  # sorted in one pass (radix)
-    order = chosen[np.argsort(entity, kind="stable")]
+    entities = table.entity[chosen]
+    if len(table.entity_ids) <= np.iinfo(np.uint16).max:
+        entities = entities.astype(np.uint16)  # sorted by radix, in linear time
+    order = chosen[np.argsort(entities, kind="stable")]
     entity = table.entity[order]
     when = table.when[order]
     opens = np.ones(order.shape[0], dtype=np.bool_)
