@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
+from benchmarks.habit_truth import History, history_of_rows, routine_support
 from benchmarks.planted import (
     NOISE_KINDS,
     REALISTIC_KINDS,
@@ -41,11 +42,6 @@ from custom_components.ha_ai.engine.habits.model import (
 PRESENT_SHARE = 0.7
 PARIS = ZoneInfo("Europe/Paris")
 SPRING = date(2024, 3, 25)  # Paris moves its clocks on 31 March
-
-# What the miner on this branch does not do yet (the issue's asks).
-NOT_YET = "bursts still count change by change, against a uniform clock"
-WEAK_SHORT_CLASSES = "routines on 7 of 10 weekdays are not reported yet"
-FIXED_GATE = "a fixed chance gate lets a big dense house's noise through"
 
 
 def mine(planted: Planted) -> list[Pattern]:
@@ -82,7 +78,13 @@ def missed_and_false(
     planted: Planted, patterns: Sequence[Pattern]
 ) -> tuple[list[str], list[str]]:
     """Return the routines kept on >= 70 % of days not found, and those reported
-    that were never planted."""
+    that were never planted and that brute force does not back either.
+
+    A generated house holds regularities nobody planted (a kitchen light used at
+    every meal, switched off after dinner at about the same time): a reported
+    routine brute force finds in the manual history (benchmarks.habit_truth, the
+    rule the real recordings are judged by) is in the data, not false.
+    """
     routines = routines_of(patterns)
     present = [t for t in planted.routines if t.present_share >= PRESENT_SHARE]
     missed = [
@@ -91,12 +93,42 @@ def missed_and_false(
         for t in present
         if not any(matches(p, t) for p in routines)
     ]
+    unplanted = [
+        p for p in routines if not any(matches(p, t) for t in planted.routines)
+    ]
+    history = manual_history(planted) if unplanted else None
     false = [
         f"{p.entity_id} {p.state} {p.time} {p.day_class} {p.level}"
-        for p in routines
-        if not any(matches(p, t) for t in planted.routines)
+        for p in unplanted
+        if history is None
+        or not routine_support(
+            history,
+            p.entity_id,
+            p.state,
+            str(p.day_class),
+            p.minute_of_day,
+            p.window_minutes,
+        ).supported
     ]
     return missed, false
+
+
+def manual_history(planted: Planted) -> History:
+    """Return the house's manual changes before its end, as brute force reads them."""
+    table = planted.table
+    end = int(planted.end.timestamp())
+    keep = np.flatnonzero((table.origin == Origin.MANUAL) & (table.when < end))
+    return history_of_rows(
+        (
+            (
+                table.entity_ids[table.entity[i]],
+                table.states[table.state[i]],
+                int(table.when[i]),
+            )
+            for i in keep.tolist()
+        ),
+        planted.timezone,
+    )
 
 
 def planted_pairs(planted: Planted) -> set[tuple[str, str, str, str]]:
@@ -196,13 +228,7 @@ NOISE_CASES: list[object] = [
     ("uniform", 50, 14, 50.0),
     ("uniform", 200, 30, 5.0),
     ("uniform", 500, 10, 2.0),
-    pytest.param(
-        "uniform",
-        500,
-        10,
-        50.0,
-        marks=pytest.mark.xfail(strict=False, reason=FIXED_GATE),
-    ),
+    ("uniform", 500, 10, 50.0),
     ("bursty", 10, 14, 20.0),
     ("bursty", 100, 30, 10.0),
     ("bursty", 300, 10, 50.0),
@@ -243,31 +269,28 @@ HOUSES = (
     ("mixed", 60, 28),
     ("mixed", 200, 14),
 )
+
+
 # Houses whose routines the miner on this branch does not give yet.
-ROUTINES_NOT_YET = {("meals", 30, 30)}
-
-
-def houses(not_yet: set[tuple[str, int, int]], reason: str) -> list[object]:
+def houses() -> list[object]:
     return [
-        pytest.param(
-            *house,
-            id=f"{house[0]}-{house[1]}-{house[2]}d",
-            marks=[pytest.mark.xfail(strict=False, reason=reason)]
-            if house in not_yet
-            else [],
-        )
+        pytest.param(*house, id=f"{house[0]}-{house[1]}-{house[2]}d")
         for house in HOUSES
     ]
 
 
-@pytest.mark.parametrize(
-    ("kind", "entities", "days"), houses(ROUTINES_NOT_YET, NOT_YET)
-)
+@pytest.mark.parametrize(("kind", "entities", "days"), houses())
 def test_a_realistic_house_gives_its_routines(
     kind: str, entities: int, days: int
 ) -> None:
     """The issue's targets: recall 0.9 over a month (0.7 over two weeks, counting
-    forming routines) of routines kept on >= 70 % of days, precision 0.95."""
+    forming routines) of routines kept on >= 70 % of days, precision 0.95.
+
+    The run controls its false discoveries at a rate, not to none: in a house of a
+    dozen routines one forming routine may be a coincidence (a light switched
+    off at bedtime after its evening routine, on 5 of 8 weekend days), never an
+    established one beyond the rate.
+    """
     planted = realistic_house(
         kind, days=days, entities=entities, seed=days, timezone=PARIS, start=SPRING
     )
@@ -280,7 +303,7 @@ def test_a_realistic_house_gives_its_routines(
     assert len(false) <= 0.05 * reported, false
 
 
-@pytest.mark.parametrize(("kind", "entities", "days"), houses(set(), ""))
+@pytest.mark.parametrize(("kind", "entities", "days"), houses())
 def test_a_realistic_house_gives_its_pairs_and_no_other(
     kind: str, entities: int, days: int
 ) -> None:
@@ -302,7 +325,6 @@ def test_a_realistic_house_gives_its_pairs_and_no_other(
     }
 
 
-@pytest.mark.xfail(strict=False, reason=WEAK_SHORT_CLASSES)
 def test_weekday_routines_of_ten_days_show_as_forming_at_least() -> None:
     planted = realistic_house("weekdays", days=14, entities=30, seed=8)
     routines = routines_of(mine(planted))
@@ -314,7 +336,6 @@ def test_weekday_routines_of_ten_days_show_as_forming_at_least() -> None:
     assert (missed, false) == ([], [])
 
 
-@pytest.mark.xfail(strict=False, reason=NOT_YET)
 def test_an_entity_used_at_every_meal_keeps_its_breakfast_routine() -> None:
     planted = realistic_house("meals", days=14, entities=10, seed=9)
     routines = routines_of(mine(planted))

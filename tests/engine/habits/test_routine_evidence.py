@@ -16,6 +16,7 @@ import pytest
 
 from benchmarks.planted import Noise, PlantedRoutine, generate, random_house
 from custom_components.ha_ai.engine.habits import time_of_day
+from custom_components.ha_ai.engine.habits.false_discovery import benjamini_hochberg
 from custom_components.ha_ai.engine.habits.model import (
     ChangeTable,
     DayClass,
@@ -26,7 +27,6 @@ from custom_components.ha_ai.engine.habits.model import (
     TimeOfDayPattern,
 )
 from custom_components.ha_ai.engine.habits.significance import (
-    benjamini_hochberg,
     binomial_tail,
     evidence,
     poisson_binomial_tail,

@@ -2,8 +2,8 @@
 
 A house is searched for habits with many hypotheses at once (every window of the
 clock, every entity, state and day class), so a probability that would be small
-for one test is large across a run. `benjamini_hochberg` turns the chance
-probabilities of the findings into probabilities adjusted for how many
+for one test is large across a run. `false_discovery.benjamini_hochberg` turns
+the chance probabilities of the findings into probabilities adjusted for how many
 hypotheses the run tested, so the bar rises with the size of the house and of
 its history, and pure noise yields nothing.
 """
@@ -84,27 +84,6 @@ def poisson_binomial_tail(successes: int, chances: FloatArray) -> float:
         distribution[:-1] *= 1.0 - chance
         distribution[1:] += moved
     return min(1.0, float(distribution[-1]))
-
-
-def benjamini_hochberg(probabilities: FloatArray, hypotheses: int) -> FloatArray:
-    """Return the Benjamini-Hochberg adjusted probabilities of some findings.
-
-    `probabilities` are the chance probabilities of the findings a run kept for
-    judging; `hypotheses` is how many the run tested in all (at least as many):
-    the others count as never significant. A finding whose adjusted probability
-    is at most q is a discovery at a false-discovery rate of q; when nothing is
-    real, the chance of any discovery at all is at most q.
-    """
-    count = int(probabilities.shape[0])
-    if count == 0:
-        return np.zeros(0, dtype=np.float64)
-    total = max(hypotheses, count)
-    order = np.argsort(probabilities, kind="stable")
-    ranked = probabilities[order] * total / np.arange(1, count + 1)
-    adjusted = np.minimum.accumulate(ranked[::-1])[::-1]
-    result = np.empty(count, dtype=np.float64)
-    result[order] = np.minimum(adjusted, 1.0)
-    return result
 
 
 def evidence(adjusted_probability: float) -> float:

@@ -61,6 +61,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .episodes import find_episodes
+from .false_discovery import benjamini_hochberg
 from .model import (
     ChangeTable,
     DayClass,
@@ -70,7 +71,6 @@ from .model import (
     TimeOfDayPattern,
 )
 from .significance import (
-    benjamini_hochberg,
     binomial_tail,
     evidence,
     needed_successes,
@@ -606,7 +606,10 @@ def _find_in_class(
         if candidate.support < data.needed:
             continue
         candidate.day_chance = data.coverage[:, candidate.width].copy()
-        candidate.probability = _chance_probability(candidate, data)
+        candidate.probability = max(
+            _chance_probability(candidate, data),
+            _clock_probability(candidate, support, data, search),
+        )
         if candidate.probability > rate:
             continue  # its adjusted probability can only be higher
         if _stands_out(candidate, support, data, search):
@@ -632,6 +635,32 @@ def _chance_probability(candidate: _Candidate, data: _ClassData) -> float:
     return poisson_binomial_tail(candidate.support, chances)
 
 
+def _width_row(width: int, search: _Search) -> int:
+    """Return the row of the narrowest searched width at least `width`."""
+    return min(int(np.searchsorted(search.widths, width)), search.widths.shape[0] - 1)
+
+
+def _clock_probability(
+    candidate: _Candidate,
+    support: npt.NDArray[np.int64],
+    data: _ClassData,
+    search: _Search,
+) -> float:
+    """Return how probably the entity's typical time of day would give the support.
+
+    The empirical null of the entity's own clock: a window of the same width at
+    a typical time (the median over every start of the clock) holds the state on
+    some share of the days; a routine must beat that share, not only chance
+    spread over the whole day. A sensor busy through all its waking hours holds
+    most of its windows on most days, so a window that happened to catch it a
+    few days more is no routine; a breakfast among meals still stands far above
+    the entity's typical window.
+    """
+    typical = float(np.median(support[_width_row(candidate.width, search)]))
+    share = min(typical / max(data.trials, 1), 1.0)
+    return binomial_tail(candidate.support, data.trials, share)
+
+
 def _stands_out(
     candidate: _Candidate,
     support: npt.NDArray[np.int64],
@@ -645,10 +674,7 @@ def _stands_out(
     width at least the routine's (`support`: per searched width and start), so
     an entity busy through all its waking hours has no time of its own.
     """
-    row = min(
-        int(np.searchsorted(search.widths, candidate.width)),
-        search.widths.shape[0] - 1,
-    )
+    row = _width_row(candidate.width, search)
     near = max(data.needed, math.ceil(CLOCK_NEAR_SHARE * candidate.support))
     share = float(np.count_nonzero(support[row] >= near)) / MINUTES_PER_DAY
     return share <= search.settings.max_routine_clock_share
