@@ -193,13 +193,9 @@ class MiningSettings:
     episode_gap: timedelta = timedelta(minutes=5)
     # Lower bound (Wilson, 95 %) on the share of observed days with the routine.
     # 0.4 lets a routine kept on 70 % of 30 days (21/30: bound 0.52) or of 8
-    # weekend days (6/8: bound 0.41) through; chance is ruled out separately.
+    # weekend days (6/8: bound 0.41) through; chance is ruled out separately, by
+    # the run's false-discovery control.
     min_confidence: float = 0.4
-    # Chance alone (each day's changes of the entity at uniformly random times)
-    # must give a routine's support with at most this probability (a binomial
-    # tail). Small because every window of every entity is tried: with 1e-8, 65
-    # pure-noise houses of 500 entities gave no routine.
-    max_chance_probability: float = 1e-8
     # Widest window a time-of-day routine may have.
     max_window: timedelta = timedelta(minutes=90)
     # Routines are judged together: among all the windows, entities, states and
