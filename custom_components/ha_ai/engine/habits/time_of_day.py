@@ -606,12 +606,15 @@ def _find_in_class(
         if candidate.support < data.needed:
             continue
         candidate.day_chance = data.coverage[:, candidate.width].copy()
+        candidate.probability = _chance_probability(candidate, data)
+        if candidate.probability > rate:
+            continue  # its adjusted probability can only be higher
         candidate.probability = max(
-            _chance_probability(candidate, data),
+            candidate.probability,
             _clock_probability(candidate, support, data, search),
         )
         if candidate.probability > rate:
-            continue  # its adjusted probability can only be higher
+            continue
         if _stands_out(candidate, support, data, search):
             found.append(candidate)
     return found
@@ -656,7 +659,11 @@ def _clock_probability(
     few days more is no routine; a breakfast among meals still stands far above
     the entity's typical window.
     """
-    typical = float(np.median(support[_width_row(candidate.width, search)]))
+    row = support[_width_row(candidate.width, search)]
+    middle = row.shape[0] // 2
+    # The median, by partial sorting (a full sort per candidate costs more).
+    lower, upper = np.partition(row, (middle - 1, middle))[[middle - 1, middle]]
+    typical = (float(lower) + float(upper)) / 2
     share = min(typical / max(data.trials, 1), 1.0)
     return binomial_tail(candidate.support, data.trials, share)
 
