@@ -1106,9 +1106,21 @@ def render_automations(automations: Mapping[str, Any]) -> list[str]:
     ]
 
 
-def automated_mark(pattern: Mapping[str, Any]) -> str:
-    """Return the mark of a pattern an automation already covers."""
-    return "automated" if pattern["automated"] else ""
+def pattern_marks(pattern: Mapping[str, Any]) -> str:
+    """Return what a reader must know beside the figures of a pattern.
+
+    `automated`: an automation already covers it; `forming`: real but young, not
+    proposed yet; `reverse only`: B nearly always comes after A, but A alone is a
+    poor trigger for B.
+    """
+    marks = []
+    if pattern["automated"]:
+        marks.append("automated")
+    if pattern.get("level") == "forming":
+        marks.append("forming")
+    if pattern.get("reverse_only"):
+        marks.append("reverse only")
+    return ", ".join(marks)
 
 
 def render_patterns(patterns: list[Mapping[str, Any]]) -> list[str]:
@@ -1128,7 +1140,7 @@ def render_patterns(patterns: list[Mapping[str, Any]]) -> list[str]:
                     f"{p['support_days']}/{p['observed_days']} days",
                     f"confidence {p['confidence']:.2f}",
                     f"window {p['window_minutes']} min",
-                    automated_mark(p),
+                    pattern_marks(p),
                 ]
                 for p in sorted(routines, key=lambda p: (p["time"], p["entity_id"]))
             ]
@@ -1147,7 +1159,7 @@ def render_patterns(patterns: list[Mapping[str, Any]]) -> list[str]:
                     f"confidence {p['confidence']:.2f}",
                     f"lift {p['lift']:.1f}",
                     f"median delay {p['median_delay_seconds']:.0f} s",
-                    automated_mark(p),
+                    pattern_marks(p),
                 ]
                 for p in pairs
             ]

@@ -1193,3 +1193,18 @@ def test_only_the_domains_the_integration_logs(tmp_path: Path) -> None:
     assert everything["history"]["ignored_rows"] == 0
     assert everything["history"]["ignored_domains"] == {}
     assert {p["entity_id"] for p in everything["patterns"]} == {"sun.sun"}
+
+
+def test_text_marks_a_forming_routine(tmp_path: Path) -> None:
+    """Six days of a routine clear the discovery bar but not the established one."""
+    rows = ["entity_id,state,last_changed"]
+    for day in range(1, 8):
+        rows.append(f"light.desk,on,2025-11-0{day}T07:00:{day:02d}Z")
+        rows.append(f"light.desk,off,2025-11-0{day}T21:{day * 7:02d}:00Z")
+    history = tmp_path / "young.csv"
+    history.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = run("--history", str(history), "--timezone", "UTC")
+    assert result.returncode == 0, result.stderr
+    desk = next(line for line in result.stdout.splitlines() if "desk → on" in line)
+    assert desk.startswith("  07:00")
+    assert desk.endswith("forming")
