@@ -20,8 +20,8 @@ from pytest_homeassistant_custom_component.typing import RecorderInstanceGenerat
 
 from custom_components.ha_ai.engine.habits.model import Origin
 from custom_components.ha_ai.habit_backfill import (
+    RecorderReplay,
     async_backfill,
-    read_recorder_changes,
 )
 from custom_components.ha_ai.habit_log import Exclusions, HabitLog
 
@@ -52,7 +52,7 @@ async def test_backfill_keeps_origins_and_skips_attribute_changes(
         exclusions=Exclusions(entities=frozenset({"switch.excluded"})),
     )
     rows = await get_instance(hass).async_add_executor_job(
-        read_recorder_changes, hass, start, dt_util.utcnow(), log.is_logged
+        RecorderReplay(hass, log.is_logged).read, start, dt_util.utcnow()
     )
     assert [(entity, state, origin) for _, origin, entity, state in rows] == [
         ("light.hall", "off", Origin.SYSTEM),

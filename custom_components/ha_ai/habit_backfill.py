@@ -224,16 +224,6 @@ class RecorderReplay:
         return (int(when), int(origin), entity_id, state[:MAX_STATE_LENGTH])
 
 
-def read_recorder_changes(
-    hass: HomeAssistant,
-    start: datetime,
-    end: datetime,
-    is_logged: Callable[[str], bool],
-) -> list[LogRow]:
-    """Return the state changes between `start` and `end`; run in the recorder."""
-    return RecorderReplay(hass, is_logged).read(start, end)
-
-
 async def async_backfill(hass: HomeAssistant, log: HabitLog, days: int) -> int:
     """Fill the empty log with what the recorder still has; return the rows."""
     end = dt_util.utcnow()

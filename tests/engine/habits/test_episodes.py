@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from custom_components.ha_ai.engine.habits.episodes import episode_mask, find_episodes
+from custom_components.ha_ai.engine.habits.episodes import find_episodes
 from custom_components.ha_ai.engine.habits.model import ChangeTable, Origin
 
 MANUAL = int(Origin.MANUAL)
@@ -73,7 +73,7 @@ def test_gap_zero_keeps_every_change_but_same_second_repeats() -> None:
     assert [row[0] for row in starts(table, 0)] == [0, 1]
 
 
-def test_only_kept_changes_count_and_the_mask_points_at_starts() -> None:
+def test_only_kept_changes_count() -> None:
     table = ChangeTable.from_rows(
         [
             (0, MANUAL, "light.a", "on"),
@@ -82,8 +82,8 @@ def test_only_kept_changes_count_and_the_mask_points_at_starts() -> None:
         ]
     )
     manual = table.origin == Origin.MANUAL
-    assert episode_mask(table, manual, 300).tolist() == [True, False, True]
-    assert episode_mask(table, manual, 500).tolist() == [True, False, False]
+    assert find_episodes(table, manual, 300).index.tolist() == [0, 2]
+    assert find_episodes(table, manual, 500).index.tolist() == [0]
 
 
 def test_nothing_kept_gives_no_episodes() -> None:

@@ -77,10 +77,3 @@ def find_episodes(table: ChangeTable, keep: BoolArray, gap_seconds: int) -> Epis
         raw=raw[by_time].astype(np.int64),
         episode=episode[first][by_time],
     )
-
-
-def episode_mask(table: ChangeTable, keep: BoolArray, gap_seconds: int) -> BoolArray:
-    """Return a mask over the table of the changes that open an episode's state."""
-    mask = np.zeros(len(table), dtype=np.bool_)
-    mask[find_episodes(table, keep, gap_seconds).index] = True
-    return mask
