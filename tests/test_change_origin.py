@@ -18,7 +18,11 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.ha_ai.change_origin import entities_of_call
+from custom_components.ha_ai.change_origin import (
+    RegistryLookup,
+    RegistrySnapshot,
+    entities_of_call,
+)
 from custom_components.ha_ai.engine.habits.model import Origin
 from custom_components.ha_ai.habit_log import Exclusions, HabitLog
 
@@ -205,11 +209,14 @@ async def test_calls_by_device_and_area_reach_their_entities(
         "switch", "demo", "fan", suggested_object_id="fan"
     )
     entity_registry.async_update_entity("switch.fan", area_id="den")
-    assert entities_of_call(hass, {"device_id": lamp.id}) == ["light.lamp"]
-    assert sorted(
-        entities_of_call(hass, {"area_id": ["den"], "entity_id": "light.lamp"})
-    ) == ["light.lamp", "switch.fan"]
-    assert entities_of_call(hass, {"entity_id": "light.x"}) == ["light.x"]
+    # The live registries and the back-fill's copy of them answer alike.
+    for lookup in (RegistryLookup(hass), RegistrySnapshot.of(hass)):
+        assert entities_of_call(lookup, {"device_id": lamp.id}) == ["light.lamp"]
+        assert sorted(
+            entities_of_call(lookup, {"area_id": ["den"], "entity_id": "light.lamp"})
+        ) == ["light.lamp", "switch.fan"]
+        assert entities_of_call(lookup, {"entity_id": "light.x"}) == ["light.x"]
+        assert entities_of_call(lookup, {"area_id": "attic"}) == []
 
 
 async def test_the_decision_is_shared_by_every_listener(

@@ -8,9 +8,10 @@ change is judged once and both agree.
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from homeassistant.const import EVENT_CALL_SERVICE
 from homeassistant.core import (
@@ -53,7 +54,86 @@ def _listed(value: object) -> list[str]:
     return []
 
 
-def entities_of_call(hass: HomeAssistant, data: Mapping[str, Any]) -> list[str]:
+class TargetLookup(Protocol):
+    """Where a service call's device and area targets lead."""
+
+    def area_devices(self, area_id: str) -> list[str]:
+        """Return the devices of an area."""
+
+    def area_entities(self, area_id: str) -> list[str]:
+        """Return the entities placed in an area themselves."""
+
+    def device_entities(self, device_id: str) -> list[str]:
+        """Return the entities of a device."""
+
+
+class RegistryLookup:
+    """The registries themselves: for the live bus, on the event loop."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Read `hass`'s registries at each question."""
+        self.hass = hass
+
+    def area_devices(self, area_id: str) -> list[str]:
+        """Return the devices of an area."""
+        registry = dr.async_get(self.hass)
+        return [device.id for device in dr.async_entries_for_area(registry, area_id)]
+
+    def area_entities(self, area_id: str) -> list[str]:
+        """Return the entities placed in an area themselves."""
+        registry = er.async_get(self.hass)
+        return [e.entity_id for e in er.async_entries_for_area(registry, area_id)]
+
+    def device_entities(self, device_id: str) -> list[str]:
+        """Return the entities of a device."""
+        registry = er.async_get(self.hass)
+        return [e.entity_id for e in er.async_entries_for_device(registry, device_id)]
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrySnapshot:
+    """A copy of what `RegistryLookup` answers, taken on the event loop.
+
+    The recorder's replay runs in a worker thread, where the registries, which the
+    event loop may be changing, are not read.
+    """
+
+    devices_by_area: dict[str, list[str]]
+    entities_by_area: dict[str, list[str]]
+    entities_by_device: dict[str, list[str]]
+
+    @classmethod
+    def of(cls, hass: HomeAssistant) -> RegistrySnapshot:
+        """Return the registries' areas and devices as they are now."""
+        devices_by_area: dict[str, list[str]] = defaultdict(list)
+        for device in dr.async_get(hass).devices.values():
+            if device.area_id:
+                devices_by_area[device.area_id].append(device.id)
+        entities_by_area: dict[str, list[str]] = defaultdict(list)
+        entities_by_device: dict[str, list[str]] = defaultdict(list)
+        for entry in er.async_get(hass).entities.values():
+            if entry.area_id:
+                entities_by_area[entry.area_id].append(entry.entity_id)
+            if entry.device_id:
+                entities_by_device[entry.device_id].append(entry.entity_id)
+        return cls(
+            dict(devices_by_area), dict(entities_by_area), dict(entities_by_device)
+        )
+
+    def area_devices(self, area_id: str) -> list[str]:
+        """Return the devices of an area."""
+        return self.devices_by_area.get(area_id, [])
+
+    def area_entities(self, area_id: str) -> list[str]:
+        """Return the entities placed in an area themselves."""
+        return self.entities_by_area.get(area_id, [])
+
+    def device_entities(self, device_id: str) -> list[str]:
+        """Return the entities of a device."""
+        return self.entities_by_device.get(device_id, [])
+
+
+def entities_of_call(lookup: TargetLookup, data: Mapping[str, Any]) -> list[str]:
     """Return the entities a service call targets: by entity, device or area.
 
     Floors and labels are not followed: a late echo of a call that targets them
@@ -62,28 +142,16 @@ def entities_of_call(hass: HomeAssistant, data: Mapping[str, Any]) -> list[str]:
     entities = entity_ids_of(data)
     devices = _listed(data.get("device_id"))
     areas = _listed(data.get("area_id"))
-    if not devices and not areas:
-        return entities
-    entity_registry = er.async_get(hass)
-    device_registry = dr.async_get(hass)
     for area in areas:
-        devices += [
-            device.id for device in dr.async_entries_for_area(device_registry, area)
-        ]
-        entities += [
-            entry.entity_id
-            for entry in er.async_entries_for_area(entity_registry, area)
-        ]
+        devices += lookup.area_devices(area)
+        entities += lookup.area_entities(area)
     for device in devices:
-        entities += [
-            entry.entity_id
-            for entry in er.async_entries_for_device(entity_registry, device)
-        ]
+        entities += lookup.device_entities(device)
     return list(dict.fromkeys(entities))
 
 
 def note_call(  # noqa: PLR0913 - the live bus and the recorder's replay alike
-    hass: HomeAssistant,
+    lookup: TargetLookup,
     tracker: OriginTracker,
     context: ChangeContext,
     when: float,
@@ -101,7 +169,7 @@ def note_call(  # noqa: PLR0913 - the live bus and the recorder's replay alike
         service_data = {}
     entities = [
         entity_id
-        for entity_id in entities_of_call(hass, service_data)
+        for entity_id in entities_of_call(lookup, service_data)
         if entity_id.split(".", 1)[0] in LOGGED_DOMAINS
     ]
     targets = targets_of_call(domain, service, service_data, entities, current)
@@ -150,7 +218,7 @@ class ChangeOrigins:
     @callback
     def _on_call_service(self, event: Event[Any]) -> None:
         note_call(
-            self.hass,
+            RegistryLookup(self.hass),
             self.tracker,
             change_context(event.context),
             event.time_fired_timestamp,

@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from .change_origin import (
     EVENT_AUTOMATION_TRIGGERED,
     EVENT_SCRIPT_STARTED,
+    RegistrySnapshot,
     note_call,
 )
 from .const import LOGGER
@@ -71,8 +72,13 @@ class RecorderReplay:
     """
 
     def __init__(self, hass: HomeAssistant, is_logged: Callable[[str], bool]) -> None:
-        """Prepare; the database is first read by `read`."""
+        """Prepare on the event loop; the database is first read by `read`.
+
+        Where each device and area leads is copied now: `read` runs in a worker
+        thread, which must not read the registries the event loop changes.
+        """
         self.hass = hass
+        self.targets = RegistrySnapshot.of(hass)
         self.is_logged = is_logged
         self.tracker = OriginTracker()
         self.previous: dict[str, str] = {}
@@ -211,7 +217,12 @@ class RecorderReplay:
                 return
             if isinstance(payload, dict):
                 note_call(
-                    self.hass, self.tracker, context, when, payload, self.previous.get
+                    self.targets,
+                    self.tracker,
+                    context,
+                    when,
+                    payload,
+                    self.previous.get,
                 )
 
     def _change(self, item: tuple[Any, ...]) -> LogRow | None:
