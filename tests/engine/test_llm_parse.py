@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from custom_components.ha_ai.engine.llm.parse import (
@@ -264,6 +264,7 @@ def test_no_link_image_tag_or_address_survives_plain_text(text: str) -> None:
 
 @settings(max_examples=300)
 @given(_MARKUP, _MARKUP)
+@example("0", "]\x08[")  # a control character between the brackets of a link
 def test_hostile_titles_and_descriptions_are_plain_or_refused(
     title: str, description: str
 ) -> None:

@@ -182,17 +182,21 @@ def _text_field(
     value = document[key]
     if not isinstance(value, str):
         raise LlmOutputError(LlmOutputProblem.WRONG_TYPE, key)
-    value = plain_text(value)
-    if multiline:
-        lines = (clean_text(line) for line in value.splitlines())
-        text = "\n".join(line for line in lines if line)
-    else:
-        text = clean_text(value)
+    # Control characters become spaces before the markup is looked for: `]`, a
+    # backspace and `(` would otherwise become a link once cleaned. Removing
+    # markup only leaves spaces to tidy, which cannot make markup again.
+    lines = (clean_text(line) for line in plain_text(_spaced(value)).splitlines())
+    text = ("\n" if multiline else " ").join(line for line in lines if line)
     if not text:
         raise LlmOutputError(LlmOutputProblem.MISSING_FIELD, key)
     if len(text) > limit:
         raise LlmOutputError(LlmOutputProblem.TOO_LONG, f"{key}: {len(text)}")
     return unicodedata.normalize("NFC", text)
+
+
+def _spaced(text: str) -> str:
+    """Return `text` one line per line, each without control characters."""
+    return "\n".join(clean_text(line) for line in text.splitlines())
 
 
 def plain_text(text: str) -> str:
