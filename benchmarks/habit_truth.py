@@ -335,6 +335,42 @@ def window_supports(
     return support
 
 
+def day_coverages(
+    history: History,
+    routine: TrueRoutine,
+    minutes_of: dict[tuple[str, str], list[int]] | None = None,
+) -> npt.NDArray[np.float64]:
+    """Return, per day of the routine's class with the change, that day's chance.
+
+    A day's changes turned together by a random offset around the clock land in a
+    window of the routine's best width with the share of the clock lying less than
+    that width before one of them: what the day would give a window with no time
+    of its own. Days without the change cannot hold any window and are left out.
+    `minutes_of` is `entity_state_minutes(history)`, when the caller has it.
+    """
+    minutes_of = minutes_of or entity_state_minutes(history)
+    minutes = np.asarray(minutes_of[routine.entity_id, routine.state], dtype=np.int64)
+    days = minutes // MINUTES_PER_DAY
+    class_days = next(
+        c.days
+        for c in _class_days(history, routine.entity_id)
+        if c.day_class == routine.day_class
+    )
+    starts = np.arange(MINUTES_PER_DAY)
+    chances: list[float] = []
+    for day in class_days.tolist():
+        row = np.zeros(2 * MINUTES_PER_DAY, dtype=np.int32)
+        on_day = minutes[days == day] % MINUTES_PER_DAY
+        if on_day.size == 0:
+            continue
+        row[on_day] = 1
+        row[on_day + MINUTES_PER_DAY] = 1
+        total = np.concatenate([[0], np.cumsum(row)])
+        hit = total[starts + routine.best_width] - total[starts] > 0
+        chances.append(float(hit.mean()))
+    return np.asarray(chances, dtype=np.float64)
+
+
 def _runs(mask: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
     """Return (start, length) of each run of a circular minute mask."""
     if mask.all():
@@ -356,7 +392,7 @@ def _runs(mask: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
     return runs
 
 
-def _entity_state_minutes(
+def entity_state_minutes(
     history: History,
 ) -> dict[tuple[str, str], list[int]]:
     """Return each (entity, state)'s changes as absolute minutes."""
@@ -375,7 +411,7 @@ def routine_truth(
     settings = settings or TruthSettings()
     extra = max(settings.widths)
     found: list[TrueRoutine] = []
-    for (entity_id, state), minutes in sorted(_entity_state_minutes(history).items()):
+    for (entity_id, state), minutes in sorted(entity_state_minutes(history).items()):
         presence = _presence(minutes, history.days, extra)
         per_class: dict[str, list[TrueRoutine]] = {}
         for class_days in _class_days(history, entity_id):

@@ -35,11 +35,25 @@ summed over houses per length:
   reported pairs brute force supports; pairs_single_day: reported pairs seen on
   one day only (the pattern's distinct_days, else brute force's);
 - mining_seconds.
+
+What any miner can reach (the limits): a true routine's evidence is how probably
+chance gives its support, the larger of two probabilities: that of its window's
+support if each day's changes were turned around the clock by a random offset
+(each day keeps its own chance, a Poisson binomial), and that of the support if
+each day held the window with the share the clock's median window has (a
+binomial). To find a share r of the true routines, a miner must accept evidence
+as weak as the r-quantile of theirs, p_r. A house of the same entities and
+states with nothing at a time of day offers at least entities x states x 3 day
+classes x 16 windows of 90 min (one tiling of the clock, the fewest distinct
+windows any search looks at), and chance makes about that many times p_r of
+them pass: chance_windows_at_recall_0_7 and _0_9. Above 1, recall r cannot be
+reached without reporting routines in pure noise.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import time
@@ -64,14 +78,21 @@ from engine.habits.model import (  # noqa: E402
     TimeOfDayPattern,
     UsedTogetherPattern,
 )
+from engine.habits.significance import (  # noqa: E402
+    binomial_tail,
+    poisson_binomial_tail,
+)
 
 from benchmarks.habit_truth import (  # noqa: E402
     ACTIONABLE_DOMAINS,
     DAILY,
+    MINUTES_PER_DAY,
     History,
     PairStats,
     TrueRoutine,
     clock,
+    day_coverages,
+    entity_state_minutes,
     load_history,
     pair_supported,
     pair_truth,
@@ -159,6 +180,8 @@ class Counts:
     pairs_reported: int = 0
     pairs_supported: int = 0
     pairs_single_day: int = 0
+    chance_windows_07: float = 0.0  # see the limits in the module docstring
+    chance_windows_09: float = 0.0
     seconds: float = 0.0
     runs: int = 0
 
@@ -197,6 +220,9 @@ def judge(house: str, label: str, history: History, timezone: ZoneInfo) -> Run:
     pairs = [p for p in patterns if isinstance(p, UsedTogetherPattern)]
     truth = routine_truth(history)
     true_pairs = pair_truth(history)
+    counts.chance_windows_07, counts.chance_windows_09 = chance_windows(
+        history, truth, (0.7, 0.9)
+    )
 
     counts.true_routines = len(truth)
     missed: list[TrueRoutine] = []
@@ -262,6 +288,43 @@ def judge(house: str, label: str, history: History, timezone: ZoneInfo) -> Run:
         run, missed, routines, unsupported, true_pairs, reported_keys, pair_notes
     )
     return run
+
+
+def routine_evidence(history: History, truth: Sequence[TrueRoutine]) -> list[float]:
+    """Return each true routine's chance probability (see the module docstring)."""
+    minutes_of = entity_state_minutes(history)
+    evidence: list[float] = []
+    for routine in truth:
+        chances = day_coverages(history, routine, minutes_of)
+        by_days = (
+            poisson_binomial_tail(routine.support_days, chances)
+            if routine.support_days > float(chances.sum())
+            else 1.0
+        )
+        median_share = min(routine.clock_median / routine.observed_days, 1.0)
+        by_clock = binomial_tail(
+            routine.support_days, routine.observed_days, median_share
+        )
+        evidence.append(max(by_days, by_clock))
+    return evidence
+
+
+def chance_windows(
+    history: History, truth: Sequence[TrueRoutine], recalls: Sequence[float]
+) -> tuple[float, ...]:
+    """Return, per recall, the windows an empty house of this size passes by chance.
+
+    Accepting the evidence a recall needs (the quantile of the true routines')
+    lets through that share of the fewest windows any search tests.
+    """
+    if not truth:
+        return tuple(0.0 for _ in recalls)
+    evidence = sorted(routine_evidence(history, truth))
+    windows = len(entity_state_minutes(history)) * 3 * (MINUTES_PER_DAY // 90)
+    return tuple(
+        round(windows * evidence[max(math.ceil(r * len(evidence)) - 1, 0)], 2)
+        for r in recalls
+    )
 
 
 def describe_pair(key: tuple[str, str, str, str]) -> str:
@@ -373,6 +436,16 @@ def emit_counts(prefix: str, counts: Counts) -> None:
         "",
     )
     emit(f"{prefix}_pairs_single_day", counts.pairs_single_day, "pairs")
+    emit(
+        f"{prefix}_chance_windows_at_recall_0_7",
+        round(counts.chance_windows_07, 2),
+        "windows",
+    )
+    emit(
+        f"{prefix}_chance_windows_at_recall_0_9",
+        round(counts.chance_windows_09, 2),
+        "windows",
+    )
     emit(f"{prefix}_mining_seconds", round(counts.seconds, 3), "s")
 
 
@@ -381,7 +454,7 @@ def summary(runs: list[Run]) -> list[str]:
     head = (
         f"{'house':<8} {'length':<6} {'days':>4} {'true':>5} {'rec':>5} "
         f"{'rec+f':>5} {'rep':>4} {'prec':>5} {'tpair':>5} {'p.rec':>5} "
-        f"{'ppair':>5} {'p.pre':>5} {'1day':>4} {'s':>6}"
+        f"{'ppair':>5} {'p.pre':>5} {'1day':>4} {'ch.7':>6} {'ch.9':>6} {'s':>6}"
     )
     lines = [head]
     for run in runs:
@@ -393,13 +466,16 @@ def summary(runs: list[Run]) -> list[str]:
             f"{ratio(c.supported, c.reported):>5.2f} {c.true_pairs:>5} "
             f"{ratio(c.pairs_found, c.true_pairs):>5.2f} {c.pairs_reported:>5} "
             f"{ratio(c.pairs_supported, c.pairs_reported):>5.2f} "
-            f"{c.pairs_single_day:>4} {c.seconds:>6.2f}"
+            f"{c.pairs_single_day:>4} {c.chance_windows_07:>6.1f} "
+            f"{c.chance_windows_09:>6.1f} {c.seconds:>6.2f}"
         )
     lines.append(
         "true: true routines; rec: routine recall (established); rec+f: "
         "counting forming; rep: reported routines; prec: their supported share; "
         "tpair: true pairs; p.rec: pair recall; ppair: reported pairs; p.pre: "
-        "their supported share; 1day: reported pairs seen on one day only"
+        "their supported share; 1day: reported pairs seen on one day only; "
+        "ch.7, ch.9: windows of a house like it with nothing in it that pass by "
+        "chance at the evidence recall 0.7 / 0.9 needs (the limits)"
     )
     return lines
 

@@ -12,6 +12,7 @@ from benchmarks.habit_truth import (
     WEEKDAYS,
     History,
     TrueRoutine,
+    day_coverages,
     history_of_rows,
     load_history,
     pair_supported,
@@ -166,6 +167,22 @@ def test_quiet_last_days_still_count_as_days() -> None:
 
     assert made.first(8).days == 8
     assert made.first(8).first_day == MONDAY
+
+
+def test_a_days_chance_is_the_share_of_the_clock_its_changes_would_cover() -> None:
+    made = history(light_routine(10, set(range(10))))
+    routine = next(
+        r
+        for r in routines_of(routine_truth(made), "light.kitchen", "on")
+        if r.day_class == DAILY
+    )
+    chances = day_coverages(made, routine)
+    # Each day: a change at about 07:00 and one in the afternoon, so a window of
+    # the routine's width catches one of them from twice its width of the clock
+    # (a width's less where the two are closer than that).
+    assert chances.shape == (10,)
+    assert (chances <= 2 * routine.best_width / 1440 + 1e-9).all()
+    assert (chances >= routine.best_width / 1440 - 1e-9).all()
 
 
 def test_a_reported_routine_is_supported_where_the_changes_are() -> None:
