@@ -13,10 +13,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 
+from .episodes import find_episodes
 from .model import (
     AutomationCoverage,
     ChangeTable,
     MiningSettings,
+    Origin,
     Pattern,
     TimeOfDayPattern,
     UsedTogetherPattern,
@@ -55,11 +57,19 @@ def mine_habits(  # noqa: PLR0913
     """
     settings = settings or MiningSettings()
     coverage = coverage or AutomationCoverage()
+    # Both finders count episodes of the same manual changes: found once.
+    manual = (table.origin == Origin.MANUAL) & (table.when < int(end.timestamp()))
+    episodes = find_episodes(table, manual, int(settings.episode_gap.total_seconds()))
     routines = find_time_of_day_patterns(
-        table, timezone=timezone, end=end, settings=settings
+        table, timezone=timezone, end=end, settings=settings, episodes=episodes
     )
     pairs = find_used_together_patterns(
-        table, settings=settings, end=end, timezone=timezone, same_device=same_device
+        table,
+        settings=settings,
+        end=end,
+        timezone=timezone,
+        same_device=same_device,
+        episodes=episodes,
     )
     patterns: list[Pattern] = [
         replace(

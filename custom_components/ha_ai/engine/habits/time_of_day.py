@@ -60,7 +60,7 @@ from datetime import datetime, tzinfo
 import numpy as np
 import numpy.typing as npt
 
-from .episodes import find_episodes
+from .episodes import Episodes, find_episodes
 from .false_discovery import benjamini_hochberg
 from .model import (
     ChangeTable,
@@ -243,18 +243,23 @@ def find_time_of_day_patterns(
     timezone: tzinfo,
     end: datetime,
     settings: MiningSettings,
+    episodes: Episodes | None = None,
 ) -> list[TimeOfDayPattern]:
     """Return the routines in the table's manual changes, up to `end`.
 
     Observed days of an entity run from the local day of its first change (any
-    origin) to the last whole local day before `end`.
+    origin) to the last whole local day before `end`. `episodes` are those of
+    the manual changes before `end` (`settings.episode_gap`), when the caller
+    has them already.
     """
     end_ts = int(end.timestamp())
     manual = (table.origin == Origin.MANUAL) & (table.when < end_ts)
-    episodes = find_episodes(
-        table, manual, int(settings.episode_gap.total_seconds())
-    ).index
-    if episodes.shape[0] == 0:
+    if episodes is None:
+        episodes = find_episodes(
+            table, manual, int(settings.episode_gap.total_seconds())
+        )
+    starts = episodes.index
+    if starts.shape[0] == 0:
         return []
     # The table is in time order: an entity's first change has its least index.
     first_index = np.full(len(table.entity_ids), len(table), dtype=np.int64)
@@ -264,10 +269,10 @@ def find_time_of_day_patterns(
     first_day[seen] = local_day_and_minute(table.when[first_index[seen]], timezone)[0]
     end_day = int(local_day_and_minute(np.asarray([end_ts]), timezone)[0][0])
 
-    day, minute = local_day_and_minute(table.when[episodes], timezone)
+    day, minute = local_day_and_minute(table.when[starts], timezone)
     state_count = max(1, len(table.states))
-    key = table.entity[episodes].astype(np.int64) * state_count + table.state[
-        episodes
+    key = table.entity[starts].astype(np.int64) * state_count + table.state[
+        starts
     ].astype(np.int64)
     # Per group, in time order (a radix sort when the keys are small).
     order = np.argsort(

@@ -65,7 +65,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .co_occurrence import count_couples, follow_up
-from .episodes import find_episodes
+from .episodes import Episodes, find_episodes
 from .false_discovery import benjamini_hochberg_log10
 from .model import (
     ChangeTable,
@@ -142,25 +142,28 @@ def same_object_id(first: str, second: str) -> bool:
     return object_id(first) == object_id(second)
 
 
-def find_used_together_patterns(
+def find_used_together_patterns(  # noqa: PLR0913
     table: ChangeTable,
     *,
     settings: MiningSettings,
     end: datetime | None = None,
     timezone: tzinfo | None = None,
     same_device: SameDevice | None = None,
+    episodes: Episodes | None = None,
 ) -> list[UsedTogetherPattern]:
     """Return the pairs A -> B in the table's manual changes (before `end`).
 
     Days are counted in `timezone` (UTC by default). `same_device(a, b)`, when
     given, tells which entities belong to one device; equal object ids always
-    count as one device.
+    count as one device. `episodes` are those of the manual changes before `end`
+    (`settings.episode_gap`), when the caller has them already.
     """
     history = _History.of(
         table,
         settings,
         int(end.timestamp()) if end is not None else None,
         timezone or UTC,
+        episodes,
     )
     if history is None:
         return []
@@ -246,13 +249,14 @@ class _History:
         settings: MiningSettings,
         end: int | None,
         timezone: tzinfo,
+        episodes: Episodes | None = None,
     ) -> _History | None:
         """Return the table's changes that may pair, or None without any."""
         if len(table) == 0:
             return None
         end = int(table.when.max()) + 1 if end is None else end
         rows, is_use, is_start = _marked(
-            table, end, int(settings.episode_gap.total_seconds())
+            table, end, int(settings.episode_gap.total_seconds()), episodes
         )
         states = max(1, len(table.states))
         keys, row_key = _numbered(
@@ -348,11 +352,12 @@ class _History:
 
 
 def _marked(
-    table: ChangeTable, end: int, gap: int
+    table: ChangeTable, end: int, gap: int, episodes: Episodes | None
 ) -> tuple[IntArray, BoolArray, BoolArray]:
     """Return the manual changes before `end` and which are uses, which starts."""
     manual = (table.origin == Origin.MANUAL) & (table.when < end)
-    episodes = find_episodes(table, manual, gap)
+    if episodes is None:
+        episodes = find_episodes(table, manual, gap)
     marks = np.zeros(len(table), dtype=np.int8)
     marks[episodes.index] = START
     # A use opens an episode: the episode's earliest start (starts are in time
