@@ -61,9 +61,10 @@ async def ha_ai(
 
 
 async def next_event(subscriber: Subscriber) -> Received:
-    """Return the next message that is not the retained status."""
-    while (message := await subscriber.next()).topic == "ha-ai/status":
-        pass
+    """Return the next message that is not the retained status, within 30 s."""
+    async with asyncio.timeout(30):
+        while (message := await subscriber.next()).topic == "ha-ai/status":
+            pass
     return message
 
 
@@ -171,11 +172,12 @@ async def test_frozen_broker_is_detected_and_nothing_expired_is_delivered(
     await wait_for(lambda: not ha_ai.stalled and ha_ai.queued_messages == 0)
     assert "acknowledges again" in caplog.text
     received: dict[str, int] = {}
-    while 3 not in received.values():
-        payload = json.loads((await next_event(subscriber)).payload)
-        # n=1 may arrive twice (the client's own retry and the bus's): at least
-        # once, and receivers dedupe by event_id.
-        received.setdefault(payload["event_id"], payload["n"])
+    async with asyncio.timeout(60):  # a bounded wait, whatever keeps arriving
+        while 3 not in received.values():
+            payload = json.loads((await next_event(subscriber)).payload)
+            # n=1 may arrive twice (the client's own retry and the bus's): at
+            # least once, and receivers dedupe by event_id.
+            received.setdefault(payload["event_id"], payload["n"])
     assert list(received.values()) == [1, 3]
     assert ha_ai.statistics.messages_dropped_expired == 1
     assert ha_ai.statistics.stalls == 1
