@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 from collections.abc import AsyncGenerator, Generator
 from pathlib import Path
@@ -21,6 +22,10 @@ from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 from custom_components.ha_ai.const import DEFAULT_OPTIONS, DOMAIN
 
 from .broker import Mosquitto
+
+# The test plugin logs every SQL statement the recorder runs; they reach the
+# terminal from the recorder's thread and bury the test output.
+logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
 
 # Property tests judge behaviour, never speed: a loaded, shared machine must not
 # fail them on Hypothesis's per-example deadline or its too-slow health check.
