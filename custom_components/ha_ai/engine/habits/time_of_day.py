@@ -578,10 +578,10 @@ def _find_in_class(
     widths, max_width = search.widths, search.max_width
     chance = data.chance[widths]
     # A window's score depends on its width and support only: a table of them.
-    rows = np.arange(widths.shape[0])
     scores = _likelihood_ratio(np.arange(data.trials + 1)[None, :], data.trials, chance)
-    score = scores[rows[:, None], support]
-    starts = np.arange(MINUTES_PER_DAY)
+    # Row r of the table starts at r * (trials + 1) once flattened.
+    offsets = np.arange(widths.shape[0])[:, None] * (data.trials + 1)
+    score = scores.ravel().take(support + offsets)
     rate = search.settings.routine_false_discovery_rate
     found: list[_Candidate] = []
     for _ in range(MAX_CORES):
@@ -604,10 +604,7 @@ def _find_in_class(
                 candidate.width,
             ),
         ):
-            overlap = ((starts - first) % MINUTES_PER_DAY < size)[None, :] | (
-                ((first - starts) % MINUTES_PER_DAY)[None, :] < widths[:, None]
-            )
-            score[overlap] = 0.0
+            _clear_overlapping(score, widths, first, size)
         if candidate.support < data.needed:
             continue
         candidate.day_chance = data.coverage[:, candidate.width].copy()
@@ -623,6 +620,27 @@ def _find_in_class(
         if _stands_out(candidate, support, data, search):
             found.append(candidate)
     return found
+
+
+def _clear_overlapping(
+    score: FloatArray, widths: IntArray, first: int, size: int
+) -> None:
+    """Zero the score of every window overlapping [first, first + size), circularly.
+
+    A window of width w starting at s overlaps it when s lies in
+    [first - w + 1, first + size - 1]: one run of the clock per width, cleared
+    as one or two slices.
+    """
+    for row, width in enumerate(int(w) for w in widths):
+        length = size + width - 1
+        if length >= MINUTES_PER_DAY:
+            score[row] = 0.0
+            continue
+        start = (first - width + 1) % MINUTES_PER_DAY
+        end = start + length
+        score[row, start : min(end, MINUTES_PER_DAY)] = 0.0
+        if end > MINUTES_PER_DAY:
+            score[row, : end - MINUTES_PER_DAY] = 0.0
 
 
 def _chance_probability(candidate: _Candidate, data: _ClassData) -> float:
