@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -147,8 +147,8 @@ def _restore_pattern(item: Mapping[str, object], drops: Drops) -> Pattern:
             confidence=_share(item, "confidence"),
             automated=flag(item, "automated", False, drops, "pattern"),  # noqa: FBT003
             level=_level(item, drops),
-            evidence=_optional_amount(item, "evidence", drops),
-            changes=_optional_count(item, "changes", drops),
+            evidence=_optional(_amount, item, "evidence", drops, 0.0),
+            changes=_optional(_count, item, "changes", drops, 0),
         )
     if kind == "used_together":
         return UsedTogetherPattern(
@@ -164,9 +164,11 @@ def _restore_pattern(item: Mapping[str, object], drops: Drops) -> Pattern:
             delay_spread_seconds=_amount(item, "delay_spread_seconds"),
             automated=flag(item, "automated", False, drops, "pattern"),  # noqa: FBT003
             level=_level(item, drops),
-            evidence=_optional_amount(item, "evidence", drops),
-            distinct_days=_optional_count(item, "distinct_days", drops),
-            reverse_confidence=_optional_share(item, "reverse_confidence", drops),
+            evidence=_optional(_amount, item, "evidence", drops, 0.0),
+            distinct_days=_optional(_count, item, "distinct_days", drops, 0),
+            reverse_confidence=_optional(
+                _share, item, "reverse_confidence", drops, 0.0
+            ),
             reverse_only=flag(item, "reverse_only", False, drops, "pattern"),  # noqa: FBT003
         )
     raise BadRecordError("pattern_type is not a known kind of pattern")
@@ -181,37 +183,25 @@ def _level(item: Mapping[str, object], drops: Drops) -> PatternLevel:
     return PatternLevel.ESTABLISHED
 
 
-def _optional_amount(item: Mapping[str, object], key: str, drops: Drops) -> float:
-    """Return a number of 0 or more added after the first release; 0 when absent."""
+def _optional[T: (int, float)](
+    read: Callable[[Mapping[str, object], str], T],
+    item: Mapping[str, object],
+    key: str,
+    drops: Drops,
+    absent: T,
+) -> T:
+    """Return a field added after the first release: `absent` when missing or damaged.
+
+    Older stores lack it; a damaged one is reset (and counted) rather than dropping
+    the whole pattern.
+    """
     if key not in item:
-        return 0.0
+        return absent
     try:
-        return _amount(item, key)
+        return read(item, key)
     except BadRecordError:
         drops.reset_field("pattern", key)
-        return 0.0
-
-
-def _optional_count(item: Mapping[str, object], key: str, drops: Drops) -> int:
-    """Return a count added after the first release; 0 when absent or damaged."""
-    if key not in item:
-        return 0
-    try:
-        return _count(item, key)
-    except BadRecordError:
-        drops.reset_field("pattern", key)
-        return 0
-
-
-def _optional_share(item: Mapping[str, object], key: str, drops: Drops) -> float:
-    """Return a share added after the first release; 0 when absent or damaged."""
-    if key not in item:
-        return 0.0
-    try:
-        return _share(item, key)
-    except BadRecordError:
-        drops.reset_field("pattern", key)
-        return 0.0
+        return absent
 
 
 def _state(item: Mapping[str, object], key: str) -> str:
