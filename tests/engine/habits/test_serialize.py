@@ -64,3 +64,21 @@ def test_a_habits_store_of_unknown_shape_is_unreadable() -> None:
     empty = restore_habits_store({})
     assert empty.value.patterns == []
     assert empty.value.last_run is None
+
+
+def test_fields_added_later_are_zero_when_missing_and_reset_when_damaged() -> None:
+    routine, pair = patterns_to_store([ROUTINE, PAIR])
+    del routine["evidence"]
+    routine["changes"] = -3
+    pair["distinct_days"] = "many"
+    pair["reverse_confidence"] = 2.0
+    restored = restore_habits_store({"patterns": [routine, pair]})
+    assert restored.value.patterns == [
+        replace(ROUTINE, evidence=0.0, changes=0),
+        replace(PAIR, distinct_days=0, reverse_confidence=0.0),
+    ]
+    assert restored.drops.reset == {
+        "pattern.changes": 1,
+        "pattern.distinct_days": 1,
+        "pattern.reverse_confidence": 1,
+    }
