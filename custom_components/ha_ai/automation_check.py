@@ -12,7 +12,7 @@ can act on.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -23,11 +23,8 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 
+from .engine.automations.references import referenced_ids
 from .engine.automations.safety import check_automation, services_called
-
-# Values of `entity_id` that are not entities.
-_NOT_ENTITIES = frozenset({"all", "none"})
-_MAX_DEPTH = 30
 
 
 class AutomationRefusedError(HomeAssistantError):
@@ -92,7 +89,7 @@ def _check_references(hass: HomeAssistant, config: Mapping[str, Any]) -> None:
     missing_entities = sorted(
         {
             entity_id
-            for entity_id in _values(config, "entity_id")
+            for entity_id in referenced_ids(config, "entity_id")
             if hass.states.get(entity_id) is None
             and entities.async_get(entity_id) is None
         }
@@ -106,7 +103,7 @@ def _check_references(hass: HomeAssistant, config: Mapping[str, Any]) -> None:
     missing_devices = sorted(
         {
             device_id
-            for device_id in _values(config, "device_id")
+            for device_id in referenced_ids(config, "device_id")
             if devices.async_get(device_id) is None
         }
     )
@@ -129,31 +126,3 @@ def _check_references(hass: HomeAssistant, config: Mapping[str, Any]) -> None:
             "unknown_service",
             f"These actions do not exist: {', '.join(missing_services)}",
         )
-
-
-def _values(node: object, key: str, depth: int = 0) -> Iterator[str]:
-    """Yield every plain (non-template) value of `key`, anywhere in the config."""
-    if depth > _MAX_DEPTH:
-        return
-    if isinstance(node, Mapping):
-        for name, value in node.items():
-            if name == key:
-                yield from _plain_ids(value)
-            else:
-                yield from _values(value, key, depth + 1)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _values(item, key, depth + 1)
-
-
-def _plain_ids(value: object) -> Iterator[str]:
-    items = value if isinstance(value, list) else [value]
-    for item in items:
-        if (
-            isinstance(item, str)
-            and item not in _NOT_ENTITIES
-            and "{{" not in item
-            and "{%" not in item
-        ):
-            # Home Assistant accepts "a, b" lists; it has refused empty parts already.
-            yield from (part.strip() for part in item.split(","))
