@@ -27,13 +27,15 @@ INTEGRATION = "custom_components.ha_ai"
 INTEGRATION_DIR = Path(__file__).resolve().parents[1] / "custom_components" / "ha_ai"
 
 
-def load_engine_alone() -> None:
+def load_engine_alone(integration_dir: Path = INTEGRATION_DIR) -> None:
     """Make `custom_components.ha_ai.engine` importable without Home Assistant.
 
-    Does nothing when the integration is loaded already.
+    `integration_dir` is where the integration's folder is: this checkout's, or
+    another's whose engine a benchmark compares. Does nothing when the
+    integration is loaded already.
     """
     if INTEGRATION in sys.modules:
         return
     spec = ModuleSpec(INTEGRATION, None, is_package=True)
-    spec.submodule_search_locations = [str(INTEGRATION_DIR)]
+    spec.submodule_search_locations = [str(integration_dir)]
     sys.modules[INTEGRATION] = importlib.util.module_from_spec(spec)
