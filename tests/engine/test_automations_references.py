@@ -11,6 +11,7 @@ from custom_components.ha_ai.engine.automations.references import (
     as_list,
     coverage,
     entity_ids,
+    names_to_check,
     read_automation,
     read_triggers,
     referenced_ids,
@@ -141,3 +142,21 @@ def test_referenced_ids_stop_at_the_depth_limit() -> None:
         deep = [deep]
     assert list(referenced_ids(deep, "entity_id")) == []
     assert list(referenced_ids(deep[0], "entity_id")) == ["light.deep"]
+
+
+def test_names_to_check_are_what_must_exist() -> None:
+    names = names_to_check(
+        {
+            "triggers": [{"trigger": "state", "entity_id": "sensor.t"}],
+            "actions": [
+                {"action": "Light.Turn_On", "entity_id": "light.a"},
+                {"service": "notify.phone"},
+                {"action": "{{ x }}"},
+                {"device_id": "dev", "domain": "cover", "type": "open"},
+                {"if": [], "then": [{"action": "switch.toggle"}]},
+            ],
+        }
+    )
+    assert names.entities == {"sensor.t", "light.a"}
+    assert names.devices == {"dev"}
+    assert names.services == {"light.turn_on", "notify.phone", "switch.toggle"}

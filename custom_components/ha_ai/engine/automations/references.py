@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from ..habits.model import AutomationCoverage  # noqa: TID252
+from .walk import services_called
 
 TIMED_TRIGGERS: Final = frozenset({"time", "time_pattern", "sun", "calendar"})
 STATE_TRIGGERS: Final = frozenset({"state", "device"})
@@ -239,3 +240,29 @@ def _plain_ids(value: object) -> Iterator[str]:
         ):
             # Home Assistant accepts "a, b" lists; it has refused empty parts already.
             yield from (part.strip() for part in item.split(","))
+
+
+@dataclass(frozen=True, slots=True)
+class Names:
+    """The entities, devices and services a config names, which must exist."""
+
+    entities: frozenset[str]
+    devices: frozenset[str]
+    services: frozenset[str]
+
+
+def names_to_check(config: object) -> Names:
+    """Return every entity, device and service `config` names, to look up.
+
+    Services are those the actions call by name (`action`, or the old
+    `service`); a device action's service is the device's own business.
+    """
+    return Names(
+        entities=frozenset(referenced_ids(config, "entity_id")),
+        devices=frozenset(referenced_ids(config, "device_id")),
+        services=frozenset(
+            called.service
+            for called in services_called(config)
+            if called.valid and called.path.endswith((".action", ".service"))
+        ),
+    )
