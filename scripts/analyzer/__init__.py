@@ -33,6 +33,8 @@ with status 2.
 Only the engine is imported, never Home Assistant: `python -m scripts.analyzer`
 (what `scripts/analyze` runs) loads `custom_components.ha_ai.engine` without the
 integration's `__init__` (see `scripts/engine_alone.py`). One job per module:
-`inputs` (files), `history`, `automations`, `devices` (reading each input),
-`habits` (mining and its report), `text` (text for people), `command_line`.
+`inputs` (reading a file), `history_files` (a CSV or JSON Lines file, row by
+row), `history_rows` (what was read), `history` (the table of changes),
+`automations`, `devices`, `habits` (mining and its report), `text` (text for
+people) and `command_line`.
 """

@@ -21,8 +21,6 @@ ACCESS_LETTERS = (
     (Access.SETTABLE, "s"),
     (Access.GETTABLE, "g"),
 )
-
-
 MAX_KEY_WIDTH = 48
 
 

@@ -15,7 +15,8 @@ from custom_components.ha_ai.engine.habits.model import (
 from custom_components.ha_ai.engine.habits.serialize import pattern_summary
 
 from .automations import Automations, automations_data, render_automations
-from .history import FORMAT_NAMES, History, HistoryFile
+from .history import History
+from .history_rows import FORMAT_NAMES, HistoryFile
 from .text import clean, label, plural, table_lines
 
 

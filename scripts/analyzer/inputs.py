@@ -8,11 +8,7 @@ from pathlib import Path
 import orjson
 
 EXIT_INPUT_ERROR = 2
-
-
 MAX_INPUT_BYTES = 256 * 1024 * 1024
-
-
 STDIN = "-"
 
 

@@ -12,10 +12,8 @@ from .hass_api import HassApi
 
 DISCOVERY_TIMEOUT = 30.0
 
-
 # HA AI judges 10 s after the last change, once Home Assistant has started.
 ZIGBEE_CHECK_TIMEOUT = 30.0
-
 
 # HA AI's entities: (key, entity id on a fresh instance, friendly name)
 HA_AI_ENTITIES = (
@@ -23,7 +21,6 @@ HA_AI_ENTITIES = (
     ("bridge", "binary_sensor.ha_ai_zigbee2mqtt_bridge", "HA AI Zigbee2MQTT bridge"),
     ("unused", "sensor.ha_ai_unused_capabilities", "HA AI Unused capabilities"),
 )
-
 
 # Loaded entities of the mqtt platform that are available.
 AVAILABLE_MQTT_ENTITIES = (
