@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from custom_components.ha_ai.engine.habits.model import LOGGED_DOMAINS
+from scripts.engine_alone import load_engine_alone
 
 ROOT = Path(__file__).parents[1]
 MODULE = "scripts.analyzer"
@@ -310,6 +311,13 @@ def test_help() -> None:
 
 
 # --- isolation -----------------------------------------------------------------
+
+
+def test_loading_the_engine_alone_leaves_a_loaded_integration_alone() -> None:
+    integration = sys.modules["custom_components.ha_ai"]
+    load_engine_alone()
+    assert sys.modules["custom_components.ha_ai"] is integration
+    assert hasattr(integration, "async_setup_entry")
 
 
 def test_runs_on_the_engine_alone_from_any_directory(tmp_path: Path) -> None:
