@@ -1,6 +1,6 @@
 """Measure habit mining: time and memory at load, recall and precision on plants.
 
-Run from the repository root: `.venv/bin/python benchmarks/habits_bench.py`.
+Run from the repository root: `.venv/bin/python -m benchmarks.habits_bench`.
 stdout: one JSON line per figure ({"name", "value", "unit"}); progress on stderr.
 
 - Load: 30 days x 500 entities x 50 manual changes per entity per day (750,000
@@ -38,8 +38,8 @@ stdout: one JSON line per figure ({"name", "value", "unit"}); progress on stderr
   10 to 500 entities making 2 to 60 changes a day each: the routines and pairs
   found at each level must all be 0.
 
-Only the engine is imported (custom_components/ha_ai on sys.path, as `engine`),
-never Home Assistant.
+Only the engine is imported (`scripts/engine_alone.py`), never Home Assistant,
+so the memory figures are the miner's.
 """
 
 from __future__ import annotations
@@ -58,21 +58,9 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "custom_components" / "ha_ai"))
-sys.path.insert(0, str(REPO))
+from scripts.engine_alone import load_engine_alone
 
-from engine.habits.mining import mine_habits  # noqa: E402
-from engine.habits.model import (  # noqa: E402
-    ChangeTable,
-    DayClass,
-    MiningSettings,
-    Origin,
-    Pattern,
-    PatternLevel,
-    TimeOfDayPattern,
-    UsedTogetherPattern,
-)
+load_engine_alone()
 
 from benchmarks.planted import (  # noqa: E402
     REALISTIC_KINDS,
@@ -81,6 +69,17 @@ from benchmarks.planted import (  # noqa: E402
     noise_house,
     random_house,
     realistic_house,
+)
+from custom_components.ha_ai.engine.habits.mining import mine_habits  # noqa: E402
+from custom_components.ha_ai.engine.habits.model import (  # noqa: E402
+    ChangeTable,
+    DayClass,
+    MiningSettings,
+    Origin,
+    Pattern,
+    PatternLevel,
+    TimeOfDayPattern,
+    UsedTogetherPattern,
 )
 
 PRESENT_SHARE = 0.7

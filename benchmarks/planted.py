@@ -11,16 +11,13 @@ measured.
 Times are drawn in local wall-clock time (routines) or uniformly over the period
 (noise), then stored as UTC seconds, like Home Assistant's history.
 
-Under Home Assistant's test harness the engine is imported as
-`custom_components.ha_ai.engine`; offline (the benchmark script) with
-`custom_components/ha_ai` on sys.path, as `engine`, so Home Assistant is never
-loaded.
+The engine is imported under its one name; the offline benchmarks load it
+without Home Assistant first (`scripts/engine_alone.py`).
 """
 
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -29,14 +26,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-if "custom_components.ha_ai" in sys.modules:
-    from custom_components.ha_ai.engine.habits.model import (
-        ChangeTable,
-        DayClass,
-        Origin,
-    )
-else:
-    from engine.habits.model import ChangeTable, DayClass, Origin
+from custom_components.ha_ai.engine.habits.model import ChangeTable, DayClass, Origin
 
 SECONDS_PER_DAY = 86_400
 WEEKEND = (5, 6)  # Saturday, Sunday (date.weekday())

@@ -1,6 +1,6 @@
 """Judge habit mining on real households' recordings against brute-force truth.
 
-Run from the repository root: `.venv/bin/python benchmarks/real_houses_bench.py`.
+Run from the repository root: `.venv/bin/python -m benchmarks.real_houses_bench`.
 stdout: one JSON line per figure ({"name", "value", "unit"}); progress, the
 misses (what the truth holds and the miner did not report, and what it reported
 that brute force does not back) and a summary table on stderr.
@@ -65,23 +65,10 @@ from zoneinfo import ZoneInfo
 REPO = Path(__file__).resolve().parents[1]
 # The engine judged: this repository's, or another checkout's ($HA_AI_ENGINE_REPO).
 ENGINE_REPO = Path(os.environ.get("HA_AI_ENGINE_REPO", str(REPO)))
-sys.path.insert(0, str(ENGINE_REPO / "custom_components" / "ha_ai"))
-sys.path.insert(0, str(REPO))
 
-from engine.habits.mining import mine_habits  # noqa: E402
-from engine.habits.model import (  # noqa: E402
-    ChangeTable,
-    MiningSettings,
-    Origin,
-    Pattern,
-    PatternLevel,
-    TimeOfDayPattern,
-    UsedTogetherPattern,
-)
-from engine.habits.significance import (  # noqa: E402
-    binomial_tail,
-    poisson_binomial_tail,
-)
+from scripts.engine_alone import load_engine_alone  # noqa: E402
+
+load_engine_alone(ENGINE_REPO / "custom_components" / "ha_ai")
 
 from benchmarks.habit_truth import (  # noqa: E402
     ACTIONABLE_DOMAINS,
@@ -98,6 +85,20 @@ from benchmarks.habit_truth import (  # noqa: E402
     pair_truth,
     routine_support,
     routine_truth,
+)
+from custom_components.ha_ai.engine.habits.mining import mine_habits  # noqa: E402
+from custom_components.ha_ai.engine.habits.model import (  # noqa: E402
+    ChangeTable,
+    MiningSettings,
+    Origin,
+    Pattern,
+    PatternLevel,
+    TimeOfDayPattern,
+    UsedTogetherPattern,
+)
+from custom_components.ha_ai.engine.habits.significance import (  # noqa: E402
+    binomial_tail,
+    poisson_binomial_tail,
 )
 
 DEFAULT_DATA = Path("/work/data/real_houses")

@@ -86,5 +86,12 @@ ensure_mosquitto() {
   if command -v systemctl >/dev/null 2>&1; then systemctl disable --now mosquitto >/dev/null 2>&1 || true; fi
 }
 
+# python_module MODULE ARGS...: run one of the project's modules (scripts.bench,
+# benchmarks.habits_bench, ...) with the repository's root importable, so that it
+# imports the engine and the other tools under their one name, from any directory.
+python_module() {
+  PYTHONPATH="$REPO_ROOT${PYTHONPATH:+:$PYTHONPATH}" "$VENV/bin/python" -m "$@"
+}
+
 PYTHON="$(find_python)"
 ensure_uv

@@ -27,11 +27,10 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import bench_cameras
-import bench_pairing
-import devenv
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+
+from scripts import bench_cameras, bench_pairing, devenv
 
 EVENT_TOPIC = "ha-ai/events/#"
 BENCH_PATH = "bench/latency"

@@ -26,9 +26,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
-import devenv
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+
+from scripts import devenv
 
 CAMERAS = 20
 RATES = (100, 200, 400, 800, 1_600, 3_200)

@@ -36,12 +36,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import devenv
 import paho.mqtt.client as mqtt
 import yaml
 from paho.mqtt.enums import CallbackAPIVersion
-
-sys.path.insert(0, str(devenv.REPO_ROOT))
 
 from custom_components.ha_ai.const import DEFAULT_HISTORY_DAYS
 from custom_components.ha_ai.engine.automations.render import (
@@ -55,6 +52,7 @@ from custom_components.ha_ai.engine.habits.model import (
     classify_origin,
 )
 from custom_components.ha_ai.engine.stored import Drops
+from scripts import devenv
 
 # Seconds from the automations' reload to their trigger time.
 LEAD_SECONDS = 12

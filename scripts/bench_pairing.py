@@ -20,18 +20,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import sys
 import time
 from collections import Counter
 from typing import Any
 
 import aiohttp
-import devenv
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-sys.path.insert(0, str(devenv.REPO_ROOT))
 from benchmarks.device_lists import coordinator, device_list
+from scripts import devenv
 
 # The bridge's limit on a device list (zigbee_bridge.MAX_DEVICE_LIST_BYTES).
 MAX_DEVICE_LIST_BYTES = 32 * 1024 * 1024

@@ -7,17 +7,14 @@ for time and Home Assistant.
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-
-import devenv
+from scripts import devenv
+from scripts.devenv import auth
 
 LIFETIME = 1800.0  # what Home Assistant's /auth/token says: 30 minutes
 
@@ -138,8 +135,8 @@ async def test_a_stale_refresh_token_falls_back_to_a_login(
     async def login(*_args: object) -> dict[str, Any]:
         return {"access_token": "a", "expires_in": 1800, "refresh_token": "new"}
 
-    monkeypatch.setattr(devenv, "refresh", refused)
-    monkeypatch.setattr(devenv, "login", login)
+    monkeypatch.setattr(auth, "refresh", refused)
+    monkeypatch.setattr(auth, "login", login)
     state: dict[str, Any] = {"refresh_token": "old"}
     tokens = await devenv.renew_tokens(None, "http://hass", state)  # type: ignore[arg-type]
     assert tokens == {"access_token": "a", "expires_in": 1800, "refresh_token": "new"}
@@ -152,7 +149,7 @@ async def test_a_good_refresh_token_keeps_its_place(
     async def refreshed(*_args: object) -> dict[str, Any]:
         return {"access_token": "b", "expires_in": 1800}
 
-    monkeypatch.setattr(devenv, "refresh", refreshed)
+    monkeypatch.setattr(auth, "refresh", refreshed)
     state: dict[str, Any] = {"refresh_token": "kept"}
     tokens = await devenv.renew_tokens(None, "http://hass", state)  # type: ignore[arg-type]
     assert tokens == {"access_token": "b", "expires_in": 1800}

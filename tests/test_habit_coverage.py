@@ -3,27 +3,9 @@
 from __future__ import annotations
 
 from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
 
-from custom_components.ha_ai.habit_coverage import (
-    _entity_ids,
-    _triggers,
-    automation_coverage,
-)
-
-
-def test_triggers_in_every_shape() -> None:
-    assert _triggers({"trigger": {"platform": "time"}}) == [{"platform": "time"}]
-    assert _triggers({"triggers": [{"trigger": "state"}, "junk"]}) == [
-        {"trigger": "state"}
-    ]
-    assert _triggers({"triggers": "nonsense"}) == []
-    assert _triggers({}) == []
-
-
-def test_entity_ids_in_every_shape() -> None:
-    assert _entity_ids("light.a") == ["light.a"]
-    assert _entity_ids(["light.a", 3, "light.b"]) == ["light.a", "light.b"]
-    assert _entity_ids(None) == []
+from custom_components.ha_ai.habit_coverage import automation_coverage
 
 
 async def test_no_automations_cover_nothing(hass: HomeAssistant) -> None:
@@ -32,3 +14,33 @@ async def test_no_automations_cover_nothing(hass: HomeAssistant) -> None:
     assert coverage.state_triggered == frozenset()
     hass.config.components.add("automation")
     assert automation_coverage(hass).timed_targets == frozenset()
+
+
+async def test_loaded_automations_are_read_as_the_analyser_reads_them(
+    hass: HomeAssistant,
+) -> None:
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": [
+                {
+                    "trigger": {"platform": "time", "at": "07:00:00"},
+                    "action": {"action": "light.turn_on", "entity_id": "light.a"},
+                },
+                {
+                    "triggers": [
+                        {"trigger": "state", "entity_id": ["binary_sensor.door"]}
+                    ],
+                    "actions": [
+                        {"action": "light.turn_on", "entity_id": "light.b"},
+                        {"action": "light.turn_on", "entity_id": "binary_sensor.door"},
+                    ],
+                },
+            ]
+        },
+    )
+    await hass.async_block_till_done()
+    coverage = automation_coverage(hass)
+    assert coverage.timed_targets == {"light.a"}
+    assert coverage.state_triggered == {("binary_sensor.door", "light.b")}

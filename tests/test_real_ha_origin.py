@@ -1,6 +1,6 @@
 """End to end: who made each change, on a real Home Assistant with a real mosquitto.
 
-`scripts/bench_origin.py` starts one Home Assistant process with HA AI (as
+`python -m scripts.bench_origin` starts one Home Assistant process with HA AI (as
 `scripts/develop` does) and runs every case at once: automations triggered by
 time, sun, MQTT and state; HA AI's own time-of-day routine in automations.yaml;
 a Zigbee2MQTT-like light answering 0.2, 4.5, 5.5 and 12 s after the command; a
@@ -22,13 +22,11 @@ from pathlib import Path
 import pytest
 from homeassistant.const import REQUIRED_PYTHON_VER
 
+from scripts import bench_origin, devenv
+
 from .broker import skip_without
 
-SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
-sys.path.insert(0, str(SCRIPTS))
-
-import bench_origin  # noqa: E402
-import devenv  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 RUN_TIMEOUT = 300
 
@@ -52,11 +50,12 @@ async def test_every_case_is_labelled_as_its_maker_live_and_backfilled(
 ) -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
-        str(SCRIPTS / "bench_origin.py"),
+        "-m",
+        "scripts.bench_origin",
         str(tmp_path / "run"),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
-        cwd=SCRIPTS,
+        cwd=ROOT,
         # Not measured by pytest-cov: Home Assistant runs at its own speed.
         env={k: v for k, v in os.environ.items() if not k.startswith("COV_CORE_")},
     )

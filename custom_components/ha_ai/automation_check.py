@@ -12,8 +12,7 @@ can act on.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
 from typing import Any
 
 import voluptuous as vol
@@ -23,11 +22,10 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 
-from .engine.automations.safety import check_automation, services_called
+from .engine.automations.references import names_to_check
+from .engine.automations.safety import SafetySettings, check_automation
 
-# Values of `entity_id` that are not entities.
-_NOT_ENTITIES = frozenset({"all", "none"})
-_MAX_DEPTH = 30
+__all__ = ["AutomationRefusedError", "SafetySettings", "async_check_automation"]
 
 
 class AutomationRefusedError(HomeAssistantError):
@@ -38,24 +36,6 @@ class AutomationRefusedError(HomeAssistantError):
         super().__init__(message)
         self.reason = reason
         self.message = message
-
-
-@dataclass(frozen=True, slots=True)
-class SafetySettings:
-    """The options that decide which services an automation may call.
-
-    `templates` says whether templates in the strict subset are accepted at all;
-    commands from outside programs get none (`without_templates`), since what a
-    template does cannot be seen until it runs in the house.
-    """
-
-    allowed: tuple[str, ...]
-    sensitive_allowed: tuple[str, ...]
-    templates: bool = True
-
-    def without_templates(self) -> SafetySettings:
-        """Return these settings, refusing every template."""
-        return replace(self, templates=False)
 
 
 async def async_check_automation(
@@ -88,72 +68,28 @@ async def async_check_automation(
 
 def _check_references(hass: HomeAssistant, config: Mapping[str, Any]) -> None:
     """Refuse an automation naming an entity, device or service that does not exist."""
+    names = names_to_check(config)
     entities = er.async_get(hass)
-    missing_entities = sorted(
-        {
-            entity_id
-            for entity_id in _values(config, "entity_id")
-            if hass.states.get(entity_id) is None
-            and entities.async_get(entity_id) is None
-        }
-    )
-    if missing_entities:
+    if missing := sorted(
+        entity_id
+        for entity_id in names.entities
+        if hass.states.get(entity_id) is None and entities.async_get(entity_id) is None
+    ):
         raise AutomationRefusedError(
-            "unknown_entity",
-            f"These entities do not exist: {', '.join(missing_entities)}",
+            "unknown_entity", f"These entities do not exist: {', '.join(missing)}"
         )
     devices = dr.async_get(hass)
-    missing_devices = sorted(
-        {
-            device_id
-            for device_id in _values(config, "device_id")
-            if devices.async_get(device_id) is None
-        }
-    )
-    if missing_devices:
+    if missing := sorted(
+        device_id for device_id in names.devices if devices.async_get(device_id) is None
+    ):
         raise AutomationRefusedError(
-            "unknown_device",
-            f"These devices do not exist: {', '.join(missing_devices)}",
+            "unknown_device", f"These devices do not exist: {', '.join(missing)}"
         )
-    missing_services = sorted(
-        {
-            called.service
-            for called in services_called(config)
-            if called.valid
-            and called.path.endswith((".action", ".service"))  # not device actions
-            and not hass.services.has_service(*called.service.split(".", 1))
-        }
-    )
-    if missing_services:
+    if missing := sorted(
+        service
+        for service in names.services
+        if not hass.services.has_service(*service.split(".", 1))
+    ):
         raise AutomationRefusedError(
-            "unknown_service",
-            f"These actions do not exist: {', '.join(missing_services)}",
+            "unknown_service", f"These actions do not exist: {', '.join(missing)}"
         )
-
-
-def _values(node: object, key: str, depth: int = 0) -> Iterator[str]:
-    """Yield every plain (non-template) value of `key`, anywhere in the config."""
-    if depth > _MAX_DEPTH:
-        return
-    if isinstance(node, Mapping):
-        for name, value in node.items():
-            if name == key:
-                yield from _plain_ids(value)
-            else:
-                yield from _values(value, key, depth + 1)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _values(item, key, depth + 1)
-
-
-def _plain_ids(value: object) -> Iterator[str]:
-    items = value if isinstance(value, list) else [value]
-    for item in items:
-        if (
-            isinstance(item, str)
-            and item not in _NOT_ENTITIES
-            and "{{" not in item
-            and "{%" not in item
-        ):
-            # Home Assistant accepts "a, b" lists; it has refused empty parts already.
-            yield from (part.strip() for part in item.split(","))

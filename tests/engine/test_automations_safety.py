@@ -14,6 +14,7 @@ from custom_components.ha_ai.engine.automations.safety import (
     SENSITIVE_SERVICES,
     Refusal,
     RefusalReason,
+    SafetySettings,
     check_services,
     is_sensitive,
     is_service_pattern,
@@ -317,3 +318,14 @@ def test_default_lists_are_patterns() -> None:
     assert all(is_service_pattern(entry) for entry in DEFAULT_ALLOWED_SERVICES)
     assert all(is_service_pattern(entry) for entry in SENSITIVE_SERVICES)
     assert not any(is_sensitive(entry) for entry in DEFAULT_ALLOWED_SERVICES)
+
+
+def test_settings_without_templates_keep_their_services() -> None:
+    settings = SafetySettings(allowed=("light.*",), sensitive_allowed=("lock.unlock",))
+    strict = settings.without_templates()
+    assert settings.templates
+    assert not strict.templates
+    assert (strict.allowed, strict.sensitive_allowed) == (
+        ("light.*",),
+        ("lock.unlock",),
+    )

@@ -12,7 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).parents[3]
-BENCH = ROOT / "benchmarks" / "real_houses_bench.py"
+BENCH = "benchmarks.real_houses_bench"
 PACIFIC = ZoneInfo("America/Los_Angeles")
 
 
@@ -21,7 +21,7 @@ def run(data: Path) -> subprocess.CompletedProcess[str]:
     env["HA_AI_REAL_HOUSES"] = str(data)
     env.pop("HA_AI_ENGINE_REPO", None)
     return subprocess.run(
-        [sys.executable, str(BENCH)],
+        [sys.executable, "-m", BENCH],
         capture_output=True,
         cwd=ROOT,
         env=env,

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Final
 
@@ -46,6 +46,7 @@ __all__ = [
     "CalledService",
     "Refusal",
     "RefusalReason",
+    "SafetySettings",
     "check_automation",
     "check_services",
     "is_forbidden",
@@ -357,6 +358,24 @@ def _template_refusals(
 
 def _too_many(path: str, what: str) -> Refusal:
     return Refusal(None, RefusalReason.TEMPLATE, f"the automation has {what}", path)
+
+
+@dataclass(frozen=True, slots=True)
+class SafetySettings:
+    """The options that decide which services an automation may call.
+
+    `templates` says whether templates in the strict subset are accepted at all;
+    commands from outside programs get none (`without_templates`), since what a
+    template does cannot be seen until it runs in the house.
+    """
+
+    allowed: tuple[str, ...]
+    sensitive_allowed: tuple[str, ...]
+    templates: bool = True
+
+    def without_templates(self) -> SafetySettings:
+        """Return these settings, refusing every template."""
+        return replace(self, templates=False)
 
 
 def check_automation(

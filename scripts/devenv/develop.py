@@ -1,0 +1,170 @@
+"""scripts/develop: a Home Assistant for a developer, and the banner saying where."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from scripts import zigbee2mqtt_sim
+
+from .common import (
+    DEFAULT_HTTP_PORT,
+    DEV_DIR,
+    JSON,
+    LOOPBACK,
+    PASSWORD,
+    RESTART_EXIT_CODE,
+    USERNAME,
+    DevEnvError,
+    IntegrationUnavailableError,
+    log,
+)
+from .environment import Environment, environment, run
+from .hass_api import (
+    HassApi,
+    ensure_ha_ai_entry,
+    ensure_mqtt_entry,
+    finish_onboarding,
+    integration_unavailable_message,
+)
+from .ports import pick_port
+from .processes import ha_log_filter, stop_leftovers
+from .requirements import ensure_runtime_requirements
+from .zigbee_check import check_zigbee, simulate_zigbee2mqtt, zigbee_line
+
+
+def load_state(path: Path) -> JSON:
+    """Read what a previous run remembered (refresh token, broker port)."""
+    try:
+        state: JSON = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+    return state
+
+
+def save_state(path: Path, state: JSON) -> None:
+    """Remember state for the next run, readable by this user only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
+
+
+async def develop(args: argparse.Namespace) -> int:
+    """Run the development environment in the foreground until stopped."""
+    run_dir: Path = args.dir.resolve()
+    state_path = run_dir / "state.json"
+    state = load_state(state_path)
+    stop_leftovers(run_dir)
+    http_port = pick_port(args.port)
+    if http_port != args.port:
+        log(f"Port {args.port} is busy; using {http_port}")
+    mqtt_port = pick_port(state.get("mqtt_port"))
+    simulation = zigbee2mqtt_sim.build(zigbee2mqtt_sim.load_devices())
+    async with environment(
+        run_dir,
+        http_port,
+        mqtt_port,
+        state,
+        debug=True,
+        echo=ha_log_filter(verbose=args.verbose),
+        extra_yaml=zigbee2mqtt_sim.demo_automation_yaml(simulation),
+    ) as env:
+        save_state(state_path, state)
+        if env.onboarded_now:
+            await finish_onboarding(env.api)
+        moved = await ensure_mqtt_entry(env.api, mqtt_port, state.get("mqtt_port"))
+        state["mqtt_port"] = mqtt_port
+        save_state(state_path, state)
+        # Before the ha_ai entry: on a fresh instance HA AI's first judgement
+        # then already sees the devices and their entities.
+        await simulate_zigbee2mqtt(env.api, mqtt_port, simulation)
+        problem = await ha_ai_problem(env.api, reload=moved)
+        print_banner(
+            env, problem, foreground=not args.check, zigbee=zigbee_line(simulation)
+        )
+        if args.check:
+            if problem:
+                return 1
+            return 0 if await check_zigbee(env.api, simulation) else 1
+        while (code := await env.hass.process.wait()) == RESTART_EXIT_CODE:
+            log("Home Assistant asked for a restart")
+            await env.restart_hass()
+            save_state(state_path, state)  # a login may have renewed the token
+            if problem:
+                # The usual fix is editing the integration, then a restart.
+                problem = await ha_ai_problem(env.api)
+                log(f"ha_ai: {problem or 'entry loaded'}")
+        log(f"Home Assistant exited with {code}")
+        return code
+
+
+async def ha_ai_problem(api: HassApi, *, reload: bool = False) -> str | None:
+    """Ensure the ha_ai entry; describe what is wrong instead of failing.
+
+    While the integration is being written it may not load yet; Home Assistant
+    keeps running so that the developer can fix it and restart.
+    """
+    try:
+        await ensure_ha_ai_entry(api, reload=reload)
+    except IntegrationUnavailableError as err:
+        return integration_unavailable_message(err)
+    except DevEnvError as err:
+        return f"ha_ai entry not ready: {err}"
+    return None
+
+
+def print_banner(
+    env: Environment,
+    problem: str | None,
+    *,
+    foreground: bool,
+    zigbee: str | None = None,
+) -> None:
+    """Tell the developer where everything is."""
+    lines = [
+        f"Home Assistant: {env.base_url}  (login {USERNAME} / {PASSWORD})",
+        f"MQTT broker:    {LOOPBACK}:{env.mqtt_port}  "
+        f"(mosquitto_sub -p {env.mqtt_port} -t 'ha-ai/#' -v)",
+        f"Config dir:     {env.config_dir}",
+        f"Log:            {env.run_dir / 'hass.log'}",
+    ]
+    if zigbee:
+        lines.append(f"Zigbee2MQTT:    {zigbee}")
+    if problem:
+        lines.append(f"PROBLEM:        {problem}")
+    if foreground:
+        lines.append("Ctrl-C stops everything.")
+    print("\n".join(lines), flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the develop command line and run it."""
+    parser = argparse.ArgumentParser(
+        prog="scripts/develop",
+        description="Run Home Assistant with this integration and a mosquitto.",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="start, verify the config entries and HA AI's view of the simulated "
+        "Zigbee2MQTT, stop; exit 0 when all is well",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_HTTP_PORT,
+        help="preferred HTTP port (default %(default)s; another if busy)",
+    )
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=DEV_DIR,
+        help="directory of the broker, config and logs (default %(default)s)",
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="show the whole Home Assistant log"
+    )
+    args = parser.parse_args(argv)
+    ensure_runtime_requirements()
+    return run(develop(args))

@@ -1,0 +1,107 @@
+"""Home Assistant's configuration directory, the integration linked in, its process."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from .common import INTEGRATION_DIR, LOOPBACK, DevEnvError
+from .processes import Service, ServiceGroup
+
+
+def write_ha_config(
+    config_dir: Path, http_port: int, *, debug: bool, extra_yaml: str = ""
+) -> None:
+    """Write a minimal configuration.yaml (not default_config).
+
+    default_config pulls in a dozen integrations whose packages are not
+    installed, and ``--skip-pip`` cannot install them. The file is rewritten on
+    every run because the HTTP port may change; YAML of one's own goes into
+    ``packages/``, which is kept. ``extra_yaml`` (top-level keys) is appended.
+    """
+    (config_dir / "packages").mkdir(parents=True, exist_ok=True)
+    level, own_level = ("info", "debug") if debug else ("warning", "warning")
+    # Two messages about optional accelerators on every start, not problems:
+    # libturbojpeg is a system library (without it camera snapshots are served
+    # unscaled), and
+    # zlib_ng/isal are optional speed-ups of aiohttp's compression.
+    logger = (
+        f"logger:\n  default: {level}\n  logs:\n"
+        f"    custom_components.ha_ai: {own_level}\n"
+        "    homeassistant.components.camera.img_util: critical\n"
+        "    aiohttp_fast_zlib: error\n"
+    )
+    (config_dir / "configuration.yaml").write_text(
+        "# Rewritten on every run of scripts/develop or scripts/bench;\n"
+        "# put your own YAML in packages/*.yaml.\n"
+        "homeassistant:\n"
+        "  name: HA AI development\n"
+        "  packages: !include_dir_named packages\n"
+        f"http:\n  server_host: {LOOPBACK}\n  server_port: {http_port}\n"
+        "api:\nconfig:\nonboarding:\nrecorder:\nhistory:\n" + logger + extra_yaml,
+        encoding="utf-8",
+    )
+
+
+def skip_core_config_onboarding(config_dir: Path) -> None:
+    """Mark the location step of onboarding done on a fresh config dir.
+
+    Finishing that step makes Home Assistant set up met, radio_browser,
+    google_translate and shopping_list, which need packages ``--skip-pip``
+    does not install and the internet: tracebacks on the first run and a
+    broken google_translate entry on every later one. Marking it done in the
+    onboarding store (the format Home Assistant itself migrates from) avoids
+    that; the user step still runs over REST, and location, units and time
+    zone keep their defaults (editable in Settings).
+    """
+    storage = config_dir / ".storage"
+    if (storage / "onboarding").exists() or (storage / "auth").exists():
+        return
+    storage.mkdir(parents=True, exist_ok=True)
+    (storage / "onboarding").write_text(
+        json.dumps(
+            {
+                "version": 4,
+                "minor_version": 1,
+                "key": "onboarding",
+                "data": {"done": ["core_config"]},
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
+
+
+def link_integration(config_dir: Path) -> None:
+    """Point custom_components/ha_ai at the working tree, so edits apply on restart."""
+    link = config_dir / "custom_components" / "ha_ai"
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if link.is_symlink() or link.exists():
+        if link.is_symlink() and link.readlink() == INTEGRATION_DIR:
+            return
+        if link.is_dir() and not link.is_symlink():
+            msg = f"{link} is a directory; remove it and run again"
+            raise DevEnvError(msg)
+        link.unlink()
+    link.symlink_to(INTEGRATION_DIR, target_is_directory=True)
+
+
+async def start_hass(
+    group: ServiceGroup,
+    config_dir: Path,
+    log_path: Path,
+    echo: Callable[[str], bool] | None = None,
+    *,
+    append: bool = False,
+) -> Service:
+    """Start ``hass`` from this interpreter's venv without pip installs."""
+    hass = Path(sys.executable).parent / "hass"
+    return await group.start(
+        "Home Assistant",
+        [str(hass), "-c", str(config_dir), "--skip-pip"],
+        log_path,
+        echo,
+        append=append,
+    )
