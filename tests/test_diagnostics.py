@@ -19,6 +19,8 @@ from custom_components.ha_ai.const import (
     CONF_REMOTE_SECRET,
     DEFAULT_OPTIONS,
     DEFAULT_PAIR_DELAY_SECONDS,
+    DOMAIN,
+    SERVICE_PUBLISH_EVENT,
 )
 
 
@@ -28,7 +30,9 @@ async def test_diagnostics(
     mqtt_mock: MqttMockHAClient,
     setup_entry: MockConfigEntry,
 ) -> None:
-    setup_entry.runtime_data.bus.async_publish_event(["x"], {})
+    await hass.services.async_call(
+        DOMAIN, SERVICE_PUBLISH_EVENT, {"path": "x"}, blocking=True
+    )
     await hass.async_block_till_done(wait_background_tasks=True)
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, setup_entry)
     assert diagnostics["options"] == DEFAULT_OPTIONS  # empty secrets stay empty

@@ -1,8 +1,30 @@
-"""Services of HA AI, registered once in `async_setup`."""
+"""Services of HA AI, registered once in `async_setup`.
+
+Who may call what: the actions that change the house or start work -
+`accept_suggestion` (writes automations.yaml and reloads automations),
+`dismiss_suggestion` (drops a suggestion for good) and `run_analysis` (minutes of
+work on the recorder's history) - are admin actions: a call made by a user who is
+not an administrator fails with `Unauthorized` before anything happens, exactly as
+Home Assistant's own admin services do. Calls without a user (automations, scripts,
+the system) are allowed, as in core.
+
+Home Assistant's `async_register_admin_service` only hands a service's response back
+from 2025.6 on, and HA AI still supports 2025.4, whose admin handler drops it; so the
+admin check here is core's check (unknown user: `UnknownUser`, not an admin:
+`Unauthorized`) in front of a service that keeps its response. Once the oldest
+supported version is 2025.6 the helper can replace `_admin_only`.
+
+`get_suggestions` only reads what the suggestion sensors already show every user, and
+`publish_event` stays open to every user on purpose: it can only publish an event
+under `ha-ai/events/` (never on the command topics HA AI listens to, never with a
+forged envelope), which is less than `mqtt.publish`, open to every user in core,
+already allows on any topic. Whoever acts on those events decides how far to trust
+them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 import orjson
@@ -15,7 +37,12 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import (
+    HomeAssistantError,
+    ServiceValidationError,
+    Unauthorized,
+    UnknownUser,
+)
 from homeassistant.helpers import config_validation as cv
 
 from .const import (
@@ -45,6 +72,8 @@ ATTR_KIND = "kind"
 ATTR_LIMIT = "limit"
 MAX_LISTED_SUGGESTIONS = 500
 
+type ServiceHandler = Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]
+
 PUBLISH_EVENT_SCHEMA = vol.Schema(
     {
         vol.Required(ATTR_PATH): cv.string,
@@ -72,7 +101,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
     hass.services.async_register(
         DOMAIN,
         SERVICE_RUN_ANALYSIS,
-        _async_run_analysis,
+        _admin_only(_async_run_analysis),
         supports_response=SupportsResponse.OPTIONAL,
     )
     hass.services.async_register(
@@ -85,14 +114,14 @@ def async_setup_services(hass: HomeAssistant) -> None:
     hass.services.async_register(
         DOMAIN,
         SERVICE_ACCEPT_SUGGESTION,
-        _async_accept_suggestion,
+        _admin_only(_async_accept_suggestion),
         schema=SUGGESTION_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
     hass.services.async_register(
         DOMAIN,
         SERVICE_DISMISS_SUGGESTION,
-        _async_dismiss_suggestion,
+        _admin_only(_async_dismiss_suggestion),
         schema=SUGGESTION_SCHEMA,
     )
     hass.services.async_register(
@@ -102,6 +131,23 @@ def async_setup_services(hass: HomeAssistant) -> None:
         schema=GET_SUGGESTIONS_SCHEMA,
         supports_response=SupportsResponse.ONLY,
     )
+
+
+def _admin_only(
+    handler: ServiceHandler,
+) -> ServiceHandler:
+    """Return `handler` behind core's admin check, its response kept."""
+
+    async def checked(call: ServiceCall) -> ServiceResponse:
+        if call.context.user_id:
+            user = await call.hass.auth.async_get_user(call.context.user_id)
+            if user is None:
+                raise UnknownUser(context=call.context)
+            if not user.is_admin:
+                raise Unauthorized(context=call.context)
+        return await handler(call)
+
+    return checked
 
 
 def _loaded_entry(hass: HomeAssistant) -> HaAiConfigEntry:
@@ -200,10 +246,11 @@ async def _async_accept_suggestion(call: ServiceCall) -> ServiceResponse:
     }
 
 
-async def _async_dismiss_suggestion(call: ServiceCall) -> None:
+async def _async_dismiss_suggestion(call: ServiceCall) -> ServiceResponse:
     """Dismiss a suggestion for good."""
     suggestions = _loaded_entry(call.hass).runtime_data.suggestions
     suggestions.async_dismiss(call.data[ATTR_SUGGESTION_ID].strip())
+    return None
 
 
 async def _async_get_suggestions(call: ServiceCall) -> ServiceResponse:
