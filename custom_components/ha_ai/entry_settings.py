@@ -84,7 +84,7 @@ def split_settings(
 class RemoteDeploySettings:
     """The shared secret commands are signed with, and what they may call."""
 
-    secret: str
+    secret: str = field(repr=False)
     safety: SafetySettings
 
 
