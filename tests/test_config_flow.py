@@ -30,7 +30,9 @@ from custom_components.ha_ai.const import (
     CONF_EXCLUDED_ENTITIES,
     CONF_HISTORY_DAYS,
     CONF_LAST_SEEN_STALE_HOURS,
+    CONF_LLM_MODEL,
     CONF_LLM_PROVIDER,
+    CONF_LLM_TIMEOUT,
     CONF_MAX_SUGGESTIONS,
     CONF_MESSAGE_TTL,
     CONF_NAMESPACE_PREFIX,
@@ -56,9 +58,11 @@ from custom_components.ha_ai.const import (
     SECTION_HABIT_MINING,
     SECTION_REMOTE_DEPLOY,
     SECTION_SUGGESTIONS,
+    TOPIC_PREFIX_FIELDS,
 )
 from custom_components.ha_ai.engine.automations.safety import DEFAULT_ALLOWED_SERVICES
 from custom_components.ha_ai.engine.habits.model import LOGGED_DOMAINS
+from custom_components.ha_ai.entry_settings import split_settings
 
 from .conftest import set_mqtt_connected
 
@@ -119,6 +123,14 @@ STORED = {
     CONF_CAMERA_QUIET_MINUTES: 10,
     CONF_CAMERA_FORGET_DAYS: 3,
 }
+# Set-up keeps what defines the connection in the entry's data, the rest in options.
+STORED_DATA, STORED_OPTIONS = split_settings(STORED)
+DEFAULT_DATA, DEFAULT_TUNABLES = split_settings(DEFAULT_OPTIONS)
+# Reconfiguring shows the topics only; the options flow the sections only.
+TOPICS_INPUT = {key: USER_INPUT[key] for key in TOPIC_PREFIX_FIELDS}
+OPTIONS_INPUT = {
+    key: value for key, value in USER_INPUT.items() if key not in TOPIC_PREFIX_FIELDS
+}
 
 
 def suggested(result: dict[str, Any]) -> dict[str, Any]:
@@ -137,7 +149,7 @@ def suggested(result: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-INVALID_INPUTS = [
+TOPIC_INVALID_INPUTS = [
     ({CONF_NAMESPACE_PREFIX: "ha-ai/#"}, {CONF_NAMESPACE_PREFIX: "topic_wildcard"}),
     ({CONF_NAMESPACE_PREFIX: "ha-ai/+/x"}, {CONF_NAMESPACE_PREFIX: "topic_wildcard"}),
     (
@@ -155,15 +167,6 @@ INVALID_INPUTS = [
     ({CONF_ZIGBEE2MQTT_BASE_TOPIC: "  "}, {CONF_ZIGBEE2MQTT_BASE_TOPIC: "topic_empty"}),
     ({CONF_NAMESPACE_PREFIX: "$SYS"}, {CONF_NAMESPACE_PREFIX: "topic_reserved"}),
     (
-        {
-            SECTION_AUTOMATION_SAFETY: {
-                CONF_ALLOWED_SERVICES: ["light.*", "light turn on"],
-                CONF_SENSITIVE_SERVICES_ALLOWED: [],
-            }
-        },
-        {CONF_ALLOWED_SERVICES: "invalid_service"},
-    ),
-    (
         {CONF_NAMESPACE_PREFIX: "home"},
         {
             CONF_NAMESPACE_PREFIX: "prefix_overlap",
@@ -178,6 +181,18 @@ INVALID_INPUTS = [
         },
     ),
 ]
+OPTION_INVALID_INPUTS = [
+    (
+        {
+            SECTION_AUTOMATION_SAFETY: {
+                CONF_ALLOWED_SERVICES: ["light.*", "light turn on"],
+                CONF_SENSITIVE_SERVICES_ALLOWED: [],
+            }
+        },
+        {CONF_ALLOWED_SERVICES: "invalid_service"},
+    ),
+]
+INVALID_INPUTS = TOPIC_INVALID_INPUTS + OPTION_INVALID_INPUTS
 
 
 NO_LLM = {CONF_LLM_PROVIDER: LLM_PROVIDER_NONE}
@@ -219,10 +234,12 @@ async def test_user_flow_creates_entry_with_options(
     result = await skip_llm(hass.config_entries.flow, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "HA AI"
-    assert result["data"] == {}
-    assert result["options"] == STORED
+    assert result["data"] == STORED_DATA
+    assert result["options"] == STORED_OPTIONS
     entry = hass.config_entries.async_entries(DOMAIN)[0]
-    assert entry.options == STORED
+    assert (entry.version, entry.minor_version) == (2, 1)
+    assert entry.data == STORED_DATA
+    assert entry.options == STORED_OPTIONS
     await hass.async_block_till_done()
 
 
@@ -233,7 +250,8 @@ async def test_user_flow_defaults(
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     result = await skip_llm(hass.config_entries.flow, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["options"] == DEFAULT_OPTIONS
+    assert result["data"] == DEFAULT_DATA
+    assert result["options"] == DEFAULT_TUNABLES
     await hass.async_block_till_done()
 
 
@@ -258,7 +276,8 @@ async def test_user_flow_errors_then_recovers(
     )
     result = await skip_llm(hass.config_entries.flow, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["options"] == STORED
+    assert result["data"] == STORED_DATA
+    assert result["options"] == STORED_OPTIONS
     await hass.async_block_till_done()
 
 
@@ -314,16 +333,14 @@ async def test_single_instance(
     assert result["reason"] == "single_instance_allowed"
 
 
-async def test_options_flow_changes_settings_and_reloads(
+async def test_options_flow_changes_the_tunables_and_reloads(
     hass: HomeAssistant, setup_entry: MockConfigEntry
 ) -> None:
+    data = dict(setup_entry.data)
     result = await hass.config_entries.options.async_init(setup_entry.entry_id)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "init"
     assert suggested(result) == {
-        CONF_ZIGBEE2MQTT_BASE_TOPIC: "zigbee2mqtt",
-        CONF_NAMESPACE_PREFIX: "ha-ai",
-        CONF_CAMERA_TOPIC_PREFIX: "liveobject",
         SECTION_DELIVERY: {CONF_QOS: "1", CONF_MESSAGE_TTL: 30, CONF_QUEUE_SIZE: 100},
         SECTION_DEVICE_ANOMALIES: {
             CONF_UNAVAILABLE_MINUTES: 60,
@@ -355,36 +372,58 @@ async def test_options_flow_changes_settings_and_reloads(
     }
 
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], USER_INPUT
+        result["flow_id"], OPTIONS_INPUT
     )
-    result = await skip_llm(hass.config_entries.options, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    assert setup_entry.options == STORED
-    # The entry reloaded: the running bus uses the new prefix and QoS, the miner
-    # the new pair delay.
+    assert setup_entry.options == STORED_OPTIONS
+    assert setup_entry.data == data
+    # The entry reloaded: the running bus uses the new QoS, the miner the new pair
+    # delay; the topics stay.
     bus = setup_entry.runtime_data.bus
-    assert bus.settings.namespace_prefix == "house-ai"
+    assert bus.settings.namespace_prefix == "ha-ai"
     assert bus.settings.qos == 2
     habits = setup_entry.runtime_data.habits
     assert habits.settings.pair_max_delay.total_seconds() == 300
 
 
-async def test_reconfigure_flow_changes_settings_and_reloads(
+async def test_options_flow_without_a_change_does_not_reload(
     hass: HomeAssistant, setup_entry: MockConfigEntry
 ) -> None:
+    options = hass.config_entries.options
+    result = await options.async_init(setup_entry.entry_id)
+    result = await options.async_configure(result["flow_id"], OPTIONS_INPUT)
+    await hass.async_block_till_done()
+    bus = setup_entry.runtime_data.bus
+    result = await options.async_init(setup_entry.entry_id)
+    result = await options.async_configure(result["flow_id"], OPTIONS_INPUT)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert setup_entry.runtime_data.bus is bus
+
+
+async def test_reconfigure_flow_changes_the_topics_and_reloads(
+    hass: HomeAssistant, setup_entry: MockConfigEntry
+) -> None:
+    options = dict(setup_entry.options)
     result = await setup_entry.start_reconfigure_flow(hass)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reconfigure"
+    assert suggested(result) == {
+        CONF_ZIGBEE2MQTT_BASE_TOPIC: "zigbee2mqtt",
+        CONF_NAMESPACE_PREFIX: "ha-ai",
+        CONF_CAMERA_TOPIC_PREFIX: "liveobject",
+    }
 
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], USER_INPUT
+        result["flow_id"], TOPICS_INPUT
     )
     result = await skip_llm(hass.config_entries.flow, result)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
-    assert setup_entry.options == STORED
+    assert setup_entry.data == {**DEFAULT_DATA, **TOPICS_INPUT}
+    assert setup_entry.options == options
     assert setup_entry.runtime_data.bus.settings.namespace_prefix == "house-ai"
 
 
@@ -397,13 +436,6 @@ async def start_settings_flow(
     return await entry.start_reconfigure_flow(hass)
 
 
-async def submit_settings(
-    hass: HomeAssistant, kind: str, flow_id: str, user_input: dict[str, Any]
-) -> dict[str, Any]:
-    """Submit the options or the reconfigure form."""
-    return await manager_of(hass, kind).async_configure(flow_id, user_input)
-
-
 def manager_of(
     hass: HomeAssistant, kind: str
 ) -> ConfigEntriesFlowManager | OptionsFlowManager:
@@ -413,27 +445,37 @@ def manager_of(
     )
 
 
-@pytest.mark.parametrize("kind", ["options", "reconfigure"])
-@pytest.mark.parametrize(("changes", "errors"), INVALID_INPUTS)
+@pytest.mark.parametrize(
+    ("kind", "valid", "changes", "errors"),
+    [
+        *(("reconfigure", TOPICS_INPUT, *case) for case in TOPIC_INVALID_INPUTS),
+        *(("options", OPTIONS_INPUT, *case) for case in OPTION_INVALID_INPUTS),
+    ],
+)
 async def test_settings_flows_show_errors_then_recover(
     hass: HomeAssistant,
     setup_entry: MockConfigEntry,
     kind: str,
+    valid: dict[str, Any],
     changes: dict[str, Any],
     errors: dict[str, str],
 ) -> None:
+    manager = manager_of(hass, kind)
     result = await start_settings_flow(hass, setup_entry, kind)
-    result = await submit_settings(
-        hass, kind, result["flow_id"], {**USER_INPUT, **changes}
-    )
+    result = await manager.async_configure(result["flow_id"], {**valid, **changes})
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == errors
-    result = await submit_settings(hass, kind, result["flow_id"], USER_INPUT)
-    result = await skip_llm(manager_of(hass, kind), result)
+    # The form keeps what the user typed, so they can correct it.
+    assert suggested(result) == {**valid, **changes}
+    result = await manager.async_configure(result["flow_id"], valid)
+    if kind == "reconfigure":
+        result = await skip_llm(manager, result)
     assert result["type"] in (FlowResultType.CREATE_ENTRY, FlowResultType.ABORT)
     await hass.async_block_till_done()
-    assert setup_entry.options == STORED
-    assert setup_entry.runtime_data.bus.settings.namespace_prefix == "house-ai"
+    expected = {**DEFAULT_OPTIONS, **(TOPICS_INPUT if kind == "reconfigure" else {})}
+    if kind == "options":
+        expected = {**STORED, **DEFAULT_DATA}
+    assert {**setup_entry.data, **setup_entry.options} == expected
 
 
 def test_every_excluded_domain_has_a_name() -> None:
@@ -444,10 +486,12 @@ def test_every_excluded_domain_has_a_name() -> None:
     assert set(names) == LOGGED_DOMAINS
 
 
-def remote_deploy(enabled: bool, *, new_secret: bool = False) -> dict[str, Any]:
+def remote_deploy(
+    enabled: bool, *, new_secret: bool = False, base: dict[str, Any] = OPTIONS_INPUT
+) -> dict[str, Any]:
     """Return the settings input with remote deploy switched on or off."""
     return {
-        **USER_INPUT,
+        **base,
         SECTION_REMOTE_DEPLOY: {
             CONF_REMOTE_DEPLOY: enabled,
             CONF_NEW_REMOTE_SECRET: new_secret,
@@ -455,13 +499,12 @@ def remote_deploy(enabled: bool, *, new_secret: bool = False) -> dict[str, Any]:
     }
 
 
-async def test_remote_deploy_secret_is_shown_once_and_kept(
+async def test_remote_deploy_secret_is_shown_once_and_kept_in_data(
     hass: HomeAssistant, setup_entry: MockConfigEntry
 ) -> None:
     options = hass.config_entries.options
     result = await options.async_init(setup_entry.entry_id)
     result = await options.async_configure(result["flow_id"], remote_deploy(True))
-    result = await skip_llm(options, result)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "remote_secret"
     secret = result["description_placeholders"]["secret"]
@@ -469,8 +512,12 @@ async def test_remote_deploy_secret_is_shown_once_and_kept(
     result = await options.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    assert setup_entry.options[CONF_REMOTE_SECRET] == secret
+    assert setup_entry.data[CONF_REMOTE_SECRET] == secret
+    assert CONF_REMOTE_SECRET not in setup_entry.options
     assert CONF_NEW_REMOTE_SECRET not in setup_entry.options
+    assert setup_entry.options[CONF_REMOTE_DEPLOY] is True
+    # The entry reloaded with remote deploy on.
+    assert setup_entry.runtime_data.remote is not None
 
     # Saving again keeps the secret and does not show it.
     result = await options.async_init(setup_entry.entry_id)
@@ -479,32 +526,40 @@ async def test_remote_deploy_secret_is_shown_once_and_kept(
         CONF_NEW_REMOTE_SECRET: False,
     }
     result = await options.async_configure(result["flow_id"], remote_deploy(True))
-    result = await skip_llm(options, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    assert setup_entry.options[CONF_REMOTE_SECRET] == secret
+    assert setup_entry.data[CONF_REMOTE_SECRET] == secret
+
+    # Reconfiguring keeps it too.
+    result = await setup_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], TOPICS_INPUT
+    )
+    result = await skip_llm(hass.config_entries.flow, result)
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert setup_entry.data[CONF_REMOTE_SECRET] == secret
 
     # Asking for a new one replaces it.
     result = await options.async_init(setup_entry.entry_id)
     result = await options.async_configure(
         result["flow_id"], remote_deploy(True, new_secret=True)
     )
-    result = await skip_llm(options, result)
     assert result["step_id"] == "remote_secret"
     renewed = result["description_placeholders"]["secret"]
     assert renewed != secret
     await options.async_configure(result["flow_id"], {})
     await hass.async_block_till_done()
-    assert setup_entry.options[CONF_REMOTE_SECRET] == renewed
+    assert setup_entry.data[CONF_REMOTE_SECRET] == renewed
 
     # Switching remote deploy off forgets the secret.
     result = await options.async_init(setup_entry.entry_id)
     result = await options.async_configure(result["flow_id"], remote_deploy(False))
-    result = await skip_llm(options, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    assert setup_entry.options[CONF_REMOTE_SECRET] == ""
+    assert setup_entry.data[CONF_REMOTE_SECRET] == ""
     assert setup_entry.options[CONF_REMOTE_DEPLOY] is False
+    assert setup_entry.runtime_data.remote is None
 
 
 async def test_user_flow_with_remote_deploy_shows_the_secret(
@@ -512,14 +567,15 @@ async def test_user_flow_with_remote_deploy_shows_the_secret(
 ) -> None:
     result = await start_user_flow(hass)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], remote_deploy(True)
+        result["flow_id"], remote_deploy(True, base=USER_INPUT)
     )
     result = await skip_llm(hass.config_entries.flow, result)
     assert result["step_id"] == "remote_secret"
     secret = result["description_placeholders"]["secret"]
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["options"][CONF_REMOTE_SECRET] == secret
+    assert result["data"][CONF_REMOTE_SECRET] == secret
+    assert CONF_REMOTE_SECRET not in result["options"]
     await hass.async_block_till_done()
 
 
@@ -528,14 +584,20 @@ async def test_reconfigure_keeps_settings_the_form_does_not_show(
 ) -> None:
     hass.config_entries.async_update_entry(
         setup_entry,
-        options={**setup_entry.options, "llm_model": "llama3", "llm_timeout": 12},
+        data={**setup_entry.data, CONF_LLM_MODEL: "llama3", CONF_LLM_TIMEOUT: 12},
     )
-    await hass.async_block_till_done()
+    options = dict(setup_entry.options)
     result = await setup_entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], USER_INPUT
+        result["flow_id"], TOPICS_INPUT
     )
     result = await skip_llm(hass.config_entries.flow, result)
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
-    assert setup_entry.options == {**STORED, "llm_model": "llama3", "llm_timeout": 12}
+    assert setup_entry.data == {
+        **DEFAULT_DATA,
+        **TOPICS_INPUT,
+        CONF_LLM_MODEL: "llama3",
+        CONF_LLM_TIMEOUT: 12,
+    }
+    assert setup_entry.options == options

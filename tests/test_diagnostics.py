@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from homeassistant.components.diagnostics import REDACTED
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -22,6 +23,7 @@ from custom_components.ha_ai.const import (
     DOMAIN,
     SERVICE_PUBLISH_EVENT,
 )
+from custom_components.ha_ai.entry_settings import split_settings
 
 
 async def test_diagnostics(
@@ -35,7 +37,9 @@ async def test_diagnostics(
     )
     await hass.async_block_till_done(wait_background_tasks=True)
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, setup_entry)
-    assert diagnostics["options"] == DEFAULT_OPTIONS  # empty secrets stay empty
+    data, options = split_settings(DEFAULT_OPTIONS)
+    assert diagnostics["data"] == data  # empty secrets stay empty
+    assert diagnostics["options"] == options
     assert diagnostics["suggestions"]["counts"]["new"] == 0
     assert diagnostics["remote_deploy"] is None
     assert diagnostics["zigbee"]["devices"] == 0
@@ -93,6 +97,9 @@ async def test_secrets_never_leave(
     text = str(diagnostics)
     assert "sk-secret-key" not in text
     assert "shared-secret" not in text
+    # The migrated entry keeps them in its data, where they are redacted.
+    assert diagnostics["data"][CONF_LLM_API_KEY] == REDACTED
+    assert diagnostics["data"][CONF_REMOTE_SECRET] == REDACTED
     assert diagnostics["remote_deploy"] == {
         "accepted": 0,
         "refused": 0,

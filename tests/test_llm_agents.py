@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from typing import Any
 from unittest.mock import patch
 
@@ -12,10 +13,6 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 
 from custom_components.ha_ai.const import (
-    CONF_LLM_AGENT_ID,
-    CONF_LLM_AI_TASK_ENTITY,
-    CONF_LLM_BASE_URL,
-    CONF_LLM_PROVIDER,
     LLM_PROVIDER_AI_TASK,
     LLM_PROVIDER_CONVERSATION,
     LLM_PROVIDER_NONE,
@@ -30,7 +27,11 @@ from custom_components.ha_ai.llm_agents import (
     ai_task_available,
     ai_task_module,
 )
-from custom_components.ha_ai.llm_backends import available_providers, create_backend
+from custom_components.ha_ai.llm_backends import (
+    LlmSettings,
+    available_providers,
+    create_backend,
+)
 from custom_components.ha_ai.llm_client import (
     LlmConnectionError,
     LlmError,
@@ -219,28 +220,23 @@ async def test_without_the_ai_task_component(hass: HomeAssistant) -> None:
 
 
 async def test_create_backend(hass: HomeAssistant) -> None:
-    assert create_backend(hass, {}) is None
-    assert create_backend(hass, {CONF_LLM_PROVIDER: LLM_PROVIDER_CONVERSATION}) is None
+    assert create_backend(hass, LlmSettings()) is None
+    conversation = LlmSettings(provider=LLM_PROVIDER_CONVERSATION)
+    assert create_backend(hass, conversation) is None
     assert isinstance(
-        create_backend(
-            hass, {CONF_LLM_PROVIDER: LLM_PROVIDER_CONVERSATION, CONF_LLM_AGENT_ID: "a"}
-        ),
+        create_backend(hass, replace(conversation, agent_id="a")),
         ConversationAgentBackend,
     )
     assert isinstance(
         create_backend(
             hass,
-            {
-                CONF_LLM_PROVIDER: LLM_PROVIDER_AI_TASK,
-                CONF_LLM_AI_TASK_ENTITY: "ai_task.x",
-            },
+            LlmSettings(provider=LLM_PROVIDER_AI_TASK, ai_task_entity="ai_task.x"),
         ),
         AiTaskBackend,
     )
     assert isinstance(
         create_backend(
-            hass,
-            {CONF_LLM_PROVIDER: LLM_PROVIDER_OPENAI, CONF_LLM_BASE_URL: "http://x/v1"},
+            hass, LlmSettings(provider=LLM_PROVIDER_OPENAI, base_url="http://x/v1")
         ),
         OpenAiCompatibleBackend,
     )

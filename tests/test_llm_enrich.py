@@ -25,6 +25,8 @@ from custom_components.ha_ai.engine.llm.prompt import (
     LlmFinding,
     LlmMessage,
 )
+from custom_components.ha_ai.entry_settings import HaAiSettings, settings_values
+from custom_components.ha_ai.llm_backends import LlmSettings
 from custom_components.ha_ai.llm_client import (
     LlmAuthError,
     LlmConnectionError,
@@ -282,17 +284,19 @@ async def test_no_findings_no_calls() -> None:
     assert not backend.calls
 
 
-def test_from_options(hass: HomeAssistant) -> None:
-    assert LlmEnricher.from_options(hass, {}) is None
-    built = LlmEnricher.from_options(
+def test_from_settings(hass: HomeAssistant) -> None:
+    assert LlmEnricher.from_settings(hass, llm_settings({})) is None
+    built = LlmEnricher.from_settings(
         hass,
-        {
-            CONF_LLM_PROVIDER: LLM_PROVIDER_OPENAI,
-            CONF_LLM_BASE_URL: "http://127.0.0.1:1/v1",
-            CONF_LLM_MODEL: "llama3",
-            CONF_LLM_TIMEOUT: 7,
-            CONF_LLM_MAX_CALLS: 2,
-        },
+        llm_settings(
+            {
+                CONF_LLM_PROVIDER: LLM_PROVIDER_OPENAI,
+                CONF_LLM_BASE_URL: "http://127.0.0.1:1/v1",
+                CONF_LLM_MODEL: "llama3",
+                CONF_LLM_TIMEOUT: 7,
+                CONF_LLM_MAX_CALLS: 2,
+            }
+        ),
     )
     assert built is not None
     assert built._max_calls == 2
@@ -316,13 +320,15 @@ async def test_a_name_that_gives_orders_leads_to_nothing(
         "automation": UNLOCK,
     }
     server.queue(json.dumps(obeying))
-    built = LlmEnricher.from_options(
+    built = LlmEnricher.from_settings(
         hass,
-        {
-            CONF_LLM_PROVIDER: LLM_PROVIDER_OPENAI,
-            CONF_LLM_BASE_URL: server.base_url,
-            CONF_LLM_MODEL: "llama3",
-        },
+        llm_settings(
+            {
+                CONF_LLM_PROVIDER: LLM_PROVIDER_OPENAI,
+                CONF_LLM_BASE_URL: server.base_url,
+                CONF_LLM_MODEL: "llama3",
+            }
+        ),
     )
     assert built is not None
     validate = Validator()
@@ -340,6 +346,11 @@ async def test_a_name_that_gives_orders_leads_to_nothing(
     assert not applied_texts([outcome])
 
 
+def llm_settings(values: dict[str, Any]) -> LlmSettings:
+    """Return the LLM settings an entry with these settings has."""
+    return HaAiSettings.from_values(settings_values(values, {})).llm
+
+
 def openai_options(server: FakeLlmServer, **options: Any) -> dict[str, Any]:
     return {
         CONF_LLM_PROVIDER: LLM_PROVIDER_OPENAI,
@@ -353,7 +364,7 @@ async def test_a_connection_closed_mid_answer_does_not_stop_the_other_calls(
     hass: HomeAssistant, server: FakeLlmServer
 ) -> None:
     server.queue(Answer(cut=True))
-    built = LlmEnricher.from_options(hass, openai_options(server))
+    built = LlmEnricher.from_settings(hass, llm_settings(openai_options(server)))
     assert built is not None
     outcomes = await built.async_enrich([finding(n) for n in range(3)], Validator())
     assert outcomes[0].reason == "cannot_connect"
@@ -365,8 +376,8 @@ async def test_a_server_that_never_answers_holds_a_batch_no_longer_than_its_dead
     hass: HomeAssistant, server: FakeLlmServer
 ) -> None:
     server.queue(*[Answer(completion(json.dumps(GOOD_ANSWER)), slow=True)] * 6)
-    built = LlmEnricher.from_options(
-        hass, openai_options(server, **{CONF_LLM_TIMEOUT: 0.05})
+    built = LlmEnricher.from_settings(
+        hass, llm_settings(openai_options(server, **{CONF_LLM_TIMEOUT: 0.05}))
     )
     assert built is not None
     outcomes = await built.async_enrich([finding(n) for n in range(6)], Validator())

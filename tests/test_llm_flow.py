@@ -1,4 +1,4 @@
-"""The LLM steps of the config, reconfigure and options flows."""
+"""The LLM steps of the config and reconfigure flows."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ from custom_components.ha_ai.const import (
     LLM_PROVIDER_OPENAI,
     SECTION_REMOTE_DEPLOY,
 )
+from custom_components.ha_ai.entry_settings import split_settings
 from custom_components.ha_ai.llm_client import (
     ISSUE_LLM_AUTH_FAILED,
     async_report_auth_failed,
@@ -58,6 +59,9 @@ LLM_OPTIONS = {
 }
 
 
+DEFAULT_DATA, _ = split_settings(DEFAULT_OPTIONS)
+
+
 @pytest.fixture
 def entry_options() -> dict[str, Any]:
     return {**DEFAULT_OPTIONS, **LLM_OPTIONS}
@@ -77,16 +81,16 @@ def suggested(result: dict[str, Any]) -> dict[str, Any]:
 
 
 async def to_llm_step(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, Any]:
-    """Start the options flow and submit the settings unchanged."""
-    result = await hass.config_entries.options.async_init(entry.entry_id)
-    result = await hass.config_entries.options.async_configure(result["flow_id"], {})
+    """Start reconfiguring and submit the topics unchanged."""
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "llm"
     return result
 
 
 async def configure(flow_id: str, hass: HomeAssistant, data: dict[str, Any]) -> Any:
-    return await hass.config_entries.options.async_configure(flow_id, data)
+    return await hass.config_entries.flow.async_configure(flow_id, data)
 
 
 def openai_input(server: FakeLlmServer, **changes: Any) -> dict[str, Any]:
@@ -124,10 +128,11 @@ async def test_none_skips_the_provider_step_and_keeps_the_other_settings(
     result = await configure(
         result["flow_id"], hass, {CONF_LLM_PROVIDER: LLM_PROVIDER_NONE}
     )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
-    assert setup_entry.options == {
-        **DEFAULT_OPTIONS,
+    assert setup_entry.data == {
+        **DEFAULT_DATA,
         **LLM_OPTIONS,
         CONF_LLM_PROVIDER: LLM_PROVIDER_NONE,
     }
@@ -150,10 +155,11 @@ async def test_openai_step_prefills_tests_and_saves(
         CONF_LLM_MAX_CALLS: 4,
     }
     result = await configure(result["flow_id"], hass, openai_input(server))
-    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
-    assert setup_entry.options == {
-        **DEFAULT_OPTIONS,
+    assert setup_entry.data == {
+        **DEFAULT_DATA,
         **LLM_OPTIONS,
         CONF_LLM_BASE_URL: server.base_url,
         CONF_LLM_API_KEY: "sk-new",
@@ -216,9 +222,10 @@ async def test_openai_errors_stay_on_the_form_until_corrected(
 
     server.models, server.models_status, server.models_body = ["llama3"], 200, None
     result = await configure(result["flow_id"], hass, openai_input(server))
-    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
-    assert setup_entry.options[CONF_LLM_BASE_URL] == server.base_url
+    assert setup_entry.data[CONF_LLM_BASE_URL] == server.base_url
 
 
 async def test_unexpected_errors_are_shown_as_unknown(
@@ -265,12 +272,13 @@ async def test_conversation_step(
     result = await configure(
         result["flow_id"], hass, {CONF_LLM_AGENT_ID: agent, **bounds}
     )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
-    assert setup_entry.options[CONF_LLM_PROVIDER] == LLM_PROVIDER_CONVERSATION
-    assert setup_entry.options[CONF_LLM_AGENT_ID] == agent
+    assert setup_entry.data[CONF_LLM_PROVIDER] == LLM_PROVIDER_CONVERSATION
+    assert setup_entry.data[CONF_LLM_AGENT_ID] == agent
     # The other provider's settings are kept.
-    assert setup_entry.options[CONF_LLM_BASE_URL] == "http://old.example/v1"
+    assert setup_entry.data[CONF_LLM_BASE_URL] == "http://old.example/v1"
 
 
 async def test_ai_task_step(hass: HomeAssistant, setup_entry: MockConfigEntry) -> None:
@@ -297,11 +305,11 @@ async def test_ai_task_step(hass: HomeAssistant, setup_entry: MockConfigEntry) -
             hass,
             {CONF_LLM_AI_TASK_ENTITY: "ai_task.writer", **bounds},
         )
-        assert result["type"] is FlowResultType.CREATE_ENTRY
+        assert result["type"] is FlowResultType.ABORT
         await hass.async_block_till_done()
-    assert setup_entry.options[CONF_LLM_PROVIDER] == LLM_PROVIDER_AI_TASK
-    assert setup_entry.options[CONF_LLM_AI_TASK_ENTITY] == "ai_task.writer"
-    assert setup_entry.options[CONF_LLM_MAX_CALLS] == 3
+    assert setup_entry.data[CONF_LLM_PROVIDER] == LLM_PROVIDER_AI_TASK
+    assert setup_entry.data[CONF_LLM_AI_TASK_ENTITY] == "ai_task.writer"
+    assert setup_entry.data[CONF_LLM_MAX_CALLS] == 3
 
 
 async def test_a_stored_provider_no_longer_offered_is_not_suggested(
@@ -309,7 +317,7 @@ async def test_a_stored_provider_no_longer_offered_is_not_suggested(
 ) -> None:
     hass.config_entries.async_update_entry(
         setup_entry,
-        options={**setup_entry.options, CONF_LLM_PROVIDER: LLM_PROVIDER_AI_TASK},
+        data={**setup_entry.data, CONF_LLM_PROVIDER: LLM_PROVIDER_AI_TASK},
     )
     await hass.async_block_till_done()
     result = await to_llm_step(hass, setup_entry)
@@ -336,8 +344,9 @@ async def test_user_flow_with_an_llm_then_the_remote_secret(
     assert result["step_id"] == "remote_secret"
     result = await flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["options"][CONF_LLM_PROVIDER] == LLM_PROVIDER_OPENAI
-    assert result["options"][CONF_LLM_API_KEY] == ""
+    assert result["data"][CONF_LLM_PROVIDER] == LLM_PROVIDER_OPENAI
+    assert result["data"][CONF_LLM_API_KEY] == ""
+    assert CONF_LLM_API_KEY not in result["options"]
     assert "Authorization" not in server.requests[0][1]
     await hass.async_block_till_done()
 
@@ -346,6 +355,7 @@ async def test_reconfigure_flow_with_an_llm(
     hass: HomeAssistant, setup_entry: MockConfigEntry, server: FakeLlmServer
 ) -> None:
     flow = hass.config_entries.flow
+    options = dict(setup_entry.options)
     result = await setup_entry.start_reconfigure_flow(hass)
     result = await flow.async_configure(result["flow_id"], {})
     assert result["step_id"] == "llm"
@@ -356,4 +366,7 @@ async def test_reconfigure_flow_with_an_llm(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
-    assert setup_entry.options[CONF_LLM_MODEL] == "llama3"
+    assert setup_entry.data[CONF_LLM_MODEL] == "llama3"
+    assert setup_entry.data[CONF_LLM_API_KEY] == "sk-new"
+    assert setup_entry.options == options
+    assert CONF_LLM_API_KEY not in setup_entry.options

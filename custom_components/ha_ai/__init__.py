@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import time, timedelta
-from typing import Any
-
 from homeassistant.components import mqtt
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import Platform
@@ -16,44 +12,20 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.loader import async_get_integration
 
-from .automation_check import SafetySettings
 from .automation_deploy import AutomationDeployer
-from .camera_tracker import CameraSettings, CameraTracker
-from .const import (
-    CONF_ALLOWED_SERVICES,
-    CONF_ANALYSIS_TIME,
-    CONF_BATTERY_THRESHOLD,
-    CONF_EXCLUDED_AREAS,
-    CONF_EXCLUDED_DOMAINS,
-    CONF_EXCLUDED_ENTITIES,
-    CONF_HISTORY_DAYS,
-    CONF_LAST_SEEN_STALE_HOURS,
-    CONF_MAX_SUGGESTIONS,
-    CONF_MESSAGE_TTL,
-    CONF_NAMESPACE_PREFIX,
-    CONF_NOTIFY_SUGGESTIONS,
-    CONF_QOS,
-    CONF_QUEUE_SIZE,
-    CONF_REMOTE_DEPLOY,
-    CONF_REMOTE_SECRET,
-    CONF_SENSITIVE_SERVICES_ALLOWED,
-    CONF_SUGGESTION_EXPIRY_DAYS,
-    CONF_UNAVAILABLE_MINUTES,
-    CONF_ZIGBEE2MQTT_BASE_TOPIC,
-    DEFAULT_OPTIONS,
-    DOMAIN,
-)
+from .camera_tracker import CameraTracker
+from .const import DOMAIN, ENTRY_MINOR_VERSION, ENTRY_VERSION, LOGGER
 from .data import HaAiConfigEntry, HaAiRuntimeData
-from .engine.zigbee.anomalies import AnomalySettings
-from .habit_analysis import AnalysisSchedule, HabitAnalysis, mining_settings
+from .entry_settings import HaAiSettings, split_settings
+from .habit_analysis import HabitAnalysis
 from .habit_live import HabitLive
-from .habit_log import Exclusions, HabitLog
+from .habit_log import HabitLog
 from .llm_enrich import LlmEnricher
-from .mqtt_bus import BusSettings, MqttBus
+from .mqtt_bus import MqttBus
 from .remote_deploy import RemoteDeploy
 from .remote_replay import ReplayRecord
 from .services import async_setup_services
-from .suggestions import SuggestionManager, SuggestionSettings
+from .suggestions import SuggestionManager
 from .zigbee_bridge import ZigbeeBridge
 from .zigbee_insights import ZigbeeInsights
 
@@ -73,31 +45,20 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN, translation_key="mqtt_unavailable"
         )
-    options = {**DEFAULT_OPTIONS, **entry.options}
-    bus = MqttBus(hass, bus_settings(options))
-    zigbee = ZigbeeBridge(
-        hass, bus, options[CONF_ZIGBEE2MQTT_BASE_TOPIC], anomaly_settings(options)
-    )
+    settings = HaAiSettings.from_entry(entry)
+    bus = MqttBus(hass, settings.bus)
+    zigbee = ZigbeeBridge(hass, bus, settings.zigbee_base_topic, settings.anomalies)
     insights = ZigbeeInsights(hass, zigbee)
     habit_log = HabitLog(
-        hass,
-        retention_days=int(options[CONF_HISTORY_DAYS]),
-        exclusions=Exclusions(
-            entities=frozenset(options[CONF_EXCLUDED_ENTITIES]),
-            areas=frozenset(options[CONF_EXCLUDED_AREAS]),
-            domains=frozenset(options[CONF_EXCLUDED_DOMAINS]),
-        ),
+        hass, retention_days=settings.history_days, exclusions=settings.exclusions
     )
     habits = HabitAnalysis(
         hass,
         bus,
         habit_log,
         zigbee,
-        AnalysisSchedule(
-            run_at=time.fromisoformat(options[CONF_ANALYSIS_TIME]),
-            history_days=int(options[CONF_HISTORY_DAYS]),
-        ),
-        mining_settings(options),
+        settings.schedule,
+        settings.mining,
         entry=entry,
     )
     habit_live = HabitLive(hass, bus, habits)
@@ -108,8 +69,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
         habits,
         insights,
         deployer,
-        suggestion_settings(options),
-        LlmEnricher.from_options(hass, options),
+        settings.suggestions,
+        LlmEnricher.from_settings(hass, settings.llm),
     )
     habits.suggest = suggestions.async_refresh
     remote = (
@@ -118,13 +79,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
             bus,
             deployer,
             suggestions,
-            secret=str(options[CONF_REMOTE_SECRET]),
-            safety=safety_settings(options).without_templates(),
+            secret=settings.remote_deploy.secret,
+            safety=settings.remote_deploy.safety,
         )
-        if options[CONF_REMOTE_DEPLOY] and options[CONF_REMOTE_SECRET]
+        if settings.remote_deploy is not None
         else None
     )
-    cameras = CameraTracker(hass, bus, CameraSettings.from_options(options))
+    cameras = CameraTracker(hass, bus, settings.cameras)
     # Stopped in the reverse order: the consumers first, the bus last.
     entry.async_on_unload(bus.async_stop)
     entry.async_on_unload(zigbee.async_stop)
@@ -168,10 +129,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
         suggestions=suggestions,
         remote=remote,
         cameras=cameras,
+        settings=settings,
         version=str(integration.version),
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    entry.async_on_unload(entry.add_update_listener(_async_settings_changed))
     return True
 
 
@@ -201,43 +162,28 @@ async def async_remove_config_entry_device(
     return entry.runtime_data.cameras.async_remove_device(device)
 
 
-async def _async_settings_changed(hass: HomeAssistant, entry: HaAiConfigEntry) -> None:
-    """Reload so that new topics, QoS or TTL apply at once."""
-    await hass.config_entries.async_reload(entry.entry_id)
+async def async_migrate_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool:
+    """Bring an entry stored by an older HA AI to today's layout, losing nothing.
 
-
-def bus_settings(options: Mapping[str, Any]) -> BusSettings:
-    """Return the bus settings from the entry's options, defaults filled in."""
-    return BusSettings(
-        namespace_prefix=str(options[CONF_NAMESPACE_PREFIX]),
-        qos=int(options[CONF_QOS]),
-        message_ttl=int(options[CONF_MESSAGE_TTL]),
-        queue_size=int(options[CONF_QUEUE_SIZE]),
-    )
-
-
-def anomaly_settings(options: Mapping[str, Any]) -> AnomalySettings:
-    """Return the device anomaly thresholds from the entry's options."""
-    return AnomalySettings(
-        unavailable_after=timedelta(minutes=int(options[CONF_UNAVAILABLE_MINUTES])),
-        battery_below=float(options[CONF_BATTERY_THRESHOLD]),
-        last_seen_stale_after=timedelta(hours=int(options[CONF_LAST_SEEN_STALE_HOURS])),
-    )
-
-
-def safety_settings(options: Mapping[str, Any]) -> SafetySettings:
-    """Return which services HA AI's automations may call, from the options."""
-    return SafetySettings(
-        allowed=tuple(options[CONF_ALLOWED_SERVICES]),
-        sensitive_allowed=tuple(options[CONF_SENSITIVE_SERVICES_ALLOWED]),
-    )
-
-
-def suggestion_settings(options: Mapping[str, Any]) -> SuggestionSettings:
-    """Return the suggestion store's settings from the entry's options."""
-    return SuggestionSettings(
-        max_kept=int(options[CONF_MAX_SUGGESTIONS]),
-        expire_after=timedelta(days=int(options[CONF_SUGGESTION_EXPIRY_DAYS])),
-        notify=bool(options[CONF_NOTIFY_SUGGESTIONS]),
-        safety=safety_settings(options),
-    )
+    Version 1 kept every setting in the options; version 2 keeps what defines the
+    connection (topics, LLM, secrets) in the data. An entry from a newer HA AI is
+    refused: this one cannot know what it holds.
+    """
+    if entry.version > ENTRY_VERSION:
+        LOGGER.error(
+            "The HA AI entry was stored by a newer version (%s.%s); this one knows %s",
+            entry.version,
+            entry.minor_version,
+            ENTRY_VERSION,
+        )
+        return False
+    if entry.version == 1:
+        data, options = split_settings({**entry.options, **entry.data})
+        hass.config_entries.async_update_entry(
+            entry,
+            data=data,
+            options=options,
+            version=ENTRY_VERSION,
+            minor_version=ENTRY_MINOR_VERSION,
+        )
+    return True

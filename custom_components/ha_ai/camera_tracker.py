@@ -42,11 +42,6 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import (
-    CONF_CAMERA_FORGET_DAYS,
-    CONF_CAMERA_QUIET_MINUTES,
-    CONF_CAMERA_TOPIC_PREFIX,
-    CONF_MESSAGE_TTL,
-    DEFAULT_OPTIONS,
     DOMAIN,
     LOGGER,
 )
@@ -94,23 +89,12 @@ type NewCameraListener = Callable[[str, CameraEvent | None], None]
 
 @dataclass(frozen=True, slots=True)
 class CameraSettings:
-    """What the tracker needs from the config entry's options."""
+    """What the tracker needs from the entry's settings."""
 
     topic_prefix: str
     quiet: timedelta  # recent activity stays on this long after an event
     forget_after_days: int  # a camera silent this long may be removed
     stale_after: timedelta  # the message TTL: older events do not switch activity on
-
-    @classmethod
-    def from_options(cls, options: Mapping[str, Any]) -> CameraSettings:
-        """Return the settings from the entry's options, defaults filled in."""
-        options = {**DEFAULT_OPTIONS, **options}
-        return cls(
-            topic_prefix=str(options[CONF_CAMERA_TOPIC_PREFIX]),
-            quiet=timedelta(minutes=int(options[CONF_CAMERA_QUIET_MINUTES])),
-            forget_after_days=int(options[CONF_CAMERA_FORGET_DAYS]),
-            stale_after=timedelta(seconds=int(options[CONF_MESSAGE_TTL])),
-        )
 
 
 def camera_identifier(slug: str) -> tuple[str, str]:

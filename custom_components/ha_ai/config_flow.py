@@ -1,10 +1,11 @@
-"""Config, options and reconfigure flows for HA AI.
+"""Config, reconfigure and options flows for HA AI.
 
-All three show the same settings form and store the same settings, in the entry's
-options. A flow then goes through the LLM steps and, when remote deploy has just
-been switched on (or a new secret asked for), shows the new shared secret once.
-The entry reloads after a change, so new settings take effect without restarting
-Home Assistant.
+Set-up asks for everything: the topics and the tunables on one form, then the LLM
+and, when remote deploy is on, shows the new shared secret once. What defines the
+connection (the topics, the LLM and its key, the remote deploy secret) is kept in
+the entry's data and changed by reconfiguring (the topics, then the LLM); the
+tunables are kept in its options and changed by the options flow. Either way the
+entry reloads, so new settings take effect without restarting Home Assistant.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING, Any
 
+import voluptuous as vol
 from homeassistant.components import mqtt
 from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
     ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
@@ -26,7 +29,10 @@ from .const import (
     CONF_REMOTE_DEPLOY,
     CONF_REMOTE_SECRET,
     DOMAIN,
+    ENTRY_MINOR_VERSION,
+    ENTRY_VERSION,
 )
+from .entry_settings import settings_values, split_settings
 from .llm_flow import LlmSteps
 from .settings import form_values, settings_schema, validate_settings
 
@@ -44,40 +50,40 @@ def _mqtt_problem(hass: HomeAssistant) -> str | None:
 
 
 class _SettingsSteps(LlmSteps):
-    """The steps every flow shares: settings, the LLM, then the new secret if any."""
+    """The steps every flow shares: a settings form, then the new secret if any."""
 
     def _settings_form(
-        self, step_id: str, user_input: dict[str, Any] | None
+        self, step_id: str, user_input: dict[str, Any] | None, schema: vol.Schema
     ) -> ConfigFlowResult | None:
         """Show the form (again, with errors); None once the input is valid."""
         errors: dict[str, str] = {}
         values = form_values(self._current)
         if user_input is not None:
-            options, errors = validate_settings(user_input, self._current)
+            settings, errors = validate_settings(user_input, self._current)
             if not errors:
-                self._pending = _with_remote_secret(options)
+                self._pending = _with_remote_secret(settings)
                 return None
             values.update(user_input)
         return self.async_show_form(
             step_id=step_id,
-            data_schema=self.add_suggested_values_to_schema(settings_schema(), values),
+            data_schema=self.add_suggested_values_to_schema(schema, values),
             errors=errors,
         )
 
     async def _async_after_settings(self) -> ConfigFlowResult:
-        """Go on after the settings and LLM steps: show a new secret, or save."""
+        """Go on after the settings (and LLM) steps: show a new secret, or save."""
         if self._pending[CONF_REMOTE_SECRET] and (
-            self._pending[CONF_REMOTE_SECRET] != self._current.get(CONF_REMOTE_SECRET)
+            self._pending[CONF_REMOTE_SECRET] != self._current[CONF_REMOTE_SECRET]
         ):
             return await self.async_step_remote_secret()
-        return self._async_save(self._pending)
+        return self._async_save()
 
     async def async_step_remote_secret(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Show the new shared secret once; it is not shown anywhere again."""
         if user_input is not None:
-            return self._async_save(self._pending)
+            return self._async_save()
         return self.async_show_form(
             step_id="remote_secret",
             description_placeholders={"secret": self._pending[CONF_REMOTE_SECRET]},
@@ -85,31 +91,32 @@ class _SettingsSteps(LlmSteps):
 
     if TYPE_CHECKING:
 
-        def _async_save(self, options: dict[str, Any]) -> ConfigFlowResult:
-            """Store the options (each flow saves its own way)."""
+        def _async_save(self) -> ConfigFlowResult:
+            """Store `_pending` (each flow saves its own way)."""
 
 
-def _with_remote_secret(options: dict[str, Any]) -> dict[str, Any]:
-    """Return the options with a secret when remote deploy needs a (new) one."""
-    renew = options.pop(CONF_NEW_REMOTE_SECRET, False)
-    if not options[CONF_REMOTE_DEPLOY]:
-        return {**options, CONF_REMOTE_SECRET: ""}
-    if renew or not options[CONF_REMOTE_SECRET]:
+def _with_remote_secret(settings: dict[str, Any]) -> dict[str, Any]:
+    """Return the settings with a secret when remote deploy needs a (new) one."""
+    renew = settings.pop(CONF_NEW_REMOTE_SECRET, False)
+    if not settings[CONF_REMOTE_DEPLOY]:
+        return {**settings, CONF_REMOTE_SECRET: ""}
+    if renew or not settings[CONF_REMOTE_SECRET]:
         return {
-            **options,
+            **settings,
             CONF_REMOTE_SECRET: secrets.token_urlsafe(REMOTE_SECRET_BYTES),
         }
-    return options
+    return settings
 
 
 class HaAiConfigFlow(_SettingsSteps, ConfigFlow, domain=DOMAIN):
     """Set HA AI up once, on top of Home Assistant's MQTT integration."""
 
-    VERSION = 1
+    VERSION = ENTRY_VERSION
+    MINOR_VERSION = ENTRY_MINOR_VERSION
 
     def __init__(self) -> None:
-        """Start with no settings: set-up and reconfigure fill them in."""
-        self._current = {}
+        """Start from the defaults: set-up and reconfigure fill them in."""
+        self._current = settings_values({}, {})
         self._pending = {}
 
     @staticmethod
@@ -121,47 +128,63 @@ class HaAiConfigFlow(_SettingsSteps, ConfigFlow, domain=DOMAIN):
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for the topics, QoS and TTL, after checking that MQTT is there."""
+        """Ask for the topics and the tunables, after checking that MQTT is there."""
         if (reason := _mqtt_problem(self.hass)) is not None:
             return self.async_abort(reason=reason)
-        if (form := self._settings_form("user", user_input)) is not None:
+        form = self._settings_form("user", user_input, settings_schema())
+        if form is not None:
             return form
         return await self.async_step_llm()
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change the settings of the existing entry; its update listener reloads it."""
-        self._current = dict(self._get_reconfigure_entry().options)
-        if (form := self._settings_form("reconfigure", user_input)) is not None:
+        """Change what defines the connection: the topics, then the LLM."""
+        entry = self._get_reconfigure_entry()
+        self._current = settings_values(entry.data, entry.options)
+        form = self._settings_form(
+            "reconfigure", user_input, settings_schema(sections=False)
+        )
+        if form is not None:
             return form
         return await self.async_step_llm()
 
-    def _async_save(self, options: dict[str, Any]) -> ConfigFlowResult:
-        if self.source == "reconfigure":
-            self.hass.config_entries.async_update_entry(
-                self._get_reconfigure_entry(), options=options
+    def _async_save(self) -> ConfigFlowResult:
+        data, options = split_settings(self._pending)
+        if self.source == SOURCE_RECONFIGURE:
+            return self.async_update_reload_and_abort(
+                self._get_reconfigure_entry(), data_updates=data
             )
-            return self.async_abort(reason="reconfigure_successful")
-        return self.async_create_entry(title=TITLE, data={}, options=options)
+        return self.async_create_entry(title=TITLE, data=data, options=options)
 
 
 class HaAiOptionsFlow(_SettingsSteps, OptionsFlow):
-    """Change the settings of a running entry; the entry reloads on save."""
+    """Change the tunables of a running entry; the entry reloads on a change."""
 
     def __init__(self) -> None:
-        """Start empty; the first step reads the entry's options."""
+        """Start empty; the first step reads the entry's settings."""
         self._current = {}
         self._pending = {}
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Show the same form as set-up, filled with the current settings."""
-        self._current = dict(self.config_entry.options)
-        if (form := self._settings_form("init", user_input)) is not None:
+        """Show the tunables, filled with the current settings."""
+        entry = self.config_entry
+        self._current = settings_values(entry.data, entry.options)
+        form = self._settings_form("init", user_input, settings_schema(topics=False))
+        if form is not None:
             return form
-        return await self.async_step_llm()
+        return await self._async_after_settings()
 
-    def _async_save(self, options: dict[str, Any]) -> ConfigFlowResult:
+    def _async_save(self) -> ConfigFlowResult:
+        # The remote deploy secret belongs in the data: both are written at once,
+        # so the entry reloads once (the flow's own write then changes nothing).
+        _, options = split_settings(self._pending)
+        entry = self.config_entry
+        data = {**entry.data, CONF_REMOTE_SECRET: self._pending[CONF_REMOTE_SECRET]}
+        if self.hass.config_entries.async_update_entry(
+            entry, data=data, options=options
+        ):
+            self.hass.config_entries.async_schedule_reload(entry.entry_id)
         return self.async_create_entry(data=options)

@@ -9,10 +9,15 @@ from .engine.automations.safety import DEFAULT_ALLOWED_SERVICES
 from .engine.habits.model import MiningSettings
 
 DOMAIN: Final = "ha_ai"
+# The layout of the config entry. Version 2 keeps what defines the connection in
+# `data` (version 1 kept everything in `options`).
+ENTRY_VERSION: Final = 2
+ENTRY_MINOR_VERSION: Final = 1
 LOGGER = logging.getLogger(__package__)
 
-# Settings, kept in the config entry's options (the single source of truth that the
-# config, options and reconfigure flows all edit).
+# Settings. What defines the connection (the topics, the LLM and its key, the remote
+# deploy secret) is kept in the config entry's data and changed by reconfiguring; the
+# tunables are kept in its options and changed by the options flow.
 CONF_ZIGBEE2MQTT_BASE_TOPIC: Final = "zigbee2mqtt_base_topic"
 CONF_NAMESPACE_PREFIX: Final = "namespace_prefix"
 CONF_CAMERA_TOPIC_PREFIX: Final = "camera_topic_prefix"
@@ -109,6 +114,22 @@ TOPIC_PREFIX_FIELDS: Final = (
     CONF_CAMERA_TOPIC_PREFIX,
 )
 
+LLM_FIELDS: Final = (
+    CONF_LLM_PROVIDER,
+    CONF_LLM_AGENT_ID,
+    CONF_LLM_AI_TASK_ENTITY,
+    CONF_LLM_BASE_URL,
+    CONF_LLM_API_KEY,
+    CONF_LLM_MODEL,
+    CONF_LLM_TIMEOUT,
+    CONF_LLM_MAX_CALLS,
+)
+# The settings kept in the entry's data; every other setting is an option.
+DATA_FIELDS: Final = (*TOPIC_PREFIX_FIELDS, *LLM_FIELDS, CONF_REMOTE_SECRET)
+# Never shown in diagnostics nor logged.
+SECRET_FIELDS: Final = (CONF_LLM_API_KEY, CONF_REMOTE_SECRET)
+
+# The default of every setting, whether the entry keeps it in its data or options.
 DEFAULT_OPTIONS: Final = {
     CONF_ZIGBEE2MQTT_BASE_TOPIC: DEFAULT_ZIGBEE2MQTT_BASE_TOPIC,
     CONF_NAMESPACE_PREFIX: DEFAULT_NAMESPACE_PREFIX,

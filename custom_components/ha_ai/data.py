@@ -10,6 +10,7 @@ from homeassistant.core import CALLBACK_TYPE
 
 from .automation_deploy import AutomationDeployer
 from .camera_tracker import CameraTracker
+from .entry_settings import HaAiSettings
 from .habit_analysis import HabitAnalysis
 from .habit_live import HabitLive
 from .habit_log import HabitLog
@@ -41,6 +42,7 @@ class HaAiRuntimeData:
     suggestions: SuggestionManager
     remote: RemoteDeploy | None
     cameras: CameraTracker
+    settings: HaAiSettings  # what the parts were built with
     version: str
 
 

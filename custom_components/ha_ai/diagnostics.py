@@ -8,12 +8,14 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
 from .camera_diagnostics import camera_diagnostics
-from .const import CONF_LLM_API_KEY, CONF_REMOTE_SECRET
+from .const import SECRET_FIELDS
 from .data import HaAiConfigEntry
 from .store_loading import async_store_reports
 
-# The options hold two secrets: the LLM's API key and the remote deploy secret.
-TO_REDACT = {CONF_LLM_API_KEY, CONF_REMOTE_SECRET}
+# The entry's data holds two secrets: the LLM's API key and the remote deploy
+# secret. They are redacted wherever they are, options included: an entry not yet
+# migrated keeps them there.
+TO_REDACT = set(SECRET_FIELDS)
 
 
 async def async_get_config_entry_diagnostics(
@@ -22,6 +24,7 @@ async def async_get_config_entry_diagnostics(
     """Return what helps to understand a problem, secrets redacted."""
     data = entry.runtime_data
     return {
+        "data": async_redact_data(dict(entry.data), TO_REDACT),
         "options": async_redact_data(dict(entry.options), TO_REDACT),
         "version": data.version,
         "mqtt": data.bus.as_diagnostics(),

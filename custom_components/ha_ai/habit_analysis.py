@@ -13,8 +13,8 @@ analysis starts in the background, when there is no earlier result to show.
 from __future__ import annotations
 
 import time as monotonic_time
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -28,7 +28,7 @@ from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .const import CONF_PAIR_DELAY_SECONDS, DOMAIN, LOGGER
+from .const import DOMAIN, LOGGER
 from .engine.habits.mining import compare_patterns, mine_habits
 from .engine.habits.model import (
     MiningSettings,
@@ -397,18 +397,6 @@ def count_levels(patterns: list[Pattern]) -> dict[PatternLevel, int]:
     for pattern in patterns:
         counts[pattern.level] += 1
     return counts
-
-
-def mining_settings(options: Mapping[str, Any]) -> MiningSettings:
-    """Return the miner's settings from the entry's options, defaults elsewhere.
-
-    Only what a user can tell better than the defaults is an option: how long
-    after the first change the second still counts as used together.
-    """
-    return replace(
-        MiningSettings(),
-        pair_max_delay=timedelta(seconds=int(options[CONF_PAIR_DELAY_SECONDS])),
-    )
 
 
 def devices_of(hass: HomeAssistant, entity_ids: list[str]) -> dict[str, str]:

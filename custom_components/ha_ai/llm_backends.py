@@ -2,28 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass, field
 
 from homeassistant.core import HomeAssistant
 
 from .const import (
-    CONF_LLM_AGENT_ID,
-    CONF_LLM_AI_TASK_ENTITY,
-    CONF_LLM_API_KEY,
-    CONF_LLM_BASE_URL,
-    CONF_LLM_MODEL,
-    CONF_LLM_PROVIDER,
-    CONF_LLM_TIMEOUT,
-    DEFAULT_OPTIONS,
+    DEFAULT_LLM_MAX_CALLS,
+    DEFAULT_LLM_TIMEOUT,
     LLM_PROVIDER_AI_TASK,
     LLM_PROVIDER_CONVERSATION,
+    LLM_PROVIDER_NONE,
     LLM_PROVIDER_OPENAI,
     LLM_PROVIDERS,
 )
 from .llm_agents import AiTaskBackend, ConversationAgentBackend, ai_task_available
 from .llm_client import LlmBackend
 from .llm_openai import OpenAiCompatibleBackend, OpenAiSettings
+
+
+@dataclass(frozen=True, slots=True)
+class LlmSettings:
+    """Which LLM writes the suggestions' texts, and the bounds of its calls.
+
+    Each provider reads its own fields; the others are kept so that switching back
+    needs no retyping.
+    """
+
+    provider: str = LLM_PROVIDER_NONE
+    agent_id: str = ""
+    ai_task_entity: str = ""
+    base_url: str = ""
+    api_key: str = field(default="", repr=False)
+    model: str = ""
+    timeout: float = DEFAULT_LLM_TIMEOUT
+    max_calls: int = DEFAULT_LLM_MAX_CALLS
 
 
 def available_providers(hass: HomeAssistant) -> list[str]:
@@ -37,26 +49,24 @@ def available_providers(hass: HomeAssistant) -> list[str]:
 
 def create_backend(
     hass: HomeAssistant,
-    options: Mapping[str, Any],
+    settings: LlmSettings,
     *,
     report_auth_failed: bool = True,
 ) -> LlmBackend | None:
-    """Return the back-end the options name, or None when no LLM is configured."""
-    settings = {**DEFAULT_OPTIONS, **options}
-    timeout = float(settings[CONF_LLM_TIMEOUT])
-    provider = settings[CONF_LLM_PROVIDER]
-    if provider == LLM_PROVIDER_CONVERSATION and settings[CONF_LLM_AGENT_ID]:
-        return ConversationAgentBackend(hass, settings[CONF_LLM_AGENT_ID], timeout)
-    if provider == LLM_PROVIDER_AI_TASK and settings[CONF_LLM_AI_TASK_ENTITY]:
-        return AiTaskBackend(hass, settings[CONF_LLM_AI_TASK_ENTITY], timeout)
-    if provider == LLM_PROVIDER_OPENAI and settings[CONF_LLM_BASE_URL]:
+    """Return the back-end the settings name, or None when no LLM is configured."""
+    provider = settings.provider
+    if provider == LLM_PROVIDER_CONVERSATION and settings.agent_id:
+        return ConversationAgentBackend(hass, settings.agent_id, settings.timeout)
+    if provider == LLM_PROVIDER_AI_TASK and settings.ai_task_entity:
+        return AiTaskBackend(hass, settings.ai_task_entity, settings.timeout)
+    if provider == LLM_PROVIDER_OPENAI and settings.base_url:
         return OpenAiCompatibleBackend(
             hass,
             OpenAiSettings(
-                base_url=settings[CONF_LLM_BASE_URL],
-                api_key=settings[CONF_LLM_API_KEY],
-                model=settings[CONF_LLM_MODEL],
-                timeout=timeout,
+                base_url=settings.base_url,
+                api_key=settings.api_key,
+                model=settings.model,
+                timeout=settings.timeout,
             ),
             report_auth_failed=report_auth_failed,
         )

@@ -19,13 +19,13 @@ refused key (every next call would be refused too). Never called during set-up.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_LLM_MAX_CALLS, CONF_LLM_TIMEOUT, DEFAULT_OPTIONS, LOGGER
+from .const import LOGGER
 from .engine.llm.narrow import NarrowingRefusedError, narrow_answer
 from .engine.llm.parse import LlmOutputError, LlmSuggestionText, parse_suggestion
 from .engine.llm.prompt import (
@@ -35,7 +35,7 @@ from .engine.llm.prompt import (
     build_messages,
 )
 from .engine.log_text import log_safe
-from .llm_backends import create_backend
+from .llm_backends import LlmSettings, create_backend
 from .llm_client import LlmAuthError, LlmBackend, LlmError, LlmTimeoutError
 
 type AutomationCheck = Callable[[dict[str, Any]], Awaitable[str | None]]
@@ -95,17 +95,16 @@ class LlmEnricher:
         self._prompt_tokens = prompt_tokens
 
     @classmethod
-    def from_options(
-        cls, hass: HomeAssistant, options: Mapping[str, Any]
+    def from_settings(
+        cls, hass: HomeAssistant, settings: LlmSettings
     ) -> LlmEnricher | None:
-        """Return the enricher the options configure, or None without an LLM."""
-        if (backend := create_backend(hass, options)) is None:
+        """Return the enricher the settings configure, or None without an LLM."""
+        if (backend := create_backend(hass, settings)) is None:
             return None
-        settings = {**DEFAULT_OPTIONS, **options}
         return cls(
             backend,
-            max_calls=int(settings[CONF_LLM_MAX_CALLS]),
-            timeout=float(settings[CONF_LLM_TIMEOUT]),
+            max_calls=settings.max_calls,
+            timeout=settings.timeout,
             language=hass.config.language,
         )
 

@@ -1,4 +1,4 @@
-"""The LLM steps of the config, reconfigure and options flows.
+"""The LLM steps of the config and reconfigure flows.
 
 After the settings form a flow asks for the provider (`llm`), then that
 provider's fields (`llm_conversation`, `llm_ai_task` or `llm_openai`), filled with
@@ -41,7 +41,6 @@ from .const import (
     CONF_LLM_MODEL,
     CONF_LLM_PROVIDER,
     CONF_LLM_TIMEOUT,
-    DEFAULT_OPTIONS,
     LLM_PROVIDER_AI_TASK,
     LLM_PROVIDER_CONVERSATION,
     LLM_PROVIDER_NONE,
@@ -49,6 +48,7 @@ from .const import (
     MAX_LLM_MAX_CALLS,
     MAX_LLM_TIMEOUT,
 )
+from .entry_settings import HaAiSettings
 from .llm_agents import AI_TASK_DOMAIN, BUILT_IN_AGENTS
 from .llm_backends import available_providers, create_backend
 from .llm_client import LlmError, async_clear_auth_failed
@@ -106,8 +106,8 @@ OPENAI_SCHEMA = _schema(
 class LlmSteps(FlowHandler[Any, ConfigFlowResult, Any]):
     """The LLM steps; the flow goes on with `_async_after_settings`."""
 
-    _current: dict[str, Any]  # the options before this flow
-    _pending: dict[str, Any]  # the options this flow will save
+    _current: dict[str, Any]  # every setting by its key, before this flow
+    _pending: dict[str, Any]  # every setting by its key, as this flow will save it
 
     if TYPE_CHECKING:
 
@@ -181,7 +181,7 @@ class LlmSteps(FlowHandler[Any, ConfigFlowResult, Any]):
         user_input: dict[str, Any] | None,
     ) -> ConfigFlowResult:
         """Show a provider's form; go on once its settings check and answer."""
-        values = {**DEFAULT_OPTIONS, **self._pending}
+        values = dict(self._pending)
         errors: dict[str, str] = {}
         if user_input is not None:
             settings, errors = check(user_input)
@@ -198,9 +198,10 @@ class LlmSteps(FlowHandler[Any, ConfigFlowResult, Any]):
             errors=errors,
         )
 
-    async def _async_test(self, options: dict[str, Any]) -> dict[str, str]:
+    async def _async_test(self, values: dict[str, Any]) -> dict[str, str]:
         """Return the form's errors after asking the back-end once."""
-        backend = create_backend(self.hass, options, report_auth_failed=False)
+        settings = HaAiSettings.from_values(values).llm
+        backend = create_backend(self.hass, settings, report_auth_failed=False)
         if backend is None:  # a required field was empty
             return {"base": "cannot_connect"}
         try:

@@ -65,7 +65,7 @@ type RawHandler = Callable[[str, bytes], None]
 
 @dataclass(frozen=True, slots=True)
 class BusSettings:
-    """What the bus needs from the config entry's options."""
+    """What the bus needs from the entry's settings."""
 
     namespace_prefix: str
     qos: int

@@ -2,8 +2,9 @@
 
 The form shows the three topic prefixes, then collapsed sections (delivery, device
 anomalies, habit mining, suggestions, automation safety, remote deploy, cameras).
-The entry stores the settings flat, in its options; settings that have their own
-steps (the LLM) or are never shown (the remote deploy secret) are kept as they are.
+Set-up shows all of it, reconfiguring the topics only, the options flow the
+sections only. Validation works on every setting by its key (`settings_values`);
+settings the form does not show (the LLM, the remote deploy secret) are kept.
 """
 
 from __future__ import annotations
@@ -53,7 +54,6 @@ from .const import (
     CONF_SENSITIVE_SERVICES_ALLOWED,
     CONF_SUGGESTION_EXPIRY_DAYS,
     CONF_UNAVAILABLE_MINUTES,
-    DEFAULT_OPTIONS,
     MAX_CAMERA_QUIET_MINUTES,
     MAX_HISTORY_DAYS,
     MAX_LAST_SEEN_STALE_HOURS,
@@ -82,6 +82,7 @@ from .engine.automations.safety import (
 )
 from .engine.habits.model import LOGGED_DOMAINS
 from .engine.topics import overlapping_prefixes, validate_topic_prefix
+from .entry_settings import settings_values
 
 PREFIX_OVERLAP_ERROR = "prefix_overlap"
 SECTIONS: dict[str, tuple[str, ...]] = {
@@ -189,13 +190,15 @@ def _selector(field: str) -> Selector[Any]:
     return NumberSelector(config)
 
 
-def settings_schema() -> vol.Schema:
-    """Return the form; flows fill it with the current values as suggestions."""
-    defaults = form_values({})
-    fields: dict[vol.Marker, Any] = {
-        vol.Required(field, default=DEFAULT_OPTIONS[field]): TextSelector()
-        for field in TOPIC_PREFIX_FIELDS
-    }
+def settings_schema(*, topics: bool = True, sections: bool = True) -> vol.Schema:
+    """Return the form (the topics, the sections, or both); flows fill it in."""
+    defaults = form_values(settings_values({}, {}))
+    fields: dict[vol.Marker, Any] = {}
+    if topics:
+        for field in TOPIC_PREFIX_FIELDS:
+            fields[vol.Required(field, default=defaults[field])] = TextSelector()
+    if not sections:
+        return vol.Schema(fields)
     for name, section_fields in SECTIONS.items():
         # Optional, and without a default: the frontend fills a section from the
         # suggested values only when the section itself has no default, and a form
@@ -219,9 +222,8 @@ def _marker(field: str, default: object) -> vol.Marker:
     return vol.Required(field, default=default)
 
 
-def form_values(options: Mapping[str, Any]) -> dict[str, Any]:
-    """Return stored (flat) options in the shape of the form (sections nested)."""
-    flat = {**DEFAULT_OPTIONS, **options}
+def form_values(flat: Mapping[str, Any]) -> dict[str, Any]:
+    """Return every setting by its key in the shape of the form (sections nested)."""
     values: dict[str, Any] = {field: flat[field] for field in TOPIC_PREFIX_FIELDS}
     for name, section_fields in SECTIONS.items():
         values[name] = {field: flat.get(field, False) for field in section_fields}
@@ -230,15 +232,15 @@ def form_values(options: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def validate_settings(
-    user_input: Mapping[str, Any], current: Mapping[str, Any] | None = None
+    user_input: Mapping[str, Any], current: Mapping[str, Any]
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """Return the flat options to store and the errors per field (empty if valid).
+    """Return every setting by its key and the errors per field (empty if valid).
 
-    Settings the form does not show (`current`'s LLM settings and remote deploy
-    secret) are kept. `CONF_NEW_REMOTE_SECRET` stays in the result as a request
-    for the flow, which replaces it with a new secret.
+    `current` holds every setting before the form (`settings_values`); those the
+    form does not show are kept. `CONF_NEW_REMOTE_SECRET` stays in the result as
+    a request for the flow, which replaces it with a new secret.
     """
-    options: dict[str, Any] = {**DEFAULT_OPTIONS, **(current or {})}
+    options: dict[str, Any] = dict(current)
     options[CONF_NEW_REMOTE_SECRET] = False
     for key, value in user_input.items():
         if key in SECTIONS and isinstance(value, Mapping):
