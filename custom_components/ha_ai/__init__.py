@@ -17,8 +17,9 @@ from homeassistant.helpers.typing import ConfigType
 from homeassistant.loader import async_get_integration
 
 from .automation_check import SafetySettings
+from .automation_deploy import STORE_KEY as DEPLOYMENTS_STORE_KEY
 from .automation_deploy import AutomationDeployer
-from .camera_tracker import CameraSettings, CameraTracker
+from .camera_tracker import CAMERA_STORE_KEY, CameraSettings, CameraTracker
 from .const import (
     CONF_ALLOWED_SERVICES,
     CONF_ANALYSIS_TIME,
@@ -45,18 +46,35 @@ from .const import (
 )
 from .data import HaAiConfigEntry, HaAiRuntimeData
 from .engine.zigbee.anomalies import AnomalySettings
-from .habit_analysis import AnalysisSchedule, HabitAnalysis, mining_settings
+from .habit_analysis import (
+    HABITS_STORE_KEY,
+    AnalysisSchedule,
+    HabitAnalysis,
+    mining_settings,
+)
 from .habit_live import HabitLive
 from .habit_log import Exclusions, HabitLog
 from .llm_enrich import LlmEnricher
 from .mqtt_bus import BusSettings, MqttBus
 from .remote_deploy import RemoteDeploy
-from .remote_replay import ReplayRecord
+from .remote_replay import STORE_KEY as REMOTE_COMMANDS_STORE_KEY
 from .services import async_setup_services
+from .stored_part import async_remove_store
+from .suggestions import STORE_KEY as SUGGESTIONS_STORE_KEY
 from .suggestions import SuggestionManager, SuggestionSettings
-from .zigbee_bridge import ZigbeeBridge
-from .zigbee_insights import ZigbeeInsights
+from .zigbee_bridge import ZIGBEE_STORE_KEY, ZigbeeBridge
+from .zigbee_insights import INSIGHTS_STORE_KEY, ZigbeeInsights
 
+# What `async_remove_entry` deletes, so that removing HA AI leaves nothing behind.
+STORE_KEYS = (
+    ZIGBEE_STORE_KEY,
+    INSIGHTS_STORE_KEY,
+    HABITS_STORE_KEY,
+    SUGGESTIONS_STORE_KEY,
+    DEPLOYMENTS_STORE_KEY,
+    REMOTE_COMMANDS_STORE_KEY,
+    CAMERA_STORE_KEY,
+)
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -74,13 +92,18 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
             translation_domain=DOMAIN, translation_key="mqtt_unavailable"
         )
     options = {**DEFAULT_OPTIONS, **entry.options}
-    bus = MqttBus(hass, bus_settings(options))
+    bus = MqttBus(hass, entry, bus_settings(options))
     zigbee = ZigbeeBridge(
-        hass, bus, options[CONF_ZIGBEE2MQTT_BASE_TOPIC], anomaly_settings(options)
+        hass,
+        entry,
+        bus,
+        options[CONF_ZIGBEE2MQTT_BASE_TOPIC],
+        anomaly_settings(options),
     )
-    insights = ZigbeeInsights(hass, zigbee)
+    insights = ZigbeeInsights(hass, entry, zigbee)
     habit_log = HabitLog(
         hass,
+        entry,
         retention_days=int(options[CONF_HISTORY_DAYS]),
         exclusions=Exclusions(
             entities=frozenset(options[CONF_EXCLUDED_ENTITIES]),
@@ -100,10 +123,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
         mining_settings(options),
         entry=entry,
     )
-    habit_live = HabitLive(hass, bus, habits)
-    deployer = AutomationDeployer(hass)
+    habit_live = HabitLive(hass, entry, bus, habits)
+    deployer = AutomationDeployer(hass, entry)
     suggestions = SuggestionManager(
         hass,
+        entry,
         bus,
         habits,
         insights,
@@ -115,6 +139,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
     remote = (
         RemoteDeploy(
             hass,
+            entry,
             bus,
             deployer,
             suggestions,
@@ -124,15 +149,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
         if options[CONF_REMOTE_DEPLOY] and options[CONF_REMOTE_SECRET]
         else None
     )
-    cameras = CameraTracker(hass, bus, CameraSettings.from_options(options))
-    # Stopped in the reverse order: the consumers first, the bus last.
+    cameras = CameraTracker(hass, entry, bus, CameraSettings.from_options(options))
+    # Stopped in the reverse order: the consumers first, the bus last; each
+    # part's store writes itself after its part stopped, and on a clean stop of
+    # Home Assistant (entries are not unloaded then), when the bus says `offline`.
     entry.async_on_unload(bus.async_stop)
     entry.async_on_unload(zigbee.async_stop)
     entry.async_on_unload(insights.async_stop)
     entry.async_on_unload(habit_log.async_stop)
     entry.async_on_unload(habits.async_stop)
-    entry.async_on_unload(habit_live.async_stop)
-    entry.async_on_unload(deployer.async_stop)
     entry.async_on_unload(suggestions.async_stop)
     entry.async_on_unload(cameras.async_stop)
     if remote is not None:
@@ -182,13 +207,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> boo
 
 async def async_remove_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> None:
     """Delete what HA AI stored, so that removing it leaves nothing behind."""
-    await ZigbeeBridge.async_remove_store(hass)
-    await ZigbeeInsights.async_remove_store(hass)
-    await HabitAnalysis.async_remove_store(hass)
-    await SuggestionManager.async_remove_store(hass)
-    await AutomationDeployer.async_remove_store(hass)
-    await ReplayRecord.async_remove_store(hass)
-    await CameraTracker.async_remove_store(hass)
+    for key in STORE_KEYS:
+        await async_remove_store(hass, key)
     await HabitLog.async_remove_files(hass)
 
 
