@@ -51,6 +51,8 @@ DEPLOYMENTS = f"{DOMAIN}.deployments"
 REMOTE_COMMANDS = f"{DOMAIN}.remote_commands"
 EVERY_STORE = [ZIGBEE, INSIGHTS, HABITS, SUGGESTIONS, CAMERAS, DEPLOYMENTS]
 STATUS = "ha-ai/status"
+# Every test runs on Home Assistant's MQTT client, mocked and connected.
+pytestmark = pytest.mark.usefixtures("mqtt_mock")
 
 
 @pytest.fixture
@@ -102,6 +104,15 @@ def stores(hass_storage: dict[str, Any]) -> dict[str, Any]:
     return {key: hass_storage.get(key) for key in [*EVERY_STORE, REMOTE_COMMANDS]}
 
 
+async def writes_nothing(
+    hass_storage: dict[str, Any], action: Coroutine[Any, Any, None]
+) -> None:
+    """Run `action`; check that it wrote no store."""
+    written = copy.deepcopy(stores(hass_storage))
+    await action
+    assert stores(hass_storage) == written
+
+
 async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
@@ -109,14 +120,37 @@ async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     assert entry.state is ConfigEntryState.LOADED
 
 
+async def unload(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+async def stop_home_assistant(hass: HomeAssistant) -> None:
+    """Fire the stop as Home Assistant does; its entries stay loaded."""
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await hass.async_block_till_done()
+
+
+def assert_the_changes_are_stored(hass_storage: dict[str, Any]) -> None:
+    """Check that the stores hold what `change_every_part` changed."""
+    assert len(hass_storage[ZIGBEE]["data"]["devices"]["devices"]) == 2
+    assert "front_door" in hass_storage[CAMERAS]["data"]["cameras"]
+
+
 async def change_every_part(hass: HomeAssistant) -> None:
     """Give the bridge a device list and a camera an event: both want a save."""
     send_zigbee(hass, "bridge/devices", house_devices()[:2])
     send_event(hass, event_payload("front_door", "lifecycle"))
     await hass.async_block_till_done()
-    state = hass.states.get(FRONT["events_today"])
-    assert state is not None
-    assert state.state == "1"
+
+
+async def set_up_with_changes(
+    hass: HomeAssistant, hass_storage: dict[str, Any], entry: MockConfigEntry
+) -> None:
+    """Set up on what a previous run stored, then change what the parts keep."""
+    fill_every_store(hass_storage)
+    await set_up(hass, entry)
+    await change_every_part(hass)
 
 
 def failing_on(
@@ -153,7 +187,6 @@ def failing_on(
 )
 async def test_a_failed_setup_leaves_every_store_untouched(
     hass: HomeAssistant,
-    mqtt_mock: MqttMockHAClient,
     hass_storage: dict[str, Any],
     config_entry: MockConfigEntry,
     topic: str,
@@ -170,14 +203,12 @@ async def test_a_failed_setup_leaves_every_store_untouched(
 
 async def test_an_unchanged_unload_writes_no_store(
     hass: HomeAssistant,
-    mqtt_mock: MqttMockHAClient,
     hass_storage: dict[str, Any],
     config_entry: MockConfigEntry,
 ) -> None:
     before = fill_every_store(hass_storage)
     await set_up(hass, config_entry)
-    assert await hass.config_entries.async_unload(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await unload(hass, config_entry)
     assert stores(hass_storage) == before
 
 
@@ -225,26 +256,19 @@ async def test_a_reload_cancels_what_the_old_entry_was_sending(
 
 async def test_a_reload_keeps_what_changed_and_the_old_entry_writes_no_more(
     hass: HomeAssistant,
-    mqtt_mock: MqttMockHAClient,
     hass_storage: dict[str, Any],
     config_entry: MockConfigEntry,
 ) -> None:
-    fill_every_store(hass_storage)
-    await set_up(hass, config_entry)
-    await change_every_part(hass)
+    await set_up_with_changes(hass, hass_storage, config_entry)
     assert await hass.config_entries.async_reload(config_entry.entry_id)
     await hass.async_block_till_done()
     # The old parts wrote what changed as they unloaded; the new ones read it.
-    assert len(hass_storage[ZIGBEE]["data"]["devices"]) == 2
-    assert "front_door" in hass_storage[CAMERAS]["data"]["cameras"]
+    assert_the_changes_are_stored(hass_storage)
     state = hass.states.get(FRONT["events_today"])
     assert state is not None
     assert state.state == "1"
-    written = copy.deepcopy(stores(hass_storage))
     # Home Assistant stopping now finds nothing new to write from either entry.
-    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
-    await hass.async_block_till_done()
-    assert stores(hass_storage) == written
+    await writes_nothing(hass_storage, stop_home_assistant(hass))
 
 
 # A clean stop of Home Assistant says `offline` and writes the stores
@@ -252,33 +276,26 @@ async def test_a_reload_keeps_what_changed_and_the_old_entry_writes_no_more(
 
 async def test_a_clean_stop_publishes_offline_and_writes_the_stores(
     hass: HomeAssistant,
-    mqtt_mock: MqttMockHAClient,
     hass_storage: dict[str, Any],
+    mqtt_mock: MqttMockHAClient,
     config_entry: MockConfigEntry,
 ) -> None:
-    fill_every_store(hass_storage)
-    await set_up(hass, config_entry)
-    await change_every_part(hass)
+    await set_up_with_changes(hass, hass_storage, config_entry)
     mqtt_mock.async_publish.reset_mock()
 
-    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
-    await hass.async_block_till_done()
+    await stop_home_assistant(hass)
 
     assert published(mqtt_mock, STATUS) == [(STATUS, "offline", 1, True)]
-    assert len(hass_storage[ZIGBEE]["data"]["devices"]) == 2
-    assert "front_door" in hass_storage[CAMERAS]["data"]["cameras"]
+    assert_the_changes_are_stored(hass_storage)
     # Stopping the entry afterwards says nothing twice and writes nothing more.
-    written = copy.deepcopy(stores(hass_storage))
-    assert await hass.config_entries.async_unload(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await writes_nothing(hass_storage, unload(hass, config_entry))
     assert published(mqtt_mock, STATUS) == [(STATUS, "offline", 1, True)]
-    assert stores(hass_storage) == written
 
 
 async def test_no_stop_listener_outlives_the_entry(
     hass: HomeAssistant,
-    mqtt_mock: MqttMockHAClient,
     hass_storage: dict[str, Any],
+    mqtt_mock: MqttMockHAClient,
     config_entry: MockConfigEntry,
 ) -> None:
     def stop_listeners() -> int:
@@ -286,22 +303,17 @@ async def test_no_stop_listener_outlives_the_entry(
 
     # A first round loads the platforms, which listen for the stop themselves.
     await set_up(hass, config_entry)
-    assert await hass.config_entries.async_unload(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await unload(hass, config_entry)
     before = stop_listeners()
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     assert stop_listeners() > before
     await change_every_part(hass)
-    assert await hass.config_entries.async_unload(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await unload(hass, config_entry)
     assert stop_listeners() == before
-    written = copy.deepcopy(stores(hass_storage))
     mqtt_mock.async_publish.reset_mock()
-    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
-    await hass.async_block_till_done()
+    await writes_nothing(hass_storage, stop_home_assistant(hass))
     assert published(mqtt_mock, "ha-ai") == []
-    assert stores(hass_storage) == written
 
 
 # A store that cannot be read is never written over
@@ -309,7 +321,6 @@ async def test_no_stop_listener_outlives_the_entry(
 
 async def test_stores_from_a_newer_version_are_never_overwritten(
     hass: HomeAssistant,
-    mqtt_mock: MqttMockHAClient,
     hass_storage: dict[str, Any],
     config_entry: MockConfigEntry,
 ) -> None:
@@ -326,8 +337,6 @@ async def test_stores_from_a_newer_version_are_never_overwritten(
             issue_id = f"remote_commands_left_in_place_{key}"
         assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
     await change_every_part(hass)
-    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
-    await hass.async_block_till_done()
-    assert await hass.config_entries.async_unload(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await stop_home_assistant(hass)
+    await unload(hass, config_entry)
     assert stores(hass_storage) == before
