@@ -292,6 +292,21 @@ async def test_a_clean_stop_publishes_offline_and_writes_the_stores(
     assert published(mqtt_mock, STATUS) == [(STATUS, "offline", 1, True)]
 
 
+async def test_home_assistant_stopping_for_real_says_offline_and_writes(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    hass_storage: dict[str, Any],
+    config_entry: MockConfigEntry,
+) -> None:
+    await set_up_with_changes(hass, hass_storage, config_entry)
+    mqtt_mock.async_publish.reset_mock()
+    # The stores are written in the final write stage, after the stop event.
+    await hass.async_stop()
+    assert published(mqtt_mock, STATUS) == [(STATUS, "offline", 1, True)]
+    assert_the_changes_are_stored(hass_storage)
+    assert config_entry.state is ConfigEntryState.LOADED
+
+
 async def test_no_stop_listener_outlives_the_entry(
     hass: HomeAssistant,
     hass_storage: dict[str, Any],

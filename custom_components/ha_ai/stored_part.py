@@ -51,18 +51,12 @@ class PartStore:
         self._store = HaAiStore(hass, version, key, repair=repair)
         self._data = data
         self._delay = delay
-        self._loaded = False
         self._changed = False
         self._save_pending = False
         entry.async_on_unload(self.async_write)
         entry.async_on_unload(
             hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, self._async_on_stop)
         )
-
-    @property
-    def key(self) -> str:
-        """Return the store's key, its file name under `.storage`."""
-        return self._store.key
 
     @property
     def lost_reason(self) -> str | None:
@@ -74,31 +68,25 @@ class PartStore:
     ) -> T | None:
         """Return what the store holds, checked by `restore`; None for nothing.
 
-        Loads once: a part restores its state at start and never again. A file
-        that was set aside, or had records dropped, is written at the next write
-        even if nothing else changed, so that it is not reported at every start.
+        A part loads its store once, as it starts: nothing is written before
+        (see `HaAiStore`). A file that was set aside, or had records dropped, is
+        written at the next write even if nothing else changed, so that it is not
+        reported again at every start.
         """
-        if self._loaded:
-            msg = f"Store {self.key} is loaded once"
-            raise RuntimeError(msg)
         value = await async_load_store(
             self.hass, self._store, restore, in_executor=in_executor
         )
-        self._loaded = True
         self._changed = self._store.stale_on_disk
         return value
 
     @callback
     def async_note_changed(self) -> None:
         """Remember a change to write with the next save or on stop, not sooner."""
-        if self._loaded:
-            self._changed = True
+        self._changed = True
 
     @callback
     def async_save_later(self) -> None:
         """Save within the store's delay; a flood of changes does not put it off."""
-        if not self._loaded:
-            return
         self._changed = True
         if not self._save_pending:
             self._save_pending = True
