@@ -241,7 +241,6 @@ class MqttBus:
     async def async_stop(self) -> None:
         """Go `offline`, then remove every subscription, listener and task."""
         await self._async_go_offline()
-        self._drops.async_stop()
         while self._unsubscribers:
             self._unsubscribers.pop()()
         self._listeners.clear()
@@ -249,7 +248,6 @@ class MqttBus:
     async def _async_home_assistant_stopping(self, _event: Event) -> None:
         """Go `offline` when Home Assistant stops: entries are not unloaded then."""
         await self._async_go_offline()
-        self._drops.async_stop()
 
     async def _async_go_offline(self) -> None:
         """Publish `offline` retained, once; nothing is sent after it.
@@ -275,6 +273,7 @@ class MqttBus:
             done, _ = await asyncio.wait({offline}, timeout=STATUS_PUBLISH_TIMEOUT)
             if not done:
                 LOGGER.warning("The broker did not take the offline status in time")
+        self._drops.async_stop()
 
     # State for entities and diagnostics
 
