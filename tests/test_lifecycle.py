@@ -295,8 +295,8 @@ async def test_a_clean_stop_publishes_offline_and_writes_the_stores(
 async def test_home_assistant_stopping_for_real_says_offline_and_writes(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
-    hass_storage: dict[str, Any],
     config_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
 ) -> None:
     await set_up_with_changes(hass, hass_storage, config_entry)
     mqtt_mock.async_publish.reset_mock()

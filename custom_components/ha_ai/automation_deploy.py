@@ -88,9 +88,9 @@ class AutomationDeployer:
             hass,
             entry,
             STORE_KEY,
-            version=STORE_VERSION,
-            data=lambda: {"deployed": self._deployed},
-            delay=SAVE_DELAY,
+            STORE_VERSION,
+            lambda: {"deployed": self._deployed},
+            SAVE_DELAY,
             repair=OWNERSHIP_REPAIR,
         )
 

@@ -150,9 +150,9 @@ class CameraTracker:
             hass,
             entry,
             CAMERA_STORE_KEY,
-            version=STORE_VERSION,
-            data=lambda: self.cameras.to_dict(),
-            delay=STORE_SAVE_DELAY,
+            STORE_VERSION,
+            lambda: self.cameras.to_dict(),
+            STORE_SAVE_DELAY,
         )
         self._camera_listeners: dict[str, list[CameraListener]] = {}
         self._new_camera_listeners: list[NewCameraListener] = []

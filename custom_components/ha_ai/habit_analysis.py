@@ -108,12 +108,7 @@ class HabitAnalysis:
         self.running = False
         self._finished_at: float | None = None
         self._store = PartStore(
-            hass,
-            entry,
-            HABITS_STORE_KEY,
-            version=STORE_VERSION,
-            data=self._store_data,
-            delay=0,
+            hass, entry, HABITS_STORE_KEY, STORE_VERSION, self._store_data, 0
         )
         self._listeners = Listeners()
         self._stopped = False

@@ -47,9 +47,9 @@ class ReplayRecord:
             hass,
             entry,
             STORE_KEY,
-            version=STORE_VERSION,
-            data=self._data,
-            delay=SAVE_DELAY_SECONDS,
+            STORE_VERSION,
+            self._data,
+            SAVE_DELAY_SECONDS,
             repair=REPLAY_REPAIR,
         )
         self.damaged_at: datetime | None = None

@@ -35,10 +35,10 @@ class PartStore:
         hass: HomeAssistant,
         entry: ConfigEntry[Any],
         key: str,
-        *,
-        version: int = 1,
+        version: int,
         data: Callable[[], dict[str, Any]],
         delay: float,
+        *,
         repair: str = "store",
     ) -> None:
         """Prepare `.storage/<key>`; it is written when `entry` unloads or HA stops.

@@ -156,12 +156,7 @@ class SuggestionManager:
         self._unannounced: list[str] = []
         self._announcing: set[str] = set()
         self._store = PartStore(
-            hass,
-            entry,
-            STORE_KEY,
-            version=STORE_VERSION,
-            data=self._to_store,
-            delay=SAVE_DELAY,
+            hass, entry, STORE_KEY, STORE_VERSION, self._to_store, SAVE_DELAY
         )
         self._listeners = Listeners()
         self._refresher = Debouncer(

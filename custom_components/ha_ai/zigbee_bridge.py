@@ -246,9 +246,9 @@ class ZigbeeBridge:
             hass,
             entry,
             ZIGBEE_STORE_KEY,
-            version=STORE_VERSION,
-            data=self._store_data,
-            delay=STORE_SAVE_DELAY,
+            STORE_VERSION,
+            self._store_data,
+            STORE_SAVE_DELAY,
         )
         self._listeners = Listeners()
 

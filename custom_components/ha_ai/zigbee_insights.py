@@ -118,9 +118,9 @@ class ZigbeeInsights:
             hass,
             entry,
             INSIGHTS_STORE_KEY,
-            version=STORE_VERSION,
-            data=lambda: {"published": sorted(self._published)},
-            delay=REFRESH_COOLDOWN,
+            STORE_VERSION,
+            lambda: {"published": sorted(self._published)},
+            REFRESH_COOLDOWN,
         )
         self._debouncer = Debouncer(
             hass,
