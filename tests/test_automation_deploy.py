@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
@@ -13,10 +14,17 @@ from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 from homeassistant.util.yaml import dump, load_yaml
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
 from custom_components.ha_ai.automation_check import AutomationRefusedError
 from custom_components.ha_ai.automation_deploy import AutomationDeployer
+from custom_components.ha_ai.const import DOMAIN
+from custom_components.ha_ai.stored_part import async_remove_store
 
 USER_AUTOMATIONS = """# Written by hand: keep me.
 - id: '1700000000001'
@@ -64,7 +72,7 @@ def config_dir(tmp_path: Path) -> Path:
 async def deployer(hass: HomeAssistant, config_dir: Path) -> AutomationDeployer:
     assert await async_setup_component(hass, "automation", {})
     await hass.services.async_call("automation", "reload", blocking=True)
-    deployer = AutomationDeployer(hass)
+    deployer = AutomationDeployer(hass, MockConfigEntry(domain=DOMAIN))
     await deployer.async_start()
     return deployer
 
@@ -178,7 +186,7 @@ async def test_a_configuration_that_cannot_be_read_refuses(
 async def test_without_the_automation_integration(
     hass: HomeAssistant, config_dir: Path
 ) -> None:
-    deployer = AutomationDeployer(hass)
+    deployer = AutomationDeployer(hass, MockConfigEntry(domain=DOMAIN))
     await deployer.async_start()
     with pytest.raises(AutomationRefusedError) as caught:
         await deployer.async_deploy(routine(), source="suggestion")
@@ -190,12 +198,13 @@ async def test_the_record_survives_a_restart(
     hass: HomeAssistant, config_dir: Path, deployer: AutomationDeployer
 ) -> None:
     await deployer.async_deploy(routine(), source="remote", suggestion_id="s1")
-    await deployer.async_stop()
-    restarted = AutomationDeployer(hass)
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=2))
+    await hass.async_block_till_done()
+    restarted = AutomationDeployer(hass, MockConfigEntry(domain=DOMAIN))
     await restarted.async_start()
     assert restarted.deployed_by_ha_ai("ha_ai_routine_1")
-    await AutomationDeployer.async_remove_store(hass)
-    forgotten = AutomationDeployer(hass)
+    await async_remove_store(hass, DEPLOYMENTS)
+    forgotten = AutomationDeployer(hass, MockConfigEntry(domain=DOMAIN))
     await forgotten.async_start()
     assert not forgotten.deployed_by_ha_ai("ha_ai_routine_1")
 
@@ -394,7 +403,7 @@ async def test_an_unreadable_deployment_record_is_logged_and_copied_aside(
     storage.mkdir(exist_ok=True)
     (storage / DEPLOYMENTS).write_text(json.dumps(stored))
     hass_storage[DEPLOYMENTS] = stored
-    deployer = AutomationDeployer(hass)
+    deployer = AutomationDeployer(hass, MockConfigEntry(domain=DOMAIN))
     await deployer.async_start()
     assert "cannot be read" in caplog.text
     assert "treats every automation as yours" in caplog.text
@@ -409,7 +418,7 @@ async def test_an_undecodable_deployment_record_is_logged(
     storage = config_dir / ".storage"
     storage.mkdir(exist_ok=True)
     (storage / DEPLOYMENTS).write_text("{not json")
-    deployer = AutomationDeployer(hass)
+    deployer = AutomationDeployer(hass, MockConfigEntry(domain=DOMAIN))
     await deployer.async_start()
     assert "not valid JSON" in caplog.text
     assert "treats every automation as yours" in caplog.text
@@ -429,7 +438,7 @@ async def test_a_copy_that_fails_is_logged_too(
         "custom_components.ha_ai.store_loading.copy_aside",
         side_effect=OSError("read-only"),
     ):
-        await AutomationDeployer(hass).async_start()
+        await AutomationDeployer(hass, MockConfigEntry(domain=DOMAIN)).async_start()
     assert "nor copied aside" in caplog.text
     assert "cannot be read" in caplog.text
 
@@ -456,7 +465,7 @@ async def test_wrong_typed_records_are_dropped_and_logged(
             }
         },
     }
-    deployer = AutomationDeployer(hass)
+    deployer = AutomationDeployer(hass, MockConfigEntry(domain=DOMAIN))
     await deployer.async_start()
     assert deployer.deployed_by_ha_ai("kept")
     assert deployer.deployed_by_ha_ai("kept_with_fingerprint")

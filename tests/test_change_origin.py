@@ -23,6 +23,7 @@ from custom_components.ha_ai.change_origin import (
     RegistrySnapshot,
     entities_of_call,
 )
+from custom_components.ha_ai.const import DOMAIN
 from custom_components.ha_ai.engine.habits.model import Origin
 from custom_components.ha_ai.habit_log import Exclusions, HabitLog
 
@@ -33,7 +34,9 @@ USER = "0123456789abcdef0123456789abcdef"
 
 @pytest.fixture
 async def log(hass: HomeAssistant) -> HabitLog:
-    habit_log = HabitLog(hass, retention_days=60, exclusions=Exclusions())
+    habit_log = HabitLog(
+        hass, MockConfigEntry(domain=DOMAIN), retention_days=60, exclusions=Exclusions()
+    )
     await habit_log.async_start()
     yield habit_log
     await habit_log.async_stop()

@@ -18,6 +18,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 from pytest_homeassistant_custom_component.typing import RecorderInstanceGenerator
 
+from custom_components.ha_ai.const import DOMAIN
 from custom_components.ha_ai.engine.habits.model import Origin
 from custom_components.ha_ai.habit_backfill import (
     RecorderReplay,
@@ -48,6 +49,7 @@ async def test_backfill_keeps_origins_and_skips_attribute_changes(
 
     log = HabitLog(
         hass,
+        MockConfigEntry(domain=DOMAIN),
         retention_days=60,
         exclusions=Exclusions(entities=frozenset({"switch.excluded"})),
     )
@@ -71,7 +73,9 @@ async def test_backfill_keeps_origins_and_skips_attribute_changes(
 async def test_nothing_to_backfill(hass: HomeAssistant, recorder_mock: object) -> None:
     hass.states.async_set("sensor.outside", "3")
     await async_wait_recording_done(hass)
-    log = HabitLog(hass, retention_days=60, exclusions=Exclusions())
+    log = HabitLog(
+        hass, MockConfigEntry(domain=DOMAIN), retention_days=60, exclusions=Exclusions()
+    )
     assert await async_backfill(hass, log, days=1) == 0
 
 
@@ -154,7 +158,9 @@ async def test_backfill_knows_automations_by_context_and_keeps_state_across_days
     freezer.move_to(end)
     await async_wait_recording_done(hass)
 
-    log = HabitLog(hass, retention_days=60, exclusions=Exclusions())
+    log = HabitLog(
+        hass, MockConfigEntry(domain=DOMAIN), retention_days=60, exclusions=Exclusions()
+    )
     assert await async_backfill(hass, log, days=3) == 6
     table = await log.async_read()
     assert [
@@ -194,6 +200,8 @@ async def test_a_run_started_before_the_backfill_still_counts(
     hass.states.async_set("light.hall", "on", context=run)
     freezer.move_to(end)
     await async_wait_recording_done(hass)
-    log = HabitLog(hass, retention_days=60, exclusions=Exclusions())
+    log = HabitLog(
+        hass, MockConfigEntry(domain=DOMAIN), retention_days=60, exclusions=Exclusions()
+    )
     assert await async_backfill(hass, log, days=1) == 1
     assert [int(o) for o in (await log.async_read()).origin] == [Origin.AUTOMATED]

@@ -18,6 +18,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.ha_ai import habit_log as habit_log_module
+from custom_components.ha_ai.const import DOMAIN
 from custom_components.ha_ai.engine.habits.model import Origin
 from custom_components.ha_ai.habit_log import Exclusions, HabitLog
 
@@ -25,7 +26,9 @@ from custom_components.ha_ai.habit_log import Exclusions, HabitLog
 @pytest.fixture
 async def log(hass: HomeAssistant) -> HabitLog:
     """Return a started habit log with no exclusions."""
-    habit_log = HabitLog(hass, retention_days=60, exclusions=Exclusions())
+    habit_log = HabitLog(
+        hass, MockConfigEntry(domain=DOMAIN), retention_days=60, exclusions=Exclusions()
+    )
     await habit_log.async_start()
     yield habit_log
     await habit_log.async_stop()
@@ -88,6 +91,7 @@ async def test_exclusions(
     entity_registry.async_update_entity("light.garage_lamp", area_id=garage.id)
     habit_log = HabitLog(
         hass,
+        MockConfigEntry(domain=DOMAIN),
         retention_days=60,
         exclusions=Exclusions(
             entities=frozenset({"light.secret"}),
@@ -134,7 +138,9 @@ async def test_flushes_on_interval_and_keeps_across_a_restart(
 
     hass.states.async_set("switch.fan", "off")
     await log.async_stop()  # writes what is buffered
-    again = HabitLog(hass, retention_days=60, exclusions=Exclusions())
+    again = HabitLog(
+        hass, MockConfigEntry(domain=DOMAIN), retention_days=60, exclusions=Exclusions()
+    )
     assert not await again.async_is_empty()
     assert [state for _, state, _ in rows(await again.async_read())] == [
         "off",

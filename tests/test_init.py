@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from unittest.mock import patch
 
 from homeassistant.components import mqtt
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_mqtt_message,
+)
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from .conftest import published, set_mqtt_connected
+from .zigbee_helpers import house_devices
 
 
 def our_subscriptions(mqtt_mock: MqttMockHAClient) -> list[str]:
@@ -159,6 +164,10 @@ async def test_removing_the_entry_deletes_what_it_stored(
         [(1_763_900_000, 0, "light.hall", "on")]
     )
     assert log_directory.exists()
+    async_fire_mqtt_message(
+        hass, "zigbee2mqtt/bridge/devices", json.dumps(house_devices())
+    )
+    await hass.async_block_till_done()
     assert await hass.config_entries.async_unload(setup_entry.entry_id)
     await hass.async_block_till_done()
     assert "ha_ai.zigbee" in hass_storage

@@ -12,23 +12,36 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.loader import async_get_integration
 
+from .automation_deploy import STORE_KEY as DEPLOYMENTS_STORE_KEY
 from .automation_deploy import AutomationDeployer
-from .camera_tracker import CameraTracker
+from .camera_tracker import CAMERA_STORE_KEY, CameraTracker
 from .const import DOMAIN, ENTRY_MINOR_VERSION, ENTRY_VERSION, LOGGER
 from .data import HaAiConfigEntry, HaAiRuntimeData
 from .entry_settings import HaAiSettings, split_settings
-from .habit_analysis import HabitAnalysis
+from .habit_analysis import HABITS_STORE_KEY, HabitAnalysis
 from .habit_live import HabitLive
 from .habit_log import HabitLog
 from .llm_enrich import LlmEnricher
 from .mqtt_bus import MqttBus
 from .remote_deploy import RemoteDeploy
-from .remote_replay import ReplayRecord
+from .remote_replay import STORE_KEY as REMOTE_COMMANDS_STORE_KEY
 from .services import async_setup_services
+from .stored_part import async_remove_store
+from .suggestions import STORE_KEY as SUGGESTIONS_STORE_KEY
 from .suggestions import SuggestionManager
-from .zigbee_bridge import ZigbeeBridge
-from .zigbee_insights import ZigbeeInsights
+from .zigbee_bridge import ZIGBEE_STORE_KEY, ZigbeeBridge
+from .zigbee_insights import INSIGHTS_STORE_KEY, ZigbeeInsights
 
+# What `async_remove_entry` deletes, so that removing HA AI leaves nothing behind.
+STORE_KEYS = (
+    ZIGBEE_STORE_KEY,
+    INSIGHTS_STORE_KEY,
+    HABITS_STORE_KEY,
+    SUGGESTIONS_STORE_KEY,
+    DEPLOYMENTS_STORE_KEY,
+    REMOTE_COMMANDS_STORE_KEY,
+    CAMERA_STORE_KEY,
+)
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -46,11 +59,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
             translation_domain=DOMAIN, translation_key="mqtt_unavailable"
         )
     settings = HaAiSettings.from_entry(entry)
-    bus = MqttBus(hass, settings.bus)
-    zigbee = ZigbeeBridge(hass, bus, settings.zigbee_base_topic, settings.anomalies)
-    insights = ZigbeeInsights(hass, zigbee)
+    bus = MqttBus(hass, entry, settings.bus)
+    zigbee = ZigbeeBridge(
+        hass, entry, bus, settings.zigbee_base_topic, settings.anomalies
+    )
+    insights = ZigbeeInsights(hass, entry, zigbee)
     habit_log = HabitLog(
-        hass, retention_days=settings.history_days, exclusions=settings.exclusions
+        hass,
+        entry,
+        retention_days=settings.history_days,
+        exclusions=settings.exclusions,
     )
     habits = HabitAnalysis(
         hass,
@@ -61,10 +79,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
         settings.mining,
         entry=entry,
     )
-    habit_live = HabitLive(hass, bus, habits)
-    deployer = AutomationDeployer(hass)
+    habit_live = HabitLive(hass, entry, bus, habits)
+    deployer = AutomationDeployer(hass, entry)
     suggestions = SuggestionManager(
         hass,
+        entry,
         bus,
         habits,
         insights,
@@ -76,6 +95,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
     remote = (
         RemoteDeploy(
             hass,
+            entry,
             bus,
             deployer,
             suggestions,
@@ -85,15 +105,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
         if settings.remote_deploy is not None
         else None
     )
-    cameras = CameraTracker(hass, bus, settings.cameras)
-    # Stopped in the reverse order: the consumers first, the bus last.
+    cameras = CameraTracker(hass, entry, bus, settings.cameras)
+    # Stopped in the reverse order: the consumers first, the bus last; each
+    # part's store writes itself after its part stopped, and on a clean stop of
+    # Home Assistant (entries are not unloaded then), when the bus says `offline`.
     entry.async_on_unload(bus.async_stop)
     entry.async_on_unload(zigbee.async_stop)
     entry.async_on_unload(insights.async_stop)
     entry.async_on_unload(habit_log.async_stop)
     entry.async_on_unload(habits.async_stop)
-    entry.async_on_unload(habit_live.async_stop)
-    entry.async_on_unload(deployer.async_stop)
     entry.async_on_unload(suggestions.async_stop)
     entry.async_on_unload(cameras.async_stop)
     if remote is not None:
@@ -143,13 +163,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> boo
 
 async def async_remove_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> None:
     """Delete what HA AI stored, so that removing it leaves nothing behind."""
-    await ZigbeeBridge.async_remove_store(hass)
-    await ZigbeeInsights.async_remove_store(hass)
-    await HabitAnalysis.async_remove_store(hass)
-    await SuggestionManager.async_remove_store(hass)
-    await AutomationDeployer.async_remove_store(hass)
-    await ReplayRecord.async_remove_store(hass)
-    await CameraTracker.async_remove_store(hass)
+    for key in STORE_KEYS:
+        await async_remove_store(hass, key)
     await HabitLog.async_remove_files(hass)
 
 

@@ -34,11 +34,11 @@ from typing import Any
 
 from homeassistant import config as conf_util
 from homeassistant.config import AUTOMATION_CONFIG_PATH
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_ID, SERVICE_RELOAD, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.file import write_utf8_file_atomic
 
@@ -52,11 +52,12 @@ from .engine.automations.ownership import (
     judge,
 )
 from .engine.log_text import log_safe
-from .store_loading import HaAiStore, async_load_store
+from .stored_part import PartStore
 
 AUTOMATION_DOMAIN = "automation"
 STORE_KEY = f"{DOMAIN}.deployments"
 STORE_VERSION = 1
+SAVE_DELAY = 1
 RELOAD_TIMEOUT_SECONDS = 60
 RELOAD_FAILED = "reload_failed"
 # The repair issues of a record that cannot be read say HA AI owns nothing now.
@@ -75,12 +76,23 @@ class Deployed:
 class AutomationDeployer:
     """Adds and removes HA AI's automations; one change at a time."""
 
-    def __init__(self, hass: HomeAssistant) -> None:
-        """Prepare; `async_start` loads the record of what HA AI deployed."""
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+        """Prepare; `async_start` loads the record of what HA AI deployed.
+
+        The record is written when `entry` unloads or Home Assistant stops.
+        """
         self.hass = hass
         self._lock = asyncio.Lock()
-        self._store = HaAiStore(hass, STORE_VERSION, STORE_KEY, repair=OWNERSHIP_REPAIR)
         self._deployed: dict[str, dict[str, Any]] = {}
+        self._store = PartStore(
+            hass,
+            entry,
+            STORE_KEY,
+            STORE_VERSION,
+            lambda: {"deployed": self._deployed},
+            SAVE_DELAY,
+            repair=OWNERSHIP_REPAIR,
+        )
 
     @property
     def path(self) -> Path:
@@ -89,7 +101,7 @@ class AutomationDeployer:
 
     async def async_start(self) -> None:
         """Load which automations HA AI wrote; never fail, never lose it silently."""
-        loaded = await async_load_store(self.hass, self._store, restore_deployments)
+        loaded = await self._store.async_load(restore_deployments)
         if self._store.lost_reason is not None:
             LOGGER.error(
                 "HA AI's record of the automations it wrote (%s) cannot be read "
@@ -356,16 +368,7 @@ class AutomationDeployer:
         write_utf8_file_atomic(str(self.path), text)
 
     def _save(self) -> None:
-        self._store.async_delay_save(lambda: {"deployed": self._deployed}, 1)
-
-    async def async_stop(self) -> None:
-        """Write the record now (a pending delayed save would be lost)."""
-        await self._store.async_save({"deployed": self._deployed})
-
-    @staticmethod
-    async def async_remove_store(hass: HomeAssistant) -> None:
-        """Forget the record (the automations themselves stay: they are the user's)."""
-        await Store[dict[str, Any]](hass, STORE_VERSION, STORE_KEY).async_remove()
+        self._store.async_save_later()
 
 
 def _put(text: str, config: dict[str, Any]) -> str:

@@ -32,13 +32,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.event import (
     async_call_later,
     async_track_point_in_utc_time,
 )
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import (
@@ -66,7 +66,7 @@ from .engine.cameras.model import (
 from .engine.inbound import Rejection, parse_json_object
 from .engine.log_text import log_safe
 from .mqtt_bus import MqttBus
-from .store_loading import HaAiStore, async_load_store
+from .stored_part import PartStore
 
 STORE_VERSION = 1
 CAMERA_STORE_KEY = f"{DOMAIN}.cameras"
@@ -114,21 +114,34 @@ class CameraTracker:
     """What HA AI knows of the classifier's cameras, kept current and persisted."""
 
     def __init__(
-        self, hass: HomeAssistant, bus: MqttBus, settings: CameraSettings
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry[Any],
+        bus: MqttBus,
+        settings: CameraSettings,
     ) -> None:
-        """Prepare; nothing is read or subscribed before `async_start`."""
+        """Prepare; nothing is read or subscribed before `async_start`.
+
+        The store is written when `entry` unloads or Home Assistant stops.
+        """
         self.hass = hass
+        self.entry = entry
         self.bus = bus
         self.settings = settings
         self.cameras = Cameras()
         self.classifier_online = True
-        self._store = HaAiStore(hass, STORE_VERSION, CAMERA_STORE_KEY)
-        self._save_pending = False
+        self._store = PartStore(
+            hass,
+            entry,
+            CAMERA_STORE_KEY,
+            STORE_VERSION,
+            lambda: self.cameras.to_dict(),
+            STORE_SAVE_DELAY,
+        )
         self._camera_listeners: dict[str, list[CameraListener]] = {}
         self._new_camera_listeners: list[NewCameraListener] = []
         self._quiet_timers: dict[str, CALLBACK_TYPE] = {}
         self._midnight_timer: CALLBACK_TYPE | None = None
-        self._restored = False
         self._camera_topic = f"{settings.topic_prefix}/camera/"
         self.new_camera_limit = NewCameraLimit(
             now=dt_util.utcnow(), per_minute=DEFAULT_PER_MINUTE, burst=DEFAULT_BURST
@@ -139,21 +152,11 @@ class CameraTracker:
 
     # Life cycle
 
-    @staticmethod
-    async def async_remove_store(hass: HomeAssistant) -> None:
-        """Delete the store, when the entry is removed."""
-        await Store[dict[str, Any]](
-            hass, STORE_VERSION, CAMERA_STORE_KEY
-        ).async_remove()
-
     async def async_start(self) -> None:
         """Restore what was stored, arm the timers, then follow the classifier."""
-        cameras = await async_load_store(
-            self.hass, self._store, restore_cameras_store, in_executor=True
-        )
+        cameras = await self._store.async_load(restore_cameras_store, in_executor=True)
         if cameras is not None:
             self.cameras = cameras
-        self._restored = True
         now = dt_util.utcnow()
         for camera in self.cameras:
             self._async_arm_quiet_timer(camera, now)
@@ -174,11 +177,7 @@ class CameraTracker:
         self._async_arm_midnight_timer()
 
     async def async_stop(self) -> None:
-        """Stop the timers and save what is known; the bus ends the subscriptions.
-
-        A tracker that never restored its store saves nothing, so a setup that
-        failed early cannot overwrite the cameras with an empty list.
-        """
+        """Stop the timers; the store writes itself, the bus unsubscribes."""
         if self._midnight_timer is not None:
             self._midnight_timer()
             self._midnight_timer = None
@@ -190,19 +189,11 @@ class CameraTracker:
         self._async_log_waiting()
         self._camera_listeners.clear()
         self._new_camera_listeners.clear()
-        if self._restored:
-            await self._store.async_save(self.cameras.to_dict())
-
-    def _store_data(self) -> dict[str, Any]:
-        self._save_pending = False
-        return self.cameras.to_dict()
 
     @callback
     def _async_save_later(self) -> None:
         """Save within `STORE_SAVE_DELAY`; a flood does not push the write back."""
-        if not self._save_pending:
-            self._save_pending = True
-            self._store.async_delay_save(self._store_data, STORE_SAVE_DELAY)
+        self._store.async_save_later()
 
     # Listeners
 

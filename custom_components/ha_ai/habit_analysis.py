@@ -25,7 +25,6 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_track_time_change
 from homeassistant.helpers.start import async_at_started
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER
@@ -48,7 +47,7 @@ from .habit_coverage import automation_coverage
 from .habit_log import HabitLog
 from .listeners import Listeners
 from .mqtt_bus import MqttBus
-from .store_loading import HaAiStore, async_load_store
+from .stored_part import PartStore
 from .zigbee_bridge import ZigbeeBridge
 
 STORE_VERSION = 1
@@ -108,18 +107,12 @@ class HabitAnalysis:
         self.last_error: str | None = None
         self.running = False
         self._finished_at: float | None = None
-        self._store = HaAiStore(hass, STORE_VERSION, HABITS_STORE_KEY)
+        self._store = PartStore(
+            hass, entry, HABITS_STORE_KEY, STORE_VERSION, self._store_data, 0
+        )
         self._listeners = Listeners()
-        self._unsubscribers: list[CALLBACK_TYPE] = []
         self._stopped = False
         self.suggest: Callable[[], Awaitable[tuple[int, int]]] | None = None
-
-    @staticmethod
-    async def async_remove_store(hass: HomeAssistant) -> None:
-        """Delete the store, when the entry is removed."""
-        await Store[dict[str, Any]](
-            hass, STORE_VERSION, HABITS_STORE_KEY
-        ).async_remove()
 
     async def async_start(self) -> None:
         """Restore the last result, schedule the daily run, back-fill if needed.
@@ -127,13 +120,13 @@ class HabitAnalysis:
         Once Home Assistant has started, the back-fill and then, on a new
         installation, the first analysis run in the background.
         """
-        stored = await async_load_store(self.hass, self._store, restore_habits_store)
+        stored = await self._store.async_load(restore_habits_store)
         if stored is not None:
             self.patterns = stored.patterns
             self.last_run = stored.last_run
             self.last_duration = stored.last_duration
         run_at = self.schedule.run_at
-        self._unsubscribers.append(
+        self.entry.async_on_unload(
             async_track_time_change(
                 self.hass,
                 self._on_schedule,
@@ -142,14 +135,19 @@ class HabitAnalysis:
                 second=run_at.second,
             )
         )
-        self._unsubscribers.append(async_at_started(self.hass, self._on_started))
+        self.entry.async_on_unload(async_at_started(self.hass, self._on_started))
 
     async def async_stop(self) -> None:
-        """Stop the schedule; a back-fill still running starts no analysis."""
+        """Forget the listeners; a back-fill still running starts no analysis."""
         self._stopped = True
-        while self._unsubscribers:
-            self._unsubscribers.pop()()
         self._listeners.clear()
+
+    def _store_data(self) -> dict[str, Any]:
+        return {
+            "patterns": patterns_to_store(self.patterns),
+            "last_run": self.last_run.isoformat() if self.last_run else None,
+            "last_duration": self.last_duration,
+        }
 
     @callback
     def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
@@ -158,8 +156,8 @@ class HabitAnalysis:
 
     @callback
     def _on_started(self, hass: HomeAssistant) -> None:
-        self.hass.async_create_background_task(
-            self._async_prepare_history(), "ha_ai habit back-fill"
+        self.entry.async_create_background_task(
+            self.hass, self._async_prepare_history(), "ha_ai habit back-fill"
         )
 
     async def _async_prepare_history(self) -> None:
@@ -193,8 +191,8 @@ class HabitAnalysis:
     def _on_schedule(self, now: datetime) -> None:
         if self.running:
             return
-        self.hass.async_create_background_task(
-            self._async_run_safely(), "ha_ai daily analysis"
+        self.entry.async_create_background_task(
+            self.hass, self._async_run_safely(), "ha_ai daily analysis"
         )
 
     async def _async_run_safely(self) -> None:
@@ -308,16 +306,7 @@ class HabitAnalysis:
             len(result.promoted),
             duration,
         )
-        self.hass.async_create_background_task(
-            self._store.async_save(
-                {
-                    "patterns": patterns_to_store(self.patterns),
-                    "last_run": self.last_run.isoformat(),
-                    "last_duration": duration,
-                }
-            ),
-            "ha_ai save habits",
-        )
+        await self._store.async_save()
 
     # For entities and diagnostics
 

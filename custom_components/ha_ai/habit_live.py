@@ -13,9 +13,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import (
-    CALLBACK_TYPE,
     Event,
     EventStateChangedData,
     HomeAssistant,
@@ -76,34 +76,33 @@ class HabitLive:
     """Watches live state changes for the leading events of learned patterns."""
 
     def __init__(
-        self, hass: HomeAssistant, bus: MqttBus, analysis: HabitAnalysis
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry[Any],
+        bus: MqttBus,
+        analysis: HabitAnalysis,
     ) -> None:
-        """Prepare; nothing is watched before `async_start`."""
+        """Prepare; nothing is watched before `async_start`, nor after `entry` ends."""
         self.hass = hass
+        self.entry = entry
         self.bus = bus
         self.analysis = analysis
         self.triggered = 0
         self._routines: dict[tuple[str, str], list[TimeOfDayPattern]] = {}
         self._pairs: dict[tuple[str, str], list[UsedTogetherPattern]] = {}
         self._fired_today: set[tuple[str, date]] = set()
-        self._unsubscribers: list[CALLBACK_TYPE] = []
 
     async def async_start(self) -> None:
         """Follow the patterns the analysis learns, and the state changes."""
         self._index()
-        self._unsubscribers.append(self.analysis.async_add_listener(self._index))
-        self._unsubscribers.append(
+        self.entry.async_on_unload(self.analysis.async_add_listener(self._index))
+        self.entry.async_on_unload(
             self.hass.bus.async_listen(
                 EVENT_STATE_CHANGED,
                 self._on_state_changed,
                 event_filter=self._is_watched,
             )
         )
-
-    async def async_stop(self) -> None:
-        """Stop watching."""
-        while self._unsubscribers:
-            self._unsubscribers.pop()()
 
     @callback
     def _index(self) -> None:

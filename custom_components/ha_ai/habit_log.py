@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import (
-    CALLBACK_TYPE,
     Event,
     EventStateChangedData,
     HomeAssistant,
@@ -83,12 +83,17 @@ class HabitLog:
     def __init__(
         self,
         hass: HomeAssistant,
+        entry: ConfigEntry[Any],
         *,
         retention_days: int,
         exclusions: Exclusions,
     ) -> None:
-        """Prepare; nothing is read or listened to before `async_start`."""
+        """Prepare; nothing is read or listened to before `async_start`.
+
+        What the log follows, and its writes in the background, end with `entry`.
+        """
         self.hass = hass
+        self.entry = entry
         self.directory = Path(hass.config.path(".storage", LOG_DIRECTORY))
         self.retention_days = retention_days
         self.exclusions = exclusions
@@ -97,7 +102,6 @@ class HabitLog:
         # Whether each entity is excluded; cleared when the registries change.
         self._excluded_cache: dict[str, bool] = {}
         self._last_damage = ""
-        self._unsubscribers: list[CALLBACK_TYPE] = []
         # Who made each change: followed from start, shared with the live events.
         self.origins = ChangeOrigins(hass)
 
@@ -111,13 +115,14 @@ class HabitLog:
 
     async def async_start(self) -> None:
         """Follow state changes; flush the buffer regularly."""
-        self._unsubscribers.append(self.origins.async_start())
-        self._unsubscribers.append(
+        follow = self.entry.async_on_unload
+        follow(self.origins.async_start())
+        follow(
             self.hass.bus.async_listen(
                 EVENT_STATE_CHANGED, self._on_state_changed, event_filter=_is_logged
             )
         )
-        self._unsubscribers.append(
+        follow(
             async_track_time_interval(
                 self.hass, self._on_interval, FLUSH_INTERVAL, name="ha_ai habit log"
             )
@@ -126,14 +131,10 @@ class HabitLog:
             er.EVENT_ENTITY_REGISTRY_UPDATED,
             dr.EVENT_DEVICE_REGISTRY_UPDATED,
         ):
-            self._unsubscribers.append(
-                self.hass.bus.async_listen(event_type, self._forget_exclusions)
-            )
+            follow(self.hass.bus.async_listen(event_type, self._forget_exclusions))
 
     async def async_stop(self) -> None:
-        """Stop listening and write what is still buffered."""
-        while self._unsubscribers:
-            self._unsubscribers.pop()()
+        """Write what is still buffered (the listeners end with the entry first)."""
         await self.async_flush()
 
     # Writing
@@ -162,15 +163,15 @@ class HabitLog:
         """Buffer one change; a full buffer is written at once."""
         self._buffer.append((epoch, int(origin), entity_id, state[:MAX_STATE_LENGTH]))
         if len(self._buffer) >= FLUSH_SIZE:
-            self.hass.async_create_background_task(
-                self.async_flush(), "ha_ai habit log flush"
+            self.entry.async_create_background_task(
+                self.hass, self.async_flush(), "ha_ai habit log flush"
             )
 
     @callback
     def _on_interval(self, now: datetime) -> None:
         if self._buffer:
-            self.hass.async_create_background_task(
-                self.async_flush(), "ha_ai habit log flush"
+            self.entry.async_create_background_task(
+                self.hass, self.async_flush(), "ha_ai habit log flush"
             )
 
     async def async_flush(self) -> None:

@@ -26,7 +26,9 @@ from typing import Any
 
 import orjson
 from homeassistant.components import mqtt
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.event import async_call_later
@@ -177,9 +179,15 @@ class _DropReport:
 class MqttBus:
     """Publishes and receives HA AI's MQTT messages through Home Assistant's client."""
 
-    def __init__(self, hass: HomeAssistant, settings: BusSettings) -> None:
-        """Prepare the bus; nothing touches MQTT before `async_start`."""
+    def __init__(
+        self, hass: HomeAssistant, entry: ConfigEntry[Any], settings: BusSettings
+    ) -> None:
+        """Prepare the bus; nothing touches MQTT before `async_start`.
+
+        Its publishes are tasks of `entry`: none outlives it.
+        """
         self.hass = hass
+        self.entry = entry
         self.settings = settings
         self.statistics = BusStatistics()
         self._drops = _DropReport(hass)
@@ -223,13 +231,31 @@ class MqttBus:
             )
         )
         await self.async_subscribe_text(_birth_topic(self.hass), self._async_birth)
+        self.entry.async_on_unload(
+            self.hass.bus.async_listen(
+                EVENT_HOMEASSISTANT_STOP, self._async_home_assistant_stopping
+            )
+        )
         self.async_set_retained(self.topic("status"), STATUS_ONLINE)
 
     async def async_stop(self) -> None:
-        """Publish `offline`, then remove every subscription, listener and task.
+        """Go `offline`, then remove every subscription, listener and task."""
+        await self._async_go_offline()
+        while self._unsubscribers:
+            self._unsubscribers.pop()()
+        self._listeners.clear()
+
+    async def _async_home_assistant_stopping(self, _event: Event) -> None:
+        """Go `offline` when Home Assistant stops: entries are not unloaded then."""
+        await self._async_go_offline()
+
+    async def _async_go_offline(self) -> None:
+        """Publish `offline` retained, once; nothing is sent after it.
 
         Events still waiting are dropped, and said so in the log.
         """
+        if self._stopped:
+            return
         self._stopped = True
         self._birth_debouncer.async_shutdown()
         self._async_halt_sending()
@@ -237,18 +263,17 @@ class MqttBus:
         status_topic = self.topic("status")
         self._retained.pop(status_topic, None)
         if self._connected:
+            # The bus's last word is not a task of the entry, which cancels its
+            # tasks as it unloads; nor is it cancelled on time-out: the client
+            # may still deliver it.
             offline = self.hass.async_create_background_task(
                 self._async_send(status_topic, STATUS_OFFLINE, retain=True),
                 "ha_ai mqtt offline status",
             )
-            # Not cancelled on time-out: the client may still deliver it.
             done, _ = await asyncio.wait({offline}, timeout=STATUS_PUBLISH_TIMEOUT)
             if not done:
                 LOGGER.warning("The broker did not take the offline status in time")
         self._drops.async_stop()
-        while self._unsubscribers:
-            self._unsubscribers.pop()()
-        self._listeners.clear()
 
     # State for entities and diagnostics
 
@@ -366,7 +391,8 @@ class MqttBus:
     def _async_republish(self, topic: str | None = None) -> None:
         topics = [topic] if topic is not None else list(self._retained)
         for retained_topic in topics:
-            self.hass.async_create_background_task(
+            self.entry.async_create_background_task(
+                self.hass,
                 self._async_send_retained(
                     retained_topic, self._retained[retained_topic]
                 ),
@@ -421,7 +447,8 @@ class MqttBus:
         while self._sending and len(self._in_flight) < PUBLISH_WINDOW:
             if (message := self._queue.pop(dt_util.now())) is None:
                 break
-            task = self.hass.async_create_background_task(
+            task = self.entry.async_create_background_task(
+                self.hass,
                 self._async_send(message.topic, message.payload, retain=False),
                 f"ha_ai publish {message.topic}",
             )
@@ -521,8 +548,8 @@ class MqttBus:
         )
         self._async_requeue_in_flight()
         self._async_fit_queue()
-        self._probe_task = self.hass.async_create_background_task(
-            self._async_probe(stalled_since), "ha_ai mqtt stall probe"
+        self._probe_task = self.entry.async_create_background_task(
+            self.hass, self._async_probe(stalled_since), "ha_ai mqtt stall probe"
         )
 
     async def _async_probe(self, stalled_since: datetime) -> None:
@@ -536,7 +563,8 @@ class MqttBus:
         status_topic = self.topic("status")
         while True:
             deadline = loop.time() + PUBLISH_ACK_TIMEOUT
-            probe = self.hass.async_create_background_task(
+            probe = self.entry.async_create_background_task(
+                self.hass,
                 self._async_send(status_topic, STATUS_ONLINE, retain=True),
                 "ha_ai mqtt stall probe publish",
             )

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
@@ -62,6 +63,7 @@ class RemoteDeploy:
     def __init__(  # noqa: PLR0913
         self,
         hass: HomeAssistant,
+        entry: ConfigEntry[Any],
         bus: MqttBus,
         deployer: AutomationDeployer,
         suggestions: SuggestionManager,
@@ -69,14 +71,18 @@ class RemoteDeploy:
         secret: str,
         safety: SafetySettings,
     ) -> None:
-        """Prepare; nothing is subscribed before `async_start`."""
+        """Prepare; nothing is subscribed before `async_start`.
+
+        Commands are carried out as tasks of `entry`, and end with it.
+        """
         self.hass = hass
+        self.entry = entry
         self.bus = bus
         self.deployer = deployer
         self.suggestions = suggestions
         self.safety = safety
         self._secret = secret
-        self._record = ReplayRecord(hass)
+        self._record = ReplayRecord(hass, entry)
         self._limiter = RefusalLimiter(REFUSAL_LIMITS)
         self._summary_timer: CALLBACK_TYPE | None = None
         self._pending = 0
@@ -92,12 +98,11 @@ class RemoteDeploy:
         LOGGER.info("Remote deploy is on: signed commands are accepted")
 
     async def async_stop(self) -> None:
-        """Save the record now and publish what is held back (unload or reload)."""
+        """Publish what is held back (unload or reload); the record writes itself."""
         if self._summary_timer is not None:
             self._summary_timer()
             self._summary_timer = None
         self._async_publish_summary(dt_util.utcnow())
-        await self._record.async_save()
 
     def _on_command(self, kind: CommandKind) -> Callable[[str, bytes], None]:
         @callback
@@ -149,8 +154,8 @@ class RemoteDeploy:
             )
             return
         self._pending += 1
-        self.hass.async_create_background_task(
-            self._async_handle(command, started), "ha_ai remote command"
+        self.entry.async_create_background_task(
+            self.hass, self._async_handle(command, started), "ha_ai remote command"
         )
 
     async def _async_handle(

@@ -16,15 +16,15 @@ from datetime import datetime
 from functools import partial
 from typing import Any, Final
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER
 from .engine.automations.commands import distrust_earlier_commands
 from .engine.automations.replay import ReplayGuard, restore_guard
 from .engine.log_text import log_safe
-from .store_loading import HaAiStore, async_load_store
+from .stored_part import PartStore
 
 STORE_KEY: Final = f"{DOMAIN}.remote_commands"
 STORE_VERSION: Final = 1
@@ -36,11 +36,22 @@ REPLAY_REPAIR: Final = "remote_commands"
 class ReplayRecord:
     """Holds the replay guard of remote commands and its Store."""
 
-    def __init__(self, hass: HomeAssistant) -> None:
-        """Prepare an empty guard; `async_load` reads the stored one."""
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+        """Prepare an empty guard; `async_load` reads the stored one.
+
+        The record is written when `entry` unloads or Home Assistant stops.
+        """
         self.hass = hass
-        self._store = HaAiStore(hass, STORE_VERSION, STORE_KEY, repair=REPLAY_REPAIR)
         self.guard = ReplayGuard()
+        self._store = PartStore(
+            hass,
+            entry,
+            STORE_KEY,
+            STORE_VERSION,
+            self._data,
+            SAVE_DELAY_SECONDS,
+            repair=REPLAY_REPAIR,
+        )
         self.damaged_at: datetime | None = None
 
     async def async_load(self) -> None:
@@ -50,9 +61,7 @@ class ReplayRecord:
         mistaken for an empty one either.
         """
         now = dt_util.utcnow()
-        loaded = await async_load_store(
-            self.hass, self._store, partial(restore_guard, now=now)
-        )
+        loaded = await self._store.async_load(partial(restore_guard, now=now))
         if loaded is not None:
             self.guard = loaded.guard
         if self._store.lost_reason is not None:
@@ -77,11 +86,7 @@ class ReplayRecord:
     @callback
     def async_schedule_save(self) -> None:
         """Save soon (several accepted commands in a row are saved once)."""
-        self._store.async_delay_save(self._data, SAVE_DELAY_SECONDS)
-
-    async def async_save(self) -> None:
-        """Save now (on stop: a pending delayed save would be lost on a reload)."""
-        await self._store.async_save(self._data())
+        self._store.async_save_later()
 
     def _data(self) -> dict[str, Any]:
         return self.guard.as_data(dt_util.utcnow())
@@ -100,8 +105,3 @@ class ReplayRecord:
                 None if distrust is None else distrust.until.isoformat()
             ),
         }
-
-    @staticmethod
-    async def async_remove_store(hass: HomeAssistant) -> None:
-        """Delete the record (the integration is being removed)."""
-        await Store[dict[str, Any]](hass, STORE_VERSION, STORE_KEY).async_remove()

@@ -95,6 +95,9 @@ class HaAiStore(Store[dict[str, Any]]):
         self.repair = repair
         # Why the file could not be used, once `async_load_store` found it so.
         self.lost_reason: str | None = None
+        # Whether the file holds what HA AI could not use (records dropped, a
+        # file set aside): written again, it is not reported at the next start.
+        self.stale_on_disk = False
 
     async def async_save(self, data: dict[str, Any]) -> None:
         """Save `data` if this store may be written; leave it out otherwise."""
@@ -153,6 +156,7 @@ async def async_load_store[T](
     report.dropped = dict(drops.dropped)
     report.reset = dict(drops.reset)
     if drops.dropped_count or drops.reset_count:
+        store.stale_on_disk = True
         LOGGER.warning(
             "HA AI store %s: %s damaged records dropped and %s fields reset on load "
             "(%s)",
@@ -189,7 +193,7 @@ async def _async_set_aside(
     except OSError as err:
         LOGGER.debug("Could not copy %s aside: %s", path, err)
         copy = None
-    store.writable = copy is not None
+    store.writable = store.stale_on_disk = copy is not None
     store.lost_reason = reason
     report.reason = reason
     report.copy = str(copy) if copy else None

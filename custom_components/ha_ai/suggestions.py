@@ -24,13 +24,13 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components import persistent_notification
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.debounce import Debouncer
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .automation_check import (
@@ -57,7 +57,7 @@ from .engine.suggestions.model import (
 from .engine.suggestions.serialize import book_to_store, restore_suggestions_store
 from .engine.zigbee.steps import run_to_end
 from .listeners import Listeners
-from .store_loading import HaAiStore, async_load_store
+from .stored_part import PartStore
 from .zigbee_bridge import async_run_in_slices
 
 if TYPE_CHECKING:
@@ -132,6 +132,7 @@ class SuggestionManager:
     def __init__(  # noqa: PLR0913
         self,
         hass: HomeAssistant,
+        entry: ConfigEntry[Any],
         bus: MqttBus,
         habits: HabitAnalysis,
         insights: ZigbeeInsights,
@@ -139,8 +140,12 @@ class SuggestionManager:
         settings: SuggestionSettings,
         enricher: LlmEnricher | None = None,
     ) -> None:
-        """Prepare; `async_start` loads the stored suggestions."""
+        """Prepare; `async_start` loads the stored suggestions.
+
+        The announcements run as tasks of `entry`, and end with it.
+        """
         self.hass = hass
+        self.entry = entry
         self.bus = bus
         self.habits = habits
         self.insights = insights
@@ -149,13 +154,11 @@ class SuggestionManager:
         self.enricher = enricher
         self.book = SuggestionBook()
         self._unannounced: list[str] = []
-        # Whether anything changed since the store was loaded: a stop with
-        # nothing changed (a setup that failed further on) writes nothing.
-        self._changed = False
         self._announcing: set[str] = set()
-        self._store = HaAiStore(hass, STORE_VERSION, STORE_KEY)
+        self._store = PartStore(
+            hass, entry, STORE_KEY, STORE_VERSION, self._to_store, SAVE_DELAY
+        )
         self._listeners = Listeners()
-        self._unsubscribers: list[CALLBACK_TYPE] = []
         self._refresher = Debouncer(
             hass,
             LOGGER,
@@ -166,12 +169,7 @@ class SuggestionManager:
 
     async def async_start(self) -> None:
         """Restore the suggestions; follow the Zigbee judgement from now on."""
-        stored = await async_load_store(
-            self.hass, self._store, restore_suggestions_store
-        )
-        # A store that held nothing usable is written on stop even if nothing
-        # changed, so that a damaged file set aside is not read again.
-        self._changed = stored is None
+        stored = await self._store.async_load(restore_suggestions_store)
         if stored is not None:
             self.book = stored.book
             self._unannounced = stored.unannounced
@@ -183,23 +181,14 @@ class SuggestionManager:
                 for suggestion in self.book.query()
                 if suggestion.suggestion_id not in waiting
             )
-        self._unsubscribers.append(
+        self.entry.async_on_unload(
             self.insights.async_add_listener(self._refresher.async_schedule_call)
         )
 
     async def async_stop(self) -> None:
-        """Stop following, and write what changed since the last save."""
-        while self._unsubscribers:
-            self._unsubscribers.pop()()
+        """Stop following; the store writes what changed since the last save."""
         self._refresher.async_shutdown()
         self._listeners.clear()
-        if self._changed:
-            await self._store.async_save(self._to_store())
-
-    @staticmethod
-    async def async_remove_store(hass: HomeAssistant) -> None:
-        """Delete the store, when the entry is removed."""
-        await Store[dict[str, Any]](hass, STORE_VERSION, STORE_KEY).async_remove()
 
     @callback
     def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
@@ -251,8 +240,8 @@ class SuggestionManager:
         self._save()
         self._listeners.async_notify()
         if any(item not in self._announcing for item in self._unannounced):
-            self.hass.async_create_background_task(
-                self._async_announce(), "ha_ai announce suggestions"
+            self.entry.async_create_background_task(
+                self.hass, self._async_announce(), "ha_ai announce suggestions"
             )
         return sum(item.is_open for item in self.book.query()), len(result.new)
 
@@ -648,8 +637,7 @@ class SuggestionManager:
         return {"book": book_to_store(self.book), "unannounced": self._unannounced}
 
     def _save(self) -> None:
-        self._changed = True
-        self._store.async_delay_save(self._to_store, SAVE_DELAY)
+        self._store.async_save_later()
 
 
 def _notification_id(suggestion_id: str) -> str:

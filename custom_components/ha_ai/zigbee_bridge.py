@@ -16,10 +16,10 @@ from functools import partial
 from typing import Any, ClassVar
 
 import orjson
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_time_interval
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER
@@ -51,7 +51,7 @@ from .engine.zigbee.settings_usage import SettingsTracker
 from .engine.zigbee.steps import Slices, Steps, run_to_end
 from .listeners import Listeners
 from .mqtt_bus import MqttBus
-from .store_loading import HaAiStore, async_load_store
+from .stored_part import PartStore
 
 STORE_VERSION = 1
 ZIGBEE_STORE_KEY = f"{DOMAIN}.zigbee"
@@ -198,12 +198,18 @@ class ZigbeeBridge:
     def __init__(
         self,
         hass: HomeAssistant,
+        entry: ConfigEntry[Any],
         bus: MqttBus,
         base_topic: str,
         anomaly_settings: AnomalySettings,
     ) -> None:
-        """Prepare; nothing is read or subscribed before `async_start`."""
+        """Prepare; nothing is read or subscribed before `async_start`.
+
+        The timer, the store's writes and the parsing of large device lists end
+        with `entry`.
+        """
         self.hass = hass
+        self.entry = entry
         self.bus = bus
         self.base_topic = base_topic
         self.devices: dict[str, ZigbeeDevice] = {}
@@ -236,24 +242,23 @@ class ZigbeeBridge:
         }
         self._list_sequence = 0
         self._started_at = dt_util.utcnow()
-        self._store = HaAiStore(hass, STORE_VERSION, ZIGBEE_STORE_KEY)
+        self._store = PartStore(
+            hass,
+            entry,
+            ZIGBEE_STORE_KEY,
+            STORE_VERSION,
+            self._store_data,
+            STORE_SAVE_DELAY,
+        )
         self._listeners = Listeners()
-        self._unsubscribers: list[CALLBACK_TYPE] = []
 
     # Life cycle
-
-    @staticmethod
-    async def async_remove_store(hass: HomeAssistant) -> None:
-        """Delete the store, when the entry is removed."""
-        await Store[dict[str, Any]](
-            hass, STORE_VERSION, ZIGBEE_STORE_KEY
-        ).async_remove()
 
     async def async_start(self) -> None:
         """Restore what was stored, then follow the bridge."""
         await self._async_restore()
         await self.bus.async_subscribe_raw(f"{self.base_topic}/#", self._on_message)
-        self._unsubscribers.append(
+        self.entry.async_on_unload(
             async_track_time_interval(
                 self.hass,
                 self._async_periodic_check,
@@ -263,16 +268,11 @@ class ZigbeeBridge:
         )
 
     async def async_stop(self) -> None:
-        """Stop the timer and save what is known; the bus ends the subscription."""
-        while self._unsubscribers:
-            self._unsubscribers.pop()()
+        """Forget the listeners; the store writes itself, the bus unsubscribes."""
         self._listeners.clear()
-        await self._store.async_save(self._store_data())
 
     async def _async_restore(self) -> None:
-        stored = await async_load_store(
-            self.hass,
-            self._store,
+        stored = await self._store.async_load(
             partial(restore_zigbee_store, anomaly_settings=self._anomaly_settings),
             in_executor=True,
         )
@@ -301,7 +301,7 @@ class ZigbeeBridge:
 
     @callback
     def _async_save_later(self) -> None:
-        self._store.async_delay_save(self._store_data, STORE_SAVE_DELAY)
+        self._store.async_save_later()
 
     # Listeners (entities and the insights that judge the devices)
 
@@ -420,7 +420,8 @@ class ZigbeeBridge:
             self._apply_device_list(topic, parse_device_payload(payload))
             return
         sequence = self._list_sequence
-        self.hass.async_create_background_task(
+        self.entry.async_create_background_task(
+            self.hass,
             self._async_parse_large_list(topic, payload, sequence),
             "ha_ai parse zigbee2mqtt device list",
         )
@@ -638,6 +639,7 @@ class ZigbeeBridge:
             self.bus.async_count_rejected(log_safe(topic), "not an availability state")
             return
         self.anomalies.observe_availability(ieee, state == ONLINE, dt_util.utcnow())
+        self._store.async_note_changed()
 
     def _on_device_state(self, topic: str, ieee: str, payload: bytes) -> None:
         state = parse_json_object(
@@ -648,6 +650,7 @@ class ZigbeeBridge:
             return
         self.anomalies.observe_state(ieee, state, dt_util.utcnow())
         self.settings.observe(self.devices[ieee], state)
+        self._store.async_note_changed()
 
     # Events
 

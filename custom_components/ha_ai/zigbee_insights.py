@@ -15,13 +15,13 @@ from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.start import async_at_started
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER
@@ -35,7 +35,7 @@ from .engine.zigbee.model import ZigbeeDevice
 from .engine.zigbee.serialize import restore_insights_store
 from .engine.zigbee.settings_usage import SettingsTracker
 from .listeners import Listeners
-from .store_loading import HaAiStore, async_load_store
+from .stored_part import PartStore
 from .zigbee_bridge import ZigbeeBridge, async_run_in_slices
 from .zigbee_links import async_build_usage
 
@@ -100,15 +100,28 @@ def new_opportunities(
 class ZigbeeInsights:
     """The unused capabilities of the Zigbee devices, kept current."""
 
-    def __init__(self, hass: HomeAssistant, bridge: ZigbeeBridge) -> None:
-        """Prepare; the first judgement runs once Home Assistant has started."""
+    def __init__(
+        self, hass: HomeAssistant, entry: ConfigEntry[Any], bridge: ZigbeeBridge
+    ) -> None:
+        """Prepare; the first judgement runs once Home Assistant has started.
+
+        What the judgement follows is followed until `entry` unloads.
+        """
         self.hass = hass
+        self.entry = entry
         self.bridge = bridge
         self.findings: list[UnusedCapability] = []
         self._usage: dict[str, DeviceUsage] = {}
         self.last_judged: str | None = None
         self._published: set[str] = set()
-        self._store = HaAiStore(hass, STORE_VERSION, INSIGHTS_STORE_KEY)
+        self._store = PartStore(
+            hass,
+            entry,
+            INSIGHTS_STORE_KEY,
+            STORE_VERSION,
+            lambda: {"published": sorted(self._published)},
+            REFRESH_COOLDOWN,
+        )
         self._debouncer = Debouncer(
             hass,
             LOGGER,
@@ -117,41 +130,28 @@ class ZigbeeInsights:
             function=self._async_judge,
         )
         self._listeners = Listeners()
-        self._unsubscribers: list[CALLBACK_TYPE] = []
-
-    @staticmethod
-    async def async_remove_store(hass: HomeAssistant) -> None:
-        """Delete the store, when the entry is removed."""
-        await Store[dict[str, Any]](
-            hass, STORE_VERSION, INSIGHTS_STORE_KEY
-        ).async_remove()
 
     async def async_start(self) -> None:
         """Load what was published, and follow everything the judgement uses."""
-        published = await async_load_store(
-            self.hass, self._store, restore_insights_store
-        )
+        published = await self._store.async_load(restore_insights_store)
         self._published = published or set()
-        self._unsubscribers.append(self.bridge.async_add_listener(self._schedule))
+        follow = self.entry.async_on_unload
+        follow(self.bridge.async_add_listener(self._schedule))
         for event_type in (
             er.EVENT_ENTITY_REGISTRY_UPDATED,
             dr.EVENT_DEVICE_REGISTRY_UPDATED,
             *RELOAD_EVENTS,
         ):
-            self._unsubscribers.append(
-                self.hass.bus.async_listen(event_type, self._on_event)
-            )
-        self._unsubscribers.append(async_at_started(self.hass, self._on_started))
-        self._unsubscribers.append(
+            follow(self.hass.bus.async_listen(event_type, self._on_event))
+        follow(async_at_started(self.hass, self._on_started))
+        follow(
             async_track_time_interval(
                 self.hass, self._on_interval, REJUDGE_INTERVAL, name="ha_ai rejudge"
             )
         )
 
     async def async_stop(self) -> None:
-        """Stop following changes and cancel a pending judgement."""
-        while self._unsubscribers:
-            self._unsubscribers.pop()()
+        """Forget the listeners and cancel a pending judgement."""
         self._listeners.clear()
         self._debouncer.async_shutdown()
 
@@ -222,7 +222,7 @@ class ZigbeeInsights:
         for finding in new:
             self._publish(finding)
         self._published = set(published)
-        await self._store.async_save({"published": published})
+        await self._store.async_save()
         self._listeners.async_notify()
 
     def _publish(self, finding: UnusedCapability) -> None:

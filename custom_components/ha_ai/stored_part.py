@@ -1,0 +1,117 @@
+"""The store of one part of HA AI, with a life bound to the config entry.
+
+Six parts of HA AI keep what they learned in a `Store`. They all need the same
+life: load once, save a little after each change, write what is still unsaved
+when the entry unloads (a reload, an options save) or Home Assistant stops
+(entries are not unloaded then), and never write a store that was not loaded.
+The last rule is what keeps a failed setup harmless: when the MQTT subscription
+fails after the parts are built, the entry's unload callbacks run, and a part
+whose store was never loaded holds nothing but its empty start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers.storage import Store
+
+from .engine.stored import Restored
+from .store_loading import HaAiStore, async_load_store
+
+
+class PartStore:
+    """Loads, saves and writes one part's `Store` for as long as its entry runs.
+
+    `data` returns what the part keeps, ready for JSON; it is called when a save
+    is due. Writes are left out before `async_load` finished (see `HaAiStore`).
+    """
+
+    def __init__(  # noqa: PLR0913 - what a store is, each named
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry[Any],
+        key: str,
+        version: int,
+        data: Callable[[], dict[str, Any]],
+        delay: float,
+        *,
+        repair: str = "store",
+    ) -> None:
+        """Prepare `.storage/<key>`; it is written when `entry` unloads or HA stops.
+
+        `delay` is how long after a change the save waits, so that a burst of
+        changes is written once. `repair` names the store's own repair issues
+        (see `HaAiStore`).
+        """
+        self.hass = hass
+        self._store = HaAiStore(hass, version, key, repair=repair)
+        self._data = data
+        self._delay = delay
+        self._changed = False
+        self._save_pending = False
+        entry.async_on_unload(self.async_write)
+        entry.async_on_unload(
+            hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, self._async_on_stop)
+        )
+
+    @property
+    def lost_reason(self) -> str | None:
+        """Return why the stored file could not be used, once loaded; else None."""
+        return self._store.lost_reason
+
+    async def async_load[T](
+        self, restore: Callable[[object], Restored[T]], *, in_executor: bool = False
+    ) -> T | None:
+        """Return what the store holds, checked by `restore`; None for nothing.
+
+        A part loads its store once, as it starts: nothing is written before
+        (see `HaAiStore`). A file that was set aside, or had records dropped, is
+        written at the next write even if nothing else changed, so that it is not
+        reported again at every start.
+        """
+        value = await async_load_store(
+            self.hass, self._store, restore, in_executor=in_executor
+        )
+        self._changed = self._store.stale_on_disk
+        return value
+
+    @callback
+    def async_note_changed(self) -> None:
+        """Remember a change to write with the next save or on stop, not sooner."""
+        self._changed = True
+
+    @callback
+    def async_save_later(self) -> None:
+        """Save within the store's delay; a flood of changes does not put it off."""
+        self._changed = True
+        if not self._save_pending:
+            self._save_pending = True
+            self._store.async_delay_save(self._data_to_save, self._delay)
+
+    async def async_save(self) -> None:
+        """Write now: what just changed is worth more than one write."""
+        self.async_note_changed()
+        await self.async_write()
+
+    async def async_write(self) -> None:
+        """Write what changed since the last save, now; nothing if nothing did."""
+        if not self._changed:
+            return
+        await self._store.async_save(self._data_to_save())
+
+    def _data_to_save(self) -> dict[str, Any]:
+        self._changed = False
+        self._save_pending = False
+        return self._data()
+
+    async def _async_on_stop(self, _event: Event) -> None:
+        await self.async_write()
+
+
+async def async_remove_store(hass: HomeAssistant, key: str) -> None:
+    """Delete `.storage/<key>`, when the entry is removed."""
+    await Store[dict[str, Any]](hass, 1, key).async_remove()
