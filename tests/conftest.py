@@ -6,8 +6,10 @@ import contextlib
 import json
 import logging
 import os
+import re
 from collections.abc import AsyncGenerator, Generator
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 from unittest.mock import patch
 
@@ -26,6 +28,67 @@ from .broker import Mosquitto
 # The test plugin logs every SQL statement the recorder runs; they reach the
 # terminal from the recorder's thread and bury the test output.
 logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+
+# Home Assistant does not raise when a custom integration uses something
+# deprecated: it logs a report naming the integration (`frame.report_usage`, the
+# deprecated constants, functions and classes of `helpers.deprecation`). The run
+# treats such a report about HA AI as an error, as setup.cfg does for Python's own
+# deprecation warnings raised from HA AI's modules; reports about other
+# integrations and libraries' own warnings pass.
+HA_AI_DEPRECATION_REPORT = re.compile(
+    r"Detected that custom integration 'ha_ai'|\bwas \w+ from ha_ai\b"
+)
+
+
+class DeprecationReports(logging.Handler):
+    """Collects Home Assistant's reports that HA AI uses something deprecated."""
+
+    def __init__(self) -> None:
+        """Collect from WARNING up, where Home Assistant logs these reports."""
+        super().__init__(logging.WARNING)
+        self.found: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Keep a report about HA AI, or a deprecation HA AI caught and logged."""
+        message = record.getMessage()
+        if HA_AI_DEPRECATION_REPORT.search(message) or _is_deprecation(record.exc_info):
+            self.found.append(f"{record.name}: {message}")
+
+
+def _is_deprecation(
+    exc_info: tuple[type[BaseException], BaseException, TracebackType | None]
+    | tuple[None, None, None]
+    | None,
+) -> bool:
+    """Tell whether a logged exception is a deprecation warning made an error."""
+    return bool(exc_info) and isinstance(
+        exc_info[1], DeprecationWarning | PendingDeprecationWarning
+    )
+
+
+deprecation_reports = DeprecationReports()
+logging.getLogger().addHandler(deprecation_reports)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Start each test with no report collected."""
+    deprecation_reports.found.clear()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Fail a test's teardown when HA AI was reported for a deprecated use."""
+    report = yield
+    if call.when == "teardown" and deprecation_reports.found and report.passed:
+        report.outcome = "failed"
+        report.longrepr = "Home Assistant reported a deprecated use by HA AI:\n" + (
+            "\n".join(deprecation_reports.found)
+        )
+    return report
+
 
 # Property tests judge behaviour, never speed: a loaded, shared machine must not
 # fail them on Hypothesis's per-example deadline or its too-slow health check.

@@ -8,6 +8,7 @@ import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import EVENT_CALL_SERVICE
 from homeassistant.core import Context, HomeAssistant
+from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
@@ -219,6 +220,28 @@ async def test_calls_by_device_and_area_reach_their_entities(
             entities_of_call(lookup, {"area_id": ["den"], "entity_id": "light.lamp"})
         ) == ["light.lamp", "switch.fan"]
         assert entities_of_call(lookup, {"entity_id": "light.x"}) == ["light.x"]
+        assert entities_of_call(lookup, {"area_id": "attic"}) == []
+
+
+async def test_a_call_to_an_area_reaches_the_entities_of_its_devices(
+    hass: HomeAssistant,
+    area_registry: ar.AreaRegistry,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    entry = MockConfigEntry(domain="demo")
+    entry.add_to_hass(hass)
+    study = area_registry.async_create("Study")
+    area_registry.async_create("Attic")
+    lamp = device_registry.async_get_or_create(
+        config_entry_id=entry.entry_id, identifiers={("demo", "lamp")}
+    )
+    device_registry.async_update_device(lamp.id, area_id=study.id)
+    entity_registry.async_get_or_create(
+        "light", "demo", "lamp", suggested_object_id="lamp", device_id=lamp.id
+    )
+    for lookup in (RegistryLookup(hass), RegistrySnapshot.of(hass)):
+        assert entities_of_call(lookup, {"area_id": study.id}) == ["light.lamp"]
         assert entities_of_call(lookup, {"area_id": "attic"}) == []
 
 

@@ -6,6 +6,7 @@ from unittest.mock import patch
 
 import pytest
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 
 from custom_components.ha_ai import zigbee_links
@@ -173,3 +174,16 @@ async def test_linking_in_many_slices_gives_the_same_usage(
     with patch.object(zigbee_links, "LINK_SLICE", 0):
         in_slices = await async_build_usage(hass, devices.values(), {})
     assert in_slices == in_one_slice
+
+
+async def test_other_mqtt_devices_are_not_taken_for_zigbee_devices(
+    hass: HomeAssistant, registry: dict[str, str]
+) -> None:
+    devices = parse_device_list(house_devices()).devices
+    before = await async_build_usage(hass, devices.values(), {})
+    mqtt_entry = hass.config_entries.async_entries("mqtt")[0]
+    dr.async_get(hass).async_get_or_create(
+        config_entry_id=mqtt_entry.entry_id,
+        identifiers={("mqtt", "tasmota_1A2B3C"), ("mqtt", f"other_{PLUG}")},
+    )
+    assert await async_build_usage(hass, devices.values(), {}) == before

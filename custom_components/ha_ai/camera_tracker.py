@@ -102,6 +102,22 @@ def camera_identifier(slug: str) -> tuple[str, str]:
     return (DOMAIN, f"{CAMERA_IDENTIFIER_PREFIX}{slug}")
 
 
+def camera_device(hass: HomeAssistant, slug: str) -> dr.DeviceEntry | None:
+    """Return the device of the camera `slug`, looked up among HA AI's own devices.
+
+    Since Home Assistant 2026.8 an identifier is unique only within its config
+    entry, so a registry-wide lookup by identifier is deprecated there; a lookup
+    per config entry means the same on every version.
+    """
+    registry = dr.async_get(hass)
+    identifier = camera_identifier(slug)
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+            if identifier in device.identifiers:
+                return device
+    return None
+
+
 def camera_slug_of(device: dr.DeviceEntry) -> str | None:
     """Return the slug of the camera a device stands for, or None for others."""
     for domain, identifier in device.identifiers:
@@ -260,10 +276,10 @@ class CameraTracker:
             for listener in list(self._new_camera_listeners):
                 listener(slug, event)
         elif seen.renamed:
-            registry = dr.async_get(self.hass)
-            device = registry.async_get_device(identifiers={camera_identifier(slug)})
-            if device is not None:
-                registry.async_update_device(device.id, name=seen.camera.camera_name)
+            if (device := camera_device(self.hass, slug)) is not None:
+                dr.async_get(self.hass).async_update_device(
+                    device.id, name=seen.camera.camera_name
+                )
 
     # Reading
 

@@ -22,6 +22,7 @@ from homeassistant.core import (
     HomeAssistant,
     callback,
 )
+from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 
@@ -105,10 +106,13 @@ class RegistrySnapshot:
     @classmethod
     def of(cls, hass: HomeAssistant) -> RegistrySnapshot:
         """Return the registries' areas and devices as they are now."""
-        devices_by_area: dict[str, list[str]] = defaultdict(list)
-        for device in dr.async_get(hass).devices.values():
-            if device.area_id:
-                devices_by_area[device.area_id].append(device.id)
+        # Per area, not over the registry's device container: reading that is
+        # deprecated from Home Assistant 2026.9.
+        device_registry = dr.async_get(hass)
+        devices_by_area: dict[str, list[str]] = {}
+        for area in ar.async_get(hass).async_list_areas():
+            if devices := dr.async_entries_for_area(device_registry, area.id):
+                devices_by_area[area.id] = [device.id for device in devices]
         entities_by_area: dict[str, list[str]] = defaultdict(list)
         entities_by_device: dict[str, list[str]] = defaultdict(list)
         for entry in er.async_get(hass).entities.values():
@@ -116,9 +120,7 @@ class RegistrySnapshot:
                 entities_by_area[entry.area_id].append(entry.entity_id)
             if entry.device_id:
                 entities_by_device[entry.device_id].append(entry.entity_id)
-        return cls(
-            dict(devices_by_area), dict(entities_by_area), dict(entities_by_device)
-        )
+        return cls(devices_by_area, dict(entities_by_area), dict(entities_by_device))
 
     def area_devices(self, area_id: str) -> list[str]:
         """Return the devices of an area."""

@@ -92,16 +92,31 @@ class ReferenceIndex:
                 self.entities.update(scene.entities_in_scene(hass, entity_id))
 
 
-def zigbee_device_ids(device_registry: dr.DeviceRegistry) -> dict[str, dr.DeviceEntry]:
-    """Return Home Assistant's Zigbee2MQTT devices by lower-case IEEE address."""
+def zigbee_device_ids(hass: HomeAssistant) -> dict[str, dr.DeviceEntry]:
+    """Return Home Assistant's Zigbee2MQTT devices by lower-case IEEE address.
+
+    MQTT discovery gives its devices to the mqtt entry, so they are looked up
+    there: reading the registry's whole device container is deprecated from
+    Home Assistant 2026.9, and a lookup per config entry works on every version.
+    """
+    device_registry = dr.async_get(hass)
     devices: dict[str, dr.DeviceEntry] = {}
-    for device in device_registry.devices.values():
-        for domain, identifier in device.identifiers:
-            if domain == MQTT_DOMAIN and identifier.lower().startswith(
-                DEVICE_IDENTIFIER_PREFIX
-            ):
-                ieee = identifier[len(DEVICE_IDENTIFIER_PREFIX) :].lower()
-                devices[ieee] = device
+    for entry in hass.config_entries.async_entries(MQTT_DOMAIN):
+        for device in dr.async_entries_for_config_entry(
+            device_registry, entry.entry_id
+        ):
+            devices.update(_zigbee_ieee_addresses(device))
+    return devices
+
+
+def _zigbee_ieee_addresses(device: dr.DeviceEntry) -> dict[str, dr.DeviceEntry]:
+    """Return `device` under each Zigbee2MQTT IEEE address it is known by."""
+    devices: dict[str, dr.DeviceEntry] = {}
+    for domain, identifier in device.identifiers:
+        if domain == MQTT_DOMAIN and identifier.lower().startswith(
+            DEVICE_IDENTIFIER_PREFIX
+        ):
+            devices[identifier[len(DEVICE_IDENTIFIER_PREFIX) :].lower()] = device
     return devices
 
 
@@ -153,10 +168,9 @@ async def async_build_usage(
     """
     previous = previous or {}
     references = ReferenceIndex(hass)
-    device_registry = dr.async_get(hass)
     entity_registry = er.async_get(hass)
     area_registry = ar.async_get(hass)
-    ha_devices = zigbee_device_ids(device_registry)
+    ha_devices = zigbee_device_ids(hass)
     usage: dict[str, DeviceUsage] = {}
     deadline = time.perf_counter() + LINK_SLICE
     for device in devices:
