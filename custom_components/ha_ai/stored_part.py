@@ -12,11 +12,13 @@ whose store was never loaded holds nothing but its empty start.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
+from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.storage import Store
 
 from .engine.stored import Restored
@@ -52,7 +54,7 @@ class PartStore:
         self._data = data
         self._delay = delay
         self._changed = False
-        self._save_pending = False
+        self._cancel_save: CALLBACK_TYPE | None = None
         entry.async_on_unload(self.async_write)
         entry.async_on_unload(
             hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, self._async_on_stop)
@@ -86,11 +88,21 @@ class PartStore:
 
     @callback
     def async_save_later(self) -> None:
-        """Save within the store's delay; a flood of changes does not put it off."""
+        """Save within the store's delay; a flood of changes does not put it off.
+
+        The timer is the part's own, not `Store.async_delay_save`: that one calls
+        the data function in a worker thread on older Home Assistant releases,
+        where the part's live state must not be read.
+        """
         self._changed = True
-        if not self._save_pending:
-            self._save_pending = True
-            self._store.async_delay_save(self._data_to_save, self._delay)
+        if self._cancel_save is None:
+            self._cancel_save = async_call_later(
+                self.hass, self._delay, self._async_save_due
+            )
+
+    async def _async_save_due(self, _now: datetime) -> None:
+        self._cancel_save = None
+        await self.async_write()
 
     async def async_save(self) -> None:
         """Write now: what just changed is worth more than one write."""
@@ -98,15 +110,17 @@ class PartStore:
         await self.async_write()
 
     async def async_write(self) -> None:
-        """Write what changed since the last save, now; nothing if nothing did."""
+        """Write what changed since the last save, now; nothing if nothing did.
+
+        What is written is taken here, on the event loop.
+        """
+        if self._cancel_save is not None:
+            self._cancel_save()
+            self._cancel_save = None
         if not self._changed:
             return
-        await self._store.async_save(self._data_to_save())
-
-    def _data_to_save(self) -> dict[str, Any]:
         self._changed = False
-        self._save_pending = False
-        return self._data()
+        await self._store.async_save(self._data())
 
     async def _async_on_stop(self, _event: Event) -> None:
         await self.async_write()
