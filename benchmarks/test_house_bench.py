@@ -47,7 +47,7 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from custom_components.ha_ai.const import DEFAULT_OPTIONS, DOMAIN
-from custom_components.ha_ai.zigbee_bridge import (
+from custom_components.ha_ai.zigbee.bridge import (
     MAX_DEVICE_LIST_BYTES,
     ParsedDeviceList,
     parse_device_payload,

@@ -28,13 +28,13 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.ha_ai.zigbee_bridge import (
+from custom_components.ha_ai.zigbee.bridge import (
     ParsedDeviceList,
     async_parse_device_payload,
     parse_device_payload,
 )
-from custom_components.ha_ai.zigbee_insights import async_judge
-from custom_components.ha_ai.zigbee_links import (
+from custom_components.ha_ai.zigbee.insights import async_judge
+from custom_components.ha_ai.zigbee.links import (
     async_build_usage,
     object_id_candidates,
 )

@@ -31,7 +31,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from benchmarks.device_lists import coordinator, device_list
 from scripts import devenv
 
-# The bridge's limit on a device list (zigbee_bridge.MAX_DEVICE_LIST_BYTES).
+# The bridge's limit on a device list (zigbee/bridge.py, MAX_DEVICE_LIST_BYTES).
 MAX_DEVICE_LIST_BYTES = 32 * 1024 * 1024
 
 PAIRING_DEVICES = 20_000

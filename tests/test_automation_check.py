@@ -15,7 +15,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
-from custom_components.ha_ai.automation_check import (
+from custom_components.ha_ai.automations.check import (
     AutomationRefusedError,
     SafetySettings,
     async_check_automation,

@@ -21,8 +21,8 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.ha_ai.automation_check import AutomationRefusedError
-from custom_components.ha_ai.automation_deploy import AutomationDeployer
+from custom_components.ha_ai.automations.check import AutomationRefusedError
+from custom_components.ha_ai.automations.deploy import AutomationDeployer
 from custom_components.ha_ai.const import DOMAIN
 from custom_components.ha_ai.stored_part import async_remove_store
 
@@ -506,7 +506,9 @@ async def test_a_reload_that_fails_puts_the_file_back_without_reloading_again(
 
     hass.services.async_register("automation", "reload", broken_reload)
     with (
-        patch("custom_components.ha_ai.automation_deploy.RELOAD_TIMEOUT_SECONDS", 0.05),
+        patch(
+            "custom_components.ha_ai.automations.deploy.RELOAD_TIMEOUT_SECONDS", 0.05
+        ),
         pytest.raises(AutomationRefusedError) as caught,
     ):
         await deployer.async_deploy(routine(), source="suggestion")

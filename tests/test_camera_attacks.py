@@ -22,7 +22,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
-from custom_components.ha_ai.camera_tracker import (
+from custom_components.ha_ai.cameras.tracker import (
     CAMERA_STORE_KEY,
     WAITING_LOG_INTERVAL,
     CameraTracker,

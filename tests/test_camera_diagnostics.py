@@ -10,7 +10,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.ha_ai.camera_diagnostics import REDACTED, redact_url
+from custom_components.ha_ai.cameras.diagnostics import REDACTED, redact_url
 
 from .camera_helpers import event_payload, send_event, send_status
 

@@ -32,7 +32,7 @@ from pytest_homeassistant_custom_component.typing import (
 )
 
 from custom_components.ha_ai import async_remove_config_entry_device
-from custom_components.ha_ai.camera_tracker import (
+from custom_components.ha_ai.cameras.tracker import (
     CAMERA_STORE_KEY,
     STORE_SAVE_DELAY,
     CameraTracker,
@@ -378,7 +378,7 @@ async def test_messages_that_cannot_be_used_are_logged_and_dropped(
 ) -> None:
     statistics = loaded.runtime_data.bus.statistics
     before = statistics.messages_rejected
-    with patch("custom_components.ha_ai.mqtt_bus.LOGGER") as logger:
+    with patch("custom_components.ha_ai.bus.mqtt_bus.LOGGER") as logger:
         send_event(hass, "{not json", "front_door")
         send_event(hass, "[1, 2]", "front_door")
         send_event(hass, b"\xff\xfe", "front_door")
@@ -407,7 +407,7 @@ async def test_a_missing_camera_id_is_taken_from_the_topic(
 async def test_odd_fields_get_sane_states_and_a_log_line(
     hass: HomeAssistant, loaded: MockConfigEntry
 ) -> None:
-    with patch("custom_components.ha_ai.camera_tracker.LOGGER") as logger:
+    with patch("custom_components.ha_ai.cameras.tracker.LOGGER") as logger:
         send_event(
             hass,
             event_payload(
@@ -633,7 +633,7 @@ async def test_removing_the_entry_deletes_the_camera_store(
     "failing",
     [
         "homeassistant.components.mqtt.async_subscribe",  # before the cameras start
-        "custom_components.ha_ai.mqtt_bus.MqttBus.async_subscribe_json",
+        "custom_components.ha_ai.bus.mqtt_bus.MqttBus.async_subscribe_json",
     ],
 )
 async def test_a_failed_setup_keeps_the_stored_cameras(

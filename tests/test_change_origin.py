@@ -19,14 +19,14 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.ha_ai.change_origin import (
+from custom_components.ha_ai.automations.change_origin import (
     RegistryLookup,
     RegistrySnapshot,
     entities_of_call,
 )
 from custom_components.ha_ai.const import DOMAIN
 from custom_components.ha_ai.engine.habits.model import Origin
-from custom_components.ha_ai.habit_log import Exclusions, HabitLog
+from custom_components.ha_ai.habits.log import Exclusions, HabitLog
 
 from .test_habit_log import rows
 

@@ -21,18 +21,18 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
-from custom_components.ha_ai import habit_analysis
 from custom_components.ha_ai.const import (
     CONF_PAIR_DELAY_SECONDS,
     DEFAULT_OPTIONS,
     DOMAIN,
 )
 from custom_components.ha_ai.engine.habits.model import MiningSettings, PatternLevel
+from custom_components.ha_ai.habits import analysis as habit_analysis
 
 from .conftest import published
 from .habit_helpers import COFFEE, COVERED, MORNING, add_house
 
-MINE = "custom_components.ha_ai.habit_analysis.mine_habits"
+MINE = "custom_components.ha_ai.habits.analysis.mine_habits"
 PATTERNS = "sensor.ha_ai_patterns_detected"
 LAST = "sensor.ha_ai_last_analysis"
 RUNNING = "binary_sensor.ha_ai_analysis_running"

@@ -20,11 +20,11 @@ from pytest_homeassistant_custom_component.typing import RecorderInstanceGenerat
 
 from custom_components.ha_ai.const import DOMAIN
 from custom_components.ha_ai.engine.habits.model import Origin
-from custom_components.ha_ai.habit_backfill import (
+from custom_components.ha_ai.habits.backfill import (
     RecorderReplay,
     async_backfill,
 )
-from custom_components.ha_ai.habit_log import Exclusions, HabitLog
+from custom_components.ha_ai.habits.log import Exclusions, HabitLog
 
 
 @pytest.fixture(autouse=True)
@@ -105,7 +105,7 @@ async def test_a_failed_backfill_is_logged(
 ) -> None:
     config_entry.add_to_hass(hass)
     with patch(
-        "custom_components.ha_ai.habit_analysis.async_backfill",
+        "custom_components.ha_ai.habits.analysis.async_backfill",
         side_effect=RuntimeError("database gone"),
     ):
         assert await hass.config_entries.async_setup(config_entry.entry_id)

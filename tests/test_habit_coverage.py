@@ -5,7 +5,7 @@ from __future__ import annotations
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 
-from custom_components.ha_ai.habit_coverage import automation_coverage
+from custom_components.ha_ai.habits.coverage import automation_coverage
 
 
 async def test_no_automations_cover_nothing(hass: HomeAssistant) -> None:

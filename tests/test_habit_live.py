@@ -13,7 +13,6 @@ from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
-from custom_components.ha_ai import habit_analysis
 from custom_components.ha_ai.const import DOMAIN
 from custom_components.ha_ai.engine.habits.model import (
     DayClass,
@@ -21,7 +20,8 @@ from custom_components.ha_ai.engine.habits.model import (
     PatternLevel,
     TimeOfDayPattern,
 )
-from custom_components.ha_ai.habit_live import in_day_class, in_window, next_occurrence
+from custom_components.ha_ai.habits import analysis as habit_analysis
+from custom_components.ha_ai.habits.live import in_day_class, in_window, next_occurrence
 
 from .conftest import published
 from .habit_helpers import COFFEE, MORNING
@@ -37,7 +37,7 @@ def triggered(mqtt_mock: MqttMockHAClient) -> list[tuple[str, Any]]:
 
 async def learn(hass: HomeAssistant, patterns: list[Pattern] | None = None) -> None:
     with patch(
-        "custom_components.ha_ai.habit_analysis.mine_habits",
+        "custom_components.ha_ai.habits.analysis.mine_habits",
         return_value=[MORNING, COFFEE] if patterns is None else patterns,
     ):
         await hass.services.async_call(DOMAIN, "run_analysis", blocking=True)

@@ -17,10 +17,10 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.ha_ai import habit_log as habit_log_module
 from custom_components.ha_ai.const import DOMAIN
 from custom_components.ha_ai.engine.habits.model import Origin
-from custom_components.ha_ai.habit_log import Exclusions, HabitLog
+from custom_components.ha_ai.habits import log as habit_log_module
+from custom_components.ha_ai.habits.log import Exclusions, HabitLog
 
 
 @pytest.fixture

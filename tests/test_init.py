@@ -114,7 +114,7 @@ async def test_unload_does_not_hang_on_a_silent_broker(
         await hass.loop.create_future()
 
     with (
-        patch("custom_components.ha_ai.mqtt_bus.STATUS_PUBLISH_TIMEOUT", 0.01),
+        patch("custom_components.ha_ai.bus.mqtt_bus.STATUS_PUBLISH_TIMEOUT", 0.01),
         patch(
             "homeassistant.components.mqtt.async_publish",
             side_effect=never_acknowledged,

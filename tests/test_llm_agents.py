@@ -20,26 +20,26 @@ from custom_components.ha_ai.const import (
     LLM_PROVIDERS,
 )
 from custom_components.ha_ai.engine.llm.prompt import LlmMessage
-from custom_components.ha_ai.llm_agents import (
+from custom_components.ha_ai.llm.agents import (
     AI_TASK_NAME,
     AiTaskBackend,
     ConversationAgentBackend,
     ai_task_available,
     ai_task_module,
 )
-from custom_components.ha_ai.llm_backends import (
+from custom_components.ha_ai.llm.backends import (
     LlmSettings,
     available_providers,
     create_backend,
 )
-from custom_components.ha_ai.llm_client import (
+from custom_components.ha_ai.llm.client import (
     LlmConnectionError,
     LlmError,
     LlmNotFoundError,
     LlmResponseError,
     LlmTimeoutError,
 )
-from custom_components.ha_ai.llm_openai import OpenAiCompatibleBackend
+from custom_components.ha_ai.llm.openai_api import OpenAiCompatibleBackend
 
 from .llm_fakes import (
     AI_TASK_MODULE,

@@ -27,7 +27,6 @@ from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
-from custom_components.ha_ai import habit_analysis
 from custom_components.ha_ai.const import (
     CONF_MAX_SUGGESTIONS,
     DEFAULT_OPTIONS,
@@ -40,14 +39,15 @@ from custom_components.ha_ai.engine.suggestions.model import (
     SuggestionStatus,
 )
 from custom_components.ha_ai.engine.suggestions.serialize import book_to_store
-from custom_components.ha_ai.llm_enrich import LlmEnricher
-from custom_components.ha_ai.suggestions import STORE_KEY, STORE_VERSION
+from custom_components.ha_ai.habits import analysis as habit_analysis
+from custom_components.ha_ai.llm.enrich import LlmEnricher
+from custom_components.ha_ai.suggestions.manager import STORE_KEY, STORE_VERSION
 
 from .conftest import published
 from .habit_helpers import COFFEE, MORNING, add_house
 from .test_suggestions import FEATURE
 
-MINE = "custom_components.ha_ai.habit_analysis.mine_habits"
+MINE = "custom_components.ha_ai.habits.analysis.mine_habits"
 BEDROOM_ON = {"action": "light.turn_on", "target": {"entity_id": "light.bedroom"}}
 AT_0655 = [{"trigger": "time", "at": "06:55:00"}]
 RENDERED_AT = "07:00:00"

@@ -26,14 +26,14 @@ from custom_components.ha_ai.engine.llm.prompt import (
     LlmMessage,
 )
 from custom_components.ha_ai.entry_settings import HaAiSettings, settings_values
-from custom_components.ha_ai.llm_backends import LlmSettings
-from custom_components.ha_ai.llm_client import (
+from custom_components.ha_ai.llm.backends import LlmSettings
+from custom_components.ha_ai.llm.client import (
     LlmAuthError,
     LlmConnectionError,
     LlmError,
     LlmResponseError,
 )
-from custom_components.ha_ai.llm_enrich import (
+from custom_components.ha_ai.llm.enrich import (
     BATCH_DEADLINE_CALLS,
     REASON_AUTOMATION_REFUSED,
     REASON_CALL_LIMIT,

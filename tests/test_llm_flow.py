@@ -34,7 +34,7 @@ from custom_components.ha_ai.const import (
     SECTION_REMOTE_DEPLOY,
 )
 from custom_components.ha_ai.entry_settings import split_settings
-from custom_components.ha_ai.llm_client import (
+from custom_components.ha_ai.llm.client import (
     ISSUE_LLM_AUTH_FAILED,
     async_report_auth_failed,
 )
@@ -236,7 +236,7 @@ async def test_unexpected_errors_are_shown_as_unknown(
         result["flow_id"], hass, {CONF_LLM_PROVIDER: LLM_PROVIDER_OPENAI}
     )
     with patch(
-        "custom_components.ha_ai.llm_openai.OpenAiCompatibleBackend.async_test",
+        "custom_components.ha_ai.llm.openai_api.OpenAiCompatibleBackend.async_test",
         side_effect=RuntimeError("bug"),
     ):
         result = await configure(result["flow_id"], hass, openai_input(server))

@@ -12,7 +12,7 @@ from homeassistant.helpers import issue_registry as ir
 from custom_components.ha_ai.const import DOMAIN
 from custom_components.ha_ai.engine.llm.parse import parse_suggestion
 from custom_components.ha_ai.engine.llm.prompt import LlmMessage
-from custom_components.ha_ai.llm_client import (
+from custom_components.ha_ai.llm.client import (
     ISSUE_LLM_AUTH_FAILED,
     LlmAuthError,
     LlmConnectionError,
@@ -22,7 +22,7 @@ from custom_components.ha_ai.llm_client import (
     LlmTimeoutError,
     LlmTruncatedError,
 )
-from custom_components.ha_ai.llm_openai import (
+from custom_components.ha_ai.llm.openai_api import (
     MAX_RESPONSE_BYTES,
     OpenAiCompatibleBackend,
     OpenAiSettings,

@@ -21,6 +21,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
+from custom_components.ha_ai.bus.mqtt_bus import MqttBus
 from custom_components.ha_ai.const import (
     BIRTH_REPUBLISH_COOLDOWN,
     CONF_MESSAGE_TTL,
@@ -31,7 +32,6 @@ from custom_components.ha_ai.const import (
     PUBLISH_ACK_TIMEOUT,
     PUBLISH_WINDOW,
 )
-from custom_components.ha_ai.mqtt_bus import MqttBus
 
 from .conftest import published, set_mqtt_connected
 
@@ -726,7 +726,7 @@ async def test_unload_does_not_wait_long_for_a_frozen_broker(
         patch(
             "homeassistant.components.mqtt.async_publish", side_effect=broker.publish
         ),
-        patch("custom_components.ha_ai.mqtt_bus.STATUS_PUBLISH_TIMEOUT", 0),
+        patch("custom_components.ha_ai.bus.mqtt_bus.STATUS_PUBLISH_TIMEOUT", 0),
     ):
         assert await hass.config_entries.async_unload(setup_entry.entry_id)
         assert ("ha-ai/status", "offline") in broker.handed

@@ -16,8 +16,8 @@ import pytest
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.ha_ai.bus.mqtt_bus import MqttBus
 from custom_components.ha_ai.const import DEFAULT_OPTIONS, DOMAIN
-from custom_components.ha_ai.mqtt_bus import MqttBus
 
 from .broker import (
     Mosquitto,
@@ -159,7 +159,7 @@ async def test_frozen_broker_is_detected_and_nothing_expired_is_delivered(
     # Frozen, not disconnected: the TCP link stays up, nothing is acknowledged.
     broker.process.send_signal(signal.SIGSTOP)
     try:
-        with patch("custom_components.ha_ai.mqtt_bus.PUBLISH_ACK_TIMEOUT", 2):
+        with patch("custom_components.ha_ai.bus.mqtt_bus.PUBLISH_ACK_TIMEOUT", 2):
             ha_ai.async_publish_event(["seq"], {"n": 1}, ttl=120)
             await wait_for(lambda: ha_ai.stalled)
         assert ha_ai.connected

@@ -19,7 +19,7 @@ from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.ha_ai import remote_deploy
+from custom_components.ha_ai.automations import remote_deploy
 from custom_components.ha_ai.const import (
     CONF_REMOTE_DEPLOY,
     CONF_REMOTE_SECRET,

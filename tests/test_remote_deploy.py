@@ -30,7 +30,8 @@ from pytest_homeassistant_custom_component.typing import (
     MqttMockHAClient,
 )
 
-from custom_components.ha_ai import automation_deploy, remote_deploy, remote_replay
+from custom_components.ha_ai.automations import deploy as automation_deploy
+from custom_components.ha_ai.automations import remote_deploy, remote_replay
 from custom_components.ha_ai.const import (
     CONF_REMOTE_DEPLOY,
     CONF_REMOTE_SECRET,
@@ -269,7 +270,7 @@ async def test_a_deployed_suggestion_is_marked(
 ) -> None:
     suggestions = setup_entry.runtime_data.suggestions
     with patch(
-        "custom_components.ha_ai.habit_analysis.mine_habits",
+        "custom_components.ha_ai.habits.analysis.mine_habits",
         return_value=[COFFEE],
     ):
         await hass.services.async_call("ha_ai", "run_analysis", blocking=True)

@@ -40,7 +40,7 @@ from custom_components.ha_ai.engine.habits.log_files import append_rows, day_fil
 from custom_components.ha_ai.engine.habits.serialize import patterns_to_store
 from custom_components.ha_ai.engine.zigbee.devices import parse_device_list
 from custom_components.ha_ai.engine.zigbee.serialize import devices_to_store
-from custom_components.ha_ai.habit_log import LOG_DIRECTORY
+from custom_components.ha_ai.habits.log import LOG_DIRECTORY
 from custom_components.ha_ai.store_loading import copy_aside
 
 from .camera_helpers import FRONT, event_payload, send_event
@@ -488,7 +488,7 @@ async def test_an_exception_in_a_restore_sets_the_store_aside(
     put(hass_storage, ZIGBEE, zigbee_store())
     original = write_on_disk(hass, hass_storage, ZIGBEE)
     with patch(
-        "custom_components.ha_ai.zigbee_bridge.restore_zigbee_store",
+        "custom_components.ha_ai.zigbee.bridge.restore_zigbee_store",
         side_effect=RecursionError("maximum recursion depth exceeded"),
     ):
         await set_up(hass, config_entry)
@@ -544,7 +544,7 @@ async def test_a_failed_setup_writes_no_store_over_the_stored_ones(
     before = json.loads(json.dumps(hass_storage))
     config_entry.add_to_hass(hass)
     with patch(
-        "custom_components.ha_ai.mqtt_bus.MqttBus.async_start",
+        "custom_components.ha_ai.bus.mqtt_bus.MqttBus.async_start",
         side_effect=RuntimeError("broken"),
     ):
         assert not await hass.config_entries.async_setup(config_entry.entry_id)

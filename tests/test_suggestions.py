@@ -19,7 +19,6 @@ from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
-from custom_components.ha_ai import habit_analysis
 from custom_components.ha_ai.const import (
     CONF_MAX_SUGGESTIONS,
     CONF_NOTIFY_SUGGESTIONS,
@@ -28,12 +27,13 @@ from custom_components.ha_ai.const import (
 )
 from custom_components.ha_ai.engine.habits.model import PatternLevel, TimeOfDayPattern
 from custom_components.ha_ai.engine.zigbee.judge import UnusedCapability
-from custom_components.ha_ai.llm_enrich import LlmEnricher
+from custom_components.ha_ai.habits import analysis as habit_analysis
+from custom_components.ha_ai.llm.enrich import LlmEnricher
 
 from .conftest import published
 from .habit_helpers import COFFEE, MORNING, add_house
 
-MINE = "custom_components.ha_ai.habit_analysis.mine_habits"
+MINE = "custom_components.ha_ai.habits.analysis.mine_habits"
 PENDING = "sensor.ha_ai_suggestions_pending"
 NEW = "binary_sensor.ha_ai_new_suggestions"
 DEPLOYED = "sensor.ha_ai_deployed_suggestions"

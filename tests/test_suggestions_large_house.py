@@ -12,7 +12,6 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
-from custom_components.ha_ai import suggestions as suggestions_module
 from custom_components.ha_ai.const import (
     CONF_MAX_SUGGESTIONS,
     CONF_NOTIFY_SUGGESTIONS,
@@ -22,6 +21,7 @@ from custom_components.ha_ai.engine.suggestions import findings as findings_modu
 from custom_components.ha_ai.engine.suggestions.findings import suggestion_id
 from custom_components.ha_ai.engine.suggestions.model import SuggestionKind
 from custom_components.ha_ai.engine.zigbee.judge import UnusedCapability
+from custom_components.ha_ai.suggestions import manager as suggestions_module
 
 from .conftest import published
 

@@ -20,10 +20,10 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
-from custom_components.ha_ai import zigbee_bridge
 from custom_components.ha_ai.const import DOMAIN
 from custom_components.ha_ai.engine.inbound import Rejection
-from custom_components.ha_ai.zigbee_bridge import REPAIR_ISSUE_ID, ZigbeeBridge
+from custom_components.ha_ai.zigbee import bridge as zigbee_bridge
+from custom_components.ha_ai.zigbee.bridge import REPAIR_ISSUE_ID, ZigbeeBridge
 
 from .conftest import published
 from .zigbee_helpers import BUTTON, LIGHT, PLUG, VIBRATION, house_devices, send

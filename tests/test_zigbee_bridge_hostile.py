@@ -23,10 +23,10 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
-from custom_components.ha_ai import zigbee_bridge
 from custom_components.ha_ai.engine.inbound import Rejection
 from custom_components.ha_ai.engine.zigbee.bursts import MAX_INDIVIDUAL_EVENTS
-from custom_components.ha_ai.zigbee_bridge import (
+from custom_components.ha_ai.zigbee import bridge as zigbee_bridge
+from custom_components.ha_ai.zigbee.bridge import (
     EXECUTOR_PARSE_BYTES,
     ParsedDeviceList,
     parse_device_payload,

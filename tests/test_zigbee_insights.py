@@ -18,9 +18,9 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
-from custom_components.ha_ai import zigbee_insights
 from custom_components.ha_ai.sensor import ATTR_TOP_OPPORTUNITIES, HaAiSensor
-from custom_components.ha_ai.zigbee_insights import ZigbeeInsights
+from custom_components.ha_ai.zigbee import insights as zigbee_insights
+from custom_components.ha_ai.zigbee.insights import ZigbeeInsights
 
 from .conftest import published
 from .zigbee_helpers import BUTTON, PLUG, VIBRATION, house_devices, register_house, send

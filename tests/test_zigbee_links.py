@@ -9,10 +9,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 
-from custom_components.ha_ai import zigbee_links
 from custom_components.ha_ai.engine.zigbee.devices import parse_device_list
 from custom_components.ha_ai.engine.zigbee.model import Capability
-from custom_components.ha_ai.zigbee_links import (
+from custom_components.ha_ai.zigbee import links as zigbee_links
+from custom_components.ha_ai.zigbee.links import (
     async_build_usage,
     object_id_candidates,
     object_ids_of,

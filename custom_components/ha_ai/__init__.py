@@ -12,25 +12,25 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.loader import async_get_integration
 
-from .automation_deploy import STORE_KEY as DEPLOYMENTS_STORE_KEY
-from .automation_deploy import AutomationDeployer
-from .camera_tracker import CAMERA_STORE_KEY, CameraTracker
+from .automations.deploy import STORE_KEY as DEPLOYMENTS_STORE_KEY
+from .automations.deploy import AutomationDeployer
+from .automations.remote_deploy import RemoteDeploy
+from .automations.remote_replay import STORE_KEY as REMOTE_COMMANDS_STORE_KEY
+from .bus.mqtt_bus import MqttBus
+from .cameras.tracker import CAMERA_STORE_KEY, CameraTracker
 from .const import DOMAIN, ENTRY_MINOR_VERSION, ENTRY_VERSION, LOGGER
 from .data import HaAiConfigEntry, HaAiRuntimeData
 from .entry_settings import HaAiSettings, split_settings
-from .habit_analysis import HABITS_STORE_KEY, HabitAnalysis
-from .habit_live import HabitLive
-from .habit_log import HabitLog
-from .llm_enrich import LlmEnricher
-from .mqtt_bus import MqttBus
-from .remote_deploy import RemoteDeploy
-from .remote_replay import STORE_KEY as REMOTE_COMMANDS_STORE_KEY
+from .habits.analysis import HABITS_STORE_KEY, HabitAnalysis
+from .habits.live import HabitLive
+from .habits.log import HabitLog
+from .llm.enrich import LlmEnricher
 from .services import async_setup_services
 from .stored_part import async_remove_store
-from .suggestions import STORE_KEY as SUGGESTIONS_STORE_KEY
-from .suggestions import SuggestionManager
-from .zigbee_bridge import ZIGBEE_STORE_KEY, ZigbeeBridge
-from .zigbee_insights import INSIGHTS_STORE_KEY, ZigbeeInsights
+from .suggestions.manager import STORE_KEY as SUGGESTIONS_STORE_KEY
+from .suggestions.manager import SuggestionManager
+from .zigbee.bridge import ZIGBEE_STORE_KEY, ZigbeeBridge
+from .zigbee.insights import INSIGHTS_STORE_KEY, ZigbeeInsights
 
 # What `async_remove_entry` deletes, so that removing HA AI leaves nothing behind.
 STORE_KEYS = (

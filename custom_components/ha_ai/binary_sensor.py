@@ -14,8 +14,8 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from .camera_binary_sensor import camera_binary_sensors
-from .camera_entity import async_add_camera_entities
+from .cameras.binary_sensor import camera_binary_sensors
+from .cameras.entity import async_add_camera_entities
 from .data import HaAiConfigEntry, HaAiRuntimeData
 from .entity import (
     HaAiEntity,

@@ -33,7 +33,7 @@ from .const import (
     ENTRY_VERSION,
 )
 from .entry_settings import settings_values, split_settings
-from .llm_flow import LlmSteps
+from .llm.flow import LlmSteps
 from .settings import form_values, settings_schema, validate_settings
 
 TITLE = "HA AI"

@@ -8,17 +8,17 @@ from typing import Protocol
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE
 
-from .automation_deploy import AutomationDeployer
-from .camera_tracker import CameraTracker
+from .automations.deploy import AutomationDeployer
+from .automations.remote_deploy import RemoteDeploy
+from .bus.mqtt_bus import MqttBus
+from .cameras.tracker import CameraTracker
 from .entry_settings import HaAiSettings
-from .habit_analysis import HabitAnalysis
-from .habit_live import HabitLive
-from .habit_log import HabitLog
-from .mqtt_bus import MqttBus
-from .remote_deploy import RemoteDeploy
-from .suggestions import SuggestionManager
-from .zigbee_bridge import ZigbeeBridge
-from .zigbee_insights import ZigbeeInsights
+from .habits.analysis import HabitAnalysis
+from .habits.live import HabitLive
+from .habits.log import HabitLog
+from .suggestions.manager import SuggestionManager
+from .zigbee.bridge import ZigbeeBridge
+from .zigbee.insights import ZigbeeInsights
 
 
 class Listenable(Protocol):

@@ -7,7 +7,7 @@ from typing import Any
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
-from .camera_diagnostics import camera_diagnostics
+from .cameras.diagnostics import camera_diagnostics
 from .const import SECRET_FIELDS
 from .data import HaAiConfigEntry
 from .store_loading import async_store_reports

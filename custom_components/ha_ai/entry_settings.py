@@ -17,8 +17,9 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 
-from .automation_check import SafetySettings
-from .camera_tracker import CameraSettings
+from .automations.check import SafetySettings
+from .bus.mqtt_bus import BusSettings
+from .cameras.tracker import CameraSettings
 from .const import (
     CONF_ALLOWED_SERVICES,
     CONF_ANALYSIS_TIME,
@@ -57,11 +58,10 @@ from .const import (
 )
 from .engine.habits.model import MiningSettings
 from .engine.zigbee.anomalies import AnomalySettings
-from .habit_analysis import AnalysisSchedule
-from .habit_log import Exclusions
-from .llm_backends import LlmSettings
-from .mqtt_bus import BusSettings
-from .suggestions import SuggestionSettings
+from .habits.analysis import AnalysisSchedule
+from .habits.log import Exclusions
+from .llm.backends import LlmSettings
+from .suggestions.manager import SuggestionSettings
 
 
 def settings_values(

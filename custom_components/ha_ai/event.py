@@ -13,7 +13,7 @@ from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from .camera_entity import HaAiCameraEntity, async_add_camera_entities
+from .cameras.entity import HaAiCameraEntity, async_add_camera_entities
 from .data import HaAiConfigEntry
 from .engine.cameras.model import CameraEvent
 

@@ -17,8 +17,8 @@ from homeassistant.const import PERCENTAGE, EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from .camera_entity import async_add_camera_entities
-from .camera_sensor import camera_sensors
+from .cameras.entity import async_add_camera_entities
+from .cameras.sensor import camera_sensors
 from .data import HaAiConfigEntry, HaAiRuntimeData
 from .entity import (
     HaAiEntity,

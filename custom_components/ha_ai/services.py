@@ -60,8 +60,8 @@ from .data import HaAiConfigEntry
 from .engine.envelope import ENVELOPE_FIELDS
 from .engine.suggestions.model import SuggestionKind, SuggestionStatus
 from .engine.topics import validate_event_path
-from .habit_analysis import AnalysisCooldownError, AnalysisRunningError
-from .suggestions import suggestion_fields
+from .habits.analysis import AnalysisCooldownError, AnalysisRunningError
+from .suggestions.manager import suggestion_fields
 
 SERVICE_ACCEPT_SUGGESTION = "accept_suggestion"
 SERVICE_DISMISS_SUGGESTION = "dismiss_suggestion"

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..stored import (  # noqa: TID252
+from ..stored import (
     BadRecordError,
     Drops,
     Restored,

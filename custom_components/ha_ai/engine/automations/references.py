@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
-from ..habits.model import AutomationCoverage  # noqa: TID252
+from ..habits.model import AutomationCoverage
 from .walk import services_called
 
 TIMED_TRIGGERS: Final = frozenset({"time", "time_pattern", "sun", "calendar"})

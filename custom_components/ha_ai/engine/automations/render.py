@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any, Final
 
-from ..habits.model import (  # noqa: TID252
+from ..habits.model import (
     SYSTEM_STATES,
     DayClass,
     Pattern,

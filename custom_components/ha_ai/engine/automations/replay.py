@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from ..stored import Drops, Restored, UnreadableStoreError  # noqa: TID252
+from ..stored import Drops, Restored, UnreadableStoreError
 from .ids import is_message_id
 
 DEFAULT_MAX_EVENTS: Final = 10_000

@@ -33,9 +33,9 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import islice
 from typing import Any
 
-from ..inbound import Rejection  # noqa: TID252
-from ..log_text import log_safe  # noqa: TID252
-from ..stored import (  # noqa: TID252
+from ..inbound import Rejection
+from ..log_text import log_safe
+from ..stored import (
     Drops,
     Restored,
     UnreadableStoreError,

@@ -31,7 +31,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
-from ..topics import MAX_SEGMENT_LENGTH, slugify_segment  # noqa: TID252
+from ..topics import MAX_SEGMENT_LENGTH, slugify_segment
 
 HASH_LENGTHS = (8, 16, 32)
 FALLBACK_BASE = "camera"

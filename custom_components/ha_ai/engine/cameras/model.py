@@ -39,8 +39,8 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..inbound import Rejection  # noqa: TID252
-from ..log_text import log_safe  # noqa: TID252
+from ..inbound import Rejection
+from ..log_text import log_safe
 
 MAX_ID_LENGTH = 64
 MAX_NAME_LENGTH = 100

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from ..stored import Drops  # noqa: TID252
+from ..stored import Drops
 from .model import ChangeTable, Origin
 
 SUFFIX = ".csv"

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from ..stored import (  # noqa: TID252
+from ..stored import (
     BadRecordError,
     Drops,
     Restored,

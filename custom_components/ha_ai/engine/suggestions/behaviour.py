@@ -16,7 +16,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, Final
 
-from ..zigbee.judge import clean_text  # noqa: TID252
+from ..zigbee.judge import clean_text
 from .model import EntityFacts
 from .wording import entity_name, phrase, state_phrases
 

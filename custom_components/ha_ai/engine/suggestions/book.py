@@ -38,7 +38,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..zigbee.judge import clean_text  # noqa: TID252
+from ..zigbee.judge import clean_text
 from .behaviour import behaviour_fingerprint
 from .findings import MAX_TEXT, MAX_TITLE
 from .lifecycle import SuggestionError, SuggestionErrorReason, can_change

@@ -46,17 +46,17 @@ import math
 from collections.abc import Container, Iterable, Mapping
 from dataclasses import asdict
 
-from ..habits.model import (  # noqa: TID252
+from ..habits.model import (
     DayClass,
     Pattern,
     PatternLevel,
     TimeOfDayPattern,
     UsedTogetherPattern,
 )
-from ..habits.serialize import pattern_summary  # noqa: TID252
-from ..zigbee.features import MAX_EASE, MAX_GAIN, score  # noqa: TID252
-from ..zigbee.judge import UnusedCapability, clean_text  # noqa: TID252
-from ..zigbee.steps import Steps, run_to_end  # noqa: TID252
+from ..habits.serialize import pattern_summary
+from ..zigbee.features import MAX_EASE, MAX_GAIN, score
+from ..zigbee.judge import UnusedCapability, clean_text
+from ..zigbee.steps import Steps, run_to_end
 from .categories import feature_category, habit_category
 from .model import EntityFacts, SuggestionDraft, SuggestionKind, rank
 from .wording import (

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from ..stored import (  # noqa: TID252
+from ..stored import (
     BadRecordError,
     Drops,
     Restored,

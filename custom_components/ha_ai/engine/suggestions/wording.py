@@ -12,8 +12,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..habits.model import DayClass  # noqa: TID252
-from ..zigbee.judge import clean_text  # noqa: TID252
+from ..habits.model import DayClass
+from ..zigbee.judge import clean_text
 from .model import EntityFacts
 
 MAX_NAME = 60  # an entity's name or area inside a title or description

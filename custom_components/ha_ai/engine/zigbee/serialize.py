@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from ..stored import (  # noqa: TID252
+from ..stored import (
     BadRecordError,
     Drops,
     Restored,

@@ -1,0 +1,414 @@
+"""Runs habit mining every day and on demand, and says so over MQTT.
+
+The analysis reads HA AI's habit log (an executor job), mines it in another
+executor job, compares the patterns with the last run's (ids stay stable), and
+publishes `analysis/complete` (or `analysis/failed`, keeping the last good result)
+and one `events/pattern/<type>_detected` per new pattern, and per forming pattern
+that became established since the last run (`promoted`: it becomes a suggestion
+now). Setup never waits for it. A new installation does not wait for the daily run
+either: once the recorder's history has been copied into the empty log, the first
+analysis starts in the background, when there is no earlier result to show.
+"""
+
+from __future__ import annotations
+
+import time as monotonic_time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+
+import numpy as np
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.event import async_track_time_change
+from homeassistant.helpers.start import async_at_started
+from homeassistant.util import dt as dt_util
+
+from ..bus.mqtt_bus import MqttBus
+from ..const import DOMAIN, LOGGER
+from ..engine.habits.mining import compare_patterns, mine_habits
+from ..engine.habits.model import (
+    MiningSettings,
+    Pattern,
+    PatternLevel,
+    TimeOfDayPattern,
+    UsedTogetherPattern,
+)
+from ..engine.habits.serialize import (
+    pattern_summary,
+    patterns_to_store,
+    restore_habits_store,
+)
+from ..engine.suggestions.findings import becomes_suggestion
+from ..listeners import Listeners
+from ..stored_part import PartStore
+from ..zigbee.bridge import ZigbeeBridge
+from .backfill import async_backfill
+from .coverage import automation_coverage
+from .log import HabitLog
+
+STORE_VERSION = 1
+HABITS_STORE_KEY = f"{DOMAIN}.habits"
+# A run asked for right after another is refused: mining is not free.
+RUN_COOLDOWN = timedelta(seconds=60)
+TOP_PATTERNS = 5
+
+
+class AnalysisRunningError(HomeAssistantError):
+    """An analysis is already under way."""
+
+
+class AnalysisCooldownError(HomeAssistantError):
+    """The last analysis finished a moment ago."""
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisSchedule:
+    """When the daily analysis runs, and how far back it looks."""
+
+    run_at: time
+    history_days: int
+
+
+class HabitAnalysis:
+    """The learned patterns, kept current by a daily analysis."""
+
+    def __init__(  # noqa: PLR0913
+        self,
+        hass: HomeAssistant,
+        bus: MqttBus,
+        log: HabitLog,
+        zigbee: ZigbeeBridge,
+        schedule: AnalysisSchedule,
+        settings: MiningSettings | None = None,
+        *,
+        entry: ConfigEntry,
+    ) -> None:
+        """Prepare; nothing runs before `async_start`.
+
+        `suggest` (set later, by the suggestion store) turns the new patterns into
+        suggestions and returns how many are open and how many are new, for the
+        `analysis/complete` event. The first analysis of a new installation is a
+        task of `entry`, so unloading the entry ends it.
+        """
+        self.hass = hass
+        self.entry = entry
+        self.bus = bus
+        self.log = log
+        self.zigbee = zigbee
+        self.schedule = schedule
+        self.settings = settings or MiningSettings()
+        self.patterns: list[Pattern] = []
+        self.last_run: datetime | None = None
+        self.last_duration: float | None = None
+        self.last_error: str | None = None
+        self.running = False
+        self._finished_at: float | None = None
+        self._store = PartStore(
+            hass, entry, HABITS_STORE_KEY, STORE_VERSION, self._store_data, 0
+        )
+        self._listeners = Listeners()
+        self._stopped = False
+        self.suggest: Callable[[], Awaitable[tuple[int, int]]] | None = None
+
+    async def async_start(self) -> None:
+        """Restore the last result, schedule the daily run, back-fill if needed.
+
+        Once Home Assistant has started, the back-fill and then, on a new
+        installation, the first analysis run in the background.
+        """
+        stored = await self._store.async_load(restore_habits_store)
+        if stored is not None:
+            self.patterns = stored.patterns
+            self.last_run = stored.last_run
+            self.last_duration = stored.last_duration
+        run_at = self.schedule.run_at
+        self.entry.async_on_unload(
+            async_track_time_change(
+                self.hass,
+                self._on_schedule,
+                hour=run_at.hour,
+                minute=run_at.minute,
+                second=run_at.second,
+            )
+        )
+        self.entry.async_on_unload(async_at_started(self.hass, self._on_started))
+
+    async def async_stop(self) -> None:
+        """Forget the listeners; a back-fill still running starts no analysis."""
+        self._stopped = True
+        self._listeners.clear()
+
+    def _store_data(self) -> dict[str, Any]:
+        return {
+            "patterns": patterns_to_store(self.patterns),
+            "last_run": self.last_run.isoformat() if self.last_run else None,
+            "last_duration": self.last_duration,
+        }
+
+    @callback
+    def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call `listener` when a run starts or ends."""
+        return self._listeners.async_add(listener)
+
+    @callback
+    def _on_started(self, hass: HomeAssistant) -> None:
+        self.entry.async_create_background_task(
+            self.hass, self._async_prepare_history(), "ha_ai habit back-fill"
+        )
+
+    async def _async_prepare_history(self) -> None:
+        """Back-fill an empty log, then start the first analysis if none ran yet.
+
+        Without the recorder there is no history to learn from before the daily
+        run; with it, a new user sees the first patterns minutes after setup.
+        """
+        if "recorder" not in self.hass.config.components:
+            return
+        if await self.log.async_is_empty():
+            try:
+                await async_backfill(self.hass, self.log, self.schedule.history_days)
+            except Exception:  # noqa: BLE001 - the live log works without a back-fill
+                LOGGER.exception("Could not back-fill the habit log from the recorder")
+        if self._first_analysis_due() and not await self.log.async_is_empty():
+            self.entry.async_create_background_task(
+                self.hass, self._async_first_run(), "ha_ai first analysis"
+            )
+
+    def _first_analysis_due(self) -> bool:
+        """Tell whether an analysis should run now because none ever did."""
+        return not self._stopped and not self.running and self.last_run is None
+
+    async def _async_first_run(self) -> None:
+        if self._first_analysis_due():
+            LOGGER.info("Starting the first habit analysis on the recorder's history")
+            await self._async_run_safely()
+
+    @callback
+    def _on_schedule(self, now: datetime) -> None:
+        if self.running:
+            return
+        self.entry.async_create_background_task(
+            self.hass, self._async_run_safely(), "ha_ai daily analysis"
+        )
+
+    async def _async_run_safely(self) -> None:
+        await self.log.async_prune()
+        await self.async_run()
+
+    # Running
+
+    def check_can_run(self) -> None:
+        """Raise when a run asked for now cannot start."""
+        if self.running:
+            raise AnalysisRunningError
+        if (
+            self._finished_at is not None
+            and monotonic_time.monotonic() - self._finished_at
+            < RUN_COOLDOWN.total_seconds()
+        ):
+            raise AnalysisCooldownError
+
+    async def async_run(self) -> bool:
+        """Run one analysis; return whether it succeeded. Never raises."""
+        self.running = True
+        self._listeners.async_notify()
+        started = monotonic_time.monotonic()
+        try:
+            result = await self._async_analyze()
+        except Exception as err:  # noqa: BLE001 - any failure keeps the last result
+            self.last_error = f"{type(err).__name__}: {err}"
+            LOGGER.warning("Habit analysis failed: %s", self.last_error)
+            self.bus.async_publish_event(
+                ["analysis", "failed"], {"error": self.last_error}
+            )
+            succeeded = False
+        else:
+            duration = round(monotonic_time.monotonic() - started, 3)
+            await self._async_publish_results(result, duration)
+            succeeded = True
+        self.running = False
+        self._finished_at = monotonic_time.monotonic()
+        self._listeners.async_notify()
+        return succeeded
+
+    async def _async_analyze(self) -> _RunResult:
+        table = await self.log.async_read(days=self.schedule.history_days)
+        coverage = automation_coverage(self.hass)
+        device_of = devices_of(self.hass, table.entity_ids)
+        tz = dt_util.get_default_time_zone()
+        end = dt_util.utcnow()
+
+        def same_device(first: str, second: str) -> bool:
+            device = device_of.get(first)
+            return device is not None and device == device_of.get(second)
+
+        mined: list[Pattern] = await self.hass.async_add_executor_job(
+            lambda: mine_habits(
+                table,
+                timezone=tz,
+                end=end,
+                settings=self.settings,
+                coverage=coverage,
+                same_device=same_device,
+            )
+        )
+        comparison = compare_patterns(mined, self.patterns)
+        entities = int(np.unique(table.entity).size)
+        return _RunResult(
+            patterns=comparison.patterns,
+            new=comparison.new,
+            promoted=promoted_patterns(comparison.reconfirmed, self.patterns),
+            entities_analyzed=entities,
+        )
+
+    async def _async_publish_results(self, result: _RunResult, duration: float) -> None:
+        self.patterns = result.patterns
+        self.last_run = dt_util.utcnow()
+        self.last_duration = duration
+        self.last_error = None
+        if self.suggest is not None:
+            suggestions, new_suggestions = await self.suggest()
+        else:
+            suggestions = sum(map(becomes_suggestion, result.patterns))
+            new_suggestions = sum(map(becomes_suggestion, result.new + result.promoted))
+        for pattern, was_forming in [
+            *((pattern, False) for pattern in result.new),
+            *((pattern, True) for pattern in result.promoted),
+        ]:
+            self.bus.async_publish_event(
+                ["events", "pattern", f"{pattern.pattern_type}_detected"],
+                {**pattern_fields(pattern), "promoted": was_forming},
+            )
+        levels = count_levels(result.patterns)
+        self.bus.async_publish_event(
+            ["analysis", "complete"],
+            {
+                "patterns_detected": len(result.patterns),
+                "patterns_established": levels[PatternLevel.ESTABLISHED],
+                "patterns_forming": levels[PatternLevel.FORMING],
+                "patterns_promoted": len(result.promoted),
+                "suggestions_generated": suggestions,
+                "new_suggestions": new_suggestions,
+                "devices_analyzed": len(self.zigbee.zigbee_devices),
+                "entities_analyzed": result.entities_analyzed,
+                "duration_seconds": duration,
+            },
+        )
+        LOGGER.info(
+            "Habit analysis: %s patterns (%s forming, %s new, %s promoted) in %.1f s",
+            len(result.patterns),
+            levels[PatternLevel.FORMING],
+            len(result.new),
+            len(result.promoted),
+            duration,
+        )
+        await self._store.async_save()
+
+    # For entities and diagnostics
+
+    def top(self) -> list[dict[str, Any]]:
+        """Return the best patterns, for an entity's attributes.
+
+        Established ones come first (they are what suggestions are made of), each
+        group by confidence.
+        """
+        best = sorted(
+            self.patterns,
+            key=lambda p: (p.level != PatternLevel.ESTABLISHED, -p.confidence),
+        )[:TOP_PATTERNS]
+        return [pattern_fields(pattern) for pattern in best]
+
+    def level_counts(self) -> dict[str, int]:
+        """Return how many patterns are established and how many are forming."""
+        return {
+            str(level): count for level, count in count_levels(self.patterns).items()
+        }
+
+    def as_diagnostics(self) -> dict[str, Any]:
+        """Return a summary for the diagnostics download."""
+        by_type: dict[str, int] = {}
+        for pattern in self.patterns:
+            by_type[pattern.pattern_type] = by_type.get(pattern.pattern_type, 0) + 1
+        return {
+            "patterns": len(self.patterns),
+            "by_type": by_type,
+            "by_level": self.level_counts(),
+            "reverse_only": sum(
+                isinstance(p, UsedTogetherPattern) and p.reverse_only
+                for p in self.patterns
+            ),
+            "automated": sum(p.automated for p in self.patterns),
+            "last_run": self.last_run,
+            "last_duration": self.last_duration,
+            "last_error": self.last_error,
+            "running": self.running,
+            "schedule": {
+                "run_at": self.schedule.run_at.isoformat(),
+                "history_days": self.schedule.history_days,
+            },
+            "settings": {
+                "pair_max_delay_seconds": self.settings.pair_max_delay.total_seconds(),
+            },
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _RunResult:
+    patterns: list[Pattern]
+    new: list[Pattern]
+    promoted: list[Pattern]
+    entities_analyzed: int
+
+
+def promoted_patterns(
+    reconfirmed: list[Pattern], previous: list[Pattern]
+) -> list[Pattern]:
+    """Return the patterns found again that were forming and are established now.
+
+    `reconfirmed` carry the ids of the `previous` patterns they match.
+    """
+    was_forming = {p.pattern_id for p in previous if p.level == PatternLevel.FORMING}
+    return [
+        pattern
+        for pattern in reconfirmed
+        if pattern.level == PatternLevel.ESTABLISHED
+        and pattern.pattern_id in was_forming
+    ]
+
+
+def count_levels(patterns: list[Pattern]) -> dict[PatternLevel, int]:
+    """Return how many of the patterns are at each level (every level present)."""
+    counts: dict[PatternLevel, int] = dict.fromkeys(PatternLevel, 0)
+    for pattern in patterns:
+        counts[pattern.level] += 1
+    return counts
+
+
+def devices_of(hass: HomeAssistant, entity_ids: list[str]) -> dict[str, str]:
+    """Return the device of each entity that has one, from the entity registry."""
+    registry = er.async_get(hass)
+    devices = {}
+    for entity_id in entity_ids:
+        entry = registry.async_get(entity_id)
+        if entry is not None and entry.device_id:
+            devices[entity_id] = entry.device_id
+    return devices
+
+
+def pattern_fields(pattern: Pattern) -> dict[str, Any]:
+    """Return a pattern as the fields of its MQTT events and attributes."""
+    fields = pattern_summary(pattern)
+    fields["confidence"] = round(pattern.confidence, 3)
+    fields["evidence"] = round(pattern.evidence, 2)
+    if isinstance(pattern, TimeOfDayPattern):
+        fields["entities"] = [pattern.entity_id]
+    else:
+        fields["entities"] = [pattern.trigger_entity_id, pattern.entity_id]
+        fields["lift"] = round(pattern.lift, 2)
+        fields["reverse_confidence"] = round(pattern.reverse_confidence, 3)
+        fields["median_delay_seconds"] = round(pattern.median_delay_seconds, 1)
+    return fields

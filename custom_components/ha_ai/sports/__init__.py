@@ -1,0 +1,1 @@
+"""Sports moments on Home Assistant's side, from TeamTracker sensors."""

@@ -1,0 +1,1 @@
+"""Suggestions on Home Assistant's side: their store, lifecycle and actions."""

@@ -1,0 +1,649 @@
+"""The suggestion store of a running entry: findings in, reviewed automations out.
+
+Every habit pattern and unused Zigbee capability becomes a suggestion (the engine's
+`SuggestionBook` keeps the rules: stable ids, statuses, expiry, ranking, the
+bound). This side feeds it from the habit analysis and the Zigbee judgement, renders
+and checks an automation for every habit suggestion, announces new ones (MQTT, and
+a persistent notification when the options say so), optionally lets the LLM
+reword them first, and deploys accepted ones.
+
+What the LLM says is untrusted: its automation must narrow the rendered one
+(`engine.llm.narrow`) and pass the same checks; its text is plain text (links,
+images and HTML taken out when parsed); a suggestion whose automation it
+changed gets a title HA AI writes from that automation (`behaviour`); and every
+text is made plain again where it leaves (MQTT, services) and escaped for
+Markdown in notifications. Each suggestion is announced and enriched once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.components import persistent_notification
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import area_registry as ar
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.debounce import Debouncer
+from homeassistant.util import dt as dt_util
+
+from ..automations.check import (
+    AutomationRefusedError,
+    SafetySettings,
+    async_check_automation,
+)
+from ..const import DOMAIN, LOGGER
+from ..engine.automations.render import render_automation
+from ..engine.llm.parse import plain_text
+from ..engine.llm.prompt import LlmEntity, LlmFinding
+from ..engine.log_text import log_safe, markdown_safe
+from ..engine.suggestions.behaviour import automation_title
+from ..engine.suggestions.book import SuggestionBook
+from ..engine.suggestions.findings import capability_draft_steps, draft_from_pattern
+from ..engine.suggestions.lifecycle import SuggestionError
+from ..engine.suggestions.model import (
+    EntityFacts,
+    Suggestion,
+    SuggestionDraft,
+    SuggestionKind,
+    SuggestionStatus,
+)
+from ..engine.suggestions.serialize import book_to_store, restore_suggestions_store
+from ..engine.zigbee.steps import run_to_end
+from ..listeners import Listeners
+from ..stored_part import PartStore
+from ..zigbee.bridge import async_run_in_slices
+
+if TYPE_CHECKING:
+    from ..automations.deploy import AutomationDeployer
+    from ..bus.mqtt_bus import MqttBus
+    from ..engine.habits.model import Pattern
+    from ..habits.analysis import HabitAnalysis
+    from ..llm.enrich import LlmEnricher
+    from ..zigbee.insights import ZigbeeInsights
+
+STORE_KEY = f"{DOMAIN}.suggestions"
+STORE_VERSION = 1
+SAVE_DELAY = 5
+REFRESH_COOLDOWN = 10.0
+# Up to this many unused capabilities are drafted in place (a millisecond or two);
+# more are drafted in executor slices, so that no house size stalls the loop.
+DRAFT_IN_PLACE_FINDINGS = 200
+TOP_SUGGESTIONS = 5
+AUTOMATION_ID_PREFIX = "ha_ai_"
+# What of a finding's source the LLM sees: evidence and capability facts.
+_LLM_COUNTS = frozenset(
+    {"support_days", "observed_days", "count", "median_delay_seconds", "lift"}
+)
+_LLM_DETAILS = frozenset(
+    {"state", "trigger_state", "device_model", "property_name", "feature_kind"}
+)
+# The statuses a suggestion goes through when an outside program deploys it.
+_PATH_TO_DEPLOYED = {
+    SuggestionStatus.NEW: (SuggestionStatus.ACCEPTED, SuggestionStatus.DEPLOYED),
+    SuggestionStatus.ACCEPTED: (SuggestionStatus.DEPLOYED,),
+    SuggestionStatus.FAILED: (SuggestionStatus.ACCEPTED, SuggestionStatus.DEPLOYED),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestionSettings:
+    """The options of the suggestion store."""
+
+    max_kept: int
+    expire_after: timedelta
+    notify: bool
+    safety: SafetySettings
+
+
+# A text in a notification: longer than a log line, as long as a description.
+_NOTIFICATION_TEXT = 1000
+
+
+def suggestion_fields(suggestion: Suggestion) -> dict[str, Any]:
+    """Return a suggestion as services and attributes report it (plain text)."""
+    return {
+        "suggestion_id": suggestion.suggestion_id,
+        "kind": str(suggestion.kind),
+        "category": suggestion.category,
+        "status": str(suggestion.status),
+        "title": plain_text(suggestion.title),
+        "description": plain_text(suggestion.description),
+        "confidence": round(suggestion.confidence, 3),
+        "entities": list(suggestion.entities),
+        "how_to_start": plain_text(suggestion.how_to_start),
+        "automation": dict(suggestion.automation) if suggestion.automation else None,
+        "automation_id": suggestion.automation_id,
+        "error": suggestion.error,
+        "created_at": suggestion.created_at.isoformat(),
+        "updated_at": suggestion.updated_at.isoformat(),
+    }
+
+
+class SuggestionManager:
+    """Keeps the suggestions, announces new ones and deploys accepted ones."""
+
+    def __init__(  # noqa: PLR0913
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry[Any],
+        bus: MqttBus,
+        habits: HabitAnalysis,
+        insights: ZigbeeInsights,
+        deployer: AutomationDeployer,
+        settings: SuggestionSettings,
+        enricher: LlmEnricher | None = None,
+    ) -> None:
+        """Prepare; `async_start` loads the stored suggestions.
+
+        The announcements run as tasks of `entry`, and end with it.
+        """
+        self.hass = hass
+        self.entry = entry
+        self.bus = bus
+        self.habits = habits
+        self.insights = insights
+        self.deployer = deployer
+        self.settings = settings
+        self.enricher = enricher
+        self.book = SuggestionBook()
+        self._unannounced: list[str] = []
+        self._announcing: set[str] = set()
+        self._store = PartStore(
+            hass, entry, STORE_KEY, STORE_VERSION, self._to_store, SAVE_DELAY
+        )
+        self._listeners = Listeners()
+        self._refresher = Debouncer(
+            hass,
+            LOGGER,
+            cooldown=REFRESH_COOLDOWN,
+            immediate=False,
+            function=self._async_refresh_quietly,
+        )
+
+    async def async_start(self) -> None:
+        """Restore the suggestions; follow the Zigbee judgement from now on."""
+        stored = await self._store.async_load(restore_suggestions_store)
+        if stored is not None:
+            self.book = stored.book
+            self._unannounced = stored.unannounced
+            # Stores written before the book remembered announcements: all the
+            # suggestions not waiting for theirs have had it.
+            waiting = set(self._unannounced)
+            self.book.mark_announced(
+                suggestion.suggestion_id
+                for suggestion in self.book.query()
+                if suggestion.suggestion_id not in waiting
+            )
+        self.entry.async_on_unload(
+            self.insights.async_add_listener(self._refresher.async_schedule_call)
+        )
+
+    async def async_stop(self) -> None:
+        """Stop following; the store writes what changed since the last save."""
+        self._refresher.async_shutdown()
+        self._listeners.clear()
+
+    @callback
+    def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call `listener` whenever the suggestions change."""
+        return self._listeners.async_add(listener)
+
+    # Findings in
+
+    async def _async_refresh_quietly(self) -> None:
+        """Refresh after a Zigbee judgement; a failure is logged, not raised."""
+        try:
+            await self.async_refresh()
+        except Exception:  # noqa: BLE001 - the next judgement tries again
+            LOGGER.exception("Updating the suggestions failed")
+
+    async def async_refresh(self) -> tuple[int, int]:
+        """Merge the current findings into the book and announce the new ones.
+
+        Return how many suggestions are open, and how many of them are new.
+        Only the unused capabilities that can change the book are drafted (see
+        `_async_capability_drafts`), so the merge on the event loop handles a few
+        hundred drafts whatever the size of the house.
+        """
+        patterns = self.habits.patterns
+        names = self._entity_facts(
+            entity_id
+            for pattern in patterns
+            for entity_id in _pattern_entities(pattern)
+        )
+        drafts = [
+            draft
+            for pattern in patterns
+            if (draft := await self._async_habit_draft(pattern, names)) is not None
+        ]
+        drafts += await self._async_capability_drafts()
+        result = self.book.merge(
+            drafts,
+            dt_util.utcnow(),
+            max_kept=self.settings.max_kept,
+            expire_after=self.settings.expire_after,
+        )
+        for expired in result.expired:
+            self._unannounce(expired.suggestion_id)
+        self._unannounced += [
+            item.suggestion_id
+            for item in result.to_announce
+            if item.suggestion_id not in self._unannounced
+        ]
+        self._save()
+        self._listeners.async_notify()
+        if any(item not in self._announcing for item in self._unannounced):
+            self.entry.async_create_background_task(
+                self.hass, self._async_announce(), "ha_ai announce suggestions"
+            )
+        return sum(item.is_open for item in self.book.query()), len(result.new)
+
+    async def _async_capability_drafts(self) -> list[SuggestionDraft]:
+        """Return the drafts of the unused capabilities that can change the book.
+
+        A large house has tens of thousands of findings: choosing the few hundred
+        that matter (ids the book holds, and the best `max_kept` of the others) and
+        wording them runs in executor slices of a few milliseconds, off the event
+        loop, from plain data (the judge's frozen findings, snapshots of the book's
+        ids). A small house is drafted in place, quicker than a trip to a thread.
+        """
+        findings = self.insights.findings
+        steps = capability_draft_steps(
+            findings,
+            known=frozenset(item.suggestion_id for item in self.book.query()),
+            dismissed=frozenset(self.book.dismissed_ids),
+            max_new=self.settings.max_kept,
+        )
+        if len(findings) <= DRAFT_IN_PLACE_FINDINGS:
+            return run_to_end(steps)
+        return await async_run_in_slices(self.hass, steps)
+
+    async def _async_habit_draft(
+        self, pattern: Pattern, names: dict[str, EntityFacts]
+    ) -> SuggestionDraft | None:
+        """Return a habit's draft with its checked automation, or None."""
+        draft = draft_from_pattern(pattern, names)
+        if draft is None:
+            return None
+        automation_id = AUTOMATION_ID_PREFIX + draft.suggestion_id
+        automation = render_automation(
+            pattern,
+            automation_id=automation_id,
+            names={key: facts.name for key, facts in names.items()},
+        )
+        if automation is None:
+            LOGGER.debug("No automation can keep %s", pattern.pattern_id)
+            return None
+        try:
+            checked = await async_check_automation(
+                self.hass,
+                automation,
+                automation_id=automation_id,
+                safety=self.settings.safety,
+            )
+        except AutomationRefusedError as err:
+            LOGGER.debug("Not proposing %s: %s", pattern.pattern_id, err.message)
+            return None
+        return replace(draft, automation=checked)
+
+    def _entity_facts(self, entity_ids: Iterable[str]) -> dict[str, EntityFacts]:
+        """Return the name and area of each entity."""
+        entities = er.async_get(self.hass)
+        devices = dr.async_get(self.hass)
+        areas = ar.async_get(self.hass)
+        facts: dict[str, EntityFacts] = {}
+        for entity_id in entity_ids:
+            if entity_id not in facts:
+                state = self.hass.states.get(entity_id)
+                name = state.name if state is not None else entity_id
+                area_id = None
+                if (entry := entities.async_get(entity_id)) is not None:
+                    area_id = entry.area_id
+                    if area_id is None and entry.device_id is not None:
+                        device = devices.async_get(entry.device_id)
+                        area_id = device.area_id if device is not None else None
+                area = areas.async_get_area(area_id) if area_id else None
+                facts[entity_id] = EntityFacts(
+                    name=name, area=area.name if area is not None else None
+                )
+        return facts
+
+    async def _async_announce(self) -> None:
+        """Reword new suggestions with the LLM (if any), then announce each once.
+
+        A suggestion already being announced by an earlier run is left to it;
+        the enricher's deadline bounds how long the announcements wait.
+        """
+        batch = [item for item in self._unannounced if item not in self._announcing]
+        self._announcing.update(batch)
+        try:
+            await self._async_announce_batch(batch)
+        finally:
+            # Interrupted (a stop), the batch stays waiting for the next start.
+            self._announcing.difference_update(batch)
+        done = set(batch)
+        self._unannounced = [item for item in self._unannounced if item not in done]
+        self.book.mark_announced(batch)
+        self._save()
+        self._listeners.async_notify()
+
+    async def _async_announce_batch(self, batch: list[str]) -> None:
+        pending = [
+            suggestion
+            for suggestion_id in batch
+            if (suggestion := self.book.get(suggestion_id)) is not None
+            and suggestion.status == SuggestionStatus.NEW
+        ]
+        if self.enricher is not None and pending:
+            await self._async_enrich(pending)
+        for original in pending:
+            suggestion = self.book.get(original.suggestion_id)
+            if suggestion is None or suggestion.status != SuggestionStatus.NEW:
+                continue  # answered (or gone) while the LLM was asked
+            self.bus.async_publish_event(
+                ["suggestions", "new"],
+                {
+                    "suggestion_id": suggestion.suggestion_id,
+                    "title": plain_text(suggestion.title),
+                    "description": plain_text(suggestion.description),
+                    "kind": str(suggestion.kind),
+                    "category": suggestion.category,
+                    "confidence": round(suggestion.confidence, 3),
+                    "entities": list(suggestion.entities),
+                },
+            )
+            if self.settings.notify:
+                self._notify(suggestion)
+
+    async def _async_enrich(self, pending: list[Suggestion]) -> None:
+        """Let the LLM reword suggestions; its automations pass the same checks."""
+        assert self.enricher is not None  # noqa: S101 - checked by the caller
+
+        async def validate(automation: dict[str, Any]) -> str | None:
+            try:
+                await async_check_automation(
+                    self.hass,
+                    automation,
+                    automation_id="ha_ai_llm_check",
+                    safety=self.settings.safety,
+                )
+            except AutomationRefusedError as err:
+                return err.message
+            return None
+
+        findings = [self._llm_finding(suggestion) for suggestion in pending]
+        outcomes = await self.enricher.async_enrich(findings, validate)
+        for outcome in outcomes:
+            if outcome.text is None:
+                LOGGER.debug(
+                    "LLM text for %s not used: %s %s",
+                    outcome.finding_id,
+                    outcome.reason,
+                    log_safe(outcome.detail),
+                )
+                continue
+            suggestion, text = outcome.finding_id, outcome.text
+            automation = text.automation
+            title = ""  # HA AI's rendered title stays true to its automation
+            known = self.book.get(suggestion)
+            if automation is not None and known is not None:
+                # The LLM's automation is narrowed and checked; its title is
+                # HA AI's, from what it does, never the LLM's free text.
+                title = automation_title(automation, self._entity_facts(known.entities))
+                automation = {
+                    **automation,
+                    "id": AUTOMATION_ID_PREFIX + suggestion,
+                    "alias": title or automation.get("alias", ""),
+                }
+            try:
+                self.book.apply_enrichment(
+                    suggestion, title, text.description, automation
+                )
+            except SuggestionError as err:
+                LOGGER.debug(
+                    "Rewording of %s not applied: %s", suggestion, log_safe(str(err))
+                )
+
+    def _llm_finding(self, suggestion: Suggestion) -> LlmFinding:
+        """Return what the LLM may see of a suggestion: facts, never instructions."""
+        facts = self._entity_facts(suggestion.entities)
+        source = suggestion.source
+        times = []
+        if "time" in source:
+            times.append(f"{source['time']} ({source.get('day_class', 'daily')})")
+        return LlmFinding(
+            finding_id=suggestion.suggestion_id,
+            kind=str(suggestion.kind),
+            entities=[
+                LlmEntity(entity_id, facts[entity_id].name, facts[entity_id].area or "")
+                for entity_id in suggestion.entities
+            ],
+            title=suggestion.title,
+            description=suggestion.description,
+            areas=sorted({f.area for f in facts.values() if f.area}),
+            times=times,
+            counts={
+                key: value
+                for key, value in source.items()
+                if key in _LLM_COUNTS and isinstance(value, int | float)
+            },
+            confidence=suggestion.confidence,
+            details={
+                key: value
+                for key, value in source.items()
+                if key in _LLM_DETAILS and isinstance(value, str | int | float | bool)
+            },
+            automation=suggestion.automation,
+        )
+
+    def _notify(self, suggestion: Suggestion) -> None:
+        """Show a new suggestion; its texts (names of the house too) are literal."""
+        description = "  \n".join(
+            markdown_safe(line, _NOTIFICATION_TEXT)
+            for line in suggestion.description.splitlines()
+        )
+        identifier = markdown_safe(suggestion.suggestion_id)
+        persistent_notification.async_create(
+            self.hass,
+            f"{description}\n\n"
+            f"Accept it with the action `{DOMAIN}.accept_suggestion` and "
+            f"suggestion\\_id: {identifier}, or dismiss it with "
+            f"`{DOMAIN}.dismiss_suggestion`.",
+            title=f"HA AI suggests: {markdown_safe(suggestion.title)}",
+            notification_id=_notification_id(suggestion.suggestion_id),
+        )
+
+    def _unannounce(self, suggestion_id: str) -> None:
+        if suggestion_id in self._unannounced:
+            self._unannounced.remove(suggestion_id)
+        persistent_notification.async_dismiss(
+            self.hass, _notification_id(suggestion_id)
+        )
+
+    # The user's answers
+
+    async def async_accept(self, suggestion_id: str) -> Suggestion:
+        """Accept a suggestion and deploy its automation (if it has one)."""
+        suggestion = self._change(suggestion_id, SuggestionStatus.ACCEPTED)
+        self._unannounce(suggestion_id)
+        if suggestion.kind is SuggestionKind.FEATURE or suggestion.automation is None:
+            return suggestion  # a feature deploys nothing: the user follows its steps
+        automation_id = AUTOMATION_ID_PREFIX + suggestion_id
+        started = time.perf_counter()
+        try:
+            checked = await async_check_automation(
+                self.hass,
+                suggestion.automation,
+                automation_id=automation_id,
+                safety=self.settings.safety,
+            )
+            await self.deployer.async_deploy(
+                checked, source="suggestion", suggestion_id=suggestion_id
+            )
+        except AutomationRefusedError as err:
+            self._change(suggestion_id, SuggestionStatus.FAILED, error=err.message)
+            self._respond(automation_id, suggestion_id, started, error=err.message)
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="deploy_failed",
+                translation_placeholders={"error": err.message},
+            ) from err
+        self._respond(automation_id, suggestion_id, started, error=None)
+        return self._change(
+            suggestion_id, SuggestionStatus.DEPLOYED, automation_id=automation_id
+        )
+
+    def async_dismiss(self, suggestion_id: str) -> Suggestion:
+        """Dismiss a suggestion: it never comes back."""
+        suggestion = self._change(suggestion_id, SuggestionStatus.DISMISSED)
+        self._unannounce(suggestion_id)
+        return suggestion
+
+    @callback
+    def async_mark_deployed(self, suggestion_id: str, automation_id: str) -> None:
+        """Record that an outside program deployed a suggestion's automation."""
+        if (suggestion := self.book.get(suggestion_id)) is None:
+            return
+        for status in _PATH_TO_DEPLOYED.get(suggestion.status, ()):
+            self._change(
+                suggestion_id,
+                status,
+                automation_id=automation_id
+                if status == SuggestionStatus.DEPLOYED
+                else None,
+            )
+        self._unannounce(suggestion_id)
+
+    def _change(
+        self,
+        suggestion_id: str,
+        status: SuggestionStatus,
+        *,
+        error: str | None = None,
+        automation_id: str | None = None,
+    ) -> Suggestion:
+        """Change a status, publish it and save; bad requests become clear errors."""
+        try:
+            change = self.book.set_status(
+                suggestion_id,
+                status,
+                dt_util.utcnow(),
+                error=error,
+                automation_id=automation_id,
+            )
+        except SuggestionError as err:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key=str(err.reason),
+                translation_placeholders={
+                    "suggestion_id": suggestion_id,
+                    "error": str(err),
+                },
+            ) from err
+        self.bus.async_publish_event(
+            ["suggestions", "updated"],
+            {
+                "suggestion_id": suggestion_id,
+                "status": str(change.current),
+                "previous_status": str(change.previous),
+                "error": error,
+            },
+        )
+        self._save()
+        self._listeners.async_notify()
+        return change.suggestion
+
+    def _respond(
+        self,
+        automation_id: str,
+        suggestion_id: str | None,
+        started: float,
+        *,
+        error: str | None,
+    ) -> None:
+        self.bus.async_publish_event(
+            ["responses", "automation", "failed" if error else "executed"],
+            {
+                "automation_id": automation_id,
+                "suggestion_id": suggestion_id,
+                "success": error is None,
+                "error": error,
+                "execution_time_ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
+
+    # For entities, services and diagnostics
+
+    def query(
+        self, status: SuggestionStatus | None = None, kind: SuggestionKind | None = None
+    ) -> list[Suggestion]:
+        """Return suggestions of a status and kind (None: any), best first."""
+        return self.book.query(status, kind)
+
+    @property
+    def pending(self) -> int:
+        """Return how many suggestions wait for the user's answer."""
+        return self.book.counts()[SuggestionStatus.NEW]
+
+    @property
+    def deployed(self) -> int:
+        """Return how many suggestions run as automations."""
+        return self.book.counts()[SuggestionStatus.DEPLOYED]
+
+    @property
+    def success_percent(self) -> float | None:
+        """Return the share of deployments that worked, in percent (None: none)."""
+        rate = self.book.success_rate()
+        return None if rate is None else round(rate * 100, 1)
+
+    def top(self) -> list[dict[str, Any]]:
+        """Return the best waiting suggestions, for an entity's attributes."""
+        return [
+            {
+                "suggestion_id": item.suggestion_id,
+                "title": plain_text(item.title),
+                "kind": str(item.kind),
+                "confidence": round(item.confidence, 3),
+            }
+            for item in self.book.query(SuggestionStatus.NEW)[:TOP_SUGGESTIONS]
+        ]
+
+    def as_diagnostics(self) -> dict[str, Any]:
+        """Return a summary for the diagnostics download."""
+        return {
+            "counts": {str(key): value for key, value in self.book.counts().items()},
+            "success_rate": self.book.success_rate(),
+            "unannounced": len(self._unannounced),
+            "settings": {
+                "max_kept": self.settings.max_kept,
+                "expire_after_days": self.settings.expire_after.days,
+                "notify": self.settings.notify,
+                "allowed_services": list(self.settings.safety.allowed),
+                "sensitive_services_allowed": list(
+                    self.settings.safety.sensitive_allowed
+                ),
+            },
+            "llm": self.enricher is not None,
+        }
+
+    def _to_store(self) -> dict[str, Any]:
+        return {"book": book_to_store(self.book), "unannounced": self._unannounced}
+
+    def _save(self) -> None:
+        self._store.async_save_later()
+
+
+def _notification_id(suggestion_id: str) -> str:
+    return f"{DOMAIN}_suggestion_{suggestion_id}"
+
+
+def _pattern_entities(pattern: Pattern) -> tuple[str, ...]:
+    trigger = getattr(pattern, "trigger_entity_id", None)
+    return (trigger, pattern.entity_id) if trigger else (pattern.entity_id,)
