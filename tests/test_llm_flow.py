@@ -11,7 +11,6 @@ import pytest
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
-from homeassistant.helpers import issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
@@ -34,10 +33,6 @@ from custom_components.ha_ai.const import (
     SECTION_REMOTE_DEPLOY,
 )
 from custom_components.ha_ai.entry_settings import split_settings
-from custom_components.ha_ai.llm.client import (
-    ISSUE_LLM_AUTH_FAILED,
-    async_report_auth_failed,
-)
 
 from .llm_fakes import (
     AI_TASK_MODULE,
@@ -141,7 +136,6 @@ async def test_none_skips_the_provider_step_and_keeps_the_other_settings(
 async def test_openai_step_prefills_tests_and_saves(
     hass: HomeAssistant, setup_entry: MockConfigEntry, server: FakeLlmServer
 ) -> None:
-    async_report_auth_failed(hass, "http://old.example/v1")
     result = await to_llm_step(hass, setup_entry)
     result = await configure(
         result["flow_id"], hass, {CONF_LLM_PROVIDER: LLM_PROVIDER_OPENAI}
@@ -170,8 +164,6 @@ async def test_openai_step_prefills_tests_and_saves(
     ((kind, headers, _),) = server.requests
     assert kind == "models"
     assert headers["Authorization"] == "Bearer sk-new"
-    # A key that works clears the repair issue of the old one.
-    assert ir.async_get(hass).async_get_issue(DOMAIN, ISSUE_LLM_AUTH_FAILED) is None
 
 
 @pytest.mark.parametrize(
@@ -217,8 +209,6 @@ async def test_openai_errors_stay_on_the_form_until_corrected(
     assert result["errors"] == errors
     # What the user typed stays on the form.
     assert suggested(result)[CONF_LLM_MODEL] == " llama3 "
-    # No repair issue for a key that is only being tried.
-    assert ir.async_get(hass).async_get_issue(DOMAIN, ISSUE_LLM_AUTH_FAILED) is None
 
     server.models, server.models_status, server.models_body = ["llama3"], 200, None
     result = await configure(result["flow_id"], hass, openai_input(server))

@@ -7,13 +7,10 @@ from collections.abc import AsyncGenerator
 
 import pytest
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import issue_registry as ir
 
-from custom_components.ha_ai.const import DOMAIN
 from custom_components.ha_ai.engine.llm.parse import parse_suggestion
 from custom_components.ha_ai.engine.llm.prompt import LlmMessage
 from custom_components.ha_ai.llm.client import (
-    ISSUE_LLM_AUTH_FAILED,
     LlmAuthError,
     LlmConnectionError,
     LlmError,
@@ -48,19 +45,13 @@ def backend(
     *,
     key: str = "",
     timeout: float = 5,
-    report: bool = True,
 ) -> OpenAiCompatibleBackend:
     return OpenAiCompatibleBackend(
         hass,
         OpenAiSettings(
             base_url=server.base_url + "/", api_key=key, model="llama3", timeout=timeout
         ),
-        report_auth_failed=report,
     )
-
-
-def auth_issue(hass: HomeAssistant) -> ir.IssueEntry | None:
-    return ir.async_get(hass).async_get_issue(DOMAIN, ISSUE_LLM_AUTH_FAILED)
 
 
 async def test_good_json_and_the_request_sent(
@@ -184,7 +175,7 @@ async def test_nothing_listening_is_a_connection_error(
 
 
 @pytest.mark.parametrize("status", [401, 403])
-async def test_refused_key_raises_a_repair_issue_cleared_by_a_success(
+async def test_refused_key_is_an_auth_error(
     hass: HomeAssistant, server: FakeLlmServer, status: int
 ) -> None:
     server.queue(Answer({"error": "invalid api key"}, status=status))
@@ -192,24 +183,6 @@ async def test_refused_key_raises_a_repair_issue_cleared_by_a_success(
     with pytest.raises(LlmAuthError) as caught:
         await client.async_complete(MESSAGES, max_tokens=5)
     assert caught.value.reason == "invalid_auth"
-    issue = auth_issue(hass)
-    assert issue is not None
-    assert issue.translation_key == ISSUE_LLM_AUTH_FAILED
-    assert issue.translation_placeholders == {"url": server.base_url}
-    assert issue.severity is ir.IssueSeverity.ERROR
-    assert not issue.is_fixable
-
-    await client.async_complete(MESSAGES, max_tokens=5)
-    assert auth_issue(hass) is None
-
-
-async def test_refused_key_while_testing_settings_raises_no_issue(
-    hass: HomeAssistant, server: FakeLlmServer
-) -> None:
-    server.models_status = 401
-    with pytest.raises(LlmAuthError):
-        await backend(hass, server, report=False).async_test()
-    assert auth_issue(hass) is None
 
 
 async def test_connection_test_lists_the_models(

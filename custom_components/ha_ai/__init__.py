@@ -89,7 +89,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
         insights,
         deployer,
         settings.suggestions,
-        LlmEnricher.from_settings(hass, settings.llm),
+        LlmEnricher.from_settings(hass, settings.llm, entry),
     )
     habits.suggest = suggestions.async_refresh
     remote = (

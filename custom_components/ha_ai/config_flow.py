@@ -4,13 +4,16 @@ Set-up asks for everything: the topics and the tunables on one form, then the LL
 and, when remote deploy is on, shows the new shared secret once. What defines the
 connection (the topics, the LLM and its key, the remote deploy secret) is kept in
 the entry's data and changed by reconfiguring (the topics, then the LLM); the
-tunables are kept in its options and changed by the options flow. Either way the
-entry reloads, so new settings take effect without restarting Home Assistant.
+tunables are kept in its options and changed by the options flow. When the
+language model refuses the key, the entry starts a reauthentication that asks
+for the key alone. Either way the entry reloads, so new settings take effect
+without restarting Home Assistant.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import voluptuous as vol
@@ -25,15 +28,20 @@ from homeassistant.config_entries import (
 from homeassistant.core import HomeAssistant, callback
 
 from .const import (
+    CONF_LLM_API_KEY,
+    CONF_LLM_BASE_URL,
+    CONF_LLM_MODEL,
+    CONF_LLM_PROVIDER,
     CONF_NEW_REMOTE_SECRET,
     CONF_REMOTE_DEPLOY,
     CONF_REMOTE_SECRET,
     DOMAIN,
     ENTRY_MINOR_VERSION,
     ENTRY_VERSION,
+    LLM_PROVIDER_OPENAI,
 )
 from .entry_settings import settings_values, split_settings
-from .llm.flow import LlmSteps
+from .llm.flow import API_KEY_SCHEMA, LlmSteps
 from .settings import form_values, settings_schema, validate_settings
 
 TITLE = "HA AI"
@@ -148,6 +156,41 @@ class HaAiConfigFlow(_SettingsSteps, ConfigFlow, domain=DOMAIN):
         if form is not None:
             return form
         return await self.async_step_llm()
+
+    async def async_step_reauth(
+        self, entry_data: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """Start when the language model refused the key: ask for a new one."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the key alone; save it once the server accepts it."""
+        entry = self._get_reauth_entry()
+        self._current = settings_values(entry.data, entry.options)
+        if self._current[CONF_LLM_PROVIDER] != LLM_PROVIDER_OPENAI:
+            # Reconfigured meanwhile to a language model that takes no key: Home
+            # Assistant 2025.4 keeps a reauthentication over the reload (later
+            # releases end it on reload), so the flow ends itself.
+            return self.async_abort(reason="llm_key_not_used")
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            key = str(user_input[CONF_LLM_API_KEY]).strip()
+            errors = await self._async_test({**self._current, CONF_LLM_API_KEY: key})
+            if not errors:
+                return self.async_update_reload_and_abort(
+                    entry, data_updates={CONF_LLM_API_KEY: key}
+                )
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=API_KEY_SCHEMA,
+            errors=errors,
+            description_placeholders={
+                "url": self._current[CONF_LLM_BASE_URL],
+                "model": self._current[CONF_LLM_MODEL],
+            },
+        )
 
     def _async_save(self) -> ConfigFlowResult:
         data, options = split_settings(self._pending)

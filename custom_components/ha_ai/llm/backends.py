@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 
 from ..const import (
@@ -51,9 +52,13 @@ def create_backend(
     hass: HomeAssistant,
     settings: LlmSettings,
     *,
-    report_auth_failed: bool = True,
+    entry: ConfigEntry | None = None,
 ) -> LlmBackend | None:
-    """Return the back-end the settings name, or None when no LLM is configured."""
+    """Return the back-end the settings name, or None when no LLM is configured.
+
+    `entry` is the entry the settings belong to, whose reauthentication a refused
+    key starts; a flow testing new settings gives none.
+    """
     provider = settings.provider
     if provider == LLM_PROVIDER_CONVERSATION and settings.agent_id:
         return ConversationAgentBackend(hass, settings.agent_id, settings.timeout)
@@ -68,6 +73,6 @@ def create_backend(
                 model=settings.model,
                 timeout=settings.timeout,
             ),
-            report_auth_failed=report_auth_failed,
+            entry=entry,
         )
     return None

@@ -1,4 +1,4 @@
-"""What every LLM back-end offers, the errors it raises, and the broken-key repair.
+"""What every LLM back-end offers, and the errors it raises.
 
 A back-end turns chat messages into the model's text. HA AI has three: an
 OpenAI-compatible HTTP API, a conversation agent the user already has, and Home
@@ -11,13 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import issue_registry as ir
-
-from ..const import DOMAIN
 from ..engine.llm.prompt import LlmMessage
-
-ISSUE_LLM_AUTH_FAILED = "llm_auth_failed"
 
 
 class LlmBackend(Protocol):
@@ -78,24 +72,3 @@ class LlmTruncatedError(LlmResponseError):
     """The model stopped because it ran out of tokens."""
 
     reason = "truncated"
-
-
-@callback
-def async_report_auth_failed(hass: HomeAssistant, where: str) -> None:
-    """Raise the repair issue that asks the user for a new API key."""
-    ir.async_create_issue(
-        hass,
-        DOMAIN,
-        ISSUE_LLM_AUTH_FAILED,
-        is_fixable=False,
-        is_persistent=False,
-        severity=ir.IssueSeverity.ERROR,
-        translation_key=ISSUE_LLM_AUTH_FAILED,
-        translation_placeholders={"url": where},
-    )
-
-
-@callback
-def async_clear_auth_failed(hass: HomeAssistant) -> None:
-    """Remove the repair issue once a key works again."""
-    ir.async_delete_issue(hass, DOMAIN, ISSUE_LLM_AUTH_FAILED)

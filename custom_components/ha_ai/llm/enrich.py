@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 
 from ..const import LOGGER
@@ -96,10 +97,16 @@ class LlmEnricher:
 
     @classmethod
     def from_settings(
-        cls, hass: HomeAssistant, settings: LlmSettings
+        cls,
+        hass: HomeAssistant,
+        settings: LlmSettings,
+        entry: ConfigEntry | None = None,
     ) -> LlmEnricher | None:
-        """Return the enricher the settings configure, or None without an LLM."""
-        if (backend := create_backend(hass, settings)) is None:
+        """Return the enricher the settings configure, or None without an LLM.
+
+        A refused key starts the reauthentication of `entry`, the settings' entry.
+        """
+        if (backend := create_backend(hass, settings, entry=entry)) is None:
             return None
         return cls(
             backend,

@@ -51,7 +51,7 @@ from ..const import (
 from ..entry_settings import HaAiSettings
 from .agents import AI_TASK_DOMAIN, BUILT_IN_AGENTS
 from .backends import available_providers, create_backend
-from .client import LlmError, async_clear_auth_failed
+from .client import LlmError
 
 type Checker = Callable[[dict[str, Any]], tuple[dict[str, Any], dict[str, str]]]
 
@@ -90,17 +90,17 @@ AI_TASK_SCHEMA = _schema(
         EntitySelector(EntitySelectorConfig(domain=AI_TASK_DOMAIN)),
     )
 )
+API_KEY_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 OPENAI_SCHEMA = _schema(
     (
         vol.Required(CONF_LLM_BASE_URL),
         TextSelector(TextSelectorConfig(type=TextSelectorType.URL)),
     ),
-    (
-        vol.Optional(CONF_LLM_API_KEY),
-        TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD)),
-    ),
+    (vol.Optional(CONF_LLM_API_KEY), API_KEY_SELECTOR),
     (vol.Required(CONF_LLM_MODEL), TextSelector()),
 )
+# Reauthentication asks for the key alone: the server and the model stay.
+API_KEY_SCHEMA = vol.Schema({vol.Required(CONF_LLM_API_KEY): API_KEY_SELECTOR})
 
 
 class LlmSteps(FlowHandler[Any, ConfigFlowResult, Any]):
@@ -201,7 +201,7 @@ class LlmSteps(FlowHandler[Any, ConfigFlowResult, Any]):
     async def _async_test(self, values: dict[str, Any]) -> dict[str, str]:
         """Return the form's errors after asking the back-end once."""
         settings = HaAiSettings.from_values(values).llm
-        backend = create_backend(self.hass, settings, report_auth_failed=False)
+        backend = create_backend(self.hass, settings)
         if backend is None:  # a required field was empty
             return {"base": "cannot_connect"}
         try:
@@ -212,7 +212,6 @@ class LlmSteps(FlowHandler[Any, ConfigFlowResult, Any]):
         except Exception:  # noqa: BLE001 - shown on the form, the flow goes on
             LOGGER.exception("Unexpected error testing the LLM settings")
             return {"base": "unknown"}
-        async_clear_auth_failed(self.hass)
         return {}
 
 

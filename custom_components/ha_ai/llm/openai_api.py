@@ -1,8 +1,9 @@
 """The OpenAI-compatible chat API: OpenAI itself, Ollama, LM Studio, vLLM and others.
 
 It uses Home Assistant's shared aiohttp session. The key is sent only when one is
-set (local servers need none). A refused key raises a repair issue, which goes
-away after the next answer the server accepts.
+set (local servers need none). A refused key starts the entry's reauthentication,
+where the user enters a new one; Home Assistant tells the user, and starts it once
+however many calls are refused.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from http import HTTPStatus
 from typing import Any, Final
 
 import aiohttp
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
@@ -26,8 +28,6 @@ from .client import (
     LlmResponseError,
     LlmTimeoutError,
     LlmTruncatedError,
-    async_clear_auth_failed,
-    async_report_auth_failed,
 )
 
 # Low: the same finding should read the same way each time.
@@ -54,15 +54,19 @@ class OpenAiCompatibleBackend:
         hass: HomeAssistant,
         settings: OpenAiSettings,
         *,
-        report_auth_failed: bool = True,
+        entry: ConfigEntry | None = None,
     ) -> None:
-        """Keep the settings; `report_auth_failed` is off while the flow tests them."""
+        """Keep the settings and the entry whose key they hold.
+
+        A refused key starts that entry's reauthentication; without an entry (a
+        flow testing settings not saved yet) the form shows the error instead.
+        """
         self._hass = hass
         self._base_url = settings.base_url.rstrip("/")
         self._api_key = settings.api_key
         self._model = settings.model
         self._timeout = settings.timeout
-        self._report_auth_failed = report_auth_failed
+        self._entry = entry
 
     async def async_complete(
         self, messages: Sequence[LlmMessage], *, max_tokens: int
@@ -132,8 +136,8 @@ class OpenAiCompatibleBackend:
         except aiohttp.ClientError as err:
             raise LlmConnectionError(f"{url}: {err or type(err).__name__}") from err
         if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
-            if self._report_auth_failed:
-                async_report_auth_failed(self._hass, self._base_url)
+            if self._entry is not None:
+                self._entry.async_start_reauth(self._hass)
             raise LlmAuthError(f"{url}: the server refused the key (HTTP {status})")
         if status == HTTPStatus.NOT_FOUND:
             raise LlmNotFoundError(f"{url}: not found (HTTP 404)")
@@ -150,7 +154,6 @@ class OpenAiCompatibleBackend:
             raise LlmResponseError(f"{url}: the answer is not JSON") from err
         if not isinstance(body, dict):
             raise LlmResponseError(f"{url}: the answer is not a JSON object")
-        async_clear_auth_failed(self._hass)
         return body
 
 
