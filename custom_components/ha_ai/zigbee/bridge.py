@@ -761,11 +761,6 @@ class ZigbeeBridge:
         return not was_unreachable
 
 
-def printable(text: str) -> str:
-    """Return `text` as one safe, bounded log line (see `log_text.log_safe`)."""
-    return log_safe(text, 500)
-
-
 def _remember(announced: dict[str, None], ieee: str) -> None:
     """Add `ieee` to an ordered set bounded by the device limit, oldest out first.
 

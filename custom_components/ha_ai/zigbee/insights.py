@@ -139,7 +139,8 @@ class ZigbeeInsights(DataUpdateCoordinator[ZigbeeFindings]):
         )
         self.entry = entry
         self.bridge = bridge
-        # Nothing judged yet: the stored state is what there is until a judgement.
+        # The store keeps only what was published: until the first judgement,
+        # which setup does not wait for, nothing is found.
         self.data = ZigbeeFindings()
         # The opportunities published so far, as the store keeps them.
         self._published: frozenset[str] = frozenset()
