@@ -305,6 +305,7 @@ async def test_a_burst_of_changes_gives_one_judgement(
 ) -> None:
     send(hass, "bridge/devices", house_devices())
     await judged(hass, freezer)
+    await judged(hass, freezer)  # the cooldown after that judgement is over
     with patch.object(
         zigbee_insights, "find_unused_capabilities", wraps=find_unused_capabilities
     ) as judge:
