@@ -330,6 +330,7 @@ async def test_a_failed_judgement_keeps_the_findings_unavailable_until_the_next(
     registry: dict[str, str],
     setup_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     send(hass, "bridge/devices", house_devices())
     await judged(hass, freezer)
@@ -345,6 +346,7 @@ async def test_a_failed_judgement_keeps_the_findings_unavailable_until_the_next(
         hass.bus.async_fire("automation_reloaded")
         await judged(hass, freezer)
     assert hass.states.get(UNUSED).state == STATE_UNAVAILABLE
+    assert "Judging the Zigbee devices failed: boom" in caplog.text
     assert insights.findings is findings
     assert insights.as_diagnostics()["unused_capabilities"] == len(findings)
     assert opportunities(mqtt_mock) == []
