@@ -9,11 +9,14 @@ from homeassistant.components import mqtt
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.dispatcher import DATA_DISPATCHER
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_mqtt_message,
 )
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
+
+from custom_components.ha_ai.signals import entry_signal
 
 from .conftest import published, set_mqtt_connected
 from .zigbee_helpers import house_devices
@@ -139,9 +142,10 @@ async def test_reload_leaves_nothing_behind(
     data = setup_entry.runtime_data
     ours = ("sensor.ha_ai", "binary_sensor.ha_ai")
     entities = [s for s in hass.states.async_all() if s.entity_id.startswith(ours)]
+    bridge_signal = entry_signal(setup_entry.entry_id, "zigbee")
     listeners = [
         data.bus._listeners,
-        data.zigbee._listeners,
+        hass.data[DATA_DISPATCHER].get(bridge_signal, {}),
         data.insights._listeners,
         data.habits._listeners,
         data.suggestions._listeners,

@@ -42,6 +42,7 @@ from custom_components.ha_ai.engine.suggestions.serialize import book_to_store
 from custom_components.ha_ai.habits import analysis as habit_analysis
 from custom_components.ha_ai.llm.enrich import LlmEnricher
 from custom_components.ha_ai.suggestions.manager import STORE_KEY, STORE_VERSION
+from custom_components.ha_ai.zigbee.insights import ZigbeeFindings
 
 from .conftest import published
 from .habit_helpers import COFFEE, MORNING, add_house
@@ -334,7 +335,9 @@ async def test_a_feature_suggestion_never_carries_or_deploys_an_llm_automation(
 ) -> None:
     hass.states.async_set(str(FEATURE.entity_id), "off")
     use_model(setup_entry, Model(FEATURE_ANSWER))
-    setup_entry.runtime_data.insights.findings = [FEATURE]
+    setup_entry.runtime_data.insights.async_set_updated_data(
+        ZigbeeFindings(findings=(FEATURE,))
+    )
     await setup_entry.runtime_data.suggestions.async_refresh()
     await hass.async_block_till_done(wait_background_tasks=True)
     [feature] = await listed(hass, kind="feature")

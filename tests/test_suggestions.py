@@ -29,6 +29,7 @@ from custom_components.ha_ai.engine.habits.model import PatternLevel, TimeOfDayP
 from custom_components.ha_ai.engine.zigbee.judge import UnusedCapability
 from custom_components.ha_ai.habits import analysis as habit_analysis
 from custom_components.ha_ai.llm.enrich import LlmEnricher
+from custom_components.ha_ai.zigbee.insights import ZigbeeFindings
 
 from .conftest import published
 from .habit_helpers import COFFEE, MORNING, add_house
@@ -307,7 +308,9 @@ async def test_unused_capabilities_become_feature_suggestions(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
 ) -> None:
     suggestions = setup_entry.runtime_data.suggestions
-    setup_entry.runtime_data.insights.findings = [FEATURE]
+    setup_entry.runtime_data.insights.async_set_updated_data(
+        ZigbeeFindings(findings=(FEATURE,))
+    )
     await suggestions.async_refresh()
     await hass.async_block_till_done(wait_background_tasks=True)
     [feature] = await listed(hass, kind="feature")

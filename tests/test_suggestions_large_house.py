@@ -22,6 +22,7 @@ from custom_components.ha_ai.engine.suggestions.findings import suggestion_id
 from custom_components.ha_ai.engine.suggestions.model import SuggestionKind
 from custom_components.ha_ai.engine.zigbee.judge import UnusedCapability
 from custom_components.ha_ai.suggestions import manager as suggestions_module
+from custom_components.ha_ai.zigbee.insights import ZigbeeFindings
 
 from .conftest import published
 
@@ -79,7 +80,7 @@ async def test_a_twenty_thousand_device_refresh_keeps_the_bound_and_the_best(
 ) -> None:
     runtime = setup_entry.runtime_data
     findings = huge_house()
-    runtime.insights.findings = findings
+    runtime.insights.async_set_updated_data(ZigbeeFindings(findings=tuple(findings)))
     mqtt_mock.async_publish.reset_mock()
 
     kept, new = await runtime.suggestions.async_refresh()
@@ -103,7 +104,9 @@ async def test_a_huge_house_is_drafted_off_the_event_loop_in_slices(
     hass: HomeAssistant, setup_entry: MockConfigEntry
 ) -> None:
     runtime = setup_entry.runtime_data
-    runtime.insights.findings = huge_house()
+    runtime.insights.async_set_updated_data(
+        ZigbeeFindings(findings=tuple(huge_house()))
+    )
     loop_thread = threading.get_ident()
     drafted_in: set[int] = set()
     jobs: list[str] = []
@@ -133,9 +136,11 @@ async def test_a_small_house_is_drafted_in_place(
     hass: HomeAssistant, setup_entry: MockConfigEntry
 ) -> None:
     runtime = setup_entry.runtime_data
-    runtime.insights.findings = huge_house()[
-        : suggestions_module.DRAFT_IN_PLACE_FINDINGS
-    ]
+    runtime.insights.async_set_updated_data(
+        ZigbeeFindings(
+            findings=tuple(huge_house()[: suggestions_module.DRAFT_IN_PLACE_FINDINGS])
+        )
+    )
     with patch.object(
         suggestions_module, "async_run_in_slices", side_effect=AssertionError
     ):

@@ -371,16 +371,29 @@ async def test_large_list_is_parsed_off_the_event_loop(
     assert len(bridge_of(setup_entry).zigbee_devices) == 1
 
 
-async def test_stale_parse_result_is_skipped(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+async def test_a_list_overtaken_by_a_newer_one_is_skipped(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    bridge = bridge_of(setup_entry)
-    payload = zigbee_bridge.orjson.dumps(house_devices())
-    bridge._list_sequence = 5
-    await bridge._async_parse_large_list("zigbee2mqtt/bridge/devices", payload, 4)
-    assert bridge.devices == {}
-    await bridge._async_parse_large_list("zigbee2mqtt/bridge/devices", payload, 5)
-    assert len(bridge.zigbee_devices) == 4
+    caplog.set_level(logging.DEBUG, logger="custom_components.ha_ai")
+    send(hass, "bridge/devices", house_devices())
+    await settle(hass)
+    newcomer = dict(house_devices()[1])
+    newcomer["ieee_address"] = "0x00158d0009999999"
+    newcomer["friendly_name"] = "Newcomer"
+    # Both lists are parsed aside; the second arrives while the first is parsed.
+    with patch.object(zigbee_bridge, "EXECUTOR_PARSE_BYTES", 0):
+        send(hass, "bridge/devices", [*house_devices(), newcomer])
+        send(hass, "bridge/devices", house_devices())
+        await settle(hass)
+    assert "A newer Zigbee2MQTT device list arrived; this one is skipped" in (
+        caplog.text
+    )
+    # The overtaken list was never applied: no device came and went.
+    assert device_events(mqtt_mock) == []
+    assert hass.states.get(DEVICES).state == "4"
 
 
 async def test_oversized_list_is_refused(

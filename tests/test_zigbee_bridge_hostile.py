@@ -23,6 +23,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
+from custom_components.ha_ai.const import DOMAIN
 from custom_components.ha_ai.engine.inbound import Rejection
 from custom_components.ha_ai.engine.zigbee.bursts import MAX_INDIVIDUAL_EVENTS
 from custom_components.ha_ai.zigbee import bridge as zigbee_bridge
@@ -295,14 +296,28 @@ async def test_bridge_event_with_a_hostile_ieee_is_counted_not_published(
 
 
 async def test_device_restored_with_a_bad_address_is_never_published(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
 ) -> None:
-    bridge = bridge_of(setup_entry)
-    restored = zigbee_bridge.ZigbeeDevice(
-        ieee_address=f"{VIBRATION}/+", friendly_name="Old", device_type="Router"
-    )
-    bridge._publish_device_event(restored.ieee_address, "removed", restored)
+    send(hass, "bridge/devices", house_devices())
     await settle(hass)
+    assert await hass.config_entries.async_unload(setup_entry.entry_id)
+    # A store written before addresses were checked holds one that is not one.
+    stored = hass_storage[f"{DOMAIN}.zigbee"]["data"]["devices"]["devices"]
+    bad = f"{VIBRATION}/+"
+    stored[bad] = {**stored.pop(VIBRATION), "ieee_address": bad}
+    assert await hass.config_entries.async_setup(setup_entry.entry_id)
+    await settle(hass)
+    assert bad in bridge_of(setup_entry).devices
+    send(
+        hass,
+        "bridge/devices",
+        [d for d in house_devices() if d["ieee_address"] != VIBRATION],
+    )
+    await settle(hass)
+    assert bad not in bridge_of(setup_entry).devices
     assert device_events(mqtt_mock) == []
 
 
@@ -462,12 +477,17 @@ async def test_a_pairing_flood_of_bridge_events_is_summarised_each_minute(
 
 
 async def test_announced_joins_that_never_come_are_bounded(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
-    bridge = bridge_of(setup_entry)
+    send(hass, "bridge/devices", house_devices())
+    await settle(hass)
+    joining = clones(8)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(zigbee_bridge, "MAX_DEVICES", 5)
-        for device in clones(8):
+        for device in joining:
             send(
                 hass,
                 "bridge/event",
@@ -477,7 +497,19 @@ async def test_announced_joins_that_never_come_are_bounded(
                 },
             )
         await settle(hass)
-    assert len(bridge._announced_joins) == 5
+        assert len(membership_events(mqtt_mock)) == len(joining)
+        # A new minute, so that no event of the list is summarised.
+        freezer.tick(timedelta(minutes=1))
+        async_fire_time_changed(hass)
+        await settle(hass)
+        send(hass, "bridge/devices", [*house_devices(), *joining])
+        await settle(hass)
+    # Only the last five announcements were remembered: the list announces the
+    # three oldest again, as devices it has not heard of.
+    again = [topic for topic, _ in membership_events(mqtt_mock)[len(joining) :]]
+    assert again == [
+        f"ha-ai/events/device/{device['ieee_address']}/paired" for device in joining[:3]
+    ]
 
 
 # --- every other topic, hostile payloads -----------------------------------------

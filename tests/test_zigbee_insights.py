@@ -9,6 +9,7 @@ from unittest.mock import patch
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
@@ -18,7 +19,8 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
-from custom_components.ha_ai.sensor import ATTR_TOP_OPPORTUNITIES, HaAiSensor
+from custom_components.ha_ai.engine.zigbee.judge import find_unused_capabilities
+from custom_components.ha_ai.sensor import ATTR_TOP_OPPORTUNITIES
 from custom_components.ha_ai.zigbee import insights as zigbee_insights
 from custom_components.ha_ai.zigbee.insights import ZigbeeInsights
 
@@ -195,7 +197,7 @@ async def test_a_new_judgement_keeps_what_did_not_change(
     await judged(hass, freezer)
     insights = insights_of(setup_entry)
     before = {f.opportunity_id: f for f in insights.findings}
-    usage_before = dict(insights._usage)
+    usage_before = dict(insights.data.usage)
 
     entity_registry.async_update_entity(
         registry["power"], disabled_by=er.RegistryEntryDisabler.USER
@@ -207,10 +209,10 @@ async def test_a_new_judgement_keeps_what_did_not_change(
     assert after[power] != before[power]
     assert all(after[key] is before[key] for key in after if key != power)
     changed_device = power.split("/")[0]
-    assert insights._usage[changed_device] is not usage_before[changed_device]
+    assert insights.data.usage[changed_device] is not usage_before[changed_device]
     assert all(
         usage is usage_before[ieee]
-        for ieee, usage in insights._usage.items()
+        for ieee, usage in insights.data.usage.items()
         if ieee != changed_device
     )
 
@@ -268,8 +270,114 @@ async def test_button_used_through_its_device(
     )
 
 
-def test_top_opportunities_stay_out_of_the_recorder() -> None:
-    assert ATTR_TOP_OPPORTUNITIES in HaAiSensor._unrecorded_attributes
+async def test_top_opportunities_stay_out_of_the_recorder(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    # What the recorder is told to leave out, with each state it records.
+    state_info = hass.states.get(UNUSED).state_info
+    assert state_info is not None
+    assert ATTR_TOP_OPPORTUNITIES in state_info["unrecorded_attributes"]
+
+
+async def test_setup_does_not_wait_for_a_judgement(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    registry: dict[str, str],
+    setup_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    # Until the first judgement, the stored state is what there is: nothing found.
+    assert hass.states.get(UNUSED).state == "0"
+    assert insights_of(setup_entry).last_judged is None
+    send(hass, "bridge/devices", house_devices())
+    await judged(hass, freezer)
+    assert insights_of(setup_entry).last_judged is not None
+    assert int(hass.states.get(UNUSED).state) > 0
+
+
+async def test_a_burst_of_changes_gives_one_judgement(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    registry: dict[str, str],
+    setup_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    send(hass, "bridge/devices", house_devices())
+    await judged(hass, freezer)
+    await judged(hass, freezer)  # the cooldown after that judgement is over
+    with patch.object(
+        zigbee_insights, "find_unused_capabilities", wraps=find_unused_capabilities
+    ) as judge:
+        send(hass, "bridge/devices", house_devices())
+        entity_registry.async_update_entity(
+            registry["power"], disabled_by=er.RegistryEntryDisabler.USER
+        )
+        for event_type in zigbee_insights.RELOAD_EVENTS:
+            hass.bus.async_fire(event_type)
+        await judged(hass, freezer)
+        assert judge.call_count == 1
+    # The one judgement saw the last change of the burst.
+    power = next(
+        f for f in insights_of(setup_entry).findings if f.capability_key == "power"
+    )
+    assert power.reason == "entity_disabled"
+
+
+async def test_a_failed_judgement_keeps_the_findings_unavailable_until_the_next(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    registry: dict[str, str],
+    setup_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    send(hass, "bridge/devices", house_devices())
+    await judged(hass, freezer)
+    insights = insights_of(setup_entry)
+    findings = insights.findings
+    count = hass.states.get(UNUSED).state
+    assert count != "0"
+
+    mqtt_mock.async_publish.reset_mock()
+    with patch.object(
+        zigbee_insights, "find_unused_capabilities", side_effect=RuntimeError("boom")
+    ):
+        hass.bus.async_fire("automation_reloaded")
+        await judged(hass, freezer)
+    assert hass.states.get(UNUSED).state == STATE_UNAVAILABLE
+    assert "Judging the Zigbee devices failed: boom" in caplog.text
+    assert insights.findings is findings
+    assert insights.as_diagnostics()["unused_capabilities"] == len(findings)
+    assert opportunities(mqtt_mock) == []
+
+    hass.bus.async_fire("automation_reloaded")
+    await judged(hass, freezer)
+    assert hass.states.get(UNUSED).state == count
+
+
+async def test_the_hourly_judgement_runs_without_a_change(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    registry: dict[str, str],
+    setup_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    send(hass, "bridge/devices", house_devices())
+    await judged(hass, freezer)
+    first = insights_of(setup_entry).last_judged
+    with patch.object(
+        zigbee_insights, "find_unused_capabilities", wraps=find_unused_capabilities
+    ) as judge:
+        freezer.tick(zigbee_insights.REJUDGE_INTERVAL - timedelta(minutes=1))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        assert judge.call_count == 0
+        freezer.tick(timedelta(minutes=2))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        assert judge.call_count == 1
+    assert insights_of(setup_entry).last_judged != first
 
 
 async def test_many_opportunities_are_published_a_few_at_a_time(

@@ -110,8 +110,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
     # part's store writes itself after its part stopped, and on a clean stop of
     # Home Assistant (entries are not unloaded then), when the bus says `offline`.
     entry.async_on_unload(bus.async_stop)
-    entry.async_on_unload(zigbee.async_stop)
-    entry.async_on_unload(insights.async_stop)
     entry.async_on_unload(habit_log.async_stop)
     entry.async_on_unload(habits.async_stop)
     entry.async_on_unload(suggestions.async_stop)

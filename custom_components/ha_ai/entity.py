@@ -38,11 +38,17 @@ def from_suggestions(data: HaAiRuntimeData) -> Listenable:
     return data.suggestions
 
 
+def always_available(data: HaAiRuntimeData) -> bool:
+    """Report the entity available: what it shows is always known."""
+    return True
+
+
 @dataclass(frozen=True, kw_only=True)
 class HaAiEntityDescription(EntityDescription):
-    """Says which runtime part an entity follows."""
+    """Says which runtime part an entity follows, and when what it shows is known."""
 
     source: Callable[[HaAiRuntimeData], Listenable] = from_bus
+    available_fn: Callable[[HaAiRuntimeData], bool] = always_available
 
 
 class HaAiEntity(Entity):
@@ -73,6 +79,11 @@ class HaAiEntity(Entity):
         await super().async_added_to_hass()
         source = self.entity_description.source(self.data)
         self.async_on_remove(source.async_add_listener(self._handle_update))
+
+    @property
+    def available(self) -> bool:
+        """Return False when what the entity reports is not known now."""
+        return super().available and self.entity_description.available_fn(self.data)
 
     @callback
     def _handle_update(self) -> None:

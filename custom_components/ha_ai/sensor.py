@@ -64,6 +64,8 @@ SENSORS: tuple[HaAiSensorEntityDescription, ...] = (
         translation_key="unused_capabilities",
         state_class=SensorStateClass.MEASUREMENT,
         source=from_insights,
+        # A failed judgement keeps the last findings, which may no longer be true.
+        available_fn=lambda data: data.insights.last_update_success,
         value_fn=lambda data: len(data.insights.findings),
         attributes_fn=lambda data: {ATTR_TOP_OPPORTUNITIES: data.insights.top()},
     ),

@@ -50,7 +50,7 @@ from ..engine.zigbee.model import ZigbeeDevice, ieee_address
 from ..engine.zigbee.serialize import restore_zigbee_store, store_steps
 from ..engine.zigbee.settings_usage import SettingsTracker
 from ..engine.zigbee.steps import Slices, Steps, run_to_end
-from ..listeners import Listeners
+from ..signals import ChangeSignal
 from ..stored_part import PartStore
 
 STORE_VERSION = 1
@@ -250,7 +250,7 @@ class ZigbeeBridge:
             self._store_data,
             STORE_SAVE_DELAY,
         )
-        self._listeners = Listeners()
+        self._changed = ChangeSignal(hass, entry.entry_id, "zigbee")
 
     # Life cycle
 
@@ -266,10 +266,6 @@ class ZigbeeBridge:
                 name="ha_ai zigbee check",
             )
         )
-
-    async def async_stop(self) -> None:
-        """Forget the listeners; the store writes itself, the bus unsubscribes."""
-        self._listeners.clear()
 
     async def _async_restore(self) -> None:
         stored = await self._store.async_load(
@@ -307,12 +303,16 @@ class ZigbeeBridge:
 
     @callback
     def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
-        """Call `listener` when devices, bridge health or info change."""
-        return self._listeners.async_add(listener)
+        """Call `listener` when devices, bridge health or info change.
+
+        Return the function that stops it; the part itself holds no listener, so
+        nothing is left to forget when the entry unloads.
+        """
+        return self._changed.async_add_listener(listener)
 
     @callback
     def _async_notify(self) -> None:
-        self._listeners.async_notify()
+        self._changed.async_send()
 
     # State for entities and diagnostics
 
@@ -759,11 +759,6 @@ class ZigbeeBridge:
                 },
             )
         return not was_unreachable
-
-
-def printable(text: str) -> str:
-    """Return `text` as one safe, bounded log line (see `log_text.log_safe`)."""
-    return log_safe(text, 500)
 
 
 def _remember(announced: dict[str, None], ieee: str) -> None:

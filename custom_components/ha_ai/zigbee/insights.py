@@ -1,8 +1,9 @@
 """Judges the Zigbee devices against Home Assistant: which capabilities go unused.
 
-The judgement reruns, debounced, whenever something it depends on changes: the
-device list, the entity or device registry, or automations, scripts and scenes being
-reloaded, and once an hour for anything else. Each new opportunity is published
+The judgement is a `DataUpdateCoordinator`: it reruns, through the coordinator's
+debouncer, whenever something it depends on changes (the device list, the entity or
+device registry, automations, scripts and scenes being reloaded), and an hour after
+the last one for anything else. Each new opportunity is published
 once on `ha-ai/events/device/<device_id>/optimization_opportunity`, best first and a
 bounded number per judgement; the ids already published are stored, so a restart
 does not repeat them.
@@ -10,18 +11,19 @@ does not repeat them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from datetime import datetime, timedelta
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
 from itertools import islice
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.debounce import Debouncer
-from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.start import async_at_started
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN, LOGGER
@@ -34,7 +36,6 @@ from ..engine.zigbee.judge import (
 from ..engine.zigbee.model import ZigbeeDevice
 from ..engine.zigbee.serialize import restore_insights_store
 from ..engine.zigbee.settings_usage import SettingsTracker
-from ..listeners import Listeners
 from ..stored_part import PartStore
 from .bridge import ZigbeeBridge, async_run_in_slices
 from .links import async_build_usage
@@ -83,7 +84,7 @@ class ChangedSettings(Mapping[str, frozenset[str]]):
 
 
 def new_opportunities(
-    findings: list[UnusedCapability], published: frozenset[str], limit: int
+    findings: Sequence[UnusedCapability], published: frozenset[str], limit: int
 ) -> tuple[list[UnusedCapability], list[str]]:
     """Return the best `limit` findings not published yet, and the ids published.
 
@@ -97,8 +98,27 @@ def new_opportunities(
     return new, sorted(kept.union(finding.opportunity_id for finding in new))
 
 
-class ZigbeeInsights:
-    """The unused capabilities of the Zigbee devices, kept current."""
+@dataclass(frozen=True, slots=True)
+class ZigbeeFindings:
+    """What one judgement found: what the entities, suggestions and diagnostics read.
+
+    `usage` is how Home Assistant used each device then; the next judgement hands
+    back the objects of the devices whose usage did not change, and with them the
+    findings that did not change (see `async_build_usage`).
+    """
+
+    findings: tuple[UnusedCapability, ...] = ()
+    usage: Mapping[str, DeviceUsage] = field(default_factory=dict)
+    last_judged: str | None = None
+
+
+class ZigbeeInsights(DataUpdateCoordinator[ZigbeeFindings]):
+    """The unused capabilities of the Zigbee devices, kept current.
+
+    A judgement is requested, debounced, by whatever it depends on, and runs by
+    itself an hour after the last one. A failed judgement keeps the last findings;
+    `last_update_success` tells the entities that they are not current.
+    """
 
     def __init__(
         self, hass: HomeAssistant, entry: ConfigEntry[Any], bridge: ZigbeeBridge
@@ -107,13 +127,23 @@ class ZigbeeInsights:
 
         What the judgement follows is followed until `entry` unloads.
         """
-        self.hass = hass
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name="ha_ai zigbee insights",
+            update_interval=REJUDGE_INTERVAL,
+            request_refresh_debouncer=Debouncer(
+                hass, LOGGER, cooldown=REFRESH_COOLDOWN, immediate=False
+            ),
+        )
         self.entry = entry
         self.bridge = bridge
-        self.findings: list[UnusedCapability] = []
-        self._usage: dict[str, DeviceUsage] = {}
-        self.last_judged: str | None = None
-        self._published: set[str] = set()
+        # The store keeps only what was published: until the first judgement,
+        # which setup does not wait for, nothing is found.
+        self.data = ZigbeeFindings()
+        # The opportunities published so far, as the store keeps them.
+        self._published: frozenset[str] = frozenset()
         self._store = PartStore(
             hass,
             entry,
@@ -122,21 +152,16 @@ class ZigbeeInsights:
             lambda: {"published": sorted(self._published)},
             REFRESH_COOLDOWN,
         )
-        self._debouncer = Debouncer(
-            hass,
-            LOGGER,
-            cooldown=REFRESH_COOLDOWN,
-            immediate=False,
-            function=self._async_judge,
-        )
-        self._listeners = Listeners()
 
     async def async_start(self) -> None:
-        """Load what was published, and follow everything the judgement uses."""
+        """Load what was published, and follow everything the judgement uses.
+
+        No judgement is awaited here: the first runs once Home Assistant has started.
+        """
         published = await self._store.async_load(restore_insights_store)
-        self._published = published or set()
+        self._published = frozenset(published or ())
         follow = self.entry.async_on_unload
-        follow(self.bridge.async_add_listener(self._schedule))
+        follow(self.bridge.async_add_listener(self._request_judgement))
         for event_type in (
             er.EVENT_ENTITY_REGISTRY_UPDATED,
             dr.EVENT_DEVICE_REGISTRY_UPDATED,
@@ -144,21 +169,16 @@ class ZigbeeInsights:
         ):
             follow(self.hass.bus.async_listen(event_type, self._on_event))
         follow(async_at_started(self.hass, self._on_started))
-        follow(
-            async_track_time_interval(
-                self.hass, self._on_interval, REJUDGE_INTERVAL, name="ha_ai rejudge"
-            )
-        )
 
-    async def async_stop(self) -> None:
-        """Forget the listeners and cancel a pending judgement."""
-        self._listeners.clear()
-        self._debouncer.async_shutdown()
+    @property
+    def findings(self) -> tuple[UnusedCapability, ...]:
+        """Return the unused capabilities of the last good judgement, best first."""
+        return self.data.findings
 
-    @callback
-    def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
-        """Call `listener` after each judgement."""
-        return self._listeners.async_add(listener)
+    @property
+    def last_judged(self) -> str | None:
+        """Return when the last good judgement ran (ISO 8601), None before one."""
+        return self.data.last_judged
 
     def top(self) -> list[dict[str, Any]]:
         """Return the best few findings, for an entity's attributes."""
@@ -188,42 +208,58 @@ class ZigbeeInsights:
 
     @callback
     def _on_started(self, hass: HomeAssistant) -> None:
-        self._schedule()
+        self._request_judgement()
 
     @callback
     def _on_event(self, event: Event[Any]) -> None:
-        self._schedule()
+        self._request_judgement()
 
     @callback
-    def _on_interval(self, now: datetime) -> None:
-        self._schedule()
+    def _request_judgement(self) -> None:
+        """Ask for a judgement; a burst of requests gives one, after the cooldown."""
+        self.entry.async_create_task(
+            self.hass, self.async_request_refresh(), "ha_ai zigbee judgement request"
+        )
 
-    @callback
-    def _schedule(self) -> None:
-        self._debouncer.async_schedule_call()
-
-    async def _async_judge(self) -> None:
+    async def _async_update_data(self) -> ZigbeeFindings:
         """Link, judge (in an executor job), then publish what is new."""
+        try:
+            judged, new, published = await self._async_judge()
+        except Exception as err:  # any failure: the last findings stay
+            LOGGER.debug("The Zigbee judgement failed", exc_info=True)
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="zigbee_judgement_failed",
+                translation_placeholders={"error": str(err) or type(err).__name__},
+            ) from err
+        for finding in new:
+            self._publish(finding)
+        self._published = published
+        await self._store.async_save()
+        return judged
+
+    async def _async_judge(
+        self,
+    ) -> tuple[ZigbeeFindings, list[UnusedCapability], frozenset[str]]:
+        """Return the new findings, those to publish, and the ids published then."""
         devices = list(self.bridge.devices.values())
         changed = ChangedSettings(self.bridge.settings, devices)
         # The last judgement's objects are handed back for what has not changed.
-        usage = await async_build_usage(self.hass, devices, changed, self._usage)
+        usage = await async_build_usage(self.hass, devices, changed, self.data.usage)
         findings = await async_judge(self.hass, devices, usage, self.findings)
-        self._usage = usage
-        self.findings = findings
-        self.last_judged = dt_util.utcnow().isoformat()
-        arguments = (findings, frozenset(self._published), MAX_PUBLISHED_PER_JUDGEMENT)
+        arguments = (findings, self._published, MAX_PUBLISHED_PER_JUDGEMENT)
         if len(findings) <= NEW_IN_PLACE_FINDINGS:
             new, published = new_opportunities(*arguments)
         else:
             new, published = await self.hass.async_add_executor_job(
                 new_opportunities, *arguments
             )
-        for finding in new:
-            self._publish(finding)
-        self._published = set(published)
-        await self._store.async_save()
-        self._listeners.async_notify()
+        judged = ZigbeeFindings(
+            findings=tuple(findings),
+            usage=usage,
+            last_judged=dt_util.utcnow().isoformat(),
+        )
+        return judged, new, frozenset(published)
 
     def _publish(self, finding: UnusedCapability) -> None:
         self.bridge.bus.async_publish_event(
@@ -250,13 +286,12 @@ async def async_judge(
     hass: HomeAssistant,
     devices: list[ZigbeeDevice],
     usage: dict[str, DeviceUsage],
-    previous: list[UnusedCapability] | None = None,
+    previous: Sequence[UnusedCapability] = (),
 ) -> list[UnusedCapability]:
     """Judge in place for a small house, in executor slices for a large one.
 
     Findings equal to one of `previous` are returned as those objects.
     """
-    previous = previous or []
     if len(devices) <= JUDGE_IN_PLACE_DEVICES:
         return find_unused_capabilities(devices, usage, previous)
     return await async_run_in_slices(hass, judge_steps(devices, usage, previous))
