@@ -2,8 +2,10 @@
 
 Parts fed by MQTT (the bus counters, the Zigbee bridge, the cameras, the
 suggestion book) have no refresh to run: they tell their entities through Home
-Assistant's dispatcher. The signal's name carries the entry id, so two entries,
-or an entry and its reloaded self, never hear each other.
+Assistant's dispatcher. The signal's name carries the entry id, so two entries
+never hear each other; a reloaded entry keeps its id, and its old listeners are
+disconnected when it unloads (entities through `async_on_remove`, parts through
+`entry.async_on_unload`).
 """
 
 from __future__ import annotations
