@@ -23,6 +23,7 @@ from .entity import (
     from_habits,
     from_suggestions,
     from_zigbee,
+    habits_available,
 )
 
 # Entities are pushed by their sources; nothing is polled.
@@ -59,6 +60,7 @@ BINARY_SENSORS: tuple[HaAiBinarySensorEntityDescription, ...] = (
         device_class=BinarySensorDeviceClass.RUNNING,
         entity_category=EntityCategory.DIAGNOSTIC,
         source=from_habits,
+        available_fn=habits_available,
         is_on_fn=lambda data: data.habits.running,
     ),
     HaAiBinarySensorEntityDescription(

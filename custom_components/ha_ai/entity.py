@@ -33,6 +33,11 @@ def from_habits(data: HaAiRuntimeData) -> Listenable:
     return data.habits
 
 
+def habits_available(data: HaAiRuntimeData) -> bool:
+    """Tell whether the last habit analysis succeeded (its entities are current)."""
+    return data.habits.last_update_success
+
+
 def from_suggestions(data: HaAiRuntimeData) -> Listenable:
     """Follow the suggestion store."""
     return data.suggestions
@@ -40,9 +45,10 @@ def from_suggestions(data: HaAiRuntimeData) -> Listenable:
 
 @dataclass(frozen=True, kw_only=True)
 class HaAiEntityDescription(EntityDescription):
-    """Says which runtime part an entity follows."""
+    """Says which runtime part an entity follows, and when it is available."""
 
     source: Callable[[HaAiRuntimeData], Listenable] = from_bus
+    available_fn: Callable[[HaAiRuntimeData], bool] | None = None
 
 
 class HaAiEntity(Entity):
@@ -73,6 +79,12 @@ class HaAiEntity(Entity):
         await super().async_added_to_hass()
         source = self.entity_description.source(self.data)
         self.async_on_remove(source.async_add_listener(self._handle_update))
+
+    @property
+    def available(self) -> bool:
+        """Return whether the entity's source says its value is current."""
+        available_fn = self.entity_description.available_fn
+        return super().available and (available_fn is None or available_fn(self.data))
 
     @callback
     def _handle_update(self) -> None:

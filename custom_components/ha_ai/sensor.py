@@ -27,6 +27,7 @@ from .entity import (
     from_insights,
     from_suggestions,
     from_zigbee,
+    habits_available,
 )
 
 # Entities are pushed by their sources; nothing is polled.
@@ -72,6 +73,7 @@ SENSORS: tuple[HaAiSensorEntityDescription, ...] = (
         translation_key="patterns_detected",
         state_class=SensorStateClass.MEASUREMENT,
         source=from_habits,
+        available_fn=habits_available,
         value_fn=lambda data: len(data.habits.patterns),
         attributes_fn=lambda data: {
             **data.habits.level_counts(),
@@ -83,6 +85,7 @@ SENSORS: tuple[HaAiSensorEntityDescription, ...] = (
         translation_key="last_analysis",
         device_class=SensorDeviceClass.TIMESTAMP,
         source=from_habits,
+        available_fn=habits_available,
         value_fn=lambda data: data.habits.last_run,
         attributes_fn=lambda data: {"duration_seconds": data.habits.last_duration},
     ),
