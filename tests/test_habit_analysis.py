@@ -29,6 +29,8 @@ from custom_components.ha_ai.const import (
 )
 from custom_components.ha_ai.engine.habits.model import MiningSettings, PatternLevel
 from custom_components.ha_ai.habits import analysis as habit_analysis
+from custom_components.ha_ai.habits.analysis import HabitAnalysis
+from custom_components.ha_ai.suggestions.manager import SuggestionManager
 
 from .conftest import published
 from .habit_helpers import COFFEE, COVERED, MORNING, add_house
@@ -492,3 +494,41 @@ async def test_the_pair_delay_defaults_to_the_miners(
     with patch(MINE, return_value=[]) as mine:
         await run(hass)
     assert mine.call_args.kwargs["settings"] == MiningSettings()
+
+
+async def test_the_analysis_feeds_the_suggestions_it_was_built_with(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    """Built one way, nothing set afterwards: the counts still reach the event."""
+    runtime = setup_entry.runtime_data
+    suggestions = SuggestionManager(
+        hass,
+        setup_entry,
+        runtime.bus,
+        runtime.insights,
+        runtime.deployer,
+        runtime.settings.suggestions,
+    )
+    analysis = HabitAnalysis(
+        hass,
+        runtime.bus,
+        runtime.habit_log,
+        runtime.zigbee,
+        runtime.settings.schedule,
+        entry=setup_entry,
+        suggestions=suggestions,
+    )
+    with patch(MINE, return_value=[MORNING, COFFEE, COVERED]):
+        assert await analysis.async_run()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    [(_, complete)] = payloads(mqtt_mock, "ha-ai/analysis/complete")
+    assert complete["patterns_detected"] == 3
+    assert complete["suggestions_generated"] == 2
+    assert complete["new_suggestions"] == 2
+    assert {str(item.kind) for item in suggestions.query()} == {
+        "routine",
+        "used_together",
+    }
+    # The entry's own parts did not take part.
+    assert hass.states.get(PATTERNS).state == "0"
+    assert runtime.suggestions.query() == []
