@@ -199,6 +199,27 @@ async def test_a_failed_run_keeps_the_last_result_and_its_entities_wait(
     assert habits.as_diagnostics()["last_error"] is None
 
 
+async def test_suggestions_that_cannot_be_made_fail_the_run(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    with (
+        patch.object(
+            SuggestionManager, "async_refresh", side_effect=OSError("disk full")
+        ),
+        patch(MINE, return_value=[MORNING]),
+        pytest.raises(HomeAssistantError, match="OSError: disk full"),
+    ):
+        await run(hass)
+    [(_, failed)] = payloads(mqtt_mock, "ha-ai/analysis/failed")
+    assert failed["error"] == "OSError: disk full"
+    assert payloads(mqtt_mock, "ha-ai/analysis/complete") == []
+    assert hass.states.get(PATTERNS).state == "unavailable"
+    with patch(MINE, return_value=[MORNING]):
+        await run(hass)
+    assert hass.states.get(PATTERNS).state == "1"
+    assert hass.states.get(RUNNING).state == "off"
+
+
 async def test_the_last_result_survives_a_failure_and_a_restart(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
 ) -> None:

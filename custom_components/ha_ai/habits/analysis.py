@@ -1,13 +1,16 @@
 """Runs habit mining every day and on demand, and says so over MQTT.
 
-The analysis reads HA AI's habit log (an executor job), mines it in another
-executor job, compares the patterns with the last run's (ids stay stable), and
-publishes `analysis/complete` (or `analysis/failed`, keeping the last good result)
-and one `events/pattern/<type>_detected` per new pattern, and per forming pattern
-that became established since the last run (`promoted`: it becomes a suggestion
-now). Setup never waits for it. A new installation does not wait for the daily run
-either: once the recorder's history has been copied into the empty log, the first
-analysis starts in the background, when there is no earlier result to show.
+The analysis is a coordinator over what it learned (`LearnedHabits`). It reads
+HA AI's habit log (an executor job), mines it in another executor job, compares
+the patterns with the last run's (ids stay stable), and publishes
+`analysis/complete` (or `analysis/failed`, keeping the last good result) and one
+`events/pattern/<type>_detected` per new pattern, and per forming pattern that
+became established since the last run (`promoted`: it becomes a suggestion now).
+It hands its patterns to the suggestions it was built with, which count theirs
+for `analysis/complete`. Setup never waits for it: the stored result is the first
+data. A new installation does not wait for the daily run either: once the
+recorder's history has been copied into the empty log, the first analysis starts
+in the background, when there is no earlier result to show.
 """
 
 from __future__ import annotations
@@ -164,9 +167,12 @@ class HabitAnalysis(DataUpdateCoordinator[LearnedHabits]):
         self.entry.async_on_unload(async_at_started(self.hass, self._on_started))
 
     async def async_stop(self) -> None:
-        """Refuse new runs; a back-fill still running starts no analysis."""
+        """Keep a back-fill still running from starting an analysis.
+
+        The coordinator shuts itself down with the entry: no refresh is
+        requested after that.
+        """
         self._stopped = True
-        await self.async_shutdown()
 
     def _store_data(self) -> dict[str, Any]:
         return {
@@ -258,28 +264,28 @@ class HabitAnalysis(DataUpdateCoordinator[LearnedHabits]):
     async def _async_update_data(self) -> LearnedHabits:
         """Mine the log and publish what was found; `UpdateFailed` keeps the last.
 
-        The entities hear that a run started (the running state), and hear again
-        when it ends, also after a second failure in a row, which the
-        coordinator itself does not announce.
+        Any failure of the run, also while its results are handed on, is
+        published as `analysis/failed`. The entities hear that a run started (the
+        running state), and hear again when it failed, also after a second
+        failure in a row, which the coordinator itself does not announce.
         """
         self.running = True
         self.async_update_listeners()
         started = monotonic_time.monotonic()
         try:
             result = await self._async_analyze()
+            duration = round(monotonic_time.monotonic() - started, 3)
+            learned = await self._async_publish_results(result, duration)
         except Exception as err:
+            self._finish()
             self.last_error = f"{type(err).__name__}: {err}"
             self.bus.async_publish_event(
                 ["analysis", "failed"], {"error": self.last_error}
             )
-            self._finish()
             self.async_update_listeners()
             raise UpdateFailed(self.last_error) from err
-        duration = round(monotonic_time.monotonic() - started, 3)
-        try:
-            return await self._async_publish_results(result, duration)
-        finally:
-            self._finish()
+        self._finish()
+        return learned
 
     def _finish(self) -> None:
         self.running = False
