@@ -413,11 +413,14 @@ class ScriptedModel:
 
 @pytest.mark.usefixtures("house")
 async def test_the_llm_rewords_new_suggestions_within_the_rules(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, config_entry: MockConfigEntry
 ) -> None:
     model = ScriptedModel()
-    manager = setup_entry.runtime_data.suggestions
-    manager.enricher = LlmEnricher(model, max_calls=5, timeout=5, language="en")
+    enricher = LlmEnricher(model, max_calls=5, timeout=5, language="en")
+    config_entry.add_to_hass(hass)
+    with patch.object(LlmEnricher, "from_settings", return_value=enricher):
+        assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
     hass.states.async_set(
         "light.kitchen",
         "off",
@@ -444,6 +447,9 @@ async def test_the_llm_rewords_new_suggestions_within_the_rules(
 
 
 @pytest.mark.usefixtures("house")
+@pytest.mark.parametrize(
+    "entry_options", [{**DEFAULT_OPTIONS, CONF_SUGGESTION_EXPIRY_DAYS: 0}]
+)
 async def test_details_of_the_store(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
@@ -471,7 +477,6 @@ async def test_details_of_the_store(
     assert "Updating the suggestions failed" in caplog.text
 
     # A pattern that is gone expires its suggestion (and its notification).
-    manager.settings = replace(manager.settings, expire_after=timedelta(0))
     await analyse(hass, [])
     assert await listed(hass) == []
 
