@@ -23,7 +23,6 @@ from .entity import (
     from_habits,
     from_suggestions,
     from_zigbee,
-    habits_available,
 )
 
 # Entities are pushed by their sources; nothing is polled.
@@ -60,7 +59,8 @@ BINARY_SENSORS: tuple[HaAiBinarySensorEntityDescription, ...] = (
         device_class=BinarySensorDeviceClass.RUNNING,
         entity_category=EntityCategory.DIAGNOSTIC,
         source=from_habits,
-        available_fn=habits_available,
+        # Unavailable after a failed analysis, as the analysis' sensors are.
+        available_fn=lambda data: data.habits.last_update_success,
         is_on_fn=lambda data: data.habits.running,
     ),
     HaAiBinarySensorEntityDescription(

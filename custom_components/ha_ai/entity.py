@@ -33,22 +33,22 @@ def from_habits(data: HaAiRuntimeData) -> Listenable:
     return data.habits
 
 
-def habits_available(data: HaAiRuntimeData) -> bool:
-    """Tell whether the last habit analysis succeeded (its entities are current)."""
-    return data.habits.last_update_success
-
-
 def from_suggestions(data: HaAiRuntimeData) -> Listenable:
     """Follow the suggestion store."""
     return data.suggestions
 
 
+def always_available(data: HaAiRuntimeData) -> bool:
+    """Report the entity available: what it shows is always known."""
+    return True
+
+
 @dataclass(frozen=True, kw_only=True)
 class HaAiEntityDescription(EntityDescription):
-    """Says which runtime part an entity follows, and when it is available."""
+    """Says which runtime part an entity follows, and when what it shows is known."""
 
     source: Callable[[HaAiRuntimeData], Listenable] = from_bus
-    available_fn: Callable[[HaAiRuntimeData], bool] | None = None
+    available_fn: Callable[[HaAiRuntimeData], bool] = always_available
 
 
 class HaAiEntity(Entity):
@@ -82,9 +82,8 @@ class HaAiEntity(Entity):
 
     @property
     def available(self) -> bool:
-        """Return whether the entity's source says its value is current."""
-        available_fn = self.entity_description.available_fn
-        return super().available and (available_fn is None or available_fn(self.data))
+        """Return False when what the entity reports is not known now."""
+        return super().available and self.entity_description.available_fn(self.data)
 
     @callback
     def _handle_update(self) -> None:

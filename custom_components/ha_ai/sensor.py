@@ -27,7 +27,6 @@ from .entity import (
     from_insights,
     from_suggestions,
     from_zigbee,
-    habits_available,
 )
 
 # Entities are pushed by their sources; nothing is polled.
@@ -73,7 +72,8 @@ SENSORS: tuple[HaAiSensorEntityDescription, ...] = (
         translation_key="patterns_detected",
         state_class=SensorStateClass.MEASUREMENT,
         source=from_habits,
-        available_fn=habits_available,
+        # A failed analysis keeps the last patterns, which may no longer be true.
+        available_fn=lambda data: data.habits.last_update_success,
         value_fn=lambda data: len(data.habits.patterns),
         attributes_fn=lambda data: {
             **data.habits.level_counts(),
@@ -85,7 +85,8 @@ SENSORS: tuple[HaAiSensorEntityDescription, ...] = (
         translation_key="last_analysis",
         device_class=SensorDeviceClass.TIMESTAMP,
         source=from_habits,
-        available_fn=habits_available,
+        # A failed analysis keeps the last patterns, which may no longer be true.
+        available_fn=lambda data: data.habits.last_update_success,
         value_fn=lambda data: data.habits.last_run,
         attributes_fn=lambda data: {"duration_seconds": data.habits.last_duration},
     ),
