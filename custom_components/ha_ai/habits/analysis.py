@@ -283,7 +283,11 @@ class HabitAnalysis(DataUpdateCoordinator[LearnedHabits]):
                 ["analysis", "failed"], {"error": self.last_error}
             )
             self.async_update_listeners()
-            raise UpdateFailed(self.last_error) from err
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="analysis_failed",
+                translation_placeholders={"error": self.last_error},
+            ) from err
         self._finish()
         return learned
 
