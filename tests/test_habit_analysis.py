@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,6 +29,8 @@ from custom_components.ha_ai.const import (
 )
 from custom_components.ha_ai.engine.habits.model import MiningSettings, PatternLevel
 from custom_components.ha_ai.habits import analysis as habit_analysis
+from custom_components.ha_ai.habits.analysis import HabitAnalysis
+from custom_components.ha_ai.suggestions.manager import SuggestionManager
 
 from .conftest import published
 from .habit_helpers import COFFEE, COVERED, MORNING, add_house
@@ -123,14 +126,33 @@ async def test_patterns_survive_a_restart(
     assert setup_entry.runtime_data.habits.patterns == [MORNING, COFFEE]
 
 
-async def test_running_and_cooldown_refuse_a_second_run(
+async def test_a_run_shows_as_running_and_refuses_a_second_one(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
 ) -> None:
-    habits = setup_entry.runtime_data.habits
-    habits.running = True
-    with pytest.raises(ServiceValidationError, match="already running"):
-        await run(hass)
-    habits.running = False
+    mining = threading.Event()
+    mined = threading.Event()
+
+    def mine_slowly(*args: Any, **kwargs: Any) -> list[Any]:
+        mining.set()
+        mined.wait(timeout=30)
+        return [MORNING]
+
+    with patch(MINE, side_effect=mine_slowly):
+        first = hass.async_create_task(run(hass))
+        await hass.async_add_executor_job(mining.wait, 30)
+        assert hass.states.get(RUNNING).state == "on"
+        with pytest.raises(ServiceValidationError, match="already running"):
+            await run(hass)
+        mined.set()
+        response = await first
+    assert response["patterns_detected"] == 1
+    assert hass.states.get(RUNNING).state == "off"
+    assert len(payloads(mqtt_mock, "ha-ai/analysis/complete")) == 1
+
+
+async def test_a_run_right_after_another_is_refused(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
     with (
         patch.object(habit_analysis, "RUN_COOLDOWN", timedelta(minutes=1)),
         patch(MINE, return_value=[]),
@@ -140,28 +162,95 @@ async def test_running_and_cooldown_refuse_a_second_run(
             await run(hass)
 
 
-async def test_a_failed_run_keeps_the_last_result(
+async def test_a_failed_run_keeps_the_last_result_and_its_entities_wait(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
 ) -> None:
     with patch(MINE, return_value=[MORNING]):
         await run(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
     mqtt_mock.async_publish.reset_mock()
-    with (
-        patch(MINE, side_effect=MemoryError("too much")),
-        pytest.raises(HomeAssistantError, match="The analysis failed: MemoryError"),
-    ):
-        await run(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-    [(_, failed)] = payloads(mqtt_mock, "ha-ai/analysis/failed")
-    assert failed["error"] == "MemoryError: too much"
-    assert setup_entry.runtime_data.habits.patterns == [MORNING]
-    assert hass.states.get(PATTERNS).state == "1"
-    assert hass.states.get(RUNNING).state == "off"
-    # The next run recovers.
+    for _ in range(2):  # a second failure in a row changes nothing more
+        with (
+            patch(MINE, side_effect=MemoryError("too much")),
+            pytest.raises(HomeAssistantError, match="The analysis failed: MemoryError"),
+        ):
+            await run(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        assert all(
+            hass.states.get(entity_id).state == "unavailable"
+            for entity_id in (PATTERNS, LAST)
+        )
+        # Whether a run is under way is still known.
+        assert hass.states.get(RUNNING).state == "off"
+    failures = payloads(mqtt_mock, "ha-ai/analysis/failed")
+    assert [failed["error"] for _, failed in failures] == ["MemoryError: too much"] * 2
+    assert payloads(mqtt_mock, "ha-ai/analysis/complete") == []
+    habits = setup_entry.runtime_data.habits
+    assert habits.patterns == [MORNING]
+    summary = habits.as_diagnostics()
+    assert summary["patterns"] == 1
+    assert summary["last_error"] == "MemoryError: too much"
+    assert summary["running"] is False
+
+    # The next run recovers: the entities are back with its result.
     with patch(MINE, return_value=[MORNING, COFFEE]):
         await run(hass)
     assert hass.states.get(PATTERNS).state == "2"
+    assert dt_util.parse_datetime(hass.states.get(LAST).state) is not None
+    assert hass.states.get(RUNNING).state == "off"
+    assert habits.as_diagnostics()["last_error"] is None
+
+
+async def test_suggestions_that_cannot_be_made_fail_the_run(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    with (
+        patch.object(
+            SuggestionManager, "async_refresh", side_effect=OSError("disk full")
+        ),
+        patch(MINE, return_value=[MORNING]),
+        pytest.raises(HomeAssistantError, match="OSError: disk full"),
+    ):
+        await run(hass)
+    [(_, failed)] = payloads(mqtt_mock, "ha-ai/analysis/failed")
+    assert failed["error"] == "OSError: disk full"
+    assert payloads(mqtt_mock, "ha-ai/analysis/complete") == []
+    assert hass.states.get(PATTERNS).state == "unavailable"
+    with patch(MINE, return_value=[MORNING]):
+        await run(hass)
+    assert hass.states.get(PATTERNS).state == "1"
+    assert hass.states.get(RUNNING).state == "off"
+
+
+async def test_the_last_result_survives_a_failure_and_a_restart(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    with patch(MINE, return_value=[MORNING]):
+        await run(hass)
+    with (
+        patch(MINE, side_effect=RuntimeError("broken")),
+        pytest.raises(HomeAssistantError),
+    ):
+        await run(hass)
+    assert await hass.config_entries.async_reload(setup_entry.entry_id)
+    await hass.async_block_till_done()
+    # Restored as the analysis' data: available, without waiting for a run.
+    assert hass.states.get(PATTERNS).state == "1"
+    assert hass.states.get(RUNNING).state == "off"
+
+
+async def test_the_service_runs_one_analysis(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    with patch(MINE, return_value=[MORNING]) as mine:
+        response = await run(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert mine.call_count == 1
+    assert len(payloads(mqtt_mock, "ha-ai/analysis/complete")) == 1
+    assert response == {
+        "patterns_detected": 1,
+        "duration_seconds": hass.states.get(LAST).attributes["duration_seconds"],
+    }
 
 
 async def test_the_daily_run_follows_the_schedule(
@@ -184,6 +273,7 @@ async def test_the_daily_run_follows_the_schedule(
         await hass.async_block_till_done(wait_background_tasks=True)
         assert mine.call_count == 1
     assert hass.states.get(PATTERNS).state == "1"
+    assert len(payloads(mqtt_mock, "ha-ai/analysis/complete")) == 1
 
 
 async def test_setup_does_not_wait_for_an_analysis(
@@ -427,3 +517,41 @@ async def test_the_pair_delay_defaults_to_the_miners(
     with patch(MINE, return_value=[]) as mine:
         await run(hass)
     assert mine.call_args.kwargs["settings"] == MiningSettings()
+
+
+async def test_the_analysis_feeds_the_suggestions_it_was_built_with(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    """Built one way, nothing set afterwards: the counts still reach the event."""
+    runtime = setup_entry.runtime_data
+    suggestions = SuggestionManager(
+        hass,
+        setup_entry,
+        runtime.bus,
+        runtime.insights,
+        runtime.deployer,
+        runtime.settings.suggestions,
+    )
+    analysis = HabitAnalysis(
+        hass,
+        runtime.bus,
+        runtime.habit_log,
+        runtime.zigbee,
+        runtime.settings.schedule,
+        entry=setup_entry,
+        suggestions=suggestions,
+    )
+    with patch(MINE, return_value=[MORNING, COFFEE, COVERED]):
+        assert await analysis.async_run()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    [(_, complete)] = payloads(mqtt_mock, "ha-ai/analysis/complete")
+    assert complete["patterns_detected"] == 3
+    assert complete["suggestions_generated"] == 2
+    assert complete["new_suggestions"] == 2
+    assert {str(item.kind) for item in suggestions.query()} == {
+        "routine",
+        "used_together",
+    }
+    # The entry's own parts did not take part.
+    assert hass.states.get(PATTERNS).state == "0"
+    assert runtime.suggestions.query() == []

@@ -16,12 +16,18 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_mqtt_message,
+    async_fire_time_changed,
+)
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from custom_components.ha_ai.const import (
     CONF_MAX_SUGGESTIONS,
     CONF_NOTIFY_SUGGESTIONS,
+    CONF_SUGGESTION_EXPIRY_DAYS,
     DEFAULT_OPTIONS,
     DOMAIN,
 )
@@ -102,6 +108,18 @@ async def analyse(hass: HomeAssistant, patterns: list[Any]) -> None:
     with patch(MINE, return_value=patterns):
         await hass.services.async_call(DOMAIN, "run_analysis", blocking=True)
     await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def judge_zigbee(hass: HomeAssistant) -> None:
+    """Send a device list and let the judgement, then the suggestions, follow.
+
+    The list is empty: no unused capability joins the habits' suggestions.
+    """
+    async_fire_mqtt_message(hass, "zigbee2mqtt/bridge/devices", "[]")
+    await hass.async_block_till_done()
+    for later in (30, 60):
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=later))
+        await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def call(hass: HomeAssistant, service: str, **data: Any) -> Any:
@@ -398,11 +416,14 @@ class ScriptedModel:
 
 @pytest.mark.usefixtures("house")
 async def test_the_llm_rewords_new_suggestions_within_the_rules(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, config_entry: MockConfigEntry
 ) -> None:
     model = ScriptedModel()
-    manager = setup_entry.runtime_data.suggestions
-    manager.enricher = LlmEnricher(model, max_calls=5, timeout=5, language="en")
+    enricher = LlmEnricher(model, max_calls=5, timeout=5, language="en")
+    config_entry.add_to_hass(hass)
+    with patch.object(LlmEnricher, "from_settings", return_value=enricher):
+        assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
     hass.states.async_set(
         "light.kitchen",
         "off",
@@ -429,6 +450,9 @@ async def test_the_llm_rewords_new_suggestions_within_the_rules(
 
 
 @pytest.mark.usefixtures("house")
+@pytest.mark.parametrize(
+    "entry_options", [{**DEFAULT_OPTIONS, CONF_SUGGESTION_EXPIRY_DAYS: 0}]
+)
 async def test_details_of_the_store(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
@@ -452,10 +476,33 @@ async def test_details_of_the_store(
     manager.async_mark_deployed("routine_unknown", "x")
     # A failing refresh after a judgement is logged, not raised.
     with patch.object(manager, "async_refresh", side_effect=RuntimeError("boom")):
-        await manager._async_refresh_quietly()
+        await judge_zigbee(hass)
     assert "Updating the suggestions failed" in caplog.text
 
     # A pattern that is gone expires its suggestion (and its notification).
-    manager.settings = replace(manager.settings, expire_after=timedelta(0))
     await analyse(hass, [])
     assert await listed(hass) == []
+
+
+@pytest.mark.usefixtures("house")
+@pytest.mark.parametrize(
+    "entry_options", [{**DEFAULT_OPTIONS, CONF_SUGGESTION_EXPIRY_DAYS: 0}]
+)
+async def test_a_zigbee_judgement_refreshes_with_the_analysis_patterns(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+) -> None:
+    """Suggestions expire at once when their pattern is missing from a refresh."""
+    await analyse(hass, [MORNING, COFFEE])
+    assert len(await listed(hass)) == 2
+    await judge_zigbee(hass)
+    assert len(await listed(hass)) == 2
+    # After a restart the restored patterns are the ones kept.
+    assert await hass.config_entries.async_reload(setup_entry.entry_id)
+    await hass.async_block_till_done()
+    await judge_zigbee(hass)
+    assert len(await listed(hass)) == 2
+    # A new analysis hands in its own: the pair is gone, and so is its suggestion.
+    await analyse(hass, [MORNING])
+    assert [item["kind"] for item in await listed(hass)] == ["routine"]
+    await judge_zigbee(hass)
+    assert [item["kind"] for item in await listed(hass)] == ["routine"]

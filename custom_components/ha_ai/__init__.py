@@ -70,6 +70,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
         retention_days=settings.history_days,
         exclusions=settings.exclusions,
     )
+    deployer = AutomationDeployer(hass, entry)
+    suggestions = SuggestionManager(
+        hass,
+        entry,
+        bus,
+        insights,
+        deployer,
+        settings.suggestions,
+        LlmEnricher.from_settings(hass, settings.llm, entry),
+    )
     habits = HabitAnalysis(
         hass,
         bus,
@@ -78,20 +88,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
         settings.schedule,
         settings.mining,
         entry=entry,
+        suggestions=suggestions,
     )
     habit_live = HabitLive(hass, entry, bus, habits)
-    deployer = AutomationDeployer(hass, entry)
-    suggestions = SuggestionManager(
-        hass,
-        entry,
-        bus,
-        habits,
-        insights,
-        deployer,
-        settings.suggestions,
-        LlmEnricher.from_settings(hass, settings.llm, entry),
-    )
-    habits.suggest = suggestions.async_refresh
     remote = (
         RemoteDeploy(
             hass,

@@ -59,6 +59,8 @@ BINARY_SENSORS: tuple[HaAiBinarySensorEntityDescription, ...] = (
         device_class=BinarySensorDeviceClass.RUNNING,
         entity_category=EntityCategory.DIAGNOSTIC,
         source=from_habits,
+        # Whether a run is under way is known even after a failed one, so the
+        # next run shows while the analysis' sensors wait for its result.
         is_on_fn=lambda data: data.habits.running,
     ),
     HaAiBinarySensorEntityDescription(

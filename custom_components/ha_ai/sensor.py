@@ -74,6 +74,8 @@ SENSORS: tuple[HaAiSensorEntityDescription, ...] = (
         translation_key="patterns_detected",
         state_class=SensorStateClass.MEASUREMENT,
         source=from_habits,
+        # A failed analysis keeps the last patterns, which may no longer be true.
+        available_fn=lambda data: data.habits.last_update_success,
         value_fn=lambda data: len(data.habits.patterns),
         attributes_fn=lambda data: {
             **data.habits.level_counts(),
@@ -85,6 +87,8 @@ SENSORS: tuple[HaAiSensorEntityDescription, ...] = (
         translation_key="last_analysis",
         device_class=SensorDeviceClass.TIMESTAMP,
         source=from_habits,
+        # A failed analysis keeps the last patterns, which may no longer be true.
+        available_fn=lambda data: data.habits.last_update_success,
         value_fn=lambda data: data.habits.last_run,
         attributes_fn=lambda data: {"duration_seconds": data.habits.last_duration},
     ),

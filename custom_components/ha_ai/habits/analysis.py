@@ -1,30 +1,33 @@
 """Runs habit mining every day and on demand, and says so over MQTT.
 
-The analysis reads HA AI's habit log (an executor job), mines it in another
-executor job, compares the patterns with the last run's (ids stay stable), and
-publishes `analysis/complete` (or `analysis/failed`, keeping the last good result)
-and one `events/pattern/<type>_detected` per new pattern, and per forming pattern
-that became established since the last run (`promoted`: it becomes a suggestion
-now). Setup never waits for it. A new installation does not wait for the daily run
-either: once the recorder's history has been copied into the empty log, the first
-analysis starts in the background, when there is no earlier result to show.
+The analysis is a coordinator over what it learned (`LearnedHabits`). It reads
+HA AI's habit log (an executor job), mines it in another executor job, compares
+the patterns with the last run's (ids stay stable), and publishes
+`analysis/complete` (or `analysis/failed`, keeping the last good result) and one
+`events/pattern/<type>_detected` per new pattern, and per forming pattern that
+became established since the last run (`promoted`: it becomes a suggestion now).
+It hands its patterns to the suggestions it was built with, which count theirs
+for `analysis/complete`. Setup never waits for it: the stored result is the first
+data. A new installation does not wait for the daily run either: once the
+recorder's history has been copied into the empty log, the first analysis starts
+in the background, when there is no earlier result to show.
 """
 
 from __future__ import annotations
 
 import time as monotonic_time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
 import numpy as np
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_track_time_change
 from homeassistant.helpers.start import async_at_started
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
 from ..bus.mqtt_bus import MqttBus
@@ -42,9 +45,8 @@ from ..engine.habits.serialize import (
     patterns_to_store,
     restore_habits_store,
 )
-from ..engine.suggestions.findings import becomes_suggestion
-from ..listeners import Listeners
 from ..stored_part import PartStore
+from ..suggestions.manager import SuggestionManager
 from ..zigbee.bridge import ZigbeeBridge
 from .backfill import async_backfill
 from .coverage import automation_coverage
@@ -73,8 +75,23 @@ class AnalysisSchedule:
     history_days: int
 
 
-class HabitAnalysis:
-    """The learned patterns, kept current by a daily analysis."""
+@dataclass(frozen=True, slots=True)
+class LearnedHabits:
+    """What the last good analysis learned, as entities and diagnostics read it."""
+
+    patterns: tuple[Pattern, ...] = ()
+    last_run: datetime | None = None
+    last_duration: float | None = None
+
+
+class HabitAnalysis(DataUpdateCoordinator[LearnedHabits]):
+    """The learned patterns, kept current by a daily analysis.
+
+    A coordinator without a polling interval: the daily schedule and the first
+    analysis of a new installation request a refresh, `ha_ai.run_analysis` runs
+    one and waits for it. A failed run keeps the last patterns, and the habit
+    entities are unavailable until a run succeeds again.
+    """
 
     def __init__(  # noqa: PLR0913
         self,
@@ -85,46 +102,58 @@ class HabitAnalysis:
         schedule: AnalysisSchedule,
         settings: MiningSettings | None = None,
         *,
-        entry: ConfigEntry,
+        entry: ConfigEntry[Any],
+        suggestions: SuggestionManager,
     ) -> None:
         """Prepare; nothing runs before `async_start`.
 
-        `suggest` (set later, by the suggestion store) turns the new patterns into
-        suggestions and returns how many are open and how many are new, for the
-        `analysis/complete` event. The first analysis of a new installation is a
-        task of `entry`, so unloading the entry ends it.
+        `suggestions` is handed the patterns: the restored ones at start, the new
+        ones after each good run, which it turns into suggestions, counting how
+        many are open and how many are new for the `analysis/complete` event.
+        The first analysis of a new installation is a task of `entry`, so
+        unloading the entry ends it.
         """
-        self.hass = hass
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name="HA AI habit analysis",
+            update_interval=None,
+        )
+        self.data = LearnedHabits()
         self.entry = entry
         self.bus = bus
         self.log = log
         self.zigbee = zigbee
         self.schedule = schedule
         self.settings = settings or MiningSettings()
-        self.patterns: list[Pattern] = []
-        self.last_run: datetime | None = None
-        self.last_duration: float | None = None
+        self.suggestions = suggestions
         self.last_error: str | None = None
         self.running = False
         self._finished_at: float | None = None
+        # What the store holds: the last good result, set before each save.
+        self._kept = self.data
         self._store = PartStore(
             hass, entry, HABITS_STORE_KEY, STORE_VERSION, self._store_data, 0
         )
-        self._listeners = Listeners()
         self._stopped = False
-        self.suggest: Callable[[], Awaitable[tuple[int, int]]] | None = None
 
     async def async_start(self) -> None:
         """Restore the last result, schedule the daily run, back-fill if needed.
 
-        Once Home Assistant has started, the back-fill and then, on a new
-        installation, the first analysis run in the background.
+        The restored result is the coordinator's first data: setup never waits
+        for an analysis. Once Home Assistant has started, the back-fill and then,
+        on a new installation, the first analysis run in the background.
         """
         stored = await self._store.async_load(restore_habits_store)
         if stored is not None:
-            self.patterns = stored.patterns
-            self.last_run = stored.last_run
-            self.last_duration = stored.last_duration
+            self._kept = LearnedHabits(
+                patterns=tuple(stored.patterns),
+                last_run=stored.last_run,
+                last_duration=stored.last_duration,
+            )
+            self.data = self._kept
+        self.suggestions.async_use_patterns(self.patterns)
         run_at = self.schedule.run_at
         self.entry.async_on_unload(
             async_track_time_change(
@@ -138,21 +167,36 @@ class HabitAnalysis:
         self.entry.async_on_unload(async_at_started(self.hass, self._on_started))
 
     async def async_stop(self) -> None:
-        """Forget the listeners; a back-fill still running starts no analysis."""
+        """Keep a back-fill still running from starting an analysis.
+
+        The coordinator shuts itself down with the entry: no refresh is
+        requested after that.
+        """
         self._stopped = True
-        self._listeners.clear()
 
     def _store_data(self) -> dict[str, Any]:
         return {
-            "patterns": patterns_to_store(self.patterns),
-            "last_run": self.last_run.isoformat() if self.last_run else None,
-            "last_duration": self.last_duration,
+            "patterns": patterns_to_store(list(self._kept.patterns)),
+            "last_run": self._kept.last_run.isoformat()
+            if self._kept.last_run
+            else None,
+            "last_duration": self._kept.last_duration,
         }
 
-    @callback
-    def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
-        """Call `listener` when a run starts or ends."""
-        return self._listeners.async_add(listener)
+    @property
+    def patterns(self) -> list[Pattern]:
+        """Return the patterns of the last good analysis."""
+        return list(self.data.patterns)
+
+    @property
+    def last_run(self) -> datetime | None:
+        """Return when the last good analysis finished (None: never)."""
+        return self.data.last_run
+
+    @property
+    def last_duration(self) -> float | None:
+        """Return how long the last good analysis took, in seconds."""
+        return self.data.last_duration
 
     @callback
     def _on_started(self, hass: HomeAssistant) -> None:
@@ -185,19 +229,19 @@ class HabitAnalysis:
     async def _async_first_run(self) -> None:
         if self._first_analysis_due():
             LOGGER.info("Starting the first habit analysis on the recorder's history")
-            await self._async_run_safely()
+            await self._async_prune_and_request()
 
     @callback
     def _on_schedule(self, now: datetime) -> None:
         if self.running:
             return
         self.entry.async_create_background_task(
-            self.hass, self._async_run_safely(), "ha_ai daily analysis"
+            self.hass, self._async_prune_and_request(), "ha_ai daily analysis"
         )
 
-    async def _async_run_safely(self) -> None:
+    async def _async_prune_and_request(self) -> None:
         await self.log.async_prune()
-        await self.async_run()
+        await self.async_request_refresh()
 
     # Running
 
@@ -213,27 +257,43 @@ class HabitAnalysis:
             raise AnalysisCooldownError
 
     async def async_run(self) -> bool:
-        """Run one analysis; return whether it succeeded. Never raises."""
+        """Run one analysis now and wait for it; return whether it succeeded."""
+        await self.async_refresh()
+        return self.last_update_success
+
+    async def _async_update_data(self) -> LearnedHabits:
+        """Mine the log and publish what was found; `UpdateFailed` keeps the last.
+
+        Any failure of the run, also while its results are handed on, is
+        published as `analysis/failed`. The entities hear that a run started (the
+        running state), and hear again when it failed, also after a second
+        failure in a row, which the coordinator itself does not announce.
+        """
         self.running = True
-        self._listeners.async_notify()
+        self.async_update_listeners()
         started = monotonic_time.monotonic()
         try:
             result = await self._async_analyze()
-        except Exception as err:  # noqa: BLE001 - any failure keeps the last result
+            duration = round(monotonic_time.monotonic() - started, 3)
+            learned = await self._async_publish_results(result, duration)
+        except Exception as err:
+            self._finish()
             self.last_error = f"{type(err).__name__}: {err}"
-            LOGGER.warning("Habit analysis failed: %s", self.last_error)
             self.bus.async_publish_event(
                 ["analysis", "failed"], {"error": self.last_error}
             )
-            succeeded = False
-        else:
-            duration = round(monotonic_time.monotonic() - started, 3)
-            await self._async_publish_results(result, duration)
-            succeeded = True
+            self.async_update_listeners()
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="analysis_failed",
+                translation_placeholders={"error": self.last_error},
+            ) from err
+        self._finish()
+        return learned
+
+    def _finish(self) -> None:
         self.running = False
         self._finished_at = monotonic_time.monotonic()
-        self._listeners.async_notify()
-        return succeeded
 
     async def _async_analyze(self) -> _RunResult:
         table = await self.log.async_read(days=self.schedule.history_days)
@@ -241,6 +301,7 @@ class HabitAnalysis:
         device_of = devices_of(self.hass, table.entity_ids)
         tz = dt_util.get_default_time_zone()
         end = dt_util.utcnow()
+        previous = self.patterns
 
         def same_device(first: str, second: str) -> bool:
             device = device_of.get(first)
@@ -256,25 +317,27 @@ class HabitAnalysis:
                 same_device=same_device,
             )
         )
-        comparison = compare_patterns(mined, self.patterns)
+        comparison = compare_patterns(mined, previous)
         entities = int(np.unique(table.entity).size)
         return _RunResult(
             patterns=comparison.patterns,
             new=comparison.new,
-            promoted=promoted_patterns(comparison.reconfirmed, self.patterns),
+            promoted=promoted_patterns(comparison.reconfirmed, previous),
             entities_analyzed=entities,
         )
 
-    async def _async_publish_results(self, result: _RunResult, duration: float) -> None:
-        self.patterns = result.patterns
-        self.last_run = dt_util.utcnow()
-        self.last_duration = duration
+    async def _async_publish_results(
+        self, result: _RunResult, duration: float
+    ) -> LearnedHabits:
+        learned = LearnedHabits(
+            patterns=tuple(result.patterns),
+            last_run=dt_util.utcnow(),
+            last_duration=duration,
+        )
         self.last_error = None
-        if self.suggest is not None:
-            suggestions, new_suggestions = await self.suggest()
-        else:
-            suggestions = sum(map(becomes_suggestion, result.patterns))
-            new_suggestions = sum(map(becomes_suggestion, result.new + result.promoted))
+        suggestions, new_suggestions = await self.suggestions.async_refresh_patterns(
+            result.patterns
+        )
         for pattern, was_forming in [
             *((pattern, False) for pattern in result.new),
             *((pattern, True) for pattern in result.promoted),
@@ -306,7 +369,9 @@ class HabitAnalysis:
             len(result.promoted),
             duration,
         )
+        self._kept = learned
         await self._store.async_save()
+        return learned
 
     # For entities and diagnostics
 
@@ -317,7 +382,7 @@ class HabitAnalysis:
         group by confidence.
         """
         best = sorted(
-            self.patterns,
+            self.data.patterns,
             key=lambda p: (p.level != PatternLevel.ESTABLISHED, -p.confidence),
         )[:TOP_PATTERNS]
         return [pattern_fields(pattern) for pattern in best]
@@ -330,18 +395,18 @@ class HabitAnalysis:
 
     def as_diagnostics(self) -> dict[str, Any]:
         """Return a summary for the diagnostics download."""
+        patterns = self.data.patterns
         by_type: dict[str, int] = {}
-        for pattern in self.patterns:
+        for pattern in patterns:
             by_type[pattern.pattern_type] = by_type.get(pattern.pattern_type, 0) + 1
         return {
-            "patterns": len(self.patterns),
+            "patterns": len(patterns),
             "by_type": by_type,
             "by_level": self.level_counts(),
             "reverse_only": sum(
-                isinstance(p, UsedTogetherPattern) and p.reverse_only
-                for p in self.patterns
+                isinstance(p, UsedTogetherPattern) and p.reverse_only for p in patterns
             ),
-            "automated": sum(p.automated for p in self.patterns),
+            "automated": sum(p.automated for p in patterns),
             "last_run": self.last_run,
             "last_duration": self.last_duration,
             "last_error": self.last_error,

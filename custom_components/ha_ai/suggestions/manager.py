@@ -18,7 +18,7 @@ Markdown in notifications. Each suggestion is announced and enriched once.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -56,7 +56,7 @@ from ..engine.suggestions.model import (
 )
 from ..engine.suggestions.serialize import book_to_store, restore_suggestions_store
 from ..engine.zigbee.steps import run_to_end
-from ..listeners import Listeners
+from ..signals import ChangeSignal
 from ..stored_part import PartStore
 from ..zigbee.bridge import async_run_in_slices
 
@@ -64,7 +64,6 @@ if TYPE_CHECKING:
     from ..automations.deploy import AutomationDeployer
     from ..bus.mqtt_bus import MqttBus
     from ..engine.habits.model import Pattern
-    from ..habits.analysis import HabitAnalysis
     from ..llm.enrich import LlmEnricher
     from ..zigbee.insights import ZigbeeInsights
 
@@ -134,7 +133,6 @@ class SuggestionManager:
         hass: HomeAssistant,
         entry: ConfigEntry[Any],
         bus: MqttBus,
-        habits: HabitAnalysis,
         insights: ZigbeeInsights,
         deployer: AutomationDeployer,
         settings: SuggestionSettings,
@@ -142,12 +140,14 @@ class SuggestionManager:
     ) -> None:
         """Prepare; `async_start` loads the stored suggestions.
 
-        The announcements run as tasks of `entry`, and end with it.
+        The habit patterns are handed in by the analysis (`async_use_patterns`,
+        `async_refresh_patterns`); the unused capabilities are read from
+        `insights`, whose judgements refresh the suggestions. The announcements
+        run as tasks of `entry`, and end with it.
         """
         self.hass = hass
         self.entry = entry
         self.bus = bus
-        self.habits = habits
         self.insights = insights
         self.deployer = deployer
         self.settings = settings
@@ -158,7 +158,8 @@ class SuggestionManager:
         self._store = PartStore(
             hass, entry, STORE_KEY, STORE_VERSION, self._to_store, SAVE_DELAY
         )
-        self._listeners = Listeners()
+        self._patterns: list[Pattern] = []
+        self._changed = ChangeSignal(hass, entry.entry_id, "suggestions")
         self._refresher = Debouncer(
             hass,
             LOGGER,
@@ -188,14 +189,29 @@ class SuggestionManager:
     async def async_stop(self) -> None:
         """Stop following; the store writes what changed since the last save."""
         self._refresher.async_shutdown()
-        self._listeners.clear()
 
     @callback
     def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
         """Call `listener` whenever the suggestions change."""
-        return self._listeners.async_add(listener)
+        return self._changed.async_add_listener(listener)
 
     # Findings in
+
+    @callback
+    def async_use_patterns(self, patterns: Sequence[Pattern]) -> None:
+        """Draft habit suggestions from `patterns` at every refresh from now on.
+
+        The analysis hands in its restored patterns as it starts; the book
+        already holds their suggestions, so nothing is refreshed now.
+        """
+        self._patterns = list(patterns)
+
+    async def async_refresh_patterns(
+        self, patterns: Sequence[Pattern]
+    ) -> tuple[int, int]:
+        """Take the patterns of a new analysis and refresh (see `async_refresh`)."""
+        self.async_use_patterns(patterns)
+        return await self.async_refresh()
 
     async def _async_refresh_quietly(self) -> None:
         """Refresh after a Zigbee judgement; a failure is logged, not raised."""
@@ -212,7 +228,7 @@ class SuggestionManager:
         `_async_capability_drafts`), so the merge on the event loop handles a few
         hundred drafts whatever the size of the house.
         """
-        patterns = self.habits.patterns
+        patterns = self._patterns
         names = self._entity_facts(
             entity_id
             for pattern in patterns
@@ -238,7 +254,7 @@ class SuggestionManager:
             if item.suggestion_id not in self._unannounced
         ]
         self._save()
-        self._listeners.async_notify()
+        self._changed.async_send()
         if any(item not in self._announcing for item in self._unannounced):
             self.entry.async_create_background_task(
                 self.hass, self._async_announce(), "ha_ai announce suggestions"
@@ -332,7 +348,7 @@ class SuggestionManager:
         self._unannounced = [item for item in self._unannounced if item not in done]
         self.book.mark_announced(batch)
         self._save()
-        self._listeners.async_notify()
+        self._changed.async_send()
 
     async def _async_announce_batch(self, batch: list[str]) -> None:
         pending = [
@@ -557,7 +573,7 @@ class SuggestionManager:
             },
         )
         self._save()
-        self._listeners.async_notify()
+        self._changed.async_send()
         return change.suggestion
 
     def _respond(
