@@ -20,8 +20,8 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from custom_components.ha_ai.engine.zigbee.judge import find_unused_capabilities
-from custom_components.ha_ai.sensor import ATTR_TOP_OPPORTUNITIES
 from custom_components.ha_ai.zigbee import insights as zigbee_insights
+from custom_components.ha_ai.zigbee.entities import ATTR_TOP_OPPORTUNITIES
 from custom_components.ha_ai.zigbee.insights import ZigbeeInsights
 
 from .conftest import published

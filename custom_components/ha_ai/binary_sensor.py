@@ -1,74 +1,32 @@
-"""Binary sensors of HA AI: the MQTT link and the Zigbee2MQTT bridge."""
+"""Binary sensors of HA AI: what each feature describes, on the device and cameras."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
-from homeassistant.components.binary_sensor import (
-    BinarySensorDeviceClass,
-    BinarySensorEntity,
-    BinarySensorEntityDescription,
-)
-from homeassistant.const import EntityCategory
+from homeassistant.components.binary_sensor import BinarySensorEntity
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
+from .bus.entities import BUS_BINARY_SENSORS
 from .cameras.binary_sensor import camera_binary_sensors
 from .cameras.entity import async_add_camera_entities
 from .data import HaAiConfigEntry, HaAiRuntimeData
 from .entity import (
+    HaAiBinarySensorEntityDescription,
+    HaAiCoordinatorEntity,
     HaAiEntity,
-    HaAiEntityDescription,
-    from_habits,
-    from_suggestions,
-    from_zigbee,
+    described_entities,
 )
+from .habits.entities import HABIT_BINARY_SENSORS
+from .suggestions.entities import SUGGESTION_BINARY_SENSORS
+from .zigbee.entities import ZIGBEE_BINARY_SENSORS
 
-# Entities are pushed by their sources; nothing is polled.
+# Entities are pushed by their parts; nothing is polled.
 PARALLEL_UPDATES = 0
-
-
-@dataclass(frozen=True, kw_only=True)
-class HaAiBinarySensorEntityDescription(
-    HaAiEntityDescription, BinarySensorEntityDescription
-):
-    """A binary sensor that reads its state from the runtime data."""
-
-    is_on_fn: Callable[[HaAiRuntimeData], bool]
-
-
 BINARY_SENSORS: tuple[HaAiBinarySensorEntityDescription, ...] = (
-    HaAiBinarySensorEntityDescription(
-        key="mqtt_connected",
-        translation_key="mqtt_connected",
-        device_class=BinarySensorDeviceClass.CONNECTIVITY,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        is_on_fn=lambda data: data.bus.connected,
-    ),
-    HaAiBinarySensorEntityDescription(
-        key="zigbee2mqtt_bridge",
-        translation_key="zigbee2mqtt_bridge",
-        device_class=BinarySensorDeviceClass.CONNECTIVITY,
-        source=from_zigbee,
-        is_on_fn=lambda data: data.zigbee.reachable,
-    ),
-    HaAiBinarySensorEntityDescription(
-        key="analysis_running",
-        translation_key="analysis_running",
-        device_class=BinarySensorDeviceClass.RUNNING,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        source=from_habits,
-        # Whether a run is under way is known even after a failed one, so the
-        # next run shows while the analysis' sensors wait for its result.
-        is_on_fn=lambda data: data.habits.running,
-    ),
-    HaAiBinarySensorEntityDescription(
-        key="new_suggestions",
-        translation_key="new_suggestions",
-        source=from_suggestions,
-        is_on_fn=lambda data: data.suggestions.pending > 0,
-    ),
+    *BUS_BINARY_SENSORS,
+    *ZIGBEE_BINARY_SENSORS,
+    *HABIT_BINARY_SENSORS,
+    *SUGGESTION_BINARY_SENSORS,
 )
 
 
@@ -79,17 +37,32 @@ async def async_setup_entry(
 ) -> None:
     """Add the binary sensors of the entry."""
     async_add_entities(
-        HaAiBinarySensor(entry, description) for description in BINARY_SENSORS
+        described_entities(
+            entry, BINARY_SENSORS, HaAiBinarySensor, HaAiCoordinatorBinarySensor
+        )
     )
     async_add_camera_entities(entry, async_add_entities, camera_binary_sensors)
 
 
-class HaAiBinarySensor(HaAiEntity, BinarySensorEntity):
-    """A binary sensor of the HA AI device."""
+class DescribedBinarySensor(BinarySensorEntity):
+    """A binary sensor whose state its description reads."""
 
     entity_description: HaAiBinarySensorEntityDescription
+    data: HaAiRuntimeData
 
     @property
     def is_on(self) -> bool:
         """Return the state from the runtime data."""
         return self.entity_description.is_on_fn(self.data)
+
+
+class HaAiBinarySensor(HaAiEntity, DescribedBinarySensor):
+    """A binary sensor of the HA AI device that follows a part fed by MQTT."""
+
+    entity_description: HaAiBinarySensorEntityDescription
+
+
+class HaAiCoordinatorBinarySensor(HaAiCoordinatorEntity, DescribedBinarySensor):
+    """A binary sensor of the HA AI device that follows a coordinator."""
+
+    entity_description: HaAiBinarySensorEntityDescription

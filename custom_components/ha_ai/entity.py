@@ -1,13 +1,28 @@
-"""The base of every HA AI entity: one device for the integration, push updates."""
+"""The bases of every HA AI entity: one service device, and how each is updated.
+
+An entity follows one runtime part. A part that computes (the habit analysis,
+the Zigbee judgement) is a `DataUpdateCoordinator`, and its entities are
+`CoordinatorEntity`s: unavailable while its last update failed. A part fed by
+MQTT (the bus, the bridge, the suggestion book) sends a change signal, and its
+entities follow that. The features describe their entities; the platform modules
+build them with `described_entities`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from homeassistant.core import callback
+from homeassistant.components.binary_sensor import BinarySensorEntityDescription
+from homeassistant.components.sensor import SensorEntityDescription
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.update_coordinator import (
+    CoordinatorEntity,
+    DataUpdateCoordinator,
+)
 
 from .const import DOMAIN
 from .data import HaAiConfigEntry, HaAiRuntimeData, Listenable
@@ -18,41 +33,49 @@ def from_bus(data: HaAiRuntimeData) -> Listenable:
     return data.bus
 
 
-def from_zigbee(data: HaAiRuntimeData) -> Listenable:
-    """Follow the Zigbee2MQTT bridge."""
-    return data.zigbee
+@dataclass(frozen=True, kw_only=True)
+class HaAiEntityDescription(EntityDescription):
+    """Says which runtime part an entity follows.
 
+    `known_after_failure` keeps a coordinator's entity available after a failed
+    update, for what stays known then (whether a run is under way).
+    """
 
-def from_insights(data: HaAiRuntimeData) -> Listenable:
-    """Follow the judgement of unused capabilities."""
-    return data.insights
-
-
-def from_habits(data: HaAiRuntimeData) -> Listenable:
-    """Follow the habit analysis."""
-    return data.habits
-
-
-def from_suggestions(data: HaAiRuntimeData) -> Listenable:
-    """Follow the suggestion store."""
-    return data.suggestions
-
-
-def always_available(data: HaAiRuntimeData) -> bool:
-    """Report the entity available: what it shows is always known."""
-    return True
+    source: Callable[[HaAiRuntimeData], Listenable] = from_bus
+    known_after_failure: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
-class HaAiEntityDescription(EntityDescription):
-    """Says which runtime part an entity follows, and when what it shows is known."""
+class HaAiSensorEntityDescription(HaAiEntityDescription, SensorEntityDescription):
+    """A sensor that reads its value from the runtime data."""
 
-    source: Callable[[HaAiRuntimeData], Listenable] = from_bus
-    available_fn: Callable[[HaAiRuntimeData], bool] = always_available
+    value_fn: Callable[[HaAiRuntimeData], float | str | datetime | None]
+    attributes_fn: Callable[[HaAiRuntimeData], dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class HaAiBinarySensorEntityDescription(
+    HaAiEntityDescription, BinarySensorEntityDescription
+):
+    """A binary sensor that reads its state from the runtime data."""
+
+    is_on_fn: Callable[[HaAiRuntimeData], bool]
+
+
+def service_device(entry: HaAiConfigEntry) -> DeviceInfo:
+    """Return the one device of an entry, which every non-camera entity is on."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, entry.entry_id)},
+        name="HA AI",
+        manufacturer="HA AI",
+        model="Home automation insights",
+        entry_type=DeviceEntryType.SERVICE,
+        sw_version=entry.runtime_data.version,
+    )
 
 
 class HaAiEntity(Entity):
-    """An entity of the HA AI service device, updated when its source changes."""
+    """An entity of the HA AI device that follows a part fed by MQTT."""
 
     _attr_has_entity_name = True
     _attr_should_poll = False
@@ -65,26 +88,54 @@ class HaAiEntity(Entity):
         self.entity_description = description
         self.data = entry.runtime_data
         self._attr_unique_id = f"{entry.entry_id}_{description.key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, entry.entry_id)},
-            name="HA AI",
-            manufacturer="HA AI",
-            model="Home automation insights",
-            entry_type=DeviceEntryType.SERVICE,
-            sw_version=self.data.version,
-        )
+        self._attr_device_info = service_device(entry)
 
     async def async_added_to_hass(self) -> None:
-        """Follow the source; the listener goes when the entity does."""
+        """Follow the part's change signal; the listener goes with the entity."""
         await super().async_added_to_hass()
         source = self.entity_description.source(self.data)
-        self.async_on_remove(source.async_add_listener(self._handle_update))
+        self.async_on_remove(source.async_add_listener(self.async_write_ha_state))
+
+
+class HaAiCoordinatorEntity(CoordinatorEntity[DataUpdateCoordinator[Any]]):
+    """An entity of the HA AI device that follows a coordinator."""
+
+    _attr_has_entity_name = True
+    entity_description: HaAiEntityDescription
+
+    def __init__(
+        self,
+        entry: HaAiConfigEntry,
+        description: HaAiEntityDescription,
+        coordinator: DataUpdateCoordinator[Any],
+    ) -> None:
+        """Attach the entity to the entry's device, runtime data and coordinator."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        self.data = entry.runtime_data
+        self._attr_unique_id = f"{entry.entry_id}_{description.key}"
+        self._attr_device_info = service_device(entry)
 
     @property
     def available(self) -> bool:
-        """Return False when what the entity reports is not known now."""
-        return super().available and self.entity_description.available_fn(self.data)
+        """Return False while the coordinator's last update failed."""
+        if self.entity_description.known_after_failure:
+            return True
+        return super().available
 
-    @callback
-    def _handle_update(self) -> None:
-        self.async_write_ha_state()
+
+def described_entities[D: HaAiEntityDescription](
+    entry: HaAiConfigEntry,
+    descriptions: Iterable[D],
+    follows_part: Callable[[HaAiConfigEntry, D], Entity],
+    follows_coordinator: Callable[
+        [HaAiConfigEntry, D, DataUpdateCoordinator[Any]], Entity
+    ],
+) -> Iterator[Entity]:
+    """Build each description's entity: a coordinator entity where it follows one."""
+    for description in descriptions:
+        source = description.source(entry.runtime_data)
+        if isinstance(source, DataUpdateCoordinator):
+            yield follows_coordinator(entry, description, source)
+        else:
+            yield follows_part(entry, description)
