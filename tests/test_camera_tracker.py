@@ -343,6 +343,19 @@ async def test_more_cameras_than_the_limit_are_ignored(
     assert loaded.runtime_data.bus.statistics.messages_rejected == rejected + 2
 
 
+async def test_a_lower_limit_keeps_the_cameras_first_heard_of(
+    hass: HomeAssistant, loaded: MockConfigEntry
+) -> None:
+    send_event(hass, event_payload())
+    send_event(hass, event_payload("garage", "g1", camera_name="Garage"))
+    await hass.async_block_till_done()
+    with camera_limit(1):
+        await reload(hass, loaded.entry_id)
+    tracker = tracker_of(loaded)
+    assert [camera.camera_slug for camera in tracker] == ["front_door"]
+    assert state(hass, FRONT["events_today"]) == "1"
+
+
 # Availability
 
 
