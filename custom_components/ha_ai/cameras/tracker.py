@@ -11,10 +11,10 @@ Changes travel on Home Assistant's dispatcher, under names that carry the entry
 id: each camera has its signal (`camera_signal`), which its entities follow, and
 the platforms follow the signal of cameras seen for the first time
 (`new_camera_signal`), so a camera's device appears the moment it is first heard
-of. Two kinds of timers keep
-states true without any message: one at each local midnight, when today's (and on
-the first day of a week, this week's) counts start again, and one per camera at the
-end of its quiet time, when its recent activity goes off.
+of. Two kinds of timers keep states true without any message: one at each local
+midnight, when today's (and on the first day of a week, this week's) counts start
+again, and one per camera at the end of its quiet time, when its recent activity
+goes off.
 
 A flood costs bounded work per message (a redelivered event id is dropped at once)
 and at most one disk write per `STORE_SAVE_DELAY`. New cameras appear at most
