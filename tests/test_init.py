@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
+from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
@@ -273,17 +274,17 @@ async def test_removing_the_entry_deletes_what_it_stored(
     setup_entry: MockConfigEntry,
     hass_storage: dict[str, object],
 ) -> None:
-    log_directory = setup_entry.runtime_data.habit_log.directory
-    await setup_entry.runtime_data.habit_log.async_add_rows(
-        [(1_763_900_000, 0, "light.hall", "on")]
-    )
-    assert log_directory.exists()
+    # The habit log keeps the house's changes; it writes them as the entry unloads.
+    log_directory = Path(hass.config.path(".storage", "ha_ai_habits"))
+    hass.states.async_set("light.hall", "off")
+    hass.states.async_set("light.hall", "on")
     async_fire_mqtt_message(
         hass, "zigbee2mqtt/bridge/devices", json.dumps(house_devices())
     )
     await hass.async_block_till_done()
     assert await hass.config_entries.async_unload(setup_entry.entry_id)
     await hass.async_block_till_done()
+    assert log_directory.exists()
     assert "ha_ai.zigbee" in hass_storage
     assert await hass.config_entries.async_remove(setup_entry.entry_id)
     await hass.async_block_till_done()
