@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections import Counter
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
+import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import mqtt
 from homeassistant.config_entries import ConfigEntryState
@@ -240,7 +242,10 @@ async def test_unload_does_not_hang_on_a_silent_broker(
 
 
 async def test_reload_leaves_nothing_behind(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     subscriptions = our_subscriptions(mqtt_mock)
     for _ in range(3):
@@ -261,6 +266,8 @@ async def test_reload_leaves_nothing_behind(
     assert state(hass, MQTT_LINK) == STATE_ON
     assert changes[MQTT_LINK] == 2  # off, then on again
     assert changes[FRONT["last_event"]] == 1
+    # A new camera's entities are added once, by the platforms of this entry.
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
     # One birth message, one republished status: no bus of an old entry is left.
     mqtt_mock.async_publish.reset_mock()
     async_fire_mqtt_message(hass, "homeassistant/status", "online")
