@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     async_fire_mqtt_message,
     async_fire_time_changed,
 )
+
+from custom_components.ha_ai.entry_settings import HaAiSettings
 
 PREFIX = "liveobject"
 TIME_ZONE = "Europe/Berlin"
@@ -92,3 +99,23 @@ def state(hass: HomeAssistant, entity_id: str) -> str:
     current = hass.states.get(entity_id)
     assert current is not None, f"{entity_id} does not exist"
     return current.state
+
+
+@contextmanager
+def camera_limit(max_cameras: int) -> Iterator[None]:
+    """Set HA AI up, while inside, with room for at most `max_cameras` cameras."""
+    from_entry = HaAiSettings.from_entry
+
+    def limited(entry: ConfigEntry[Any]) -> HaAiSettings:
+        settings = from_entry(entry)
+        cameras = replace(settings.cameras, max_cameras=max_cameras)
+        return replace(settings, cameras=cameras)
+
+    with patch.object(HaAiSettings, "from_entry", side_effect=limited):
+        yield
+
+
+async def reload(hass: HomeAssistant, entry_id: str) -> None:
+    """Reload the entry and wait until it is set up again."""
+    assert await hass.config_entries.async_reload(entry_id)
+    await hass.async_block_till_done()

@@ -42,8 +42,10 @@ from .camera_helpers import (
     FRONT,
     PREFIX,
     TIME_ZONE,
+    camera_limit,
     event_payload,
     move_to,
+    reload,
     send_event,
     send_status,
     state,
@@ -293,10 +295,11 @@ async def test_a_camera_that_waited_is_added_with_a_later_message(
 async def test_the_camera_cap_still_refuses_without_waiting(
     hass: HomeAssistant, loaded: MockConfigEntry
 ) -> None:
-    tracker = tracker_of(loaded)
     send_event(hass, event_payload())
     await hass.async_block_till_done()
-    tracker.cameras._max_cameras = 1  # a full house
+    with camera_limit(1):  # a full house
+        await reload(hass, loaded.entry_id)
+    tracker = tracker_of(loaded)
     rejected = loaded.runtime_data.bus.statistics.messages_rejected
     send_event(hass, event_payload("garage", "g1"))
     await hass.async_block_till_done()

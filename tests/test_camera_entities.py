@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.sensor import DATA_COMPONENT
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
@@ -124,18 +123,6 @@ async def test_the_sensors_of_a_camera(
     assert activity.state == STATE_ON
     assert activity.attributes["device_class"] == "motion"
     assert activity.attributes["friendly_name"] == "Front Door Recent activity"
-
-
-async def test_large_attributes_stay_out_of_the_recorder(
-    hass: HomeAssistant, loaded: MockConfigEntry
-) -> None:
-    send_event(hass, event_payload())
-    await hass.async_block_till_done()
-    entity = hass.data[DATA_COMPONENT].get_entity(FRONT["last_event"])
-    assert entity is not None
-    unrecorded = entity._state_info["unrecorded_attributes"]
-    assert {"description", "objects", "thumbnail_url", "event_id"} <= unrecorded
-    assert "confidence" not in unrecorded
 
 
 @pytest.mark.parametrize(

@@ -45,14 +45,15 @@ from custom_components.ha_ai.const import (
     DOMAIN,
 )
 from custom_components.ha_ai.engine.cameras.admission import DEFAULT_BURST
-from custom_components.ha_ai.engine.cameras.counters import Cameras
 
 from .camera_helpers import (
     FRONT,
     TIME_ZONE,
     camera_entities,
+    camera_limit,
     event_payload,
     move_to,
+    reload,
     send_availability,
     send_event,
     send_status,
@@ -329,8 +330,9 @@ async def test_a_flood_is_saved_once_per_delay(
 async def test_more_cameras_than_the_limit_are_ignored(
     hass: HomeAssistant, loaded: MockConfigEntry
 ) -> None:
+    with camera_limit(1):
+        await reload(hass, loaded.entry_id)
     tracker = tracker_of(loaded)
-    tracker.cameras = Cameras(max_cameras=1)
     rejected = loaded.runtime_data.bus.statistics.messages_rejected
     send_event(hass, event_payload())
     send_event(hass, event_payload("garage", "g1"))
@@ -339,6 +341,19 @@ async def test_more_cameras_than_the_limit_are_ignored(
     assert len(tracker.cameras) == 1
     assert hass.states.get("sensor.garage_status") is None
     assert loaded.runtime_data.bus.statistics.messages_rejected == rejected + 2
+
+
+async def test_a_lower_limit_keeps_the_cameras_first_heard_of(
+    hass: HomeAssistant, loaded: MockConfigEntry
+) -> None:
+    send_event(hass, event_payload())
+    send_event(hass, event_payload("garage", "g1", camera_name="Garage"))
+    await hass.async_block_till_done()
+    with camera_limit(1):
+        await reload(hass, loaded.entry_id)
+    tracker = tracker_of(loaded)
+    assert [camera.camera_slug for camera in tracker] == ["front_door"]
+    assert state(hass, FRONT["events_today"]) == "1"
 
 
 # Availability

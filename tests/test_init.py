@@ -2,24 +2,46 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+from collections import Counter
+from pathlib import Path
+from typing import Any
 from unittest.mock import patch
 
+import pytest
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import mqtt
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_STATE_CHANGED, STATE_ON
+from homeassistant.core import (
+    Event,
+    EventStateChangedData,
+    HomeAssistant,
+    State,
+    callback,
+)
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers.dispatcher import DATA_DISPATCHER
+from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_mqtt_message,
 )
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
-from custom_components.ha_ai.signals import entry_signal
+from custom_components.ha_ai.const import (
+    DOMAIN,
+    PUBLISH_ACK_TIMEOUT,
+    SERVICE_PUBLISH_EVENT,
+)
 
+from .camera_helpers import FRONT, event_payload, send_event, state
 from .conftest import published, set_mqtt_connected
+from .test_mqtt_bus import FrozenBroker, let_time_pass
 from .zigbee_helpers import house_devices
+
+MQTT_LINK = "binary_sensor.ha_ai_mqtt_link"
 
 
 def our_subscriptions(mqtt_mock: MqttMockHAClient) -> list[str]:
@@ -30,6 +52,77 @@ def our_subscriptions(mqtt_mock: MqttMockHAClient) -> list[str]:
         for subscription in client.subscriptions
         if subscription.job.target.__module__.startswith("custom_components.ha_ai")
     )
+
+
+class StalledBroker(FrozenBroker):
+    """A broker that acknowledges nothing but HA AI's last word, `offline`."""
+
+    async def publish(
+        self, hass: HomeAssistant, topic: str, payload: str, *args: Any
+    ) -> None:
+        if payload == "offline":
+            self.handed.append((topic, payload))
+            return
+        await super().publish(hass, topic, payload, *args)
+
+
+def running_tasks() -> list[str]:
+    """Return the names of HA AI's tasks that have not finished."""
+    return sorted(
+        task.get_name()
+        for task in asyncio.all_tasks()
+        if task.get_name().startswith(DOMAIN) and not task.done()
+    )
+
+
+def our_states(hass: HomeAssistant) -> dict[str, State]:
+    """Return the states of HA AI's entities: its service's and the cameras'."""
+    return {
+        entity.entity_id: state
+        for entity in er.async_entries_for_config_entry(
+            er.async_get(hass), entry_id_of(hass)
+        )
+        if (state := hass.states.get(entity.entity_id)) is not None
+    }
+
+
+def entry_id_of(hass: HomeAssistant) -> str:
+    (entry,) = hass.config_entries.async_entries(DOMAIN)
+    return entry.entry_id
+
+
+def count_state_changes(hass: HomeAssistant) -> Counter[str]:
+    """Count, from now on, the state changes of each entity."""
+    changes: Counter[str] = Counter()
+
+    @callback
+    def count(event: Event[EventStateChangedData]) -> None:
+        changes[event.data["entity_id"]] += 1
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, count)
+    return changes
+
+
+async def publish_event(hass: HomeAssistant, path: str) -> None:
+    """Publish an event on HA AI's bus through its service."""
+    await hass.services.async_call(
+        DOMAIN, SERVICE_PUBLISH_EVENT, {"path": path}, blocking=True
+    )
+    await hass.async_block_till_done()
+
+
+async def touch_every_part(hass: HomeAssistant, mqtt_mock: MqttMockHAClient) -> None:
+    """Send what each part follows: the bridge, a camera, the link to the broker."""
+    async_fire_mqtt_message(
+        hass, "zigbee2mqtt/bridge/devices", json.dumps(house_devices())
+    )
+    async_fire_mqtt_message(hass, "zigbee2mqtt/bridge/state", "online")
+    send_event(hass, event_payload())
+    await hass.async_block_till_done()
+    set_mqtt_connected(hass, mqtt_mock, False)
+    await hass.async_block_till_done()
+    set_mqtt_connected(hass, mqtt_mock, True)
+    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def test_setup_goes_online(
@@ -84,21 +177,42 @@ async def test_setup_does_not_wait_for_a_disconnected_broker(
 async def test_unload_goes_offline_and_leaves_nothing(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
 ) -> None:
-    bus = setup_entry.runtime_data.bus
     assert await hass.config_entries.async_unload(setup_entry.entry_id)
     await hass.async_block_till_done()
     assert setup_entry.state is ConfigEntryState.NOT_LOADED
     assert published(mqtt_mock, "ha-ai")[-1] == ("ha-ai/status", "offline", 1, True)
     assert our_subscriptions(mqtt_mock) == []
-    assert bus.as_diagnostics()["subscriptions"] == 0
-    assert len(bus._listeners) == 0
-    assert bus._watchdog is None
-    assert bus._probe_task is None
-    # A birth message after unload no longer makes HA AI publish anything.
+    assert running_tasks() == []
+    # Nothing HA AI followed makes it change a state or publish any more.
+    before = our_states(hass)
     mqtt_mock.async_publish.reset_mock()
-    set_mqtt_connected(hass, mqtt_mock, True)
-    await hass.async_block_till_done()
+    await touch_every_part(hass, mqtt_mock)
+    assert our_states(hass) == before
     assert published(mqtt_mock, "ha-ai") == []
+
+
+async def test_unload_while_the_broker_is_stalled_leaves_nothing_running(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    broker = StalledBroker()
+    with patch(
+        "homeassistant.components.mqtt.async_publish", side_effect=broker.publish
+    ):
+        await publish_event(hass, "before/unload")
+        await let_time_pass(hass, freezer, PUBLISH_ACK_TIMEOUT)
+        assert broker.probes() == 1  # stalled: the bus probes the broker
+        assert await hass.config_entries.async_unload(setup_entry.entry_id)
+        assert running_tasks() == []
+        assert broker.handed[-1] == ("ha-ai/status", "offline")
+        handed = len(broker.handed)
+        await let_time_pass(hass, freezer, 3 * PUBLISH_ACK_TIMEOUT)
+        assert len(broker.handed) == handed  # no probe, no watchdog, no resend
+        broker.thawed.set()
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert len(broker.handed) == handed
 
 
 async def test_unload_while_disconnected_publishes_nothing(
@@ -128,33 +242,37 @@ async def test_unload_does_not_hang_on_a_silent_broker(
 
 
 async def test_reload_leaves_nothing_behind(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     subscriptions = our_subscriptions(mqtt_mock)
-    old_buses = []
     for _ in range(3):
-        old_buses.append(setup_entry.runtime_data.bus)
         assert await hass.config_entries.async_reload(setup_entry.entry_id)
         await hass.async_block_till_done()
     assert setup_entry.state is ConfigEntryState.LOADED
     assert our_subscriptions(mqtt_mock) == subscriptions
-    # One listener per entity of the new runtime data, none left on the old ones.
-    data = setup_entry.runtime_data
-    ours = ("sensor.ha_ai", "binary_sensor.ha_ai")
-    entities = [s for s in hass.states.async_all() if s.entity_id.startswith(ours)]
-    bridge_signal = entry_signal(setup_entry.entry_id, "zigbee")
-    listeners = [
-        data.bus._listeners,
-        hass.data[DATA_DISPATCHER].get(bridge_signal, {}),
-        data.insights._listeners,
-        data.habits._listeners,
-        data.suggestions._listeners,
-    ]
-    # One listener per entity, plus the insights following the bridge, the live
-    # watcher following the analysis and the suggestions following the insights.
-    assert sum(map(len, listeners)) == len(entities) + 3
-    assert all(len(old._listeners) == 0 for old in old_buses)
+    assert running_tasks() == []
     assert mqtt.is_connected(hass)
+
+    # Every part of the entry still reaches its entities, once per change.
+    changes = count_state_changes(hass)
+    await touch_every_part(hass, mqtt_mock)
+    devices = [d for d in house_devices() if d["type"] != "Coordinator"]
+    assert state(hass, "sensor.ha_ai_zigbee_devices") == str(len(devices))
+    assert state(hass, "binary_sensor.ha_ai_zigbee2mqtt_bridge") == STATE_ON
+    assert state(hass, FRONT["events_today"]) == "1"
+    assert state(hass, MQTT_LINK) == STATE_ON
+    assert changes[MQTT_LINK] == 2  # off, then on again
+    assert changes[FRONT["last_event"]] == 1
+    # A new camera's entities are added once, by the platforms of this entry.
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    # One birth message, one republished status: no bus of an old entry is left.
+    mqtt_mock.async_publish.reset_mock()
+    async_fire_mqtt_message(hass, "homeassistant/status", "online")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert published(mqtt_mock, "ha-ai") == [("ha-ai/status", "online", 1, True)]
 
 
 async def test_removing_the_entry_deletes_what_it_stored(
@@ -163,17 +281,17 @@ async def test_removing_the_entry_deletes_what_it_stored(
     setup_entry: MockConfigEntry,
     hass_storage: dict[str, object],
 ) -> None:
-    log_directory = setup_entry.runtime_data.habit_log.directory
-    await setup_entry.runtime_data.habit_log.async_add_rows(
-        [(1_763_900_000, 0, "light.hall", "on")]
-    )
-    assert log_directory.exists()
+    # The habit log keeps the house's changes; it writes them as the entry unloads.
+    log_directory = Path(hass.config.path(".storage", "ha_ai_habits"))
+    hass.states.async_set("light.hall", "off")
+    hass.states.async_set("light.hall", "on")
     async_fire_mqtt_message(
         hass, "zigbee2mqtt/bridge/devices", json.dumps(house_devices())
     )
     await hass.async_block_till_done()
     assert await hass.config_entries.async_unload(setup_entry.entry_id)
     await hass.async_block_till_done()
+    assert log_directory.exists()
     assert "ha_ai.zigbee" in hass_storage
     assert await hass.config_entries.async_remove(setup_entry.entry_id)
     await hass.async_block_till_done()

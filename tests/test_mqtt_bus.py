@@ -11,7 +11,7 @@ from unittest.mock import patch
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
@@ -382,7 +382,8 @@ async def test_listeners_are_told_about_changes(
 ) -> None:
     bus = bus_of(setup_entry)
     calls: list[int] = []
-    remove = bus.async_add_listener(lambda: calls.append(1))
+    # Entities listen with callbacks, which the dispatcher runs at once.
+    remove = bus.async_add_listener(callback(lambda: calls.append(1)))
     set_mqtt_connected(hass, mqtt_mock, False)
     assert calls
     remove()

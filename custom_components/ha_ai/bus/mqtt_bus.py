@@ -53,7 +53,7 @@ from ..engine.inbound import Rejection, decode_text, parse_json_object
 from ..engine.log_text import log_safe
 from ..engine.outbound_queue import DropReason, OutboundQueue, QueuedMessage
 from ..engine.topics import join_topic, slugify_segment
-from ..listeners import Listeners
+from ..signals import ChangeSignal
 
 STATUS_ONLINE = "online"
 STATUS_OFFLINE = "offline"
@@ -199,7 +199,7 @@ class MqttBus:
         self._in_flight: deque[_InFlight] = deque()
         self._retained: dict[str, str] = {}
         self._unsubscribers: list[CALLBACK_TYPE] = []
-        self._listeners = Listeners()
+        self._changed = ChangeSignal(hass, entry.entry_id, "bus")
         self._notify_scheduled = False
         self._watchdog: asyncio.TimerHandle | None = None
         self._probe_task: asyncio.Task[None] | None = None
@@ -239,11 +239,13 @@ class MqttBus:
         self.async_set_retained(self.topic("status"), STATUS_ONLINE)
 
     async def async_stop(self) -> None:
-        """Go `offline`, then remove every subscription, listener and task."""
+        """Go `offline`, then remove every subscription and task.
+
+        The entities disconnect from the change signal as they are removed.
+        """
         await self._async_go_offline()
         while self._unsubscribers:
             self._unsubscribers.pop()()
-        self._listeners.clear()
 
     async def _async_home_assistant_stopping(self, _event: Event) -> None:
         """Go `offline` when Home Assistant stops: entries are not unloaded then."""
@@ -307,8 +309,11 @@ class MqttBus:
 
     @callback
     def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
-        """Call `listener` whenever the connection state or a counter changes."""
-        return self._listeners.async_add(listener)
+        """Call `listener` whenever the connection state or a counter changes.
+
+        It hears the bus's change signal; the returned function disconnects it.
+        """
+        return self._changed.async_add_listener(listener)
 
     @callback
     def _async_notify(self) -> None:
@@ -320,7 +325,7 @@ class MqttBus:
     @callback
     def _async_notify_now(self) -> None:
         self._notify_scheduled = False
-        self._listeners.async_notify()
+        self._changed.async_send()
 
     @callback
     def _async_dropped(

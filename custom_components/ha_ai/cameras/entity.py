@@ -5,6 +5,9 @@ identified by its slug (`camera_identifier`), so its entities group on one page
 and the user can remove it there once it is stale. The device has no `via_device`:
 a camera talks to its classifier, not through HA AI's service device, which may
 not even exist yet when the first camera entity is added.
+
+Entities and platforms follow the tracker through Home Assistant's dispatcher:
+a camera's entities its signal, each platform the signal of new cameras.
 """
 
 from __future__ import annotations
@@ -13,13 +16,19 @@ from collections.abc import Callable, Iterable
 
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from ..data import HaAiConfigEntry
 from ..engine.cameras.counters import Camera
 from ..engine.cameras.model import CameraEvent
-from .tracker import CameraTracker, camera_identifier
+from .tracker import (
+    CameraTracker,
+    camera_identifier,
+    camera_signal,
+    new_camera_signal,
+)
 
 type CameraEntityFactory = Callable[
     [HaAiConfigEntry, str, CameraEvent | None], Iterable[Entity]
@@ -42,7 +51,9 @@ def async_add_camera_entities(
     def add(slug: str, first_event: CameraEvent | None) -> None:
         async_add_entities(factory(entry, slug, first_event))
 
-    entry.async_on_unload(tracker.async_add_new_camera_listener(add))
+    entry.async_on_unload(
+        async_dispatcher_connect(tracker.hass, new_camera_signal(entry.entry_id), add)
+    )
 
 
 class HaAiCameraEntity(Entity):
@@ -58,6 +69,7 @@ class HaAiCameraEntity(Entity):
         self.entity_description = description
         self.tracker: CameraTracker = entry.runtime_data.cameras
         self.slug = slug
+        self._signal = camera_signal(entry.entry_id, slug)
         camera = self.tracker.get(slug)
         self._attr_unique_id = f"camera_{slug}_{description.key}"
         self._attr_device_info = DeviceInfo(
@@ -77,10 +89,10 @@ class HaAiCameraEntity(Entity):
         return self.tracker.classifier_online and self.camera is not None
 
     async def async_added_to_hass(self) -> None:
-        """Follow the camera; the listener goes when the entity does."""
+        """Follow the camera's signal; the connection goes when the entity does."""
         await super().async_added_to_hass()
         self.async_on_remove(
-            self.tracker.async_add_camera_listener(self.slug, self._handle_camera)
+            async_dispatcher_connect(self.hass, self._signal, self._handle_camera)
         )
 
     @callback

@@ -7,12 +7,14 @@ leaves a debug line and a count on the bus, never an exception. What is learned 
 kept in a `Store`, so cameras, counts and last events are known right after a
 restart, before the classifier sends anything.
 
-Entities follow one camera each (`async_add_camera_listener`) and the platforms
-learn of cameras seen for the first time (`async_add_new_camera_listener`), so a
-camera's device appears the moment it is first heard of. Two kinds of timers keep
-states true without any message: one at each local midnight, when today's (and on
-the first day of a week, this week's) counts start again, and one per camera at the
-end of its quiet time, when its recent activity goes off.
+Changes travel on Home Assistant's dispatcher, under names that carry the entry
+id: each camera has its signal (`camera_signal`), which its entities follow, and
+the platforms follow the signal of cameras seen for the first time
+(`new_camera_signal`), so a camera's device appears the moment it is first heard
+of. Two kinds of timers keep states true without any message: one at each local
+midnight, when today's (and on the first day of a week, this week's) counts start
+again, and one per camera at the end of its quiet time, when its recent activity
+goes off.
 
 A flood costs bounded work per message (a redelivered event id is dropped at once)
 and at most one disk write per `STORE_SAVE_DELAY`. New cameras appear at most
@@ -26,20 +28,22 @@ Every id, name or status from MQTT reaches a log line through `log_safe`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import suppress
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import (
     async_call_later,
     async_track_point_in_utc_time,
 )
 from homeassistant.util import dt as dt_util
+from homeassistant.util.signal_type import SignalType
 
 from ..bus.mqtt_bus import MqttBus
 from ..const import (
@@ -53,6 +57,7 @@ from ..engine.cameras.admission import (
     WaitingTally,
 )
 from ..engine.cameras.counters import (
+    DEFAULT_MAX_CAMERAS,
     Camera,
     Cameras,
     Seen,
@@ -66,6 +71,7 @@ from ..engine.cameras.model import (
 )
 from ..engine.inbound import Rejection, parse_json_object
 from ..engine.log_text import log_safe
+from ..signals import entry_signal
 from ..stored_part import PartStore
 
 STORE_VERSION = 1
@@ -80,12 +86,6 @@ WAITING_LOG_INTERVAL = 60
 ONLINE = "online"
 OFFLINE = "offline"
 
-type CameraListener = Callable[[CameraEvent | None], None]
-"""Called on each change of a camera, with the event when one just happened."""
-
-type NewCameraListener = Callable[[str, CameraEvent | None], None]
-"""Called with the slug of a camera seen for the first time, and its first event."""
-
 
 @dataclass(frozen=True, slots=True)
 class CameraSettings:
@@ -95,6 +95,25 @@ class CameraSettings:
     quiet: timedelta  # recent activity stays on this long after an event
     forget_after_days: int  # a camera silent this long may be removed
     stale_after: timedelta  # the message TTL: older events do not switch activity on
+    # More cameras than this are refused (counted as rejected messages): a bound
+    # on memory and on entities, whatever publishes on the camera topics.
+    max_cameras: int = DEFAULT_MAX_CAMERAS
+
+
+def camera_signal(entry_id: str, slug: str) -> SignalType[CameraEvent | None]:
+    """Return the signal sent on each change of camera `slug` of entry `entry_id`.
+
+    It carries the event when one just happened, else None.
+    """
+    return SignalType(entry_signal(entry_id, f"camera_{slug}"))
+
+
+def new_camera_signal(entry_id: str) -> SignalType[str, CameraEvent | None]:
+    """Return the signal sent for each camera entry `entry_id` sees the first time.
+
+    It carries the camera's slug and the event that revealed it, if any.
+    """
+    return SignalType(entry_signal(entry_id, "new_camera"))
 
 
 def camera_identifier(slug: str) -> tuple[str, str]:
@@ -144,7 +163,7 @@ class CameraTracker:
         self.entry = entry
         self.bus = bus
         self.settings = settings
-        self.cameras = Cameras()
+        self.cameras = Cameras(max_cameras=settings.max_cameras)
         self.classifier_online = True
         self._store = PartStore(
             hass,
@@ -154,8 +173,6 @@ class CameraTracker:
             lambda: self.cameras.to_dict(),
             STORE_SAVE_DELAY,
         )
-        self._camera_listeners: dict[str, list[CameraListener]] = {}
-        self._new_camera_listeners: list[NewCameraListener] = []
         self._quiet_timers: dict[str, CALLBACK_TYPE] = {}
         self._midnight_timer: CALLBACK_TYPE | None = None
         self._camera_topic = f"{settings.topic_prefix}/camera/"
@@ -170,7 +187,10 @@ class CameraTracker:
 
     async def async_start(self) -> None:
         """Restore what was stored, arm the timers, then follow the classifier."""
-        cameras = await self._store.async_load(restore_cameras_store, in_executor=True)
+        cameras = await self._store.async_load(
+            partial(restore_cameras_store, max_cameras=self.settings.max_cameras),
+            in_executor=True,
+        )
         if cameras is not None:
             self.cameras = cameras
         now = dt_util.utcnow()
@@ -203,49 +223,19 @@ class CameraTracker:
             self._waiting_log_timer()
             self._waiting_log_timer = None
         self._async_log_waiting()
-        self._camera_listeners.clear()
-        self._new_camera_listeners.clear()
 
     @callback
     def _async_save_later(self) -> None:
         """Save within `STORE_SAVE_DELAY`; a flood does not push the write back."""
         self._store.async_save_later()
 
-    # Listeners
-
-    @callback
-    def async_add_camera_listener(
-        self, slug: str, listener: CameraListener
-    ) -> CALLBACK_TYPE:
-        """Call `listener` on each change of one camera; return how to stop."""
-        listeners = self._camera_listeners.setdefault(slug, [])
-        listeners.append(listener)
-
-        @callback
-        def remove_listener() -> None:
-            with suppress(ValueError):  # removed twice
-                listeners.remove(listener)
-
-        return remove_listener
-
-    @callback
-    def async_add_new_camera_listener(
-        self, listener: NewCameraListener
-    ) -> CALLBACK_TYPE:
-        """Call `listener` for each camera seen for the first time."""
-        self._new_camera_listeners.append(listener)
-
-        @callback
-        def remove_listener() -> None:
-            with suppress(ValueError):  # removed twice
-                self._new_camera_listeners.remove(listener)
-
-        return remove_listener
+    # Signals
 
     @callback
     def _async_notify(self, slug: str, event: CameraEvent | None = None) -> None:
-        for listener in list(self._camera_listeners.get(slug, ())):
-            listener(event)
+        async_dispatcher_send(
+            self.hass, camera_signal(self.entry.entry_id, slug), event
+        )
 
     @callback
     def _async_notify_all(self) -> None:
@@ -273,8 +263,9 @@ class CameraTracker:
                 log_safe(repr(camera.camera_id)),
                 slug,
             )
-            for listener in list(self._new_camera_listeners):
-                listener(slug, event)
+            async_dispatcher_send(
+                self.hass, new_camera_signal(self.entry.entry_id), slug, event
+            )
         elif seen.renamed:
             if (device := camera_device(self.hass, slug)) is not None:
                 dr.async_get(self.hass).async_update_device(
@@ -316,7 +307,6 @@ class CameraTracker:
             return False
         # Its quiet time ended long ago: no timer of its own is left.
         self.cameras.forget(slug)
-        self._camera_listeners.pop(slug, None)
         self._async_save_later()
         LOGGER.info("AI camera %s is forgotten", slug)
         return True
