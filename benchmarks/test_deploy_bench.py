@@ -26,7 +26,7 @@ from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from custom_components.ha_ai.const import DEFAULT_OPTIONS, DOMAIN
 from custom_components.ha_ai.engine.habits.model import DayClass, TimeOfDayPattern
-from custom_components.ha_ai.habits import analysis as habit_analysis
+from custom_components.ha_ai.habits import coordinator as habit_analysis
 
 OUT = os.environ.get("HA_AI_BENCH_OUT")
 ACCEPTS = 20
@@ -102,7 +102,7 @@ async def test_accept_to_automation_entity(
     with (
         patch.object(habit_analysis, "RUN_COOLDOWN", timedelta(0)),
         patch(
-            "custom_components.ha_ai.habits.analysis.mine_habits",
+            "custom_components.ha_ai.habits.coordinator.mine_habits",
             return_value=patterns,
         ),
     ):

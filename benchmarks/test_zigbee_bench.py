@@ -33,7 +33,7 @@ from custom_components.ha_ai.zigbee.bridge import (
     async_parse_device_payload,
     parse_device_payload,
 )
-from custom_components.ha_ai.zigbee.insights import async_judge
+from custom_components.ha_ai.zigbee.coordinator import async_judge
 from custom_components.ha_ai.zigbee.links import (
     async_build_usage,
     object_id_candidates,

@@ -28,14 +28,14 @@ from custom_components.ha_ai.const import (
     DOMAIN,
 )
 from custom_components.ha_ai.engine.habits.model import MiningSettings, PatternLevel
-from custom_components.ha_ai.habits import analysis as habit_analysis
-from custom_components.ha_ai.habits.analysis import HabitAnalysis
+from custom_components.ha_ai.habits import coordinator as habit_analysis
+from custom_components.ha_ai.habits.coordinator import HabitAnalysis
 from custom_components.ha_ai.suggestions.manager import SuggestionManager
 
 from .conftest import published
 from .habit_helpers import COFFEE, COVERED, MORNING, add_house
 
-MINE = "custom_components.ha_ai.habits.analysis.mine_habits"
+MINE = "custom_components.ha_ai.habits.coordinator.mine_habits"
 PATTERNS = "sensor.ha_ai_patterns_detected"
 LAST = "sensor.ha_ai_last_analysis"
 RUNNING = "binary_sensor.ha_ai_analysis_running"

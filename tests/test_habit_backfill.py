@@ -105,7 +105,7 @@ async def test_a_failed_backfill_is_logged(
 ) -> None:
     config_entry.add_to_hass(hass)
     with patch(
-        "custom_components.ha_ai.habits.analysis.async_backfill",
+        "custom_components.ha_ai.habits.coordinator.async_backfill",
         side_effect=RuntimeError("database gone"),
     ):
         assert await hass.config_entries.async_setup(config_entry.entry_id)

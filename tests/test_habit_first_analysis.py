@@ -18,12 +18,12 @@ from pytest_homeassistant_custom_component.typing import (
     RecorderInstanceGenerator,
 )
 
-from custom_components.ha_ai.habits.analysis import HABITS_STORE_KEY, STORE_VERSION
+from custom_components.ha_ai.habits.coordinator import HABITS_STORE_KEY, STORE_VERSION
 
 from .conftest import published
 from .habit_helpers import MORNING, add_house
 
-MINE = "custom_components.ha_ai.habits.analysis.mine_habits"
+MINE = "custom_components.ha_ai.habits.coordinator.mine_habits"
 PATTERNS = "sensor.ha_ai_patterns_detected"
 LAST = "sensor.ha_ai_last_analysis"
 
@@ -118,7 +118,7 @@ async def test_a_failed_backfill_leaves_the_analysis_to_the_schedule(
 ) -> None:
     with (
         patch(
-            "custom_components.ha_ai.habits.analysis.async_backfill",
+            "custom_components.ha_ai.habits.coordinator.async_backfill",
             side_effect=RuntimeError("database gone"),
         ),
         patch(MINE, return_value=[MORNING]) as mine,
@@ -145,7 +145,7 @@ async def test_an_entry_unloaded_during_the_backfill_starts_no_analysis(
     config_entry.add_to_hass(hass)
     with (
         patch(
-            "custom_components.ha_ai.habits.analysis.async_backfill",
+            "custom_components.ha_ai.habits.coordinator.async_backfill",
             side_effect=slow_backfill,
         ),
         patch(

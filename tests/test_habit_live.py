@@ -20,7 +20,7 @@ from custom_components.ha_ai.engine.habits.model import (
     PatternLevel,
     TimeOfDayPattern,
 )
-from custom_components.ha_ai.habits import analysis as habit_analysis
+from custom_components.ha_ai.habits import coordinator as habit_analysis
 from custom_components.ha_ai.habits.live import in_day_class, in_window, next_occurrence
 
 from .conftest import published
@@ -37,7 +37,7 @@ def triggered(mqtt_mock: MqttMockHAClient) -> list[tuple[str, Any]]:
 
 async def learn(hass: HomeAssistant, patterns: list[Pattern] | None = None) -> None:
     with patch(
-        "custom_components.ha_ai.habits.analysis.mine_habits",
+        "custom_components.ha_ai.habits.coordinator.mine_habits",
         return_value=[MORNING, COFFEE] if patterns is None else patterns,
     ):
         await hass.services.async_call(DOMAIN, "run_analysis", blocking=True)

@@ -39,16 +39,16 @@ from custom_components.ha_ai.engine.suggestions.model import (
     SuggestionStatus,
 )
 from custom_components.ha_ai.engine.suggestions.serialize import book_to_store
-from custom_components.ha_ai.habits import analysis as habit_analysis
+from custom_components.ha_ai.habits import coordinator as habit_analysis
 from custom_components.ha_ai.llm.enrich import LlmEnricher
 from custom_components.ha_ai.suggestions.manager import STORE_KEY, STORE_VERSION
-from custom_components.ha_ai.zigbee.insights import ZigbeeFindings
+from custom_components.ha_ai.zigbee.coordinator import ZigbeeFindings
 
 from .conftest import published
 from .habit_helpers import COFFEE, MORNING, add_house
 from .test_suggestions import FEATURE
 
-MINE = "custom_components.ha_ai.habits.analysis.mine_habits"
+MINE = "custom_components.ha_ai.habits.coordinator.mine_habits"
 BEDROOM_ON = {"action": "light.turn_on", "target": {"entity_id": "light.bedroom"}}
 AT_0655 = [{"trigger": "time", "at": "06:55:00"}]
 RENDERED_AT = "07:00:00"

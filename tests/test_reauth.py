@@ -40,12 +40,12 @@ from custom_components.ha_ai.const import (
     LLM_PROVIDER_OPENAI,
 )
 from custom_components.ha_ai.engine.habits.model import Pattern
-from custom_components.ha_ai.habits import analysis as habit_analysis
+from custom_components.ha_ai.habits import coordinator as habit_analysis
 
 from .habit_helpers import COFFEE, MORNING, add_house
 from .llm_fakes import Answer, FakeLlmServer, register_fake_agent, run_fake_server
 
-MINE = "custom_components.ha_ai.habits.analysis.mine_habits"
+MINE = "custom_components.ha_ai.habits.coordinator.mine_habits"
 # Since 2025.5 Home Assistant ends an entry's reauthentication when the entry
 # reloads; 2025.4 keeps the flow, which then ends itself.
 RELOAD_ENDS_REAUTH = (MAJOR_VERSION, MINOR_VERSION) >= (2025, 5)

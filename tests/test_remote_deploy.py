@@ -270,7 +270,7 @@ async def test_a_deployed_suggestion_is_marked(
 ) -> None:
     suggestions = setup_entry.runtime_data.suggestions
     with patch(
-        "custom_components.ha_ai.habits.analysis.mine_habits",
+        "custom_components.ha_ai.habits.coordinator.mine_habits",
         return_value=[COFFEE],
     ):
         await hass.services.async_call("ha_ai", "run_analysis", blocking=True)

@@ -23,7 +23,7 @@ from custom_components.ha_ai.const import DOMAIN, SERVICE_PUBLISH_EVENT
 from .conftest import published, set_mqtt_connected
 from .habit_helpers import MORNING, add_house
 
-MINE = "custom_components.ha_ai.habits.analysis.mine_habits"
+MINE = "custom_components.ha_ai.habits.coordinator.mine_habits"
 PENDING = "sensor.ha_ai_suggestions_pending"
 
 

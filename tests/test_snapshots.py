@@ -45,7 +45,7 @@ from .camera_helpers import TIME_ZONE, event_payload, send_event, send_status
 from .habit_helpers import COFFEE, MORNING, add_house
 from .zigbee_helpers import house_devices, register_house, send
 
-MINE = "custom_components.ha_ai.habits.analysis.mine_habits"
+MINE = "custom_components.ha_ai.habits.coordinator.mine_habits"
 # A Tuesday morning, so "today" and "this week" hold the same one event.
 NOW = datetime(2025, 6, 3, 8, 30, tzinfo=UTC)
 ENTRY_ID = "01JWSNAPSH0T0000000000ENTRY"

@@ -33,14 +33,14 @@ from custom_components.ha_ai.const import (
 )
 from custom_components.ha_ai.engine.habits.model import PatternLevel, TimeOfDayPattern
 from custom_components.ha_ai.engine.zigbee.judge import UnusedCapability
-from custom_components.ha_ai.habits import analysis as habit_analysis
+from custom_components.ha_ai.habits import coordinator as habit_analysis
 from custom_components.ha_ai.llm.enrich import LlmEnricher
-from custom_components.ha_ai.zigbee.insights import ZigbeeFindings
+from custom_components.ha_ai.zigbee.coordinator import ZigbeeFindings
 
 from .conftest import published
 from .habit_helpers import COFFEE, MORNING, add_house
 
-MINE = "custom_components.ha_ai.habits.analysis.mine_habits"
+MINE = "custom_components.ha_ai.habits.coordinator.mine_habits"
 PENDING = "sensor.ha_ai_suggestions_pending"
 NEW = "binary_sensor.ha_ai_new_suggestions"
 DEPLOYED = "sensor.ha_ai_deployed_suggestions"

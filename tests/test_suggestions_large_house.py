@@ -22,7 +22,7 @@ from custom_components.ha_ai.engine.suggestions.findings import suggestion_id
 from custom_components.ha_ai.engine.suggestions.model import SuggestionKind
 from custom_components.ha_ai.engine.zigbee.judge import UnusedCapability
 from custom_components.ha_ai.suggestions import manager as suggestions_module
-from custom_components.ha_ai.zigbee.insights import ZigbeeFindings
+from custom_components.ha_ai.zigbee.coordinator import ZigbeeFindings
 
 from .conftest import published
 

@@ -20,9 +20,9 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from custom_components.ha_ai.engine.zigbee.judge import find_unused_capabilities
-from custom_components.ha_ai.zigbee import insights as zigbee_insights
+from custom_components.ha_ai.zigbee import coordinator as zigbee_insights
+from custom_components.ha_ai.zigbee.coordinator import ZigbeeInsights
 from custom_components.ha_ai.zigbee.entities import ATTR_TOP_OPPORTUNITIES
-from custom_components.ha_ai.zigbee.insights import ZigbeeInsights
 
 from .conftest import published
 from .zigbee_helpers import BUTTON, PLUG, VIBRATION, house_devices, register_house, send

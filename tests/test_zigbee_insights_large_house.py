@@ -16,8 +16,8 @@ from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from custom_components.ha_ai.engine.zigbee.devices import parse_device_list
 from custom_components.ha_ai.engine.zigbee.settings_usage import SettingsTracker
-from custom_components.ha_ai.zigbee import insights as zigbee_insights
-from custom_components.ha_ai.zigbee.insights import ChangedSettings
+from custom_components.ha_ai.zigbee import coordinator as zigbee_insights
+from custom_components.ha_ai.zigbee.coordinator import ChangedSettings
 
 from .conftest import published
 from .zigbee_helpers import PLUG, house_devices, send

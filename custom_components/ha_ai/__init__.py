@@ -21,7 +21,7 @@ from .cameras.tracker import CAMERA_STORE_KEY, CameraTracker
 from .const import DOMAIN, ENTRY_MINOR_VERSION, ENTRY_VERSION, LOGGER
 from .data import HaAiConfigEntry, HaAiRuntimeData
 from .entry_settings import HaAiSettings, split_settings
-from .habits.analysis import HABITS_STORE_KEY, HabitAnalysis
+from .habits.coordinator import HABITS_STORE_KEY, HabitAnalysis
 from .habits.live import HabitLive
 from .habits.log import HabitLog
 from .llm.enrich import LlmEnricher
@@ -30,7 +30,7 @@ from .stored_part import async_remove_store
 from .suggestions.manager import STORE_KEY as SUGGESTIONS_STORE_KEY
 from .suggestions.manager import SuggestionManager
 from .zigbee.bridge import ZIGBEE_STORE_KEY, ZigbeeBridge
-from .zigbee.insights import INSIGHTS_STORE_KEY, ZigbeeInsights
+from .zigbee.coordinator import INSIGHTS_STORE_KEY, ZigbeeInsights
 
 # What `async_remove_entry` deletes, so that removing HA AI leaves nothing behind.
 STORE_KEYS = (

@@ -13,12 +13,12 @@ from .automations.remote_deploy import RemoteDeploy
 from .bus.mqtt_bus import MqttBus
 from .cameras.tracker import CameraTracker
 from .entry_settings import HaAiSettings
-from .habits.analysis import HabitAnalysis
+from .habits.coordinator import HabitAnalysis
 from .habits.live import HabitLive
 from .habits.log import HabitLog
 from .suggestions.manager import SuggestionManager
 from .zigbee.bridge import ZigbeeBridge
-from .zigbee.insights import ZigbeeInsights
+from .zigbee.coordinator import ZigbeeInsights
 
 
 class Listenable(Protocol):

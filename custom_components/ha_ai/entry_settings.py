@@ -58,7 +58,7 @@ from .const import (
 )
 from .engine.habits.model import MiningSettings
 from .engine.zigbee.anomalies import AnomalySettings
-from .habits.analysis import AnalysisSchedule
+from .habits.coordinator import AnalysisSchedule
 from .habits.log import Exclusions
 from .llm.backends import LlmSettings
 from .suggestions.manager import SuggestionSettings

@@ -60,7 +60,7 @@ from .data import HaAiConfigEntry
 from .engine.envelope import ENVELOPE_FIELDS
 from .engine.suggestions.model import SuggestionKind, SuggestionStatus
 from .engine.topics import validate_event_path
-from .habits.analysis import AnalysisCooldownError, AnalysisRunningError
+from .habits.coordinator import AnalysisCooldownError, AnalysisRunningError
 from .suggestions.manager import suggestion_fields
 
 SERVICE_ACCEPT_SUGGESTION = "accept_suggestion"

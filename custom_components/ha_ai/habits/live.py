@@ -32,7 +32,7 @@ from ..engine.habits.model import (
     TimeOfDayPattern,
     UsedTogetherPattern,
 )
-from .analysis import HabitAnalysis
+from .coordinator import HabitAnalysis
 
 MINUTES_PER_DAY = 24 * 60
 WEEKEND = (5, 6)

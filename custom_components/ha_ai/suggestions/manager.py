@@ -65,7 +65,7 @@ if TYPE_CHECKING:
     from ..bus.mqtt_bus import MqttBus
     from ..engine.habits.model import Pattern
     from ..llm.enrich import LlmEnricher
-    from ..zigbee.insights import ZigbeeInsights
+    from ..zigbee.coordinator import ZigbeeInsights
 
 STORE_KEY = f"{DOMAIN}.suggestions"
 STORE_VERSION = 1
