@@ -15,13 +15,10 @@ from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from custom_components.ha_ai.const import DOMAIN
 from custom_components.ha_ai.engine.habits.model import (
-    DayClass,
     Pattern,
     PatternLevel,
-    TimeOfDayPattern,
 )
 from custom_components.ha_ai.habits import coordinator as habit_analysis
-from custom_components.ha_ai.habits.live import in_day_class, in_window, next_occurrence
 
 from .conftest import published
 from .habit_helpers import COFFEE, MORNING
@@ -150,27 +147,3 @@ async def test_forming_and_reverse_only_patterns_are_not_announced_live(
     assert [topic for topic, _ in triggered(mqtt_mock)] == [
         "ha-ai/events/pattern/tod_morning/triggered"
     ]
-
-
-def test_day_classes_and_windows() -> None:
-    saturday = date(2026, 11, 21)
-    monday = date(2026, 11, 23)
-    assert in_day_class(saturday, DayClass.WEEKENDS)
-    assert not in_day_class(saturday, DayClass.WEEKDAYS)
-    assert in_day_class(monday, DayClass.WEEKDAYS)
-    assert in_day_class(monday, DayClass.DAILY)
-    midnight = TimeOfDayPattern(
-        pattern_id="x",
-        entity_id="light.a",
-        state="on",
-        day_class=DayClass.WEEKENDS,
-        minute_of_day=23 * 60 + 55,
-        window_minutes=20,
-        support_days=5,
-        observed_days=6,
-        confidence=0.7,
-    )
-    assert in_window(midnight, 5)
-    assert not in_window(midnight, 30)
-    friday_night = datetime(2026, 11, 20, 23, 59, tzinfo=dt_util.UTC)
-    assert next_occurrence(midnight, friday_night).date() == saturday

@@ -37,11 +37,10 @@ from ..engine.habits.model import (
     MiningSettings,
     Pattern,
     PatternLevel,
-    TimeOfDayPattern,
     UsedTogetherPattern,
 )
+from ..engine.habits.results import count_levels, pattern_fields, promoted_patterns
 from ..engine.habits.serialize import (
-    pattern_summary,
     patterns_to_store,
     restore_habits_store,
 )
@@ -429,30 +428,6 @@ class _RunResult:
     entities_analyzed: int
 
 
-def promoted_patterns(
-    reconfirmed: list[Pattern], previous: list[Pattern]
-) -> list[Pattern]:
-    """Return the patterns found again that were forming and are established now.
-
-    `reconfirmed` carry the ids of the `previous` patterns they match.
-    """
-    was_forming = {p.pattern_id for p in previous if p.level == PatternLevel.FORMING}
-    return [
-        pattern
-        for pattern in reconfirmed
-        if pattern.level == PatternLevel.ESTABLISHED
-        and pattern.pattern_id in was_forming
-    ]
-
-
-def count_levels(patterns: list[Pattern]) -> dict[PatternLevel, int]:
-    """Return how many of the patterns are at each level (every level present)."""
-    counts: dict[PatternLevel, int] = dict.fromkeys(PatternLevel, 0)
-    for pattern in patterns:
-        counts[pattern.level] += 1
-    return counts
-
-
 def devices_of(hass: HomeAssistant, entity_ids: list[str]) -> dict[str, str]:
     """Return the device of each entity that has one, from the entity registry."""
     registry = er.async_get(hass)
@@ -462,18 +437,3 @@ def devices_of(hass: HomeAssistant, entity_ids: list[str]) -> dict[str, str]:
         if entry is not None and entry.device_id:
             devices[entity_id] = entry.device_id
     return devices
-
-
-def pattern_fields(pattern: Pattern) -> dict[str, Any]:
-    """Return a pattern as the fields of its MQTT events and attributes."""
-    fields = pattern_summary(pattern)
-    fields["confidence"] = round(pattern.confidence, 3)
-    fields["evidence"] = round(pattern.evidence, 2)
-    if isinstance(pattern, TimeOfDayPattern):
-        fields["entities"] = [pattern.entity_id]
-    else:
-        fields["entities"] = [pattern.trigger_entity_id, pattern.entity_id]
-        fields["lift"] = round(pattern.lift, 2)
-        fields["reverse_confidence"] = round(pattern.reverse_confidence, 3)
-        fields["median_delay_seconds"] = round(pattern.median_delay_seconds, 1)
-    return fields
