@@ -228,6 +228,7 @@ async def test_hostile_llm_automations_are_never_attached_or_deployed(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
     setup_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
     tmp_path: Path,
     attack: str,
 ) -> None:
@@ -249,8 +250,9 @@ async def test_hostile_llm_automations_are_never_attached_or_deployed(
         assert word not in written
     assert "variables" not in written
     assert "lock" not in written
-    # The store saves: nothing unbounded was kept.
-    await setup_entry.runtime_data.suggestions.async_stop()
+    # The store is written on unload, whole: nothing of the answer was kept.
+    assert await hass.config_entries.async_unload(setup_entry.entry_id)
+    assert "Trust me." not in json.dumps(hass_storage[STORE_KEY]["data"])
 
 
 @pytest.mark.usefixtures("house")
@@ -540,16 +542,20 @@ async def test_a_narrowing_that_home_assistant_refuses_is_dropped(
 class DismissingModel(Model):
     """Answers well, but the user dismisses the suggestion while it thinks."""
 
-    def __init__(self, entry: MockConfigEntry) -> None:
+    def __init__(self, hass: HomeAssistant) -> None:
         super().__init__({"title": "t", "description": "Too late."})
-        self.entry = entry
+        self.hass = hass
 
     async def async_complete(
         self, messages: list[dict[str, str]], *, max_tokens: int
     ) -> str:
-        manager = self.entry.runtime_data.suggestions
-        for suggestion in manager.query(SuggestionStatus.NEW):
-            manager.async_dismiss(suggestion.suggestion_id)
+        for suggestion in await listed(self.hass, status="new"):
+            await self.hass.services.async_call(
+                DOMAIN,
+                "dismiss_suggestion",
+                {"suggestion_id": suggestion["suggestion_id"]},
+                blocking=True,
+            )
         return await super().async_complete(messages, max_tokens=max_tokens)
 
 
@@ -557,7 +563,7 @@ class DismissingModel(Model):
 async def test_a_suggestion_dismissed_while_the_llm_answers_takes_no_words(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
 ) -> None:
-    use_model(setup_entry, DismissingModel(setup_entry))
+    use_model(setup_entry, DismissingModel(hass))
     await analyse(hass, [MORNING])
     [suggestion] = await listed(hass)
     assert suggestion["status"] == "dismissed"
