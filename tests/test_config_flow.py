@@ -18,7 +18,13 @@ from homeassistant.config_entries import (
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData, section
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.typing import MqttMockHAClient
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import (
+    ClientSessionGenerator,
+    MqttMockHAClient,
+)
 
 from custom_components.ha_ai.const import (
     CONF_ALLOWED_SERVICES,
@@ -540,8 +546,18 @@ def remote_deploy(
     }
 
 
+async def remote_diagnostics(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, entry: MockConfigEntry
+) -> Any:
+    """Return the remote deploy part of the diagnostics download (None when off)."""
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    return diagnostics["remote_deploy"]
+
+
 async def test_remote_deploy_secret_is_shown_once_and_kept_in_data(
-    hass: HomeAssistant, setup_entry: MockConfigEntry
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    setup_entry: MockConfigEntry,
 ) -> None:
     options = hass.config_entries.options
     result = await options.async_init(setup_entry.entry_id)
@@ -558,7 +574,7 @@ async def test_remote_deploy_secret_is_shown_once_and_kept_in_data(
     assert CONF_NEW_REMOTE_SECRET not in setup_entry.options
     assert setup_entry.options[CONF_REMOTE_DEPLOY] is True
     # The entry reloaded with remote deploy on.
-    assert setup_entry.runtime_data.remote is not None
+    assert await remote_diagnostics(hass, hass_client, setup_entry) is not None
 
     # Saving again keeps the secret and does not show it.
     result = await options.async_init(setup_entry.entry_id)
@@ -600,7 +616,7 @@ async def test_remote_deploy_secret_is_shown_once_and_kept_in_data(
     await hass.async_block_till_done()
     assert setup_entry.data[CONF_REMOTE_SECRET] == ""
     assert setup_entry.options[CONF_REMOTE_DEPLOY] is False
-    assert setup_entry.runtime_data.remote is None
+    assert await remote_diagnostics(hass, hass_client, setup_entry) is None
 
 
 async def test_user_flow_with_remote_deploy_shows_the_secret(
