@@ -26,6 +26,7 @@ from custom_components.ha_ai.automations.deploy import AutomationDeployer
 from custom_components.ha_ai.const import DOMAIN
 from custom_components.ha_ai.stored_part import async_remove_store
 
+DEPLOYMENTS = "ha_ai.deployments"
 USER_AUTOMATIONS = """# Written by hand: keep me.
 - id: '1700000000001'
   alias: Porch light at dusk   # the porch
@@ -57,6 +58,11 @@ def routine(
         ],
         "mode": "single",
     }
+
+
+def stored_record(deployed: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Return HA AI's record of the automations it wrote, as `.storage` holds it."""
+    return {"version": 1, "key": DEPLOYMENTS, "data": {"deployed": deployed}}
 
 
 @pytest.fixture
@@ -280,15 +286,20 @@ async def test_remove_cannot_delete_an_automation_of_another_file(
     hass: HomeAssistant,
     other_files: Path,
     deployer: AutomationDeployer,
+    hass_storage: dict[str, Any],
     automation_id: str,
 ) -> None:
     with pytest.raises(AutomationRefusedError) as caught:
         await deployer.async_remove(automation_id)
     assert caught.value.reason == "not_ours"
-    # Even with a record saying HA AI wrote it (once, into automations.yaml).
-    deployer._deployed[automation_id] = {"source": "remote"}
+    # Even with a record saying HA AI wrote it (once, into automations.yaml),
+    # read back after a restart.
+    hass_storage[DEPLOYMENTS] = stored_record({automation_id: {"source": "remote"}})
+    restarted = AutomationDeployer(hass, MockConfigEntry(domain=DOMAIN))
+    await restarted.async_start()
+    assert restarted.deployed_by_ha_ai(automation_id)
     with pytest.raises(AutomationRefusedError) as caught:
-        await deployer.async_remove(automation_id)
+        await restarted.async_remove(automation_id)
     assert caught.value.reason == "not_ours"
     entity_id = f"automation.{automation_id}"
     assert er.async_get(hass).async_get(entity_id) is not None
@@ -338,11 +349,25 @@ async def test_the_editor_writing_the_file_again_is_not_an_edit(
 
 
 async def test_a_record_from_before_fingerprints_still_owns_its_automation(
-    hass: HomeAssistant, config_dir: Path, deployer: AutomationDeployer
+    hass: HomeAssistant,
+    config_dir: Path,
+    deployer: AutomationDeployer,
+    hass_storage: dict[str, Any],
 ) -> None:
     await deployer.async_deploy(routine(), source="remote")
-    deployer._deployed["ha_ai_routine_1"].pop("fingerprint")
-    await deployer.async_remove("ha_ai_routine_1")
+    # The record as a version that kept no fingerprints wrote it.
+    hass_storage[DEPLOYMENTS] = stored_record(
+        {
+            "ha_ai_routine_1": {
+                "source": "remote",
+                "suggestion_id": None,
+                "deployed_at": "2026-01-05T06:00:00+00:00",
+            }
+        }
+    )
+    restarted = AutomationDeployer(hass, MockConfigEntry(domain=DOMAIN))
+    await restarted.async_start()
+    await restarted.async_remove("ha_ai_routine_1")
     assert (config_dir / "automations.yaml").read_text() == USER_AUTOMATIONS
 
 
@@ -378,8 +403,6 @@ async def test_a_failed_deploy_leaves_no_registry_entry_behind(
 
 
 # The record of what HA AI wrote is never lost silently.
-
-DEPLOYMENTS = "ha_ai.deployments"
 
 
 @pytest.mark.parametrize(

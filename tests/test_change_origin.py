@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import cycle
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import EVENT_CALL_SERVICE
-from homeassistant.core import Context, HomeAssistant
+from homeassistant.core import Context, Event, EventStateChangedData, HomeAssistant
 from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
@@ -20,6 +21,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.ha_ai.automations.change_origin import (
+    DECISIONS_KEPT,
     RegistryLookup,
     RegistrySnapshot,
     entities_of_call,
@@ -281,9 +283,32 @@ async def test_calls_that_say_nothing_usable_are_ignored(
 
 
 async def test_decisions_are_kept_for_a_few_changes_only(
-    hass: HomeAssistant, log: HabitLog
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, log: HabitLog
 ) -> None:
-    for n in range(100):
-        hass.states.async_set("light.porch", "on" if n % 2 else "off")
+    """A listener asking late gets the shared answer only for the last changes.
+
+    The echo of a command is credited to the automation once: asked again after
+    its decision was forgotten, the change is judged anew and the credit is gone.
+    """
+    echoes: list[Event[EventStateChangedData]] = []
+    hass.states.async_set("light.porch", "off")
+    await command(hass, Context(), "light.porch")
+    freezer.tick(timedelta(seconds=7))
+
+    def keep_the_porch(event: Event[EventStateChangedData]) -> None:
+        if event.data["entity_id"] == "light.porch":
+            echoes.append(event)
+
+    hass.bus.async_listen("state_changed", keep_the_porch)
+    hass.states.async_set("light.porch", "on")
     await hass.async_block_till_done()
-    assert len(log.origins._decisions) <= 64
+    [echo] = echoes
+    hall = cycle(["off", "on"])
+    for _ in range(DECISIONS_KEPT - 1):
+        hass.states.async_set("light.hall", next(hall))
+    await hass.async_block_till_done()
+    assert log.origins.origin_of(echo) == Origin.AUTOMATED
+    hass.states.async_set("light.hall", next(hall))
+    await hass.async_block_till_done()
+    assert log.origins.origin_of(echo) == Origin.MANUAL
+    assert rows(await log.async_read())[1] == ("light.porch", "on", Origin.AUTOMATED)

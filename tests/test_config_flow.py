@@ -18,7 +18,13 @@ from homeassistant.config_entries import (
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData, section
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.typing import MqttMockHAClient
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import (
+    ClientSessionGenerator,
+    MqttMockHAClient,
+)
 
 from custom_components.ha_ai.const import (
     CONF_ALLOWED_SERVICES,
@@ -60,13 +66,14 @@ from custom_components.ha_ai.const import (
     SECTION_HABIT_MINING,
     SECTION_REMOTE_DEPLOY,
     SECTION_SUGGESTIONS,
+    SERVICE_PUBLISH_EVENT,
     TOPIC_PREFIX_FIELDS,
 )
 from custom_components.ha_ai.engine.automations.safety import DEFAULT_ALLOWED_SERVICES
 from custom_components.ha_ai.engine.habits.model import LOGGED_DOMAINS
 from custom_components.ha_ai.entry_settings import split_settings
 
-from .conftest import set_mqtt_connected
+from .conftest import published, set_mqtt_connected
 
 USER_INPUT = {
     CONF_ZIGBEE2MQTT_BASE_TOPIC: "home/zigbee",
@@ -347,8 +354,32 @@ async def test_single_instance(
     assert result["reason"] == "single_instance_allowed"
 
 
+async def published_event(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> tuple[str, int]:
+    """Publish an event through HA AI's action; return its topic and QoS."""
+    mqtt_mock.async_publish.reset_mock()
+    await hass.services.async_call(
+        DOMAIN, SERVICE_PUBLISH_EVENT, {"path": "probe"}, blocking=True
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    [(topic, _, qos, _)] = [
+        message for message in published(mqtt_mock) if message[0].endswith("/probe")
+    ]
+    return topic, qos
+
+
+def status_messages(mqtt_mock: MqttMockHAClient) -> list[str]:
+    """Return what HA AI said on its status topic, in order."""
+    return [
+        str(payload)
+        for topic, payload, _, _ in published(mqtt_mock)
+        if topic.endswith("/status")
+    ]
+
+
 async def test_options_flow_changes_the_tunables_and_reloads(
-    hass: HomeAssistant, setup_entry: MockConfigEntry
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
 ) -> None:
     data = dict(setup_entry.data)
     result = await hass.config_entries.options.async_init(setup_entry.entry_id)
@@ -394,30 +425,31 @@ async def test_options_flow_changes_the_tunables_and_reloads(
     assert setup_entry.data == data
     # The entry reloaded: the running bus uses the new QoS, the miner the new pair
     # delay; the topics stay.
-    bus = setup_entry.runtime_data.bus
-    assert bus.settings.namespace_prefix == "ha-ai"
-    assert bus.settings.qos == 2
+    assert await published_event(hass, mqtt_mock) == ("ha-ai/events/probe", 2)
     habits = setup_entry.runtime_data.habits
     assert habits.settings.pair_max_delay.total_seconds() == 300
 
 
 async def test_options_flow_without_a_change_does_not_reload(
-    hass: HomeAssistant, setup_entry: MockConfigEntry
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
 ) -> None:
     options = hass.config_entries.options
     result = await options.async_init(setup_entry.entry_id)
+    mqtt_mock.async_publish.reset_mock()
     result = await options.async_configure(result["flow_id"], OPTIONS_INPUT)
     await hass.async_block_till_done()
-    bus = setup_entry.runtime_data.bus
+    # A reload says so on the status topic: offline, then online again.
+    assert status_messages(mqtt_mock) == ["offline", "online"]
+    mqtt_mock.async_publish.reset_mock()
     result = await options.async_init(setup_entry.entry_id)
     result = await options.async_configure(result["flow_id"], OPTIONS_INPUT)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    assert setup_entry.runtime_data.bus is bus
+    assert status_messages(mqtt_mock) == []
 
 
 async def test_reconfigure_flow_changes_the_topics_and_reloads(
-    hass: HomeAssistant, setup_entry: MockConfigEntry
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
 ) -> None:
     options = dict(setup_entry.options)
     result = await setup_entry.start_reconfigure_flow(hass)
@@ -438,7 +470,8 @@ async def test_reconfigure_flow_changes_the_topics_and_reloads(
     await hass.async_block_till_done()
     assert setup_entry.data == {**DEFAULT_DATA, **TOPICS_INPUT}
     assert setup_entry.options == options
-    assert setup_entry.runtime_data.bus.settings.namespace_prefix == "house-ai"
+    topic, _ = await published_event(hass, mqtt_mock)
+    assert topic == "house-ai/events/probe"
 
 
 async def start_settings_flow(
@@ -513,8 +546,18 @@ def remote_deploy(
     }
 
 
+async def remote_diagnostics(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, entry: MockConfigEntry
+) -> Any:
+    """Return the remote deploy part of the diagnostics download (None when off)."""
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    return diagnostics["remote_deploy"]
+
+
 async def test_remote_deploy_secret_is_shown_once_and_kept_in_data(
-    hass: HomeAssistant, setup_entry: MockConfigEntry
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    setup_entry: MockConfigEntry,
 ) -> None:
     options = hass.config_entries.options
     result = await options.async_init(setup_entry.entry_id)
@@ -531,7 +574,7 @@ async def test_remote_deploy_secret_is_shown_once_and_kept_in_data(
     assert CONF_NEW_REMOTE_SECRET not in setup_entry.options
     assert setup_entry.options[CONF_REMOTE_DEPLOY] is True
     # The entry reloaded with remote deploy on.
-    assert setup_entry.runtime_data.remote is not None
+    assert await remote_diagnostics(hass, hass_client, setup_entry) is not None
 
     # Saving again keeps the secret and does not show it.
     result = await options.async_init(setup_entry.entry_id)
@@ -573,7 +616,7 @@ async def test_remote_deploy_secret_is_shown_once_and_kept_in_data(
     await hass.async_block_till_done()
     assert setup_entry.data[CONF_REMOTE_SECRET] == ""
     assert setup_entry.options[CONF_REMOTE_DEPLOY] is False
-    assert setup_entry.runtime_data.remote is None
+    assert await remote_diagnostics(hass, hass_client, setup_entry) is None
 
 
 async def test_user_flow_with_remote_deploy_shows_the_secret(

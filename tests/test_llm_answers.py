@@ -20,12 +20,14 @@ from typing import Any
 from unittest.mock import patch
 
 import pytest
-from homeassistant.components import persistent_notification
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.typing import MqttMockHAClient
+from pytest_homeassistant_custom_component.typing import (
+    MqttMockHAClient,
+    WebSocketGenerator,
+)
 
 from custom_components.ha_ai.const import (
     CONF_MAX_SUGGESTIONS,
@@ -143,9 +145,20 @@ def announced(mqtt_mock: MqttMockHAClient) -> list[dict[str, Any]]:
     return [p for _, p, _, _ in published(mqtt_mock, "ha-ai/suggestions/new")]
 
 
-def notifications(hass: HomeAssistant) -> dict[str, dict[str, Any]]:
-    found = persistent_notification._async_get_or_create_notifications(hass)
-    return {key: value for key, value in found.items() if key.startswith("ha_ai_")}
+async def notifications(
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator
+) -> dict[str, dict[str, Any]]:
+    """Return HA AI's notifications by id, as the frontend lists them."""
+    assert await async_setup_component(hass, "persistent_notification", {})
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id({"type": "persistent_notification/get"})
+    response = await client.receive_json()
+    assert response["success"]
+    return {
+        found["notification_id"]: found
+        for found in response["result"]
+        if found["notification_id"].startswith("ha_ai_")
+    }
 
 
 def nested_variables(depth: int) -> dict[str, Any]:
@@ -216,6 +229,7 @@ async def test_hostile_llm_automations_are_never_attached_or_deployed(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
     setup_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
     tmp_path: Path,
     attack: str,
 ) -> None:
@@ -237,8 +251,9 @@ async def test_hostile_llm_automations_are_never_attached_or_deployed(
         assert word not in written
     assert "variables" not in written
     assert "lock" not in written
-    # The store saves: nothing unbounded was kept.
-    await setup_entry.runtime_data.suggestions.async_stop()
+    # The store is written on unload, whole: nothing of the answer was kept.
+    assert await hass.config_entries.async_unload(setup_entry.entry_id)
+    assert "Trust me." not in json.dumps(hass_storage[STORE_KEY]["data"])
 
 
 @pytest.mark.usefixtures("house")
@@ -395,7 +410,10 @@ _LIVE_MARKUP = re.compile(r"\]\(|!\[|<[A-Za-z/!]|https?://|www\.", re.IGNORECASE
 
 @pytest.mark.usefixtures("house")
 async def test_markdown_images_and_html_from_answers_are_shown_nowhere(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    hass_ws_client: WebSocketGenerator,
 ) -> None:
     use_model(
         setup_entry,
@@ -405,7 +423,7 @@ async def test_markdown_images_and_html_from_answers_are_shown_nowhere(
     [suggestion] = await listed(hass)
     assert "the manual" in suggestion["description"]
     [message] = announced(mqtt_mock)
-    [notification] = notifications(hass).values()
+    [notification] = (await notifications(hass, hass_ws_client)).values()
     for text in (
         suggestion["title"],
         suggestion["description"],
@@ -419,7 +437,10 @@ async def test_markdown_images_and_html_from_answers_are_shown_nowhere(
 
 @pytest.mark.usefixtures("house")
 async def test_a_device_name_with_a_markdown_link_is_literal_in_notifications(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    hass_ws_client: WebSocketGenerator,
 ) -> None:
     hass.states.async_set(
         "light.bedroom",
@@ -427,7 +448,7 @@ async def test_a_device_name_with_a_markdown_link_is_literal_in_notifications(
         {"friendly_name": "[Click me](https://evil.example) <b>bold</b>"},
     )
     await analyse(hass, [MORNING])
-    [notification] = notifications(hass).values()
+    [notification] = (await notifications(hass, hass_ws_client)).values()
     # Every Markdown and HTML character is escaped: it shows, it does nothing.
     assert "\\[Click me\\]\\(https://evil\\.example\\)" in notification["title"]
     assert "[Click me](" not in notification["title"]
@@ -444,7 +465,10 @@ async def test_a_device_name_with_a_markdown_link_is_literal_in_notifications(
 )
 @pytest.mark.usefixtures("house")
 async def test_a_suggestion_pushed_past_the_limit_is_not_enriched_or_announced_again(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    hass_ws_client: WebSocketGenerator,
 ) -> None:
     model = Model({"title": "t", "description": "Friendly."})
     use_model(setup_entry, model)
@@ -469,7 +493,9 @@ async def test_a_suggestion_pushed_past_the_limit_is_not_enriched_or_announced_a
     assert ids.count(morning["suggestion_id"]) == 1
     assert len(model.prompts) == 2
     assert (
-        list(notifications(hass)).count(f"ha_ai_suggestion_{back['suggestion_id']}")
+        list(await notifications(hass, hass_ws_client)).count(
+            f"ha_ai_suggestion_{back['suggestion_id']}"
+        )
         <= 1
     )
 
@@ -519,16 +545,20 @@ async def test_a_narrowing_that_home_assistant_refuses_is_dropped(
 class DismissingModel(Model):
     """Answers well, but the user dismisses the suggestion while it thinks."""
 
-    def __init__(self, entry: MockConfigEntry) -> None:
+    def __init__(self, hass: HomeAssistant) -> None:
         super().__init__({"title": "t", "description": "Too late."})
-        self.entry = entry
+        self.hass = hass
 
     async def async_complete(
         self, messages: list[dict[str, str]], *, max_tokens: int
     ) -> str:
-        manager = self.entry.runtime_data.suggestions
-        for suggestion in manager.query(SuggestionStatus.NEW):
-            manager.async_dismiss(suggestion.suggestion_id)
+        for suggestion in await listed(self.hass, status="new"):
+            await self.hass.services.async_call(
+                DOMAIN,
+                "dismiss_suggestion",
+                {"suggestion_id": suggestion["suggestion_id"]},
+                blocking=True,
+            )
         return await super().async_complete(messages, max_tokens=max_tokens)
 
 
@@ -536,7 +566,7 @@ class DismissingModel(Model):
 async def test_a_suggestion_dismissed_while_the_llm_answers_takes_no_words(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
 ) -> None:
-    use_model(setup_entry, DismissingModel(setup_entry))
+    use_model(setup_entry, DismissingModel(hass))
     await analyse(hass, [MORNING])
     [suggestion] = await listed(hass)
     assert suggestion["status"] == "dismissed"

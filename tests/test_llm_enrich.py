@@ -263,9 +263,17 @@ async def test_a_server_that_never_answers_holds_the_run_until_the_deadline_only
     assert outcomes[-1].detail == "not asked"
 
 
-def test_the_deadline_of_a_run_is_a_few_timeouts() -> None:
-    built = LlmEnricher(StubBackend(), max_calls=100, timeout=30, language="en")
-    assert built._deadline == 30 * BATCH_DEADLINE_CALLS
+async def test_the_deadline_of_a_run_is_a_few_timeouts() -> None:
+    backend = StubBackend()
+    backend.delay = 3600
+    outcomes = await LlmEnricher(
+        backend, max_calls=100, timeout=0.25, language="en"
+    ).async_enrich([finding(n) for n in range(6)], Validator())
+    # Each call is given what is left of the run: the deadline ends the second.
+    assert len(backend.calls) == BATCH_DEADLINE_CALLS
+    assert [outcome.reason for outcome in outcomes] == ["timeout"] * (
+        BATCH_DEADLINE_CALLS
+    ) + [REASON_DEADLINE] * (6 - BATCH_DEADLINE_CALLS)
 
 
 async def test_a_failing_validation_drops_the_answer() -> None:
@@ -284,24 +292,31 @@ async def test_no_findings_no_calls() -> None:
     assert not backend.calls
 
 
-def test_from_settings(hass: HomeAssistant) -> None:
+async def test_from_settings(hass: HomeAssistant, server: FakeLlmServer) -> None:
     assert LlmEnricher.from_settings(hass, llm_settings({})) is None
+    hass.config.language = "de"
+    server.queue(
+        json.dumps(GOOD_ANSWER), Answer(completion(json.dumps(GOOD_ANSWER)), slow=True)
+    )
     built = LlmEnricher.from_settings(
         hass,
         llm_settings(
-            {
-                CONF_LLM_PROVIDER: LLM_PROVIDER_OPENAI,
-                CONF_LLM_BASE_URL: "http://127.0.0.1:1/v1",
-                CONF_LLM_MODEL: "llama3",
-                CONF_LLM_TIMEOUT: 7,
-                CONF_LLM_MAX_CALLS: 2,
-            }
+            openai_options(server, **{CONF_LLM_TIMEOUT: 0.5, CONF_LLM_MAX_CALLS: 2})
         ),
     )
     assert built is not None
-    assert built._max_calls == 2
-    assert built._timeout == 7
-    assert built._language == hass.config.language
+    outcomes = await built.async_enrich([finding(n) for n in range(3)], Validator())
+    # The timeout and the number of calls are the settings'.
+    assert [outcome.reason for outcome in outcomes] == [
+        None,
+        "timeout",
+        REASON_CALL_LIMIT,
+    ]
+    assert outcomes[1].detail.endswith("no answer within 0.5 s")
+    assert len(server.requests) == 2
+    # The model is asked to write in Home Assistant's language.
+    for _, _, request in server.requests:
+        assert '"de"' in request["messages"][0]["content"]
 
 
 @pytest.fixture

@@ -105,6 +105,23 @@ async def house(hass: HomeAssistant, tmp_path: Path) -> None:
     assert await async_setup_component(hass, "automation", {})
 
 
+async def listed(hass: HomeAssistant) -> list[dict[str, Any]]:
+    """Return every suggestion, as the get_suggestions action answers."""
+    response = await hass.services.async_call(
+        "ha_ai", "get_suggestions", {}, blocking=True, return_response=True
+    )
+    assert response is not None
+    return list(response["suggestions"])  # type: ignore[arg-type]
+
+
+async def remote_diagnostics(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, entry: MockConfigEntry
+) -> Any:
+    """Return the remote deploy part of the entry's diagnostics download."""
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    return diagnostics["remote_deploy"]
+
+
 async def test_a_signed_deploy_and_remove(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
@@ -268,19 +285,18 @@ async def test_only_ha_ai_automations_can_be_removed(
 async def test_a_deployed_suggestion_is_marked(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
 ) -> None:
-    suggestions = setup_entry.runtime_data.suggestions
     with patch(
         "custom_components.ha_ai.habits.coordinator.mine_habits",
         return_value=[COFFEE],
     ):
         await hass.services.async_call("ha_ai", "run_analysis", blocking=True)
     await hass.async_block_till_done(wait_background_tasks=True)
-    [suggestion] = suggestions.query()
-    await send(hass, DEPLOY, command(suggestion_id=suggestion.suggestion_id))
-    deployed = suggestions.book.get(suggestion.suggestion_id)
-    assert deployed is not None
-    assert str(deployed.status) == "deployed"
-    assert deployed.automation_id == "remote_coffee"
+    [suggestion] = await listed(hass)
+    await send(hass, DEPLOY, command(suggestion_id=suggestion["suggestion_id"]))
+    [deployed] = await listed(hass)
+    assert deployed["suggestion_id"] == suggestion["suggestion_id"]
+    assert deployed["status"] == "deployed"
+    assert deployed["automation_id"] == "remote_coffee"
     # Unknown suggestion ids are ignored; the automation is still deployed.
     await send(
         hass,
@@ -291,23 +307,28 @@ async def test_a_deployed_suggestion_is_marked(
 
 
 async def test_too_many_commands_at_once(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
 ) -> None:
     with patch.object(remote_deploy, "MAX_PENDING_COMMANDS", 0):
         await send(hass, DEPLOY, command())
     [(outcome, response)] = responses(mqtt_mock)
     assert outcome == "failed"
     assert response["reason"] == "busy"
-    diagnostics = setup_entry.runtime_data.remote
-    assert diagnostics is not None
-    assert diagnostics.as_diagnostics()["refused"] == 1
+    remote = await remote_diagnostics(hass, hass_client, setup_entry)
+    assert remote["refused"] == 1
 
 
 @pytest.mark.parametrize("entry_options", [dict(DEFAULT_OPTIONS)])
 async def test_off_by_default(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
 ) -> None:
-    assert setup_entry.runtime_data.remote is None
+    assert await remote_diagnostics(hass, hass_client, setup_entry) is None
     await send(hass, DEPLOY, command())
     assert responses(mqtt_mock) == []
     assert hass.states.get("automation.coffee_at_seven") is None
@@ -392,6 +413,7 @@ async def test_replayed_command_after_a_restart_is_refused(
 )
 async def test_a_damaged_replay_record_refuses_commands_issued_before(
     hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
     mqtt_mock: MqttMockHAClient,
     hass_storage: dict[str, Any],
     config_entry: MockConfigEntry,
@@ -409,9 +431,8 @@ async def test_a_damaged_replay_record_refuses_commands_issued_before(
     [(outcome, response)] = responses(mqtt_mock)
     assert (outcome, response["reason"]) == ("failed", "replay_unknown")
     assert response["command_event_id"] == sent["event_id"]
-    remote = config_entry.runtime_data.remote
-    assert remote is not None
-    assert remote.as_diagnostics()["refusing_commands_issued_until"] is not None
+    remote = await remote_diagnostics(hass, hass_client, config_entry)
+    assert remote["refusing_commands_issued_until"] is not None
     # Once every command that could be a replay has a timestamp too old to use,
     # new commands are accepted again.
     freezer.tick(timedelta(minutes=6))
@@ -543,6 +564,7 @@ async def test_an_unexpected_error_is_logged_and_answered(
 
 async def test_a_flood_of_unsigned_commands_is_answered_with_a_bounded_number_of_messages_and_a_summary(  # noqa: E501
     hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
     mqtt_mock: MqttMockHAClient,
     config_entry: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
@@ -564,9 +586,7 @@ async def test_a_flood_of_unsigned_commands_is_answered_with_a_bounded_number_of
     answers = responses(mqtt_mock)
     assert [r["reason"] for _, r in answers] == ["unsigned"] * burst + ["invalid_json"]
     assert caplog.text.count("Refused a command") == burst + 1
-    remote = setup_entry.runtime_data.remote
-    assert remote is not None
-    diagnostics = remote.as_diagnostics()
+    diagnostics = await remote_diagnostics(hass, hass_client, setup_entry)
     assert diagnostics["refused"] == 2_001
     assert diagnostics["refusals_answered"] == burst + 1
     assert diagnostics["refusals_not_answered_by_reason"] == {"unsigned": 2_000 - burst}
@@ -641,6 +661,7 @@ def no_refill() -> Iterator[RefusalLimits]:
 async def test_a_flood_that_triggers_an_unexpected_error_is_bounded_too(
     no_refill: RefusalLimits,
     hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
     mqtt_mock: MqttMockHAClient,
     setup_entry: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
@@ -651,11 +672,8 @@ async def test_a_flood_that_triggers_an_unexpected_error_is_bounded_too(
         await hass.async_block_till_done(wait_background_tasks=True)
     assert [r["reason"] for _, r in responses(mqtt_mock)] == ["internal_error"] * 3
     assert caplog.text.count("Handling a remote command") == 3
-    remote = setup_entry.runtime_data.remote
-    assert remote is not None
-    assert remote.as_diagnostics()["refusals_not_answered_by_reason"] == {
-        "internal_error": 47
-    }
+    remote = await remote_diagnostics(hass, hass_client, setup_entry)
+    assert remote["refusals_not_answered_by_reason"] == {"internal_error": 47}
 
 
 # Issue 10 point 17: the ownership record and the replay record load through
