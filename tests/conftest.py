@@ -17,9 +17,13 @@ import pytest
 from homeassistant.components import mqtt
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.setup import async_setup_component
 from hypothesis import HealthCheck, settings
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.typing import MqttMockHAClient
+from pytest_homeassistant_custom_component.typing import (
+    MqttMockHAClient,
+    WebSocketGenerator,
+)
 
 from custom_components.ha_ai.const import DEFAULT_OPTIONS, DOMAIN
 
@@ -180,3 +184,19 @@ def published(
             payload = json.loads(payload)
         messages.append((topic, payload, qos, retain))
     return messages
+
+
+async def notifications(
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator
+) -> dict[str, dict[str, Any]]:
+    """Return HA AI's notifications by id, as the frontend lists them."""
+    assert await async_setup_component(hass, "persistent_notification", {})
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id({"type": "persistent_notification/get"})
+    response = await client.receive_json()
+    assert response["success"]
+    return {
+        found["notification_id"]: found
+        for found in response["result"]
+        if found["notification_id"].startswith("ha_ai_")
+    }

@@ -46,7 +46,7 @@ from custom_components.ha_ai.llm.enrich import LlmEnricher
 from custom_components.ha_ai.suggestions.manager import STORE_KEY, STORE_VERSION
 from custom_components.ha_ai.zigbee.coordinator import ZigbeeFindings
 
-from .conftest import published
+from .conftest import notifications, published
 from .habit_helpers import COFFEE, MORNING, add_house
 from .test_suggestions import FEATURE
 
@@ -143,22 +143,6 @@ async def accept(hass: HomeAssistant, suggestion_id: str) -> Any:
 
 def announced(mqtt_mock: MqttMockHAClient) -> list[dict[str, Any]]:
     return [p for _, p, _, _ in published(mqtt_mock, "ha-ai/suggestions/new")]
-
-
-async def notifications(
-    hass: HomeAssistant, hass_ws_client: WebSocketGenerator
-) -> dict[str, dict[str, Any]]:
-    """Return HA AI's notifications by id, as the frontend lists them."""
-    assert await async_setup_component(hass, "persistent_notification", {})
-    client = await hass_ws_client(hass)
-    await client.send_json_auto_id({"type": "persistent_notification/get"})
-    response = await client.receive_json()
-    assert response["success"]
-    return {
-        found["notification_id"]: found
-        for found in response["result"]
-        if found["notification_id"].startswith("ha_ai_")
-    }
 
 
 def nested_variables(depth: int) -> dict[str, Any]:

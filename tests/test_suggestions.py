@@ -10,7 +10,6 @@ from typing import Any
 from unittest.mock import patch
 
 import pytest
-from homeassistant.components import persistent_notification
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import area_registry as ar
@@ -22,7 +21,10 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_mqtt_message,
     async_fire_time_changed,
 )
-from pytest_homeassistant_custom_component.typing import MqttMockHAClient
+from pytest_homeassistant_custom_component.typing import (
+    MqttMockHAClient,
+    WebSocketGenerator,
+)
 
 from custom_components.ha_ai.const import (
     CONF_MAX_SUGGESTIONS,
@@ -37,7 +39,7 @@ from custom_components.ha_ai.habits import coordinator as habit_analysis
 from custom_components.ha_ai.llm.enrich import LlmEnricher
 from custom_components.ha_ai.zigbee.coordinator import ZigbeeFindings
 
-from .conftest import published
+from .conftest import notifications, published
 from .habit_helpers import COFFEE, MORNING, add_house
 
 MINE = "custom_components.ha_ai.habits.coordinator.mine_habits"
@@ -139,7 +141,10 @@ async def listed(hass: HomeAssistant, **filters: Any) -> list[dict[str, Any]]:
 
 @pytest.mark.usefixtures("house")
 async def test_habits_become_announced_suggestions(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
 ) -> None:
     assert hass.states.get(PENDING).state == "0"
     assert hass.states.get(NEW).state == "off"
@@ -163,8 +168,7 @@ async def test_habits_become_announced_suggestions(
     assert {item["suggestion_id"] for item in top} == {
         item["suggestion_id"] for item in announced
     }
-    notifications = persistent_notification._async_get_or_create_notifications(hass)
-    shown = [n for key, n in notifications.items() if key.startswith("ha_ai_")]
+    shown = list((await notifications(hass, hass_ws_client)).values())
     assert len(shown) == 2
     assert all(n["title"].startswith("HA AI suggests: ") for n in shown)
 
@@ -352,14 +356,16 @@ async def test_unused_capabilities_become_feature_suggestions(
 )
 @pytest.mark.usefixtures("house")
 async def test_the_number_kept_is_bounded(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
 ) -> None:
     await analyse(hass, [MORNING, COFFEE])
     assert len(await listed(hass)) == 1
     assert len(payloads(mqtt_mock, "ha-ai/suggestions/new")) == 1
     # Notifications are off in these options.
-    notifications = persistent_notification._async_get_or_create_notifications(hass)
-    assert not [key for key in notifications if key.startswith("ha_ai_")]
+    assert await notifications(hass, hass_ws_client) == {}
 
 
 @pytest.mark.usefixtures("house")
