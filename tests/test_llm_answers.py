@@ -106,15 +106,21 @@ class Model:
         return None
 
 
-def use_model(entry: MockConfigEntry, model: Model, **bounds: float) -> None:
+async def use_model(
+    hass: HomeAssistant, entry: MockConfigEntry, model: Model, **bounds: float
+) -> None:
+    """Reload the entry with `model` as its language model, as set-up builds one."""
     limits = {"deadline": bounds["deadline"]} if "deadline" in bounds else {}
-    entry.runtime_data.suggestions.enricher = LlmEnricher(
+    enricher = LlmEnricher(
         model,
         max_calls=int(bounds.get("max_calls", 5)),
         timeout=bounds.get("timeout", 5),
         language="en",
         **limits,
     )
+    with patch.object(LlmEnricher, "from_settings", return_value=enricher):
+        assert await hass.config_entries.async_reload(entry.entry_id)
+        await hass.async_block_till_done()
 
 
 async def analyse(hass: HomeAssistant, patterns: list[Any]) -> None:
@@ -220,7 +226,7 @@ async def test_hostile_llm_automations_are_never_attached_or_deployed(
     model = Model(
         {"title": "Better", "description": "Trust me.", "automation": ATTACKS[attack]}
     )
-    use_model(setup_entry, model)
+    await use_model(hass, setup_entry, model)
     await analyse(hass, [MORNING])
     [suggestion] = await listed(hass)
     # The whole answer was dropped: HA AI's own words and automation stand.
@@ -261,7 +267,7 @@ async def test_a_narrowing_llm_automation_is_deployed_with_a_title_of_what_it_do
             ),
         }
     )
-    use_model(setup_entry, model)
+    await use_model(hass, setup_entry, model)
     await analyse(hass, [MORNING])
     [suggestion] = await listed(hass)
     # The title says what the automation does, never what the model claimed.
@@ -287,7 +293,7 @@ async def test_llm_words_go_when_the_merge_brings_another_automation_back(
             "automation": hostile(),
         }
     )
-    use_model(setup_entry, model)
+    await use_model(hass, setup_entry, model)
     await analyse(hass, [MORNING])
     # Seen again with the same rendered automation: the LLM's version stays.
     await analyse(hass, [MORNING])
@@ -333,7 +339,7 @@ async def test_a_feature_suggestion_never_carries_or_deploys_an_llm_automation(
     tmp_path: Path,
 ) -> None:
     hass.states.async_set(str(FEATURE.entity_id), "off")
-    use_model(setup_entry, Model(FEATURE_ANSWER))
+    await use_model(hass, setup_entry, Model(FEATURE_ANSWER))
     setup_entry.runtime_data.insights.async_set_updated_data(
         ZigbeeFindings(findings=(FEATURE,))
     )
@@ -399,7 +405,8 @@ async def test_markdown_images_and_html_from_answers_are_shown_nowhere(
     setup_entry: MockConfigEntry,
     hass_ws_client: WebSocketGenerator,
 ) -> None:
-    use_model(
+    await use_model(
+        hass,
         setup_entry,
         Model({"title": f"Light {HOSTILE_MARKUP}", "description": HOSTILE_MARKUP}),
     )
@@ -455,7 +462,7 @@ async def test_a_suggestion_pushed_past_the_limit_is_not_enriched_or_announced_a
     hass_ws_client: WebSocketGenerator,
 ) -> None:
     model = Model({"title": "t", "description": "Friendly."})
-    use_model(setup_entry, model)
+    await use_model(hass, setup_entry, model)
     await analyse(hass, [MORNING])
     [morning] = await listed(hass)
     # A better one takes its place; then that one is dismissed, and the morning
@@ -486,7 +493,7 @@ async def test_a_suggestion_pushed_past_the_limit_is_not_enriched_or_announced_a
     # After a restart too.
     await hass.config_entries.async_reload(setup_entry.entry_id)
     await hass.async_block_till_done()
-    use_model(setup_entry, model)
+    await use_model(hass, setup_entry, model)
     await analyse(hass, [MORNING, COFFEE])
     ids = [message["suggestion_id"] for message in announced(mqtt_mock)]
     assert ids.count(morning["suggestion_id"]) == 1
@@ -499,7 +506,7 @@ async def test_a_server_that_never_answers_delays_announcements_only_to_the_dead
 ) -> None:
     model = Model({"title": "t", "description": "never sent"})
     model.hang = True
-    use_model(setup_entry, model, timeout=0.05, deadline=0.1)
+    await use_model(hass, setup_entry, model, timeout=0.05, deadline=0.1)
     await analyse(hass, [MORNING, COFFEE])
     # Both announced, in HA AI's own words, although the model never answered.
     messages = announced(mqtt_mock)
@@ -516,7 +523,8 @@ async def test_a_narrowing_that_home_assistant_refuses_is_dropped(
     limitless = hostile(
         triggers=[{"trigger": "numeric_state", "entity_id": "light.bedroom"}]
     )
-    use_model(
+    await use_model(
+        hass,
         setup_entry,
         Model({"title": "t", "description": "Refused.", "automation": limitless}),
     )
@@ -550,7 +558,7 @@ class DismissingModel(Model):
 async def test_a_suggestion_dismissed_while_the_llm_answers_takes_no_words(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient, setup_entry: MockConfigEntry
 ) -> None:
-    use_model(setup_entry, DismissingModel(hass))
+    await use_model(hass, setup_entry, DismissingModel(hass))
     await analyse(hass, [MORNING])
     [suggestion] = await listed(hass)
     assert suggestion["status"] == "dismissed"
