@@ -113,6 +113,24 @@ async def authenticate(ws: aiohttp.ClientWebSocketResponse, access_token: str) -
         raise devenv.DevEnvError(msg)
 
 
+async def subscribe(ws: aiohttp.ClientWebSocketResponse) -> None:
+    """Follow the probe entity; return once its present state has arrived.
+
+    Only then is the subscription in place: a probe published earlier could
+    change the state before Home Assistant follows it, and never be seen.
+    """
+    await ws.send_json(
+        {"id": 1, "type": "subscribe_entities", "entity_ids": [PROBE_ENTITY]}
+    )
+    while True:
+        reply = await ws.receive_json()
+        if reply.get("type") == "result" and not reply.get("success"):
+            msg = f"subscribe_entities failed: {reply.get('error')}"
+            raise devenv.DevEnvError(msg)
+        if PROBE_ENTITY in (reply.get("event") or {}).get("a", {}):
+            return
+
+
 class ProbeWatcher:
     """Follows the probe camera's event entity; pairs probes with their change.
 
@@ -140,9 +158,7 @@ class ProbeWatcher:
         )
         try:
             await authenticate(ws, api.access_token)
-            await ws.send_json(
-                {"id": 1, "type": "subscribe_entities", "entity_ids": [PROBE_ENTITY]}
-            )
+            await subscribe(ws)
         except BaseException:
             await ws.close()
             raise
