@@ -42,6 +42,8 @@ COUNT_TIMEOUT = 10.0
 # the 20 bench cameras need two minutes more than the first ten.
 DISCOVERY_TIMEOUT = 60 + (CAMERAS - 10) / 5 * 60
 TICK = 0.01  # the flood is sent in slices of this many seconds
+# The watcher pings too, so a Home Assistant that stopped answering is noticed.
+WS_HEARTBEAT = 30.0
 
 
 def camera_id(number: int) -> str:
@@ -101,8 +103,43 @@ class Classifier:
         return now
 
 
+async def authenticate(ws: aiohttp.ClientWebSocketResponse, access_token: str) -> None:
+    """Log in on a fresh websocket; raise when Home Assistant refuses."""
+    await ws.receive_json()  # auth_required
+    await ws.send_json({"type": "auth", "access_token": access_token})
+    reply = await ws.receive_json()
+    if reply.get("type") != "auth_ok":
+        msg = f"websocket authentication failed: {reply}"
+        raise devenv.DevEnvError(msg)
+
+
+async def subscribe(ws: aiohttp.ClientWebSocketResponse) -> None:
+    """Follow the probe entity; return once its present state has arrived.
+
+    Only then is the subscription in place: a probe published earlier could
+    change the state before Home Assistant follows it, and never be seen.
+    """
+    await ws.send_json(
+        {"id": 1, "type": "subscribe_entities", "entity_ids": [PROBE_ENTITY]}
+    )
+    while True:
+        reply = await ws.receive_json()
+        if reply.get("type") == "result" and not reply.get("success"):
+            msg = f"subscribe_entities failed: {reply.get('error')}"
+            raise devenv.DevEnvError(msg)
+        if PROBE_ENTITY in (reply.get("event") or {}).get("a", {}):
+            return
+
+
 class ProbeWatcher:
-    """Follows the probe camera's event entity; pairs probes with their change."""
+    """Follows the probe camera's event entity; pairs probes with their change.
+
+    The websocket is opened only once the cameras exist, and from then on a task
+    reads it all the time. Home Assistant pings each websocket every 55 s and
+    closes it when the pong is not back within half of that, and aiohttp only
+    answers a ping while the socket is being read: a socket opened before the
+    minutes of discovery and left unread is gone by the time it is used.
+    """
 
     def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         """Wrap an authenticated websocket."""
@@ -111,23 +148,36 @@ class ProbeWatcher:
         self.latencies: dict[str, float] = {}
         self.arrived = asyncio.Condition()
         self.task: asyncio.Task[None] | None = None
+        self.lost: str | None = None
 
-    async def start(self) -> None:
-        """Subscribe to the probe entity and read its changes in the background."""
-        await self.ws.send_json(
-            {"id": 1, "type": "subscribe_entities", "entity_ids": [PROBE_ENTITY]}
+    @classmethod
+    async def connect(cls, api: devenv.HassApi) -> ProbeWatcher:
+        """Open and authenticate a websocket, subscribe to the probe entity."""
+        ws = await api.session.ws_connect(
+            f"{api.base_url}/api/websocket", heartbeat=WS_HEARTBEAT
         )
-        self.task = asyncio.create_task(self._read())
+        try:
+            await authenticate(ws, api.access_token)
+            await subscribe(ws)
+        except BaseException:
+            await ws.close()
+            raise
+        watcher = cls(ws)
+        watcher.task = asyncio.create_task(watcher._read())
+        return watcher
 
-    async def stop(self) -> None:
-        """Stop reading."""
+    async def close(self) -> None:
+        """Stop reading and close the websocket."""
         if self.task is not None:
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.task
+        await self.ws.close()
 
     async def _read(self) -> None:
         async for message in self.ws:
+            if message.type is not aiohttp.WSMsgType.TEXT:
+                continue  # an error; the socket reports closed next
             data = json.loads(message.data)
             for change in (data.get("event") or {}).get("c", {}).values():
                 added = change.get("+", {})
@@ -139,6 +189,15 @@ class ProbeWatcher:
                     async with self.arrived:
                         self.latencies[description] = latency
                         self.arrived.notify_all()
+        # The loop ends only when the socket closed: say so instead of letting
+        # every probe after this one time out.
+        self.lost = (
+            f"Home Assistant's websocket closed (code {self.ws.close_code}"
+            f"{f': {self.ws.exception()}' if self.ws.exception() else ''})"
+        )
+        devenv.log(self.lost)
+        async with self.arrived:
+            self.arrived.notify_all()
 
     async def probe(self, classifier: Classifier, name: str) -> None:
         """Publish one probe event on camera 0 (its description is its name)."""
@@ -147,7 +206,11 @@ class ProbeWatcher:
     async def wait_for(self, name: str, timeout: float) -> float:
         """Return the latency of probe `name` once its state change arrived."""
         async with asyncio.timeout(timeout), self.arrived:
-            await self.arrived.wait_for(lambda: name in self.latencies)
+            await self.arrived.wait_for(
+                lambda: name in self.latencies or self.lost is not None
+            )
+        if name not in self.latencies:
+            raise devenv.DevEnvError(f"{self.lost}: probe {name} not seen")
         return self.latencies[name]
 
 
@@ -226,16 +289,15 @@ async def measure_cameras(
     """Discover the cameras, time idle probes, then step the flood up."""
     classifier = Classifier(env.mqtt_port)
     await classifier.start()
-    ws = await env.api.session.ws_connect(f"{env.api.base_url}/api/websocket")
     figures: list[dict[str, Any]] = []
     try:
-        await ws.receive_json()
-        await ws.send_json({"type": "auth", "access_token": env.api.access_token})
-        await ws.receive_json()
         devenv.log(f"Discovering {CAMERAS} cameras")
         await discover(env.api, classifier)
-        watcher = ProbeWatcher(ws)
-        await watcher.start()
+        watcher = await ProbeWatcher.connect(env.api)
+    except BaseException:
+        classifier.stop()
+        raise
+    try:
         devenv.log(f"Latency: {IDLE_PROBES} single events")
         idle = []
         for n in range(IDLE_PROBES):
@@ -264,8 +326,7 @@ async def measure_cameras(
         figures.append(
             {"name": "camera_events_sustained", "value": sustained, "unit": "events/s"}
         )
-        await watcher.stop()
     finally:
-        await ws.close()
+        await watcher.close()
         classifier.stop()
     return figures
