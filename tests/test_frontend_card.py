@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 from homeassistant.components.frontend import DATA_EXTRA_MODULE_URL
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import (
@@ -16,7 +18,9 @@ from pytest_homeassistant_custom_component.typing import (
 
 from custom_components.ha_ai.frontend import CARD_FILES, card_module_url
 
-CARD_FOLDER = Path(__file__).parent.parent / "custom_components" / "ha_ai" / "frontend"
+ROOT = Path(__file__).parent.parent
+CARD_FOLDER = ROOT / "custom_components" / "ha_ai" / "frontend"
+EXAMPLE_DASHBOARD = ROOT / "examples" / "dashboard.yaml"
 
 
 @pytest.fixture
@@ -81,3 +85,30 @@ async def test_nothing_is_registered_without_the_frontend(
     """A Home Assistant without the frontend has no dashboards to load the card."""
     assert "frontend" not in hass.config.components
     assert DATA_EXTRA_MODULE_URL not in hass.data
+
+
+def dashboard_entities(node: object) -> set[str]:
+    """Return every entity id the example dashboard's cards name."""
+    if isinstance(node, dict):
+        found = {node["entity"]} if isinstance(node.get("entity"), str) else set()
+        return found.union(*(dashboard_entities(value) for value in node.values()))
+    if isinstance(node, list):
+        return set().union(*(dashboard_entities(value) for value in node))
+    return set()
+
+
+@pytest.mark.usefixtures("all_entities_enabled")
+async def test_example_dashboard_uses_the_card_and_existing_entities(
+    hass: HomeAssistant, setup_entry: MockConfigEntry
+) -> None:
+    """Every entity the example dashboard shows is one HA AI creates."""
+    dashboard = yaml.safe_load(EXAMPLE_DASHBOARD.read_text())
+    assert "custom:ha-ai-card" in EXAMPLE_DASHBOARD.read_text()
+    entities = dashboard_entities(dashboard)
+    assert entities
+    registry = er.async_get(hass)
+    ours = {
+        entity.entity_id
+        for entity in er.async_entries_for_config_entry(registry, setup_entry.entry_id)
+    }
+    assert entities <= ours

@@ -2,7 +2,7 @@
 // without a browser: which section a suggestion belongs to, how its level, its
 // automation and HA AI's progress read, and how an error is told to the user.
 
-export const SECTIONS = ["new", "deployed", "unused", "routines"];
+export const SECTIONS = ["new", "unused", "deployed", "routines"];
 
 export const SECTION_LABELS = {
   new: "New",
