@@ -222,3 +222,26 @@ test("a deployed automation shows its state and last run", async () => {
   assert.match(html, /Automation created \(enabled, not run yet\)/);
   assert.doesNotMatch(html, /data-action="accept"/);
 });
+
+test("the arrow keys move between the sections", async () => {
+  const hass = fakeHass();
+  const card = await connectedCard(hass, { sections: ["new", "routines"] });
+  hass.push({ suggestions: [ROUTINE], summary: SUMMARY });
+  const key = (name, section) => {
+    let prevented = false;
+    card.shadowRoot.listeners.keydown({
+      key: name,
+      target: { dataset: { section } },
+      preventDefault: () => {
+        prevented = true;
+      },
+    });
+    return prevented;
+  };
+  assert.equal(key("ArrowRight", "new"), true);
+  assert.match(card.shadowRoot.innerHTML, /data-section="routines"[^>]*\n?[^>]*tabindex="0"/);
+  assert.match(card.shadowRoot.innerHTML, /class="level">Established/);
+  assert.equal(key("ArrowRight", "routines"), true);
+  assert.match(card.shadowRoot.innerHTML, /aria-label="Accept:/);
+  assert.equal(key("Enter", "new"), false);
+});

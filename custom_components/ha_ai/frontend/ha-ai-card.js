@@ -115,6 +115,7 @@ class HaAiCard extends HTMLElement {
     this._statesKey = "";
     this.shadowRoot.addEventListener("click", (event) => this._onClick(event));
     this.shadowRoot.addEventListener("toggle", (event) => this._onToggle(event), true);
+    this.shadowRoot.addEventListener("keydown", (event) => this._onKeyDown(event));
   }
 
   static getConfigElement() {
@@ -227,9 +228,7 @@ class HaAiCard extends HTMLElement {
     const { action, id, entity, path, section } = target.dataset;
     switch (action) {
       case "section":
-        this._section = section;
-        this._render();
-        this.shadowRoot.querySelector(`[data-section="${section}"]`)?.focus();
+        this._selectSection(section);
         break;
       case "more-info":
         fire(this, "hass-more-info", { entityId: entity });
@@ -253,6 +252,31 @@ class HaAiCard extends HTMLElement {
       default:
         break;
     }
+  }
+
+  // The tabs are one stop for the Tab key; the arrow keys, Home and End move
+  // between them, as in every tab list.
+  _onKeyDown(event) {
+    const section = event.target?.dataset?.section;
+    if (!section) return;
+    const sections = this._config.sections;
+    const index = sections.indexOf(section);
+    const moves = {
+      ArrowRight: index + 1,
+      ArrowLeft: index - 1,
+      Home: 0,
+      End: sections.length - 1,
+    };
+    if (!(event.key in moves)) return;
+    event.preventDefault();
+    const next = sections[(moves[event.key] + sections.length) % sections.length];
+    this._selectSection(next);
+  }
+
+  _selectSection(section) {
+    this._section = section;
+    this._render();
+    this.shadowRoot.querySelector(`[data-section="${section}"]`)?.focus();
   }
 
   _onToggle(event) {
@@ -297,7 +321,7 @@ class HaAiCard extends HTMLElement {
       <ha-card>
         <div class="header">${title}${meta}</div>
         ${tabs}
-        <div class="body" role="tabpanel" aria-live="polite">${this._renderBody(section, now)}</div>
+        <div class="body" role="tabpanel">${this._renderBody(section, now)}</div>
       </ha-card>`;
     if (focusKey) this.shadowRoot.querySelector(`[data-focus="${focusKey}"]`)?.focus();
   }
