@@ -245,3 +245,32 @@ test("the arrow keys move between the sections", async () => {
   assert.match(card.shadowRoot.innerHTML, /aria-label="Accept:/);
   assert.equal(key("Enter", "new"), false);
 });
+
+test("the editor tells the dashboard each change of the options", () => {
+  const Editor = customElements.get("ha-ai-card-editor");
+  const editor = new Editor();
+  editor.setConfig({ title: "HA AI", sections: ["new"] });
+  assert.match(editor.shadowRoot.innerHTML, /value="new"\s+checked/);
+  assert.doesNotMatch(editor.shadowRoot.innerHTML, /value="routines"\s+checked/);
+  editor.shadowRoot.listeners.change({ target: { name: "title", value: "Ideas" } });
+  editor.shadowRoot.listeners.change({ target: { name: "max_items", value: "3" } });
+  editor.shadowRoot.listeners.change({ target: { name: "section", value: "new" } });
+  editor.shadowRoot.listeners.change({ target: { name: "other", value: "x" } });
+  const changes = editor.events.map((event) => event.detail.config);
+  assert.equal(changes.length, 3);
+  assert.equal(changes[0].title, "Ideas");
+  assert.equal(changes[1].max_items, 3);
+  assert.deepEqual(changes[2].sections, []);
+});
+
+test("the editor keeps its form when the dashboard hands its change back", () => {
+  const Editor = customElements.get("ha-ai-card-editor");
+  const editor = new Editor();
+  editor.setConfig({ title: "HA AI" });
+  editor.shadowRoot.listeners.change({ target: { name: "title", value: "Ideas" } });
+  editor.shadowRoot.innerHTML += "<!-- kept -->";
+  editor.setConfig(editor.events[0].detail.config);
+  assert.match(editor.shadowRoot.innerHTML, /kept/);
+  editor.setConfig({ title: "Other" });
+  assert.doesNotMatch(editor.shadowRoot.innerHTML, /kept/);
+});

@@ -467,7 +467,13 @@ class HaAiCardEditor extends HTMLElement {
   }
 
   setConfig(config) {
-    this._config = normalizeConfig(config);
+    const normalized = normalizeConfig(config);
+    // The dashboard hands back each change the editor made; drawing the form again
+    // then would take the focus from the field the user is in.
+    if (this.shadowRoot.innerHTML && JSON.stringify(normalized) === JSON.stringify(this._config)) {
+      return;
+    }
+    this._config = normalized;
     this._render();
   }
 
