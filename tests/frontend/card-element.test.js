@@ -90,9 +90,10 @@ const SUMMARY = {
 };
 
 function fakeHass({ subscribeError, answer } = {}) {
-  const hass = { states: {}, calls: [], unsubscribed: 0 };
+  const hass = { states: {}, calls: [], unsubscribed: 0, subscriptions: 0 };
   hass.connection = {
     subscribeMessage: async (callback, message) => {
+      hass.subscriptions += 1;
       hass.subscribed = message;
       hass.push = callback;
       if (subscribeError) throw subscribeError;
@@ -171,6 +172,15 @@ test("accepting shows the new automation with a link to its editor", async () =>
   await settle();
   assert.deepEqual(hass.calls, [{ type: "ha_ai/suggestions/accept", suggestion_id: "r1" }]);
   assert.match(card.shadowRoot.innerHTML, /href="\/config\/automation\/edit\/ha_ai_r1"/);
+  hass.push({
+    suggestions: [{ ...ROUTINE, status: "deployed", automation_id: "ha_ai_r1" }],
+    summary: SUMMARY,
+  });
+  const html = card.shadowRoot.innerHTML;
+  assert.match(html, /Automation created from\s+“Turn on the kitchen light/);
+  assert.match(html, /href="\/config\/automation\/edit\/ha_ai_r1"/);
+  click(card, { action: "forget", id: "r1" });
+  assert.doesNotMatch(card.shadowRoot.innerHTML, /Automation created/);
 });
 
 test("snooze and dismiss ask Home Assistant; a refusal is shown with its reason", async () => {
@@ -203,6 +213,9 @@ test("HA AI not loaded is said in the card", async () => {
   const card = await connectedCard(hass);
   await settle();
   assert.match(card.shadowRoot.innerHTML, /HA AI is not running/);
+  card.hass = hass;
+  await settle();
+  assert.equal(hass.subscriptions, 1);
 });
 
 test("a deployed automation shows its state and last run", async () => {

@@ -24,6 +24,8 @@ const {
 } = format;
 
 const CARD_TYPE = "ha-ai-card";
+// A subscription refused (HA AI not loaded, say) is asked again no sooner than this.
+const RETRY_MS = 30000;
 const EDITOR_TYPE = "ha-ai-card-editor";
 
 function escapeHtml(value) {
@@ -112,6 +114,7 @@ class HaAiCard extends HTMLElement {
     this._openYaml = new Set();
     this._unsubscribe = null;
     this._subscribing = false;
+    this._retryAt = 0;
     this._statesKey = "";
     this.shadowRoot.addEventListener("click", (event) => this._onClick(event));
     this.shadowRoot.addEventListener("toggle", (event) => this._onToggle(event), true);
@@ -153,6 +156,7 @@ class HaAiCard extends HTMLElement {
   }
 
   connectedCallback() {
+    this._retryAt = 0;
     this._subscribe();
     this._render();
   }
@@ -167,6 +171,7 @@ class HaAiCard extends HTMLElement {
 
   async _subscribe() {
     if (!this._hass || !this.isConnected || this._unsubscribe || this._subscribing) return;
+    if (Date.now() < this._retryAt) return;
     this._subscribing = true;
     try {
       const unsubscribe = await this._hass.connection.subscribeMessage(
@@ -180,6 +185,7 @@ class HaAiCard extends HTMLElement {
       }
     } catch (err) {
       this._error = errorMessage(err);
+      this._retryAt = Date.now() + RETRY_MS;
       this._render();
     } finally {
       this._subscribing = false;
@@ -239,9 +245,14 @@ class HaAiCard extends HTMLElement {
         navigate(path);
         break;
       case "accept":
-        this._act(id, { type: "ha_ai/suggestions/accept" }, (result) =>
-          this._created.set(id, result),
-        );
+        this._act(id, { type: "ha_ai/suggestions/accept" }, (result) => {
+          const item = this._items.find((found) => found.suggestion_id === id);
+          this._created.set(id, { ...result, title: item?.title ?? "" });
+        });
+        break;
+      case "forget":
+        this._created.delete(id);
+        this._render();
         break;
       case "dismiss":
         this._act(id, { type: "ha_ai/suggestions/dismiss" });
@@ -332,7 +343,7 @@ class HaAiCard extends HTMLElement {
     if (!section) return `<p class="message">No section chosen in the card's options.</p>`;
     const all = itemsOf(section, this._items, now);
     const shown = all.slice(0, this._config.max_items);
-    const parts = [];
+    const parts = [this._renderCreated(shown)];
     if (!shown.length) {
       parts.push(`<p class="message">${escapeHtml(waitingMessage(section, this._summary, now))}</p>`);
     } else {
@@ -347,6 +358,25 @@ class HaAiCard extends HTMLElement {
       parts.push(`<p class="message">${snoozed} snoozed.</p>`);
     }
     return parts.join("");
+  }
+
+  // An accepted suggestion leaves its section when its automation is deployed;
+  // what was created stays in view, with its link, until the user hides it.
+  _renderCreated(shown) {
+    const visible = new Set(shown.map((item) => item.suggestion_id));
+    return [...this._created.entries()]
+      .filter(([id, created]) => !visible.has(id) && created.automation_id)
+      .map(([id, created]) => {
+        const path = automationEditorPath(created.automation_id);
+        return `<p class="done" role="status">Automation created from
+          “${escapeHtml(created.title)}”:
+          <a href="${escapeHtml(path)}" data-action="navigate" data-path="${escapeHtml(path)}"
+            data-focus="created-${escapeHtml(id)}">open it in the editor</a>
+          <button class="action" data-action="forget" data-id="${escapeHtml(id)}"
+            data-focus="forget-${escapeHtml(id)}"
+            aria-label="Hide this message">Hide</button></p>`;
+      })
+      .join("");
   }
 
   _renderEntities(item) {
