@@ -74,6 +74,8 @@ async def test_card_files_are_served(
             f"/ha_ai_frontend/{name}?v={config_entry.runtime_data.version}"
         )
         assert response.status == 200
+        # Browsers load a module only when it is served as JavaScript.
+        assert response.content_type in {"text/javascript", "application/javascript"}
         assert await response.text() == (CARD_FOLDER / name).read_text()
     response = await client.get("/ha_ai_frontend/__init__.py")
     assert response.status == 404

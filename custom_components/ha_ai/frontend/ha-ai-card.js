@@ -334,7 +334,10 @@ class HaAiCard extends HTMLElement {
         ${tabs}
         <div class="body" role="tabpanel">${this._renderBody(section, now)}</div>
       </ha-card>`;
-    if (focusKey) this.shadowRoot.querySelector(`[data-focus="${focusKey}"]`)?.focus();
+    if (focusKey) {
+      const key = globalThis.CSS?.escape ? CSS.escape(focusKey) : focusKey;
+      this.shadowRoot.querySelector(`[data-focus="${key}"]`)?.focus();
+    }
   }
 
   _renderBody(section, now) {
