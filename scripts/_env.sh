@@ -86,6 +86,20 @@ ensure_mosquitto() {
   if command -v systemctl >/dev/null 2>&1; then systemctl disable --now mosquitto >/dev/null 2>&1 || true; fi
 }
 
+# The card's tests run on node's own test runner (node >= 18 has it).
+ensure_node() {
+  if command -v node >/dev/null 2>&1; then
+    return 0
+  fi
+  if [ "$(id -u)" != "0" ]; then
+    echo "node is missing: install it (sudo apt-get install -y nodejs) and run again." >&2
+    return 1
+  fi
+  log "Installing node from Debian"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs >/dev/null
+}
+
 # python_module MODULE ARGS...: run one of the project's modules (scripts.bench,
 # benchmarks.habits_bench, ...) with the repository's root importable, so that it
 # imports the engine and the other tools under their one name, from any directory.

@@ -21,6 +21,7 @@ from .cameras.tracker import CAMERA_STORE_KEY, CameraTracker
 from .const import DOMAIN, ENTRY_MINOR_VERSION, ENTRY_VERSION, LOGGER
 from .data import HaAiConfigEntry, HaAiRuntimeData
 from .entry_settings import HaAiSettings, split_settings
+from .frontend import async_register_card
 from .habits.coordinator import HABITS_STORE_KEY, HabitAnalysis
 from .habits.live import HabitLive
 from .habits.log import HabitLog
@@ -149,6 +150,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
         settings=settings,
         version=str(integration.version),
     )
+    await async_register_card(hass, entry.runtime_data.version)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
