@@ -235,7 +235,7 @@ def suggestion_items(
     for suggestion in entry.runtime_data.suggestions.query():
         names = {
             entity_id: _entity_name(hass, entities, entity_id)
-            for entity_id in _source_entities(suggestion)
+            for entity_id in suggestion.entities
         }
         area_id = None
         for entity_id in suggestion.entities:
@@ -253,9 +253,7 @@ def suggestion_items(
                 **suggestion_fields(suggestion),
                 "evidence": evidence_text(suggestion.kind, suggestion.source, names),
                 "area": area.name if area is not None else None,
-                "entity_names": {
-                    entity_id: names[entity_id] for entity_id in suggestion.entities
-                },
+                "entity_names": names,
                 "level": level if level in _LEVELS else None,
                 "automation_yaml": (
                     entry_text(suggestion.automation)
@@ -270,13 +268,6 @@ def suggestion_items(
             }
         )
     return items
-
-
-def _source_entities(suggestion: Suggestion) -> list[str]:
-    """Return the entities named in a suggestion and in its evidence."""
-    trigger = suggestion.source.get("trigger_entity_id")
-    extra = [trigger] if isinstance(trigger, str) else []
-    return [*suggestion.entities, *extra]
 
 
 def _entity_name(

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from custom_components.ha_ai.engine.stored import Drops
 from custom_components.ha_ai.engine.suggestions.book import SuggestionBook
 from custom_components.ha_ai.engine.suggestions.lifecycle import (
     SuggestionError,
@@ -22,7 +23,6 @@ from custom_components.ha_ai.engine.suggestions.serialize import (
     book_from_store,
     book_to_store,
 )
-from custom_components.ha_ai.engine.stored import Drops
 
 NOW = datetime(2025, 3, 1, 12, tzinfo=UTC)
 DAY = timedelta(days=1)
