@@ -251,6 +251,21 @@ async def test_the_summary_follows_the_analyses_and_the_judgement(
     assert event["summary"]["unused_capabilities"] == 1
 
 
+async def test_a_subscription_outlives_a_reload(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    setup_entry: MockConfigEntry,
+) -> None:
+    client = await subscribed(hass_ws_client, hass)
+    assert (await next_event(client))["suggestions"] == []
+    assert await hass.config_entries.async_reload(setup_entry.entry_id)
+    await hass.async_block_till_done()
+    await analyse(hass, [MORNING])
+    while not (event := await next_event(client))["suggestions"]:
+        pass
+    assert [item["kind"] for item in event["suggestions"]] == ["routine"]
+
+
 async def test_the_summary_after_an_analysis(
     hass: HomeAssistant,
     hass_ws_client: WebSocketGenerator,

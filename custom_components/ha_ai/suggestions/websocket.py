@@ -5,7 +5,10 @@ and a summary of the analyses at once, then again on every change of the
 suggestions, of the habit analysis or of the Zigbee judgement; the frontend's
 unsubscribe stops it. `accept`, `dismiss` and `snooze` answer a suggestion
 through the same methods as the `ha_ai.*_suggestion` actions, so both behave
-the same; they are admin-only, as the actions are. The commands exist whether
+the same; they are admin-only, as the actions are. The suggestions' change
+signal is named by the entry's id, so a subscription outlives a reload of the
+entry (changed options) and always reads the running entry's suggestions; the
+days of history are read once, when it starts. The commands exist whether
 or not an entry is loaded, and answer `not_loaded` when none is.
 """
 
