@@ -30,6 +30,7 @@ from .services import async_setup_services
 from .stored_part import async_remove_store
 from .suggestions.manager import STORE_KEY as SUGGESTIONS_STORE_KEY
 from .suggestions.manager import SuggestionManager
+from .suggestions.websocket import async_setup_websocket
 from .zigbee.bridge import ZIGBEE_STORE_KEY, ZigbeeBridge
 from .zigbee.coordinator import INSIGHTS_STORE_KEY, ZigbeeInsights
 
@@ -48,8 +49,9 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the services, which exist whether or not an entry is loaded."""
+    """Register the services and websocket commands, there with or without an entry."""
     async_setup_services(hass)
+    async_setup_websocket(hass)
     return True
 
 

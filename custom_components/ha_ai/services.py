@@ -2,7 +2,8 @@
 
 Who may call what: the actions that change the house or start work -
 `accept_suggestion` (writes automations.yaml and reloads automations),
-`dismiss_suggestion` (drops a suggestion for good) and `run_analysis` (minutes of
+`dismiss_suggestion` (drops a suggestion for good), `snooze_suggestion` (puts one
+off for some days) and `run_analysis` (minutes of
 work on the recorder's history) - are admin actions: a call made by a user who is
 not an administrator fails with `Unauthorized` before anything happens, exactly as
 Home Assistant's own admin services do. Calls without a user (automations, scripts,
@@ -58,6 +59,7 @@ from .const import (
 )
 from .data import HaAiConfigEntry
 from .engine.envelope import ENVELOPE_FIELDS
+from .engine.suggestions.lifecycle import MAX_SNOOZE_DAYS, MIN_SNOOZE_DAYS
 from .engine.suggestions.model import SuggestionKind, SuggestionStatus
 from .engine.topics import validate_event_path
 from .habits.coordinator import AnalysisCooldownError, AnalysisRunningError
@@ -65,8 +67,10 @@ from .suggestions.manager import suggestion_fields
 
 SERVICE_ACCEPT_SUGGESTION = "accept_suggestion"
 SERVICE_DISMISS_SUGGESTION = "dismiss_suggestion"
+SERVICE_SNOOZE_SUGGESTION = "snooze_suggestion"
 SERVICE_GET_SUGGESTIONS = "get_suggestions"
 ATTR_SUGGESTION_ID = "suggestion_id"
+ATTR_DAYS = "days"
 ATTR_STATUS = "status"
 ATTR_KIND = "kind"
 ATTR_LIMIT = "limit"
@@ -84,6 +88,14 @@ PUBLISH_EVENT_SCHEMA = vol.Schema(
     }
 )
 SUGGESTION_SCHEMA = vol.Schema({vol.Required(ATTR_SUGGESTION_ID): cv.string})
+SNOOZE_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_SUGGESTION_ID): cv.string,
+        vol.Required(ATTR_DAYS): vol.All(
+            vol.Coerce(int), vol.Range(min=MIN_SNOOZE_DAYS, max=MAX_SNOOZE_DAYS)
+        ),
+    }
+)
 GET_SUGGESTIONS_SCHEMA = vol.Schema(
     {
         vol.Optional(ATTR_STATUS): vol.In([str(status) for status in SuggestionStatus]),
@@ -123,6 +135,13 @@ def async_setup_services(hass: HomeAssistant) -> None:
         SERVICE_DISMISS_SUGGESTION,
         _admin_only(_async_dismiss_suggestion),
         schema=SUGGESTION_SCHEMA,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_SNOOZE_SUGGESTION,
+        _admin_only(_async_snooze_suggestion),
+        schema=SNOOZE_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
     )
     hass.services.async_register(
         DOMAIN,
@@ -251,6 +270,19 @@ async def _async_dismiss_suggestion(call: ServiceCall) -> ServiceResponse:
     suggestions = _loaded_entry(call.hass).runtime_data.suggestions
     suggestions.async_dismiss(call.data[ATTR_SUGGESTION_ID].strip())
     return None
+
+
+async def _async_snooze_suggestion(call: ServiceCall) -> ServiceResponse:
+    """Put a new suggestion off for some days."""
+    suggestions = _loaded_entry(call.hass).runtime_data.suggestions
+    snoozed = suggestions.async_snooze(
+        call.data[ATTR_SUGGESTION_ID].strip(), call.data[ATTR_DAYS]
+    )
+    until = snoozed.snoozed_until
+    return {
+        "suggestion_id": snoozed.suggestion_id,
+        "snoozed_until": None if until is None else until.isoformat(),
+    }
 
 
 async def _async_get_suggestions(call: ServiceCall) -> ServiceResponse:

@@ -293,7 +293,8 @@ def test_transitions(previous: SuggestionStatus, current: SuggestionStatus) -> N
 
 def test_the_lifecycle_table() -> None:
     assert {
-        S.NEW: {S.ACCEPTED, S.DISMISSED},
+        S.NEW: {S.ACCEPTED, S.DISMISSED, S.SNOOZED},
+        S.SNOOZED: {S.NEW, S.ACCEPTED, S.DISMISSED},
         S.ACCEPTED: {S.DEPLOYED, S.FAILED, S.DISMISSED},
         S.FAILED: {S.ACCEPTED, S.DISMISSED},
         S.DEPLOYED: {S.DISMISSED},
@@ -411,6 +412,7 @@ def test_counts_and_success_rate() -> None:
         S.DISMISSED: 1,
         S.DEPLOYED: 3,
         S.FAILED: 1,
+        S.SNOOZED: 0,
     }
     assert book.success_rate() == 0.75
     assert book.dismissed_ids == ("f",)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components import persistent_notification
@@ -31,6 +31,7 @@ from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.debounce import Debouncer
+from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
 from ..automations.check import (
@@ -44,7 +45,7 @@ from ..engine.llm.parse import plain_text
 from ..engine.llm.prompt import LlmEntity, LlmFinding
 from ..engine.log_text import log_safe, markdown_safe
 from ..engine.suggestions.behaviour import automation_title
-from ..engine.suggestions.book import SuggestionBook
+from ..engine.suggestions.book import StatusChange, SuggestionBook
 from ..engine.suggestions.findings import capability_draft_steps, draft_from_pattern
 from ..engine.suggestions.lifecycle import SuggestionError
 from ..engine.suggestions.model import (
@@ -88,6 +89,7 @@ _PATH_TO_DEPLOYED = {
     SuggestionStatus.NEW: (SuggestionStatus.ACCEPTED, SuggestionStatus.DEPLOYED),
     SuggestionStatus.ACCEPTED: (SuggestionStatus.DEPLOYED,),
     SuggestionStatus.FAILED: (SuggestionStatus.ACCEPTED, SuggestionStatus.DEPLOYED),
+    SuggestionStatus.SNOOZED: (SuggestionStatus.ACCEPTED, SuggestionStatus.DEPLOYED),
 }
 
 
@@ -122,6 +124,11 @@ def suggestion_fields(suggestion: Suggestion) -> dict[str, Any]:
         "error": suggestion.error,
         "created_at": suggestion.created_at.isoformat(),
         "updated_at": suggestion.updated_at.isoformat(),
+        "snoozed_until": (
+            None
+            if suggestion.snoozed_until is None
+            else suggestion.snoozed_until.isoformat()
+        ),
     }
 
 
@@ -167,6 +174,7 @@ class SuggestionManager:
             immediate=False,
             function=self._async_refresh_quietly,
         )
+        self._cancel_wake: CALLBACK_TYPE | None = None
 
     async def async_start(self) -> None:
         """Restore the suggestions; follow the Zigbee judgement from now on."""
@@ -185,10 +193,14 @@ class SuggestionManager:
         self.entry.async_on_unload(
             self.insights.async_add_listener(self._refresher.async_schedule_call)
         )
+        self._async_wake(dt_util.utcnow())
 
     async def async_stop(self) -> None:
         """Stop following; the store writes what changed since the last save."""
         self._refresher.async_shutdown()
+        if self._cancel_wake is not None:
+            self._cancel_wake()
+            self._cancel_wake = None
 
     @callback
     def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
@@ -522,6 +534,35 @@ class SuggestionManager:
         self._unannounce(suggestion_id)
         return suggestion
 
+    def async_snooze(self, suggestion_id: str, days: int) -> Suggestion:
+        """Put a new suggestion off for `days` days; then it is new again, quietly."""
+        try:
+            change = self.book.snooze(suggestion_id, days, dt_util.utcnow())
+        except SuggestionError as err:
+            raise _validation_error(err, suggestion_id) from err
+        self._unannounce(suggestion_id)
+        self._status_changed(change, error=None)
+        self._schedule_wake()
+        return change.suggestion
+
+    @callback
+    def _async_wake(self, now: datetime) -> None:
+        """Make the snoozed suggestions whose date has come new again."""
+        self._cancel_wake = None
+        for change in self.book.wake(now):
+            self._status_changed(change, error=None)
+        self._schedule_wake()
+
+    def _schedule_wake(self) -> None:
+        """Wake at the date of the first snoozed suggestion (one timer at most)."""
+        if self._cancel_wake is not None:
+            self._cancel_wake()
+            self._cancel_wake = None
+        if (when := self.book.next_wake) is not None:
+            self._cancel_wake = async_track_point_in_utc_time(
+                self.hass, self._async_wake, when
+            )
+
     @callback
     def async_mark_deployed(self, suggestion_id: str, automation_id: str) -> None:
         """Record that an outside program deployed a suggestion's automation."""
@@ -555,18 +596,16 @@ class SuggestionManager:
                 automation_id=automation_id,
             )
         except SuggestionError as err:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key=str(err.reason),
-                translation_placeholders={
-                    "suggestion_id": suggestion_id,
-                    "error": str(err),
-                },
-            ) from err
+            raise _validation_error(err, suggestion_id) from err
+        self._status_changed(change, error=error)
+        return change.suggestion
+
+    def _status_changed(self, change: StatusChange, *, error: str | None) -> None:
+        """Publish a status change, save it and tell the listeners."""
         self.bus.async_publish_event(
             ["suggestions", "updated"],
             {
-                "suggestion_id": suggestion_id,
+                "suggestion_id": change.suggestion.suggestion_id,
                 "status": str(change.current),
                 "previous_status": str(change.previous),
                 "error": error,
@@ -574,7 +613,6 @@ class SuggestionManager:
         )
         self._save()
         self._changed.async_send()
-        return change.suggestion
 
     def _respond(
         self,
@@ -654,6 +692,17 @@ class SuggestionManager:
 
     def _save(self) -> None:
         self._store.async_save_later()
+
+
+def _validation_error(
+    err: SuggestionError, suggestion_id: str
+) -> ServiceValidationError:
+    """Return the book's refusal as the user's error, translated by its reason."""
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=str(err.reason),
+        translation_placeholders={"suggestion_id": suggestion_id, "error": str(err)},
+    )
 
 
 def _notification_id(suggestion_id: str) -> str:

@@ -27,6 +27,11 @@ Rules of `merge` (one analysis run's drafts, at `now`):
   pushed out by better ones is removed (reported as dropped); should it make the
   cut in a later run, it is new again.
 
+A snoozed suggestion (`snooze`) is open: its finding refreshes it and it expires
+like a new one, but it is kept first when the number is bounded (the user has
+answered it) and left out of the new ones until its date; `wake` makes it new
+again then. It was announced when it was first new, so it is not announced again.
+
 Status changes follow `lifecycle.ALLOWED_TRANSITIONS`. Every list is best first:
 rank descending (`model.rank`), then id.
 """
@@ -41,7 +46,14 @@ from typing import Any
 from ..zigbee.judge import clean_text
 from .behaviour import behaviour_fingerprint
 from .findings import MAX_TEXT, MAX_TITLE
-from .lifecycle import SuggestionError, SuggestionErrorReason, can_change
+from .lifecycle import (
+    MAX_SNOOZE_DAYS,
+    MIN_SNOOZE_DAYS,
+    SNOOZABLE_STATUSES,
+    SuggestionError,
+    SuggestionErrorReason,
+    can_change,
+)
 from .model import (
     Suggestion,
     SuggestionDraft,
@@ -56,7 +68,9 @@ MAX_DISMISSED_RECORDS = 100
 MAX_ERROR = 500
 MAX_ID_IN_MESSAGE = 80
 # Answered by the user: kept before any new suggestion when the number is bounded.
-ANSWERED_STATUSES = frozenset({SuggestionStatus.ACCEPTED, SuggestionStatus.FAILED})
+ANSWERED_STATUSES = frozenset(
+    {SuggestionStatus.ACCEPTED, SuggestionStatus.FAILED, SuggestionStatus.SNOOZED}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,12 +366,71 @@ class SuggestionBook:
                 if status == SuggestionStatus.DEPLOYED and automation_id
                 else known.automation_id
             ),
+            snoozed_until=None,
         )
         self._items[suggestion_id] = changed
         if status == SuggestionStatus.DISMISSED:
             self._remember_dismissed(suggestion_id)
             self._forget_old_dismissed_records()
         return StatusChange(suggestion=changed, previous=known.status, current=status)
+
+    def snooze(self, suggestion_id: str, days: int, now: datetime) -> StatusChange:
+        """Put a new (or snoozed) suggestion off for `days` days from `now`.
+
+        Raises SuggestionError for an unknown id (`unknown_suggestion`), a
+        suggestion that is neither new nor snoozed (`invalid_transition`), or a
+        number of days outside 1..`MAX_SNOOZE_DAYS` (`invalid_snooze`).
+        """
+        known = self._require(suggestion_id)
+        if not MIN_SNOOZE_DAYS <= days <= MAX_SNOOZE_DAYS:
+            raise SuggestionError(
+                SuggestionErrorReason.INVALID_SNOOZE,
+                f"A suggestion is snoozed for {MIN_SNOOZE_DAYS} to "
+                f"{MAX_SNOOZE_DAYS} days, not {days}.",
+            )
+        if known.status not in SNOOZABLE_STATUSES:
+            raise SuggestionError(
+                SuggestionErrorReason.INVALID_TRANSITION,
+                f"Suggestion {known.suggestion_id} is {known.status}: "
+                "only a new one can be snoozed.",
+            )
+        changed = replace(
+            known,
+            status=SuggestionStatus.SNOOZED,
+            updated_at=now,
+            snoozed_until=now + timedelta(days=days),
+        )
+        self._items[suggestion_id] = changed
+        return StatusChange(
+            suggestion=changed, previous=known.status, current=changed.status
+        )
+
+    def wake(self, now: datetime) -> tuple[StatusChange, ...]:
+        """Make the snoozed suggestions whose date has come new again, best first.
+
+        A snoozed suggestion without a date (a damaged store) wakes at once.
+        """
+        woken: list[StatusChange] = []
+        for suggestion in self.query(SuggestionStatus.SNOOZED):
+            until = suggestion.snoozed_until
+            if until is None or until <= now:
+                woken.append(
+                    self.set_status(suggestion.suggestion_id, SuggestionStatus.NEW, now)
+                )
+        return tuple(woken)
+
+    @property
+    def next_wake(self) -> datetime | None:
+        """Return when the first snoozed suggestion becomes new again (None: none)."""
+        return min(
+            (
+                suggestion.snoozed_until
+                for suggestion in self._items.values()
+                if suggestion.status == SuggestionStatus.SNOOZED
+                and suggestion.snoozed_until is not None
+            ),
+            default=None,
+        )
 
     def apply_enrichment(
         self,

@@ -17,12 +17,18 @@ class SuggestionStatus(StrEnum):
     DISMISSED = "dismissed"  # the user said no: it never comes back
     DEPLOYED = "deployed"  # its automation runs in Home Assistant
     FAILED = "failed"  # the deployment failed; `error` says why
+    SNOOZED = "snoozed"  # put off by the user: new again at `snoozed_until`
 
 
 # Statuses of suggestions still waiting for the user or for a deployment: their
 # findings refresh them, and they expire when their finding is gone.
 OPEN_STATUSES = frozenset(
-    {SuggestionStatus.NEW, SuggestionStatus.ACCEPTED, SuggestionStatus.FAILED}
+    {
+        SuggestionStatus.NEW,
+        SuggestionStatus.ACCEPTED,
+        SuggestionStatus.FAILED,
+        SuggestionStatus.SNOOZED,
+    }
 )
 
 
@@ -92,7 +98,8 @@ class Suggestion(SuggestionDraft):
     from it). `enriched_for` is the fingerprint of the automation HA AI rendered
     when the LLM wrote (`behaviour.behaviour_fingerprint`): findings leave the
     LLM's words alone while they bring back that same automation, and take them
-    away with it when they bring another one.
+    away with it when they bring another one. `snoozed_until` is when a snoozed
+    suggestion becomes new again (None for any other status).
     """
 
     status: SuggestionStatus
@@ -103,6 +110,7 @@ class Suggestion(SuggestionDraft):
     automation_id: str | None = None
     enriched: bool = False
     enriched_for: str | None = None
+    snoozed_until: datetime | None = None
 
     @property
     def is_open(self) -> bool:

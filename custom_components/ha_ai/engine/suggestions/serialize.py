@@ -3,7 +3,8 @@
 The stored form is `{"version": 1, "suggestions": [...], "dismissed_ids": [...],
 "announced_ids": [...]}` with times as ISO 8601 text. Reading checks each
 suggestion field by field: a damaged suggestion or id is left out and counted,
-and a time without a timezone is taken as UTC. A feature suggestion never
+and a time without a timezone is taken as UTC. `snoozed_until` is optional: a
+store written before snoozing existed reads as never snoozed. A feature suggestion never
 carries an automation, whatever the store says. A book of another version is not
 read (the Home Assistant side sets such a store aside); a later version adds its
 migration here.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -20,6 +22,7 @@ from ..stored import (
     BadRecordError,
     Drops,
     Restored,
+    aware_time,
     check_version,
     finite_number,
     flag,
@@ -59,6 +62,11 @@ def _suggestion_to_store(suggestion: Suggestion) -> dict[str, Any]:
         "automation_id": suggestion.automation_id,
         "enriched": suggestion.enriched,
         "enriched_for": suggestion.enriched_for,
+        "snoozed_until": (
+            None
+            if suggestion.snoozed_until is None
+            else suggestion.snoozed_until.isoformat()
+        ),
     }
 
 
@@ -127,7 +135,21 @@ def _suggestion_from_store(item: Mapping[str, object], drops: Drops) -> Suggesti
         automation_id=optional_text(item, "automation_id", drops, what),
         enriched=flag(item, "enriched", False, drops, what),  # noqa: FBT003
         enriched_for=optional_text(item, "enriched_for", drops, what),
+        snoozed_until=_optional_time(item, "snoozed_until", drops, what),
     )
+
+
+def _optional_time(
+    item: Mapping[str, object], key: str, drops: Drops, what: str
+) -> datetime | None:
+    """Return a time, or None when absent (older stores) or unreadable (counted)."""
+    value = item.get(key)
+    if value is None:
+        return None
+    when = aware_time(value)
+    if when is None:
+        drops.reset_field(what, key)
+    return when
 
 
 def _text(item: Mapping[str, object], key: str) -> str:

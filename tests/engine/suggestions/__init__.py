@@ -1,0 +1,1 @@
+"""Tests of the suggestions of the engine, without Home Assistant."""
