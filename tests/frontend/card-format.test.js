@@ -54,6 +54,13 @@ test("each suggestion falls in its sections, best first as given", () => {
     item({ suggestion_id: "e", kind: "used_together", status: "failed", level: "forming" }),
     item({ suggestion_id: "f", snoozed_until: new Date(2026, 11, 9).toISOString() }),
     item({ suggestion_id: "g", snoozed_until: new Date(2026, 11, 1).toISOString() }),
+    item({
+      suggestion_id: "h",
+      kind: "feature",
+      level: null,
+      status: "snoozed",
+      snoozed_until: new Date(2026, 11, 9).toISOString(),
+    }),
   ];
   const ids = (section) => itemsOf(section, items, NOW).map((found) => found.suggestion_id);
   assert.deepEqual(ids("new"), ["a", "e", "g"]);
@@ -62,7 +69,7 @@ test("each suggestion falls in its sections, best first as given", () => {
   assert.deepEqual(ids("routines"), ["a", "c", "e", "f", "g"]);
   assert.deepEqual(ids("elsewhere"), []);
   assert.equal(snoozedCount("new", items, NOW), 1);
-  assert.equal(snoozedCount("unused", items, NOW), 0);
+  assert.equal(snoozedCount("unused", items, NOW), 1);
 });
 
 test("the level reads in words, with how sure HA AI is", () => {

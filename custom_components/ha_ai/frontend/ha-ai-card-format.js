@@ -45,6 +45,7 @@ function boundedInteger(value, low, high, fallback) {
 
 /** Tell whether a suggestion is snoozed at `now` (a Date). */
 export function isSnoozed(item, now) {
+  if (item.status === "snoozed") return true;
   if (!item.snoozed_until) return false;
   const until = new Date(item.snoozed_until);
   return !Number.isNaN(until.getTime()) && until > now;
@@ -75,7 +76,7 @@ export function snoozedCount(section, items, now) {
   return items.filter(
     (item) =>
       (item.kind === "feature") === features &&
-      OPEN_STATUSES.has(item.status) &&
+      (OPEN_STATUSES.has(item.status) || item.status === "snoozed") &&
       isSnoozed(item, now),
   ).length;
 }
