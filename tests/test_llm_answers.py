@@ -441,8 +441,8 @@ async def test_a_device_name_with_a_markdown_link_is_literal_in_notifications(
     await analyse(hass, [MORNING])
     [notification] = (await notifications(hass, hass_ws_client)).values()
     # Every Markdown and HTML character is escaped: it shows, it does nothing.
-    assert "\\[Click me\\]\\(https://evil\\.example\\)" in notification["title"]
-    assert "[Click me](" not in notification["title"]
+    assert "\\[Click me\\]\\(https://evil\\.example\\)" in notification["message"]
+    assert "[Click me](" not in notification["message"]
     assert "<b>" not in notification["title"] + notification["message"]
     [message] = announced(mqtt_mock)
     [suggestion] = await listed(hass)
