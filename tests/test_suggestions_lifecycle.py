@@ -196,6 +196,7 @@ async def test_features_in_use_or_of_removed_devices_go_at_the_next_judgement(
 @pytest.mark.usefixtures("house")
 async def test_an_enabled_entity_takes_its_suggestion_away_when_it_is_used(
     hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
     registry: dict[str, str],
     setup_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,

@@ -259,6 +259,8 @@ class SuggestionManager:
         )
         for expired in result.expired:
             self._unannounce(expired.suggestion_id)
+        for dropped in result.dropped:
+            self._leave_summary(dropped.suggestion_id)
         self._unannounced += [
             item.suggestion_id
             for item in result.to_announce
@@ -534,6 +536,10 @@ class SuggestionManager:
         """Forget a suggestion's announcement; the summary goes with its last one."""
         if suggestion_id in self._unannounced:
             self._unannounced.remove(suggestion_id)
+        self._leave_summary(suggestion_id)
+
+    def _leave_summary(self, suggestion_id: str) -> None:
+        """Take an answered or removed suggestion off the summary's list."""
         if suggestion_id in self._summarised:
             self._summarised.remove(suggestion_id)
             if not self._summarised:
