@@ -694,14 +694,22 @@ def test_timezone_shifts_the_time(house_jsonl: Path) -> None:
 
 
 def test_automations_mark_covered_patterns(house_csv: Path) -> None:
-    report = run_json("--history", str(house_csv), "--automations", str(AUTOMATIONS))
+    paris = ("--timezone", "Europe/Paris")
+    report = run_json(
+        "--history", str(house_csv), "--automations", str(AUTOMATIONS), *paris
+    )
     assert list(report) == ["timezone", "patterns", "history", "automations"]
     found = routines(report)
-    assert found["light.bedroom", "on"]["automated"] is True  # a time trigger
-    assert found["light.porch", "on"]["automated"] is True  # at sunset
+    # Turned on at 06:30 local time by a time trigger: done already.
+    assert found["light.bedroom", "on"]["automated"] is True
+    # Turned on at sunset: a sun trigger is not compared with a time of day.
+    assert found["light.porch", "on"]["automated"] is False
     pair = pairs(report)["light.kitchen", "switch.coffee_machine"]
-    assert pair["automated"] is True  # a state trigger on the kitchen light
-    unmarked = run_json("--history", str(house_csv))
+    assert pair["automated"] is True  # the kitchen light going on turns it on
+    # The same automation an hour off (the history read as UTC) is not doing it.
+    utc = run_json("--history", str(house_csv), "--automations", str(AUTOMATIONS))
+    assert routines(utc)["light.bedroom", "on"]["automated"] is False
+    unmarked = run_json("--history", str(house_csv), *paris)
     assert [p["pattern_id"] for p in unmarked["patterns"]] == [
         p["pattern_id"] for p in report["patterns"]
     ]
@@ -743,7 +751,7 @@ def test_automations_file_is_read_despite_its_oddities(house_csv: Path) -> None:
         (b"automation: !include automations.yaml\n", "a dict, not a list"),
         (b"!include_dir_merge_list automations/\n", "!include_dir_merge_list"),
         (
-            b"alias: one\ntrigger: {platform: time, at: '06:30'}\n"
+            b"alias: one\ntrigger: {platform: time, at: '05:30'}\n"
             b"action: {service: light.turn_on, entity_id: light.bedroom}\n",
             None,
         ),
@@ -771,8 +779,9 @@ def test_odd_automations_files(
         assert problems == []
     else:
         assert any(problem in text for text in problems), problems
+    # Only the one turning it on at its time (05:30 UTC) does what it does.
     bedroom = routines(report)["light.bedroom", "on"]
-    assert bedroom["automated"] is (b"light.bedroom" in content)
+    assert bedroom["automated"] is (b"05:30" in content)
 
 
 def test_history_split_over_files_and_standard_input(

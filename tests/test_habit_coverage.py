@@ -44,3 +44,6 @@ async def test_loaded_automations_are_read_as_the_analyser_reads_them(
     coverage = automation_coverage(hass)
     assert coverage.timed_targets == {"light.a"}
     assert coverage.state_triggered == {("binary_sensor.door", "light.b")}
+    # What they set, when: what "already automated" compares.
+    assert coverage.timed_actions == {("light.a", "on", 7 * 60)}
+    assert coverage.triggered_actions == {("binary_sensor.door", None, "light.b", "on")}

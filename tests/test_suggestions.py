@@ -168,9 +168,11 @@ async def test_habits_become_announced_suggestions(
     assert {item["suggestion_id"] for item in top} == {
         item["suggestion_id"] for item in announced
     }
-    shown = list((await notifications(hass, hass_ws_client)).values())
-    assert len(shown) == 2
-    assert all(n["title"].startswith("HA AI suggests: ") for n in shown)
+    # One summary for the analysis, not one notification per suggestion.
+    [summary] = (await notifications(hass, hass_ws_client)).values()
+    assert summary["title"] == "HA AI has 2 new suggestions"
+    assert "- Turn on Bedroom light at 07:00 every day" in summary["message"]
+    assert "ha_ai.accept_suggestion" in summary["message"]
 
     suggestions = await listed(hass)
     automation = next(s for s in suggestions if s["kind"] == "routine")["automation"]

@@ -18,8 +18,9 @@ people...); --all-domains mines every one. Times in the report are local to
 --timezone (default UTC).
 
 --automations reads an `automations.yaml`, so that patterns an automation already
-covers (a timed automation acting on the entity, or one triggered by the pair's
-first entity acting on the second) are marked as automated.
+covers (one whose `time` trigger, within the routine's window, sets the entity
+to the routine's state; one triggered by the pair's first entity going to its
+state that sets the second to its state) are marked as automated.
 
 --devices reads a Zigbee2MQTT `bridge/devices` dump (the retained payload of
 `zigbee2mqtt/bridge/devices`, for example saved with

@@ -50,12 +50,18 @@ class Automations:
     timed_targets: set[str] = field(default_factory=set)
     state_triggered: set[tuple[str, str]] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
+    timed_actions: set[tuple[str, str, int]] = field(default_factory=set)
+    triggered_actions: set[tuple[str, str | None, str, str]] = field(
+        default_factory=set
+    )
 
     def coverage(self) -> AutomationCoverage:
         """Return the coverage the engine takes."""
         return AutomationCoverage(
             timed_targets=frozenset(self.timed_targets),
             state_triggered=frozenset(self.state_triggered),
+            timed_actions=frozenset(self.timed_actions),
+            triggered_actions=frozenset(self.triggered_actions),
         )
 
 
@@ -106,6 +112,8 @@ def add_automation(result: Automations, automation: object, index: int) -> None:
         )
     result.timed_targets |= reading.timed_targets
     result.state_triggered |= reading.state_triggered
+    result.timed_actions |= reading.timed_actions
+    result.triggered_actions |= reading.triggered_actions
 
 
 def automation_list(data: object, result: Automations) -> list[object]:

@@ -218,6 +218,18 @@ def test_a_deployed_suggestion_is_not_proposed_again() -> None:
     assert "routine_a" in book
 
 
+def test_stale_suggestions_go_at_once_but_deployed_ones_stay() -> None:
+    book = SuggestionBook()
+    book.merge([draft("a"), draft("b"), draft("c"), draft("d")], NOW, **KEEP)
+    book.set_status("b", S.ACCEPTED, NOW)
+    book.set_status("d", S.ACCEPTED, NOW)
+    book.set_status("d", S.DEPLOYED, NOW, automation_id="ha_ai_d")
+    # "c" is stale but found again in this run: the finding wins.
+    result = book.merge([draft("c")], NOW + DAY, **KEEP, stale={"a", "b", "c", "d"})
+    assert [s.suggestion_id for s in result.expired] == ["a", "b"]
+    assert sorted(s.suggestion_id for s in book.query()) == ["c", "d"]
+
+
 def test_open_suggestions_expire_when_their_finding_is_gone() -> None:
     book = SuggestionBook()
     book.merge([draft("a"), draft("b"), draft("c")], NOW, **KEEP)

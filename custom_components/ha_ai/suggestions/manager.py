@@ -4,7 +4,7 @@ Every habit pattern and unused Zigbee capability becomes a suggestion (the engin
 `SuggestionBook` keeps the rules: stable ids, statuses, expiry, ranking, the
 bound). This side feeds it from the habit analysis and the Zigbee judgement, renders
 and checks an automation for every habit suggestion, announces new ones (MQTT, and
-a persistent notification when the options say so), optionally lets the LLM
+one summary notification when the options say so), optionally lets the LLM
 reword them first, and deploys accepted ones.
 
 What the LLM says is untrusted: its automation must narrow the rendered one
@@ -54,6 +54,7 @@ from ..engine.suggestions.model import (
     SuggestionDraft,
     SuggestionKind,
     SuggestionStatus,
+    order_key,
 )
 from ..engine.suggestions.serialize import book_to_store, restore_suggestions_store
 from ..engine.zigbee.steps import run_to_end
@@ -76,6 +77,9 @@ REFRESH_COOLDOWN = 10.0
 # more are drafted in executor slices, so that no house size stalls the loop.
 DRAFT_IN_PLACE_FINDINGS = 200
 TOP_SUGGESTIONS = 5
+# The summary notification names the best few of the waiting suggestions.
+SUMMARY_BEST = 3
+SUMMARY_NOTIFICATION_ID = f"{DOMAIN}_suggestions"
 AUTOMATION_ID_PREFIX = "ha_ai_"
 # What of a finding's source the LLM sees: evidence and capability facts.
 _LLM_COUNTS = frozenset(
@@ -162,6 +166,8 @@ class SuggestionManager:
         self.book = SuggestionBook()
         self._unannounced: list[str] = []
         self._announcing: set[str] = set()
+        # The waiting suggestions the summary notification lists, best first.
+        self._summarised: list[str] = []
         self._store = PartStore(
             hass, entry, STORE_KEY, STORE_VERSION, self._to_store, SAVE_DELAY
         )
@@ -240,7 +246,11 @@ class SuggestionManager:
         `_async_capability_drafts`), so the merge on the event loop handles a few
         hundred drafts whatever the size of the house.
         """
-        patterns = self._patterns
+        patterns = [
+            pattern
+            for pattern in self._patterns
+            if all(map(self._exists, _pattern_entities(pattern)))
+        ]
         names = self._entity_facts(
             entity_id
             for pattern in patterns
@@ -257,9 +267,12 @@ class SuggestionManager:
             dt_util.utcnow(),
             max_kept=self.settings.max_kept,
             expire_after=self.settings.expire_after,
+            stale=self._stale(),
         )
         for expired in result.expired:
             self._unannounce(expired.suggestion_id)
+        for dropped in result.dropped:
+            self._leave_summary(dropped.suggestion_id)
         self._unannounced += [
             item.suggestion_id
             for item in result.to_announce
@@ -272,6 +285,32 @@ class SuggestionManager:
                 self.hass, self._async_announce(), "ha_ai announce suggestions"
             )
         return sum(item.is_open for item in self.book.query()), len(result.new)
+
+    def _stale(self) -> set[str]:
+        """Return the open suggestions whose finding is known to be gone.
+
+        A feature whose capability came into use (or whose device left) is no
+        longer among the judgement's findings; before the first judgement
+        nothing is known about them. A suggestion naming an entity Home
+        Assistant no longer has (no state, no registry entry) is gone too.
+        """
+        judged = self.insights.last_judged is not None
+        return {
+            suggestion.suggestion_id
+            for suggestion in self.book.query()
+            if suggestion.is_open
+            and (
+                (judged and suggestion.kind is SuggestionKind.FEATURE)
+                or not all(map(self._exists, suggestion.entities))
+            )
+        }
+
+    def _exists(self, entity_id: str) -> bool:
+        """Return whether Home Assistant still has the entity."""
+        return (
+            self.hass.states.get(entity_id) is not None
+            or er.async_get(self.hass).async_get(entity_id) is not None
+        )
 
     async def _async_capability_drafts(self) -> list[SuggestionDraft]:
         """Return the drafts of the unused capabilities that can change the book.
@@ -371,10 +410,12 @@ class SuggestionManager:
         ]
         if self.enricher is not None and pending:
             await self._async_enrich(pending)
+        announced: list[str] = []
         for original in pending:
             suggestion = self.book.get(original.suggestion_id)
             if suggestion is None or suggestion.status != SuggestionStatus.NEW:
                 continue  # answered (or gone) while the LLM was asked
+            announced.append(suggestion.suggestion_id)
             self.bus.async_publish_event(
                 ["suggestions", "new"],
                 {
@@ -387,8 +428,8 @@ class SuggestionManager:
                     "entities": list(suggestion.entities),
                 },
             )
-            if self.settings.notify:
-                self._notify(suggestion)
+        if announced and self.settings.notify:
+            self._notify(announced)
 
     async def _async_enrich(self, pending: list[Suggestion]) -> None:
         """Let the LLM reword suggestions; its automations pass the same checks."""
@@ -471,29 +512,52 @@ class SuggestionManager:
             automation=suggestion.automation,
         )
 
-    def _notify(self, suggestion: Suggestion) -> None:
-        """Show a new suggestion; its texts (names of the house too) are literal."""
-        description = "  \n".join(
-            markdown_safe(line, _NOTIFICATION_TEXT)
-            for line in suggestion.description.splitlines()
+    def _notify(self, announced: list[str]) -> None:
+        """Show one summary of the waiting suggestions, replacing the last one.
+
+        It lists what this and earlier summaries announced that still waits, so
+        one notification says what there is to answer; its texts (names of the
+        house too) are literal.
+        """
+        waiting = [
+            suggestion
+            for suggestion_id in dict.fromkeys([*self._summarised, *announced])
+            if (suggestion := self.book.get(suggestion_id)) is not None
+            and suggestion.status == SuggestionStatus.NEW
+        ]
+        waiting.sort(key=order_key)
+        self._summarised = [suggestion.suggestion_id for suggestion in waiting]
+        best = "\n".join(
+            f"- {markdown_safe(suggestion.title, _NOTIFICATION_TEXT)}"
+            for suggestion in waiting[:SUMMARY_BEST]
         )
-        identifier = markdown_safe(suggestion.suggestion_id)
+        more = len(waiting) - SUMMARY_BEST
+        others = f"\n- and {more} more" if more > 0 else ""
+        count = len(waiting)
         persistent_notification.async_create(
             self.hass,
-            f"{description}\n\n"
-            f"Accept it with the action `{DOMAIN}.accept_suggestion` and "
-            f"suggestion\\_id: {identifier}, or dismiss it with "
+            f"{best}{others}\n\n"
+            "Accept, dismiss or snooze them on the HA AI card of a dashboard, "
+            f"or with the actions `{DOMAIN}.accept_suggestion` and "
             f"`{DOMAIN}.dismiss_suggestion`.",
-            title=f"HA AI suggests: {markdown_safe(suggestion.title)}",
-            notification_id=_notification_id(suggestion.suggestion_id),
+            title=f"HA AI has {count} new suggestion{'s' if count > 1 else ''}",
+            notification_id=SUMMARY_NOTIFICATION_ID,
         )
 
     def _unannounce(self, suggestion_id: str) -> None:
+        """Forget a suggestion's announcement; the summary goes with its last one."""
         if suggestion_id in self._unannounced:
             self._unannounced.remove(suggestion_id)
-        persistent_notification.async_dismiss(
-            self.hass, _notification_id(suggestion_id)
-        )
+        self._leave_summary(suggestion_id)
+
+    def _leave_summary(self, suggestion_id: str) -> None:
+        """Take an answered or removed suggestion off the summary's list."""
+        if suggestion_id in self._summarised:
+            self._summarised.remove(suggestion_id)
+            if not self._summarised:
+                persistent_notification.async_dismiss(
+                    self.hass, SUMMARY_NOTIFICATION_ID
+                )
 
     # The user's answers
 
@@ -703,10 +767,6 @@ def _validation_error(
         translation_key=str(err.reason),
         translation_placeholders={"suggestion_id": suggestion_id, "error": str(err)},
     )
-
-
-def _notification_id(suggestion_id: str) -> str:
-    return f"{DOMAIN}_suggestion_{suggestion_id}"
 
 
 def _pattern_entities(pattern: Pattern) -> tuple[str, ...]:

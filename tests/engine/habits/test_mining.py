@@ -117,16 +117,22 @@ def test_mining_is_deterministic() -> None:
 
 
 def test_covered_patterns_are_marked_automated() -> None:
+    patterns = mine(history())
     coverage = AutomationCoverage(
-        timed_targets=frozenset({"light.bedroom"}),
-        state_triggered=frozenset({("light.kitchen", "switch.coffee")}),
+        timed_actions=frozenset(
+            (p.entity_id, p.state, p.minute_of_day) for p in routines_of(patterns)
+        ),
+        triggered_actions=frozenset({("light.kitchen", "on", "switch.coffee", "on")}),
     )
     patterns = mine(history(), coverage=coverage)
     assert patterns
     assert all(p.automated for p in patterns)
+    # Acting on the same entities, but not the same way, is not doing it.
     other = AutomationCoverage(
-        timed_targets=frozenset({"light.kitchen"}),
-        state_triggered=frozenset({("switch.coffee", "light.kitchen")}),
+        timed_targets=frozenset({"light.bedroom"}),
+        state_triggered=frozenset({("light.kitchen", "switch.coffee")}),
+        timed_actions=frozenset({("light.bedroom", "on", 13 * 60)}),
+        triggered_actions=frozenset({("light.kitchen", "on", "switch.coffee", "off")}),
     )
     assert not any(p.automated for p in mine(history(), coverage=other))
 

@@ -5,10 +5,11 @@ does not know. This walk reads automations that already exist - the user's, as
 Home Assistant loaded them or as an `automations.yaml` holds them - and never
 refuses: it only learns from them. Every reader of automation configs uses it:
 
-- habit mining (through `coverage`): the entities a timed automation acts on,
-  and which entity's change leads to which target, so that what is automated
-  already is not proposed again. The integration and the offline analyser read
-  the same automations the same way.
+- habit mining (through `coverage`): which entity a timed automation sets to
+  which state at which time, and which entity's change (to which state) leads to
+  which target being set to which state, so that what is automated already is
+  not proposed again. The integration and the offline analyser read the same
+  automations the same way.
 - the check before deployment (through `referenced_ids`): every entity and
   device a config names, so that a missing one is reported.
 
@@ -30,6 +31,21 @@ from .walk import services_called
 
 TIMED_TRIGGERS: Final = frozenset({"time", "time_pattern", "sun", "calendar"})
 STATE_TRIGGERS: Final = frozenset({"state", "device"})
+# The state an action leaves its entities in, by service name; other services
+# (toggle, set a value, ...) set no state known without running them.
+SET_STATES: Final = {
+    "turn_on": "on",
+    "turn_off": "off",
+    "lock": "locked",
+    "unlock": "unlocked",
+    "open_cover": "open",
+    "close_cover": "closed",
+    "open_valve": "open",
+    "close_valve": "closed",
+}
+# The state a device trigger's type waits for; other types are not followed.
+DEVICE_TRIGGER_STATES: Final = {"turned_on": "on", "turned_off": "off"}
+TIME_OF_DAY: Final = re.compile(r"(\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?")
 # Keys whose values are conditions or triggers inside actions: what they name is
 # looked at, not acted on.
 NOT_ACTED_ON: Final = frozenset(
@@ -64,6 +80,10 @@ class Triggers:
     timed: bool = False
     watched: set[str] = field(default_factory=set)
     unfollowed: list[str] = field(default_factory=list)
+    # Minutes of the day of the fixed `time` triggers (sun and patterns: none).
+    times: set[int] = field(default_factory=set)
+    # (entity, the state it changes to; None: any change) of state triggers.
+    watched_states: set[tuple[str, str | None]] = field(default_factory=set)
 
 
 @dataclass(slots=True)
@@ -73,6 +93,8 @@ class Targets:
     entities: set[str] = field(default_factory=set)
     unresolved: int = 0  # targets by area, device, label, template, ...
     unfollowed: list[str] = field(default_factory=list)
+    # (entity, state) for the targets of actions that set a known state.
+    set_states: set[tuple[str, str]] = field(default_factory=set)
 
 
 @dataclass(slots=True)
@@ -94,6 +116,25 @@ class Reading:
             (source, target)
             for source in self.triggers.watched
             for target in self.targets.entities
+            if target != source
+        }
+
+    @property
+    def timed_actions(self) -> set[tuple[str, str, int]]:
+        """Return (entity, state, minute of the day) the automation sets it at."""
+        return {
+            (entity, state, minute)
+            for minute in self.triggers.times
+            for entity, state in self.targets.set_states
+        }
+
+    @property
+    def triggered_actions(self) -> set[tuple[str, str | None, str, str]]:
+        """Return (watched entity, its new state or None, target, state set)."""
+        return {
+            (source, to_state, target, state)
+            for source, to_state in self.triggers.watched_states
+            for target, state in self.targets.set_states
             if target != source
         }
 
@@ -149,9 +190,41 @@ def read_triggers(triggers: object) -> Triggers:
         kind = trigger.get("trigger", trigger.get("platform"))
         if kind in TIMED_TRIGGERS:
             result.timed = True
+            if kind == "time":
+                result.times.update(_minutes_of_day(trigger.get("at")))
         elif kind in STATE_TRIGGERS:
-            result.watched.update(entity_ids(trigger.get("entity_id"))[0])
+            watched = entity_ids(trigger.get("entity_id"))[0]
+            result.watched.update(watched)
+            result.watched_states.update(
+                (entity, state)
+                for entity in watched
+                for state in _states_waited_for(kind, trigger)
+            )
     return result
+
+
+def _minutes_of_day(at: object) -> set[int]:
+    """Return the fixed times of a `time` trigger (entities holding one: none)."""
+    minutes = set()
+    for value in as_list(at):
+        if isinstance(value, str) and (match := TIME_OF_DAY.fullmatch(value.strip())):
+            hour, minute = int(match[1]), int(match[2])
+            if hour < 24 and minute < 60:  # noqa: PLR2004 - a clock's limits
+                minutes.add(hour * 60 + minute)
+    return minutes
+
+
+def _states_waited_for(
+    kind: object, trigger: Mapping[object, object]
+) -> list[str | None]:
+    """Return the states a state or device trigger fires on (None: any change)."""
+    if kind == "device":
+        state = DEVICE_TRIGGER_STATES.get(str(trigger.get("type")))
+        return [state] if state is not None else []
+    to_state = trigger.get("to")
+    if to_state is None:
+        return [None]
+    return [str(value) for value in as_list(to_state) if isinstance(value, str)]
 
 
 def action_targets(actions: object) -> Targets:
@@ -162,10 +235,11 @@ def action_targets(actions: object) -> Targets:
     so are disabled steps.
     """
     targets = Targets()
-    stack: list[object] = [actions]
+    # Each node with the state its action sets (None: not a known one).
+    stack: list[tuple[object, str | None]] = [(actions, None)]
     seen: set[int] = set()
     while stack:
-        node = stack.pop()
+        node, state = stack.pop()
         if isinstance(node, Unfollowed):
             targets.unfollowed.append(str(node))
             continue
@@ -173,20 +247,38 @@ def action_targets(actions: object) -> Targets:
             continue
         seen.add(id(node))
         if isinstance(node, list):
-            stack.extend(reversed(node))
+            stack.extend((item, state) for item in reversed(node))
             continue
         if "condition" in node or node.get("enabled") is False:
             continue
-        for key, value in node.items():
-            if key == "entity_id":
-                found, unresolved = entity_ids(value)
-                targets.entities.update(found)
-                targets.unresolved += unresolved
-            elif key in UNRESOLVED_TARGETS:
-                targets.unresolved += 1
-            elif key not in NOT_ACTED_ON:
-                stack.append(value)
+        stack.extend(_read_step(node, state, targets))
     return targets
+
+
+def _read_step(
+    step: Mapping[object, object], state: str | None, targets: Targets
+) -> list[tuple[object, str | None]]:
+    """Add a step's own targets; return its parts to read, with the state set.
+
+    A step calling an action passes the state that action sets on to its parts;
+    any other step passes on the state of the step it is part of.
+    """
+    service = step.get("action", step.get("service"))
+    if isinstance(service, str):
+        state = SET_STATES.get(service.rpartition(".")[2])
+    parts: list[tuple[object, str | None]] = []
+    for key, value in step.items():
+        if key == "entity_id":
+            found, unresolved = entity_ids(value)
+            targets.entities.update(found)
+            targets.unresolved += unresolved
+            if state is not None:
+                targets.set_states.update((entity, state) for entity in found)
+        elif key in UNRESOLVED_TARGETS:
+            targets.unresolved += 1
+        elif key not in NOT_ACTED_ON:
+            parts.append((value, state))
+    return parts
 
 
 def read_automation(automation: Mapping[object, object]) -> Reading:
@@ -200,13 +292,20 @@ def coverage(automations: Iterable[object]) -> AutomationCoverage:
     """Return what the automations (mappings; anything else is skipped) cover."""
     timed: set[str] = set()
     pairs: set[tuple[str, str]] = set()
+    timed_actions: set[tuple[str, str, int]] = set()
+    triggered_actions: set[tuple[str, str | None, str, str]] = set()
     for automation in automations:
         if isinstance(automation, Mapping):
             reading = read_automation(automation)
             timed |= reading.timed_targets
             pairs |= reading.state_triggered
+            timed_actions |= reading.timed_actions
+            triggered_actions |= reading.triggered_actions
     return AutomationCoverage(
-        timed_targets=frozenset(timed), state_triggered=frozenset(pairs)
+        timed_targets=frozenset(timed),
+        state_triggered=frozenset(pairs),
+        timed_actions=frozenset(timed_actions),
+        triggered_actions=frozenset(triggered_actions),
     )
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 
+from .automated import pair_is_automated, routine_is_automated
 from .episodes import find_episodes
 from .model import (
     AutomationCoverage,
@@ -51,9 +52,10 @@ def mine_habits(  # noqa: PLR0913
 ) -> list[Pattern]:
     """Return the routines and pairs in the table's manual changes before `end`.
 
-    Patterns that an existing automation already covers are marked `automated`:
-    a routine whose entity a time-triggered automation acts on, a pair whose A
-    triggers an automation acting on B.
+    Patterns that an existing automation already covers are marked `automated`
+    (see `automated`): a routine whose entity an automation sets to its state at
+    about its time, a pair whose A going to its state triggers an automation
+    setting B to its state.
     """
     settings = settings or MiningSettings()
     coverage = coverage or AutomationCoverage()
@@ -72,19 +74,11 @@ def mine_habits(  # noqa: PLR0913
         episodes=episodes,
     )
     patterns: list[Pattern] = [
-        replace(
-            routine,
-            automated=routine.entity_id in coverage.timed_targets,
-        )
+        replace(routine, automated=routine_is_automated(routine, coverage))
         for routine in routines
     ]
     patterns.extend(
-        replace(
-            pair,
-            automated=(pair.trigger_entity_id, pair.entity_id)
-            in coverage.state_triggered,
-        )
-        for pair in pairs
+        replace(pair, automated=pair_is_automated(pair, coverage)) for pair in pairs
     )
     return with_ids(patterns)
 

@@ -251,6 +251,10 @@ class AutomationCoverage:
     # (trigger entity, target entity): an automation triggered by a state change of
     # the first acts on the second.
     state_triggered: frozenset[tuple[str, str]] = frozenset()
+    # (entity, state, minute of the day): a `time` trigger sets it to that state.
+    timed_actions: frozenset[tuple[str, str, int]] = frozenset()
+    # (trigger entity, its new state or None for any change, target, state set).
+    triggered_actions: frozenset[tuple[str, str | None, str, str]] = frozenset()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

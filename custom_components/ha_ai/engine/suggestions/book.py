@@ -20,7 +20,8 @@ Rules of `merge` (one analysis run's drafts, at `now`):
 - A deployed suggestion is not proposed again: it stays as a record of what was
   deployed, and only its `last_seen` moves.
 - An open suggestion whose finding was not seen for `expire_after` is removed
-  (reported as expired).
+  (reported as expired); so is, at once, an open one the caller knows to be
+  stale (`stale`: its capability came into use, its device or entity is gone).
 - At most `max_kept` open suggestions are kept. Accepted and failed ones are kept
   first, whatever their rank (the user has answered them); the remaining places go
   to the best-ranked of the new ones and the newly found drafts. A new suggestion
@@ -38,7 +39,7 @@ rank descending (`model.rank`), then id.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -253,6 +254,7 @@ class SuggestionBook:
         *,
         max_kept: int,
         expire_after: timedelta,
+        stale: Collection[str] = (),
     ) -> MergeResult:
         """Take in one analysis run's drafts; see the module docstring for the rules.
 
@@ -281,7 +283,10 @@ class SuggestionBook:
             for suggestion in self._items.values()
             if suggestion.is_open
             and suggestion.suggestion_id not in seen
-            and now - suggestion.last_seen >= expire_after
+            and (
+                now - suggestion.last_seen >= expire_after
+                or suggestion.suggestion_id in stale
+            )
         ]
         for suggestion in expired:
             del self._items[suggestion.suggestion_id]
