@@ -280,6 +280,11 @@ def test_hostile_titles_and_descriptions_are_plain_or_refused(
         assert not _ADDRESS.search(text)
 
 
+def test_menu_paths_and_parentheses_stay() -> None:
+    text = "Add one (Settings > Automations & scenes > Create automation)."
+    assert plain_text(text) == text
+
+
 def test_markup_nested_deeper_than_the_passes_loses_its_brackets() -> None:
     deep = "[" * 12 + "words" + "](a)" * 12 + " evil.example]://x"
     cleaned = plain_text(deep)

@@ -71,6 +71,7 @@ const STYLES = `
   li.item:first-child { border-top: none; }
   .item-title { font-weight: 500; color: var(--primary-text-color); margin: 0 0 4px;
     font-size: 1rem; overflow-wrap: anywhere; }
+  .evidence::first-letter { text-transform: uppercase; }
   .evidence, .line { color: var(--secondary-text-color); margin: 2px 0;
     overflow-wrap: anywhere; }
   .level { display: inline-block; font-size: 0.8rem; padding: 1px 8px;

@@ -47,7 +47,8 @@ _ADDRESS: Final = re.compile(
 )
 _MAX_PASSES: Final = 8
 _BRACKETS: Final = str.maketrans("", "", "<>[]()")
-_MARKUP_LEFT: Final = re.compile(r"[<>]|\]\s*[(\[:]|!\[")
+# A lone ">" opens nothing (HA AI writes menu paths as "Settings > Entities").
+_MARKUP_LEFT: Final = re.compile(r"<|\]\s*[(\[:]|!\[")
 
 
 class LlmOutputProblem(StrEnum):
