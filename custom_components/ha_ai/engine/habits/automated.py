@@ -20,9 +20,9 @@ from __future__ import annotations
 from typing import Final
 
 from .model import AutomationCoverage, TimeOfDayPattern, UsedTogetherPattern
+from .time_of_day import minutes_apart
 
 MIN_TOLERANCE_MINUTES: Final = 15
-MINUTES_PER_DAY: Final = 24 * 60
 
 
 def routine_is_automated(
@@ -33,7 +33,7 @@ def routine_is_automated(
     return any(
         entity == routine.entity_id
         and state == routine.state
-        and _minutes_apart(minute, routine.minute_of_day) <= tolerance
+        and minutes_apart(minute, routine.minute_of_day) <= tolerance
         for entity, state, minute in coverage.timed_actions
     )
 
@@ -47,9 +47,3 @@ def pair_is_automated(pair: UsedTogetherPattern, coverage: AutomationCoverage) -
         and state == pair.state
         for source, to_state, target, state in coverage.triggered_actions
     )
-
-
-def _minutes_apart(first: int, second: int) -> int:
-    """Return the distance of two times of day, across midnight too."""
-    apart = abs(first - second) % MINUTES_PER_DAY
-    return min(apart, MINUTES_PER_DAY - apart)

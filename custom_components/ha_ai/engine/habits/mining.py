@@ -24,10 +24,9 @@ from .model import (
     TimeOfDayPattern,
     UsedTogetherPattern,
 )
-from .time_of_day import find_time_of_day_patterns
+from .time_of_day import find_time_of_day_patterns, minutes_apart
 from .used_together import find_used_together_patterns
 
-MINUTES_PER_DAY = 1440
 ID_HEX_DIGITS = 12
 
 
@@ -192,8 +191,7 @@ def _pair_key(pattern: UsedTogetherPattern) -> tuple[str, str, str, str]:
 
 def _distance(first: TimeOfDayPattern, second: TimeOfDayPattern) -> int:
     """Return the minutes between two routines' typical times, on the clock."""
-    distance = abs(first.minute_of_day - second.minute_of_day) % MINUTES_PER_DAY
-    return min(distance, MINUTES_PER_DAY - distance)
+    return minutes_apart(first.minute_of_day, second.minute_of_day)
 
 
 def _same_routine(first: TimeOfDayPattern, second: TimeOfDayPattern) -> bool:

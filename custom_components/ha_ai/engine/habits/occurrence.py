@@ -15,8 +15,8 @@ from .model import (
     TimeOfDayPattern,
     UsedTogetherPattern,
 )
+from .time_of_day import minutes_apart
 
-MINUTES_PER_DAY = 24 * 60
 WEEKEND = (5, 6)
 
 
@@ -31,9 +31,7 @@ def in_day_class(day: date, day_class: DayClass) -> bool:
 
 def in_window(pattern: TimeOfDayPattern, minute: int) -> bool:
     """Tell whether a local minute of the day falls in the routine's window."""
-    distance = abs(minute - pattern.minute_of_day) % MINUTES_PER_DAY
-    distance = min(distance, MINUTES_PER_DAY - distance)
-    return distance <= pattern.window_minutes / 2
+    return minutes_apart(minute, pattern.minute_of_day) <= pattern.window_minutes / 2
 
 
 def is_watched(pattern: Pattern) -> bool:

@@ -83,6 +83,7 @@ __all__ = [
     "binomial_tail",
     "find_time_of_day_patterns",
     "local_day_and_minute",
+    "minutes_apart",
     "utc_offsets",
     "weekday_of",
     "wilson_lower",
@@ -204,12 +205,13 @@ class _Candidate:
         return 2 * self.half_width + 1
 
     def overlaps(self, other: _Candidate) -> bool:
-        return _circular_distance(self.minute, other.minute) <= (
+        return minutes_apart(self.minute, other.minute) <= (
             self.half_width + other.half_width
         )
 
 
-def _circular_distance(a: int, b: int) -> int:
+def minutes_apart(a: int, b: int) -> int:
+    """Return the minutes between two times of day, across midnight too."""
     distance = abs(a - b) % MINUTES_PER_DAY
     return min(distance, MINUTES_PER_DAY - distance)
 
