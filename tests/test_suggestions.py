@@ -34,13 +34,13 @@ from custom_components.ha_ai.const import (
     DOMAIN,
 )
 from custom_components.ha_ai.engine.habits.model import PatternLevel, TimeOfDayPattern
-from custom_components.ha_ai.engine.zigbee.judge import UnusedCapability
 from custom_components.ha_ai.habits import coordinator as habit_analysis
 from custom_components.ha_ai.llm.enrich import LlmEnricher
 from custom_components.ha_ai.zigbee.coordinator import ZigbeeFindings
 
 from .conftest import notifications, published
 from .habit_helpers import COFFEE, MORNING, add_house
+from .zigbee_helpers import UNUSED_VIBRATION
 
 MINE = "custom_components.ha_ai.habits.coordinator.mine_habits"
 PENDING = "sensor.ha_ai_suggestions_pending"
@@ -58,24 +58,7 @@ UNLOCK = TimeOfDayPattern(
     observed_days=21,
     confidence=0.8,
 )
-FEATURE = UnusedCapability(
-    opportunity_id="0x00158d0001/vibration",
-    ieee_address="0x00158d0001",
-    friendly_name="Hall window",
-    device_model="Aqara DJT11LM",
-    area=None,
-    capability_key="vibration",
-    property_name="vibration",
-    feature_kind="vibration",
-    reason="not_referenced",
-    entity_id="binary_sensor.hall_window_vibration",
-    title="Your Aqara DJT11LM can detect vibration",
-    description="Nothing uses it yet.",
-    how_to_start="Use binary_sensor.hall_window_vibration in an automation.",
-    gain=4,
-    ease=4,
-    score=4.0,
-)
+FEATURE = UNUSED_VIBRATION
 
 
 def payloads(mqtt_mock: MqttMockHAClient, prefix: str) -> list[dict[str, Any]]:

@@ -26,33 +26,20 @@ from pytest_homeassistant_custom_component.typing import (
 )
 
 from custom_components.ha_ai.const import DOMAIN
-from custom_components.ha_ai.engine.zigbee.judge import UnusedCapability
 from custom_components.ha_ai.habits import coordinator as habit_analysis
 from custom_components.ha_ai.zigbee.coordinator import ZigbeeFindings
 
 from .conftest import published
 from .habit_helpers import COFFEE, MORNING, add_house, analyse, writable_automations
+from .zigbee_helpers import UNUSED_VIBRATION
 
 PENDING = "sensor.ha_ai_suggestions_pending"
 SUBSCRIBE = "ha_ai/suggestions/subscribe"
 START = datetime(2025, 3, 10, 12, tzinfo=dt_util.UTC)
-FEATURE = UnusedCapability(
-    opportunity_id="0x00158d0001/vibration",
-    ieee_address="0x00158d0001",
-    friendly_name="Hall window",
-    device_model="Aqara DJT11LM",
-    area=None,
-    capability_key="vibration",
-    property_name="vibration",
-    feature_kind="vibration",
+FEATURE = replace(
+    UNUSED_VIBRATION,
     reason="entity_disabled",
-    entity_id="binary_sensor.hall_window_vibration",
-    title="Your Aqara DJT11LM can detect vibration",
-    description="Nothing uses it yet.",
     how_to_start="Enable binary_sensor.hall_window_vibration.",
-    gain=4,
-    ease=4,
-    score=4.0,
 )
 LOST = replace(
     FEATURE,
