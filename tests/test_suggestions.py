@@ -14,7 +14,6 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import entity_registry as er
-from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -39,10 +38,9 @@ from custom_components.ha_ai.llm.enrich import LlmEnricher
 from custom_components.ha_ai.zigbee.coordinator import ZigbeeFindings
 
 from .conftest import notifications, published
-from .habit_helpers import COFFEE, MORNING, add_house
+from .habit_helpers import COFFEE, MORNING, add_house, analyse, writable_automations
 from .zigbee_helpers import UNUSED_VIBRATION
 
-MINE = "custom_components.ha_ai.habits.coordinator.mine_habits"
 PENDING = "sensor.ha_ai_suggestions_pending"
 NEW = "binary_sensor.ha_ai_new_suggestions"
 DEPLOYED = "sensor.ha_ai_deployed_suggestions"
@@ -82,17 +80,7 @@ async def house(hass: HomeAssistant, tmp_path: Path) -> None:
     add_house(hass)
     hass.states.async_set("lock.front", "locked", {"friendly_name": "Front door"})
     hass.services.async_register("lock", "unlock", lambda _: None)
-    (tmp_path / "configuration.yaml").write_text(
-        "automation: !include automations.yaml\n"
-    )
-    (tmp_path / "automations.yaml").write_text("[]\n")
-    assert await async_setup_component(hass, "automation", {})
-
-
-async def analyse(hass: HomeAssistant, patterns: list[Any]) -> None:
-    with patch(MINE, return_value=patterns):
-        await hass.services.async_call(DOMAIN, "run_analysis", blocking=True)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await writable_automations(hass, tmp_path)
 
 
 async def judge_zigbee(hass: HomeAssistant) -> None:
