@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from homeassistant.core import HomeAssistant, ServiceCall
+from pathlib import Path
+from typing import Any
+from unittest.mock import patch
 
+from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.setup import async_setup_component
+
+from custom_components.ha_ai.const import DOMAIN
 from custom_components.ha_ai.engine.habits.model import (
     DayClass,
     TimeOfDayPattern,
     UsedTogetherPattern,
 )
+
+MINE = "custom_components.ha_ai.habits.coordinator.mine_habits"
 
 MORNING = TimeOfDayPattern(
     pattern_id="tod_morning",
@@ -73,3 +81,23 @@ def add_house(hass: HomeAssistant) -> list[ServiceCall]:
         for service in ("turn_on", "turn_off", "toggle"):
             hass.services.async_register(domain, service, record)
     return calls
+
+
+async def writable_automations(hass: HomeAssistant, tmp_path: Path) -> None:
+    """Set up automations from an empty automations.yaml HA AI can write into.
+
+    The test's module overrides `mock_hass_config` so reloads read this
+    configuration.yaml.
+    """
+    (tmp_path / "configuration.yaml").write_text(
+        "automation: !include automations.yaml\n"
+    )
+    (tmp_path / "automations.yaml").write_text("[]\n")
+    assert await async_setup_component(hass, "automation", {})
+
+
+async def analyse(hass: HomeAssistant, patterns: list[Any]) -> None:
+    """Run an analysis whose mining finds `patterns`, and let it settle."""
+    with patch(MINE, return_value=patterns):
+        await hass.services.async_call(DOMAIN, "run_analysis", blocking=True)
+    await hass.async_block_till_done(wait_background_tasks=True)

@@ -21,7 +21,6 @@ from unittest.mock import patch
 
 import pytest
 from homeassistant.core import HomeAssistant
-from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import (
@@ -47,10 +46,9 @@ from custom_components.ha_ai.suggestions.manager import STORE_KEY, STORE_VERSION
 from custom_components.ha_ai.zigbee.coordinator import ZigbeeFindings
 
 from .conftest import notifications, published
-from .habit_helpers import COFFEE, MORNING, add_house
+from .habit_helpers import COFFEE, MORNING, add_house, analyse, writable_automations
 from .test_suggestions import FEATURE
 
-MINE = "custom_components.ha_ai.habits.coordinator.mine_habits"
 BEDROOM_ON = {"action": "light.turn_on", "target": {"entity_id": "light.bedroom"}}
 AT_0655 = [{"trigger": "time", "at": "06:55:00"}]
 RENDERED_AT = "07:00:00"
@@ -77,11 +75,7 @@ async def house(hass: HomeAssistant, tmp_path: Path) -> None:
     """A house whose automations.yaml HA AI can write into."""
     add_house(hass)
     hass.states.async_set("lock.front", "locked", {"friendly_name": "Front door"})
-    (tmp_path / "configuration.yaml").write_text(
-        "automation: !include automations.yaml\n"
-    )
-    (tmp_path / "automations.yaml").write_text("[]\n")
-    assert await async_setup_component(hass, "automation", {})
+    await writable_automations(hass, tmp_path)
 
 
 class Model:
@@ -121,12 +115,6 @@ async def use_model(
     with patch.object(LlmEnricher, "from_settings", return_value=enricher):
         assert await hass.config_entries.async_reload(entry.entry_id)
         await hass.async_block_till_done()
-
-
-async def analyse(hass: HomeAssistant, patterns: list[Any]) -> None:
-    with patch(MINE, return_value=patterns):
-        await hass.services.async_call(DOMAIN, "run_analysis", blocking=True)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def listed(hass: HomeAssistant, **filters: Any) -> list[dict[str, Any]]:

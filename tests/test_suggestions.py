@@ -14,7 +14,6 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import entity_registry as er
-from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -34,15 +33,14 @@ from custom_components.ha_ai.const import (
     DOMAIN,
 )
 from custom_components.ha_ai.engine.habits.model import PatternLevel, TimeOfDayPattern
-from custom_components.ha_ai.engine.zigbee.judge import UnusedCapability
 from custom_components.ha_ai.habits import coordinator as habit_analysis
 from custom_components.ha_ai.llm.enrich import LlmEnricher
 from custom_components.ha_ai.zigbee.coordinator import ZigbeeFindings
 
 from .conftest import notifications, published
-from .habit_helpers import COFFEE, MORNING, add_house
+from .habit_helpers import COFFEE, MORNING, add_house, analyse, writable_automations
+from .zigbee_helpers import UNUSED_VIBRATION
 
-MINE = "custom_components.ha_ai.habits.coordinator.mine_habits"
 PENDING = "sensor.ha_ai_suggestions_pending"
 NEW = "binary_sensor.ha_ai_new_suggestions"
 DEPLOYED = "sensor.ha_ai_deployed_suggestions"
@@ -58,24 +56,7 @@ UNLOCK = TimeOfDayPattern(
     observed_days=21,
     confidence=0.8,
 )
-FEATURE = UnusedCapability(
-    opportunity_id="0x00158d0001/vibration",
-    ieee_address="0x00158d0001",
-    friendly_name="Hall window",
-    device_model="Aqara DJT11LM",
-    area=None,
-    capability_key="vibration",
-    property_name="vibration",
-    feature_kind="vibration",
-    reason="not_referenced",
-    entity_id="binary_sensor.hall_window_vibration",
-    title="Your Aqara DJT11LM can detect vibration",
-    description="Nothing uses it yet.",
-    how_to_start="Use binary_sensor.hall_window_vibration in an automation.",
-    gain=4,
-    ease=4,
-    score=4.0,
-)
+FEATURE = UNUSED_VIBRATION
 
 
 def payloads(mqtt_mock: MqttMockHAClient, prefix: str) -> list[dict[str, Any]]:
@@ -99,17 +80,7 @@ async def house(hass: HomeAssistant, tmp_path: Path) -> None:
     add_house(hass)
     hass.states.async_set("lock.front", "locked", {"friendly_name": "Front door"})
     hass.services.async_register("lock", "unlock", lambda _: None)
-    (tmp_path / "configuration.yaml").write_text(
-        "automation: !include automations.yaml\n"
-    )
-    (tmp_path / "automations.yaml").write_text("[]\n")
-    assert await async_setup_component(hass, "automation", {})
-
-
-async def analyse(hass: HomeAssistant, patterns: list[Any]) -> None:
-    with patch(MINE, return_value=patterns):
-        await hass.services.async_call(DOMAIN, "run_analysis", blocking=True)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await writable_automations(hass, tmp_path)
 
 
 async def judge_zigbee(hass: HomeAssistant) -> None:

@@ -25,10 +25,9 @@ from custom_components.ha_ai.const import DOMAIN
 from custom_components.ha_ai.habits import coordinator as habit_analysis
 
 from .conftest import notifications, published
-from .habit_helpers import COFFEE, MORNING, add_house
+from .habit_helpers import COFFEE, MORNING, add_house, analyse, writable_automations
 from .zigbee_helpers import VIBRATION, house_devices, register_house, send
 
-MINE = "custom_components.ha_ai.habits.coordinator.mine_habits"
 SUMMARY = "ha_ai_suggestions"
 
 
@@ -47,17 +46,7 @@ def mock_hass_config() -> None:
 async def house(hass: HomeAssistant, tmp_path: Path) -> None:
     """A house whose automations.yaml HA AI can write into."""
     add_house(hass)
-    (tmp_path / "configuration.yaml").write_text(
-        "automation: !include automations.yaml\n"
-    )
-    (tmp_path / "automations.yaml").write_text("[]\n")
-    assert await async_setup_component(hass, "automation", {})
-
-
-async def analyse(hass: HomeAssistant, patterns: list[Any]) -> None:
-    with patch(MINE, return_value=patterns):
-        await hass.services.async_call(DOMAIN, "run_analysis", blocking=True)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await writable_automations(hass, tmp_path)
 
 
 async def settle(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:

@@ -15,7 +15,6 @@ from homeassistant.exceptions import ServiceValidationError, Unauthorized
 from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
-from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -27,34 +26,20 @@ from pytest_homeassistant_custom_component.typing import (
 )
 
 from custom_components.ha_ai.const import DOMAIN
-from custom_components.ha_ai.engine.zigbee.judge import UnusedCapability
 from custom_components.ha_ai.habits import coordinator as habit_analysis
 from custom_components.ha_ai.zigbee.coordinator import ZigbeeFindings
 
 from .conftest import published
-from .habit_helpers import COFFEE, MORNING, add_house
+from .habit_helpers import COFFEE, MORNING, add_house, analyse, writable_automations
+from .zigbee_helpers import UNUSED_VIBRATION
 
-MINE = "custom_components.ha_ai.habits.coordinator.mine_habits"
 PENDING = "sensor.ha_ai_suggestions_pending"
 SUBSCRIBE = "ha_ai/suggestions/subscribe"
 START = datetime(2025, 3, 10, 12, tzinfo=dt_util.UTC)
-FEATURE = UnusedCapability(
-    opportunity_id="0x00158d0001/vibration",
-    ieee_address="0x00158d0001",
-    friendly_name="Hall window",
-    device_model="Aqara DJT11LM",
-    area=None,
-    capability_key="vibration",
-    property_name="vibration",
-    feature_kind="vibration",
+FEATURE = replace(
+    UNUSED_VIBRATION,
     reason="entity_disabled",
-    entity_id="binary_sensor.hall_window_vibration",
-    title="Your Aqara DJT11LM can detect vibration",
-    description="Nothing uses it yet.",
     how_to_start="Enable binary_sensor.hall_window_vibration.",
-    gain=4,
-    ease=4,
-    score=4.0,
 )
 LOST = replace(
     FEATURE,
@@ -84,17 +69,7 @@ def mock_hass_config() -> None:
 async def house(hass: HomeAssistant, tmp_path: Path) -> None:
     """A house whose automations.yaml HA AI can write into."""
     add_house(hass)
-    (tmp_path / "configuration.yaml").write_text(
-        "automation: !include automations.yaml\n"
-    )
-    (tmp_path / "automations.yaml").write_text("[]\n")
-    assert await async_setup_component(hass, "automation", {})
-
-
-async def analyse(hass: HomeAssistant, patterns: list[Any]) -> None:
-    with patch(MINE, return_value=patterns):
-        await hass.services.async_call(DOMAIN, "run_analysis", blocking=True)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await writable_automations(hass, tmp_path)
 
 
 async def subscribed(hass_ws_client: WebSocketGenerator, hass: HomeAssistant) -> Any:

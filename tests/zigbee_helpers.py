@@ -16,12 +16,33 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_mqtt_message,
 )
 
+from custom_components.ha_ai.engine.zigbee.judge import UnusedCapability
+
 FIXTURES = Path(__file__).parent / "fixtures" / "house"
 BASE = "zigbee2mqtt"
 VIBRATION = "0x00158d0001a2b3c4"
 PLUG = "0x54ef441000a1b2c3"
 BUTTON = "0x00158d0002b3c4d5"
 LIGHT = "0x001788010c0d0e0f"
+# The vibration a window sensor can detect and no automation uses.
+UNUSED_VIBRATION = UnusedCapability(
+    opportunity_id="0x00158d0001/vibration",
+    ieee_address="0x00158d0001",
+    friendly_name="Hall window",
+    device_model="Aqara DJT11LM",
+    area=None,
+    capability_key="vibration",
+    property_name="vibration",
+    feature_kind="vibration",
+    reason="not_referenced",
+    entity_id="binary_sensor.hall_window_vibration",
+    title="Your Aqara DJT11LM can detect vibration",
+    description="Nothing uses it yet.",
+    how_to_start="Use binary_sensor.hall_window_vibration in an automation.",
+    gain=4,
+    ease=4,
+    score=4.0,
+)
 
 
 def house_devices() -> list[dict[str, Any]]:

@@ -10,35 +10,9 @@ from custom_components.ha_ai.engine.habits.automated import (
     pair_is_automated,
     routine_is_automated,
 )
-from custom_components.ha_ai.engine.habits.model import (
-    DayClass,
-    TimeOfDayPattern,
-    UsedTogetherPattern,
-)
+from tests.habit_helpers import COFFEE, MORNING
 
-PLUG_ON = TimeOfDayPattern(
-    pattern_id="tod_plug",
-    entity_id="switch.plug",
-    state="on",
-    day_class=DayClass.DAILY,
-    minute_of_day=7 * 60,
-    window_minutes=30,
-    support_days=20,
-    observed_days=21,
-    confidence=0.8,
-)
-COFFEE = UsedTogetherPattern(
-    pattern_id="pair_coffee",
-    trigger_entity_id="light.kitchen",
-    trigger_state="on",
-    entity_id="switch.coffee",
-    state="on",
-    count=25,
-    confidence=0.9,
-    lift=14.0,
-    median_delay_seconds=45.0,
-    delay_spread_seconds=20.0,
-)
+PLUG_ON = replace(MORNING, pattern_id="tod_plug", entity_id="switch.plug")
 
 
 def timed(at: object, action: str, entity_id: str = "switch.plug") -> dict[str, Any]:
