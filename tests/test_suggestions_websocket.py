@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -97,6 +98,16 @@ async def next_event(client: Client) -> dict[str, Any]:
     return event
 
 
+async def event_where(
+    client: Client, found: Callable[[dict[str, Any]], bool], most: int = 10
+) -> dict[str, Any]:
+    """Return the first of the next `most` events `found` accepts; fail after."""
+    for _ in range(most):
+        if found(event := await next_event(client)):
+            return event
+    pytest.fail(f"no such event among the next {most}")
+
+
 async def command(client: Client, **message: Any) -> dict[str, Any]:
     await client.send_json_auto_id(message)
     response: dict[str, Any] = await client.receive_json()
@@ -184,10 +195,10 @@ async def test_subscribe_sends_the_list_at_once_then_every_change(
         "automation_id": automation_id,
         "entity_id": entity_id,
     }
-    while (item := by_kind(await next_event(client), "routine"))["status"] != (
-        "deployed"
-    ):
-        pass
+    deployed = await event_where(
+        client, lambda event: by_kind(event, "routine")["status"] == "deployed"
+    )
+    item = by_kind(deployed, "routine")
     assert item["deployed_entity_id"] == entity_id
     assert item["snoozed_until"] is None
 
@@ -236,8 +247,7 @@ async def test_a_subscription_outlives_a_reload(
     assert await hass.config_entries.async_reload(setup_entry.entry_id)
     await hass.async_block_till_done()
     await analyse(hass, [MORNING])
-    while not (event := await next_event(client))["suggestions"]:
-        pass
+    event = await event_where(client, lambda event: bool(event["suggestions"]))
     assert [item["kind"] for item in event["suggestions"]] == ["routine"]
 
 
