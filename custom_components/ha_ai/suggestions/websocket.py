@@ -35,7 +35,6 @@ from homeassistant.util import dt as dt_util
 
 from ..data import HaAiConfigEntry, loaded_entry
 from ..engine.automations.yaml_file import entry_text
-from ..engine.habits.log_files import first_day
 from ..engine.habits.model import PatternLevel
 from ..engine.suggestions.evidence import evidence_text
 from ..engine.suggestions.lifecycle import (
@@ -80,7 +79,7 @@ async def websocket_subscribe(
         _not_loaded(connection, msg["id"])
         return
     data = entry.runtime_data
-    first = await hass.async_add_executor_job(first_day, data.habit_log.directory)
+    first = await data.habit_log.async_first_day()
 
     @callback
     def send() -> None:
