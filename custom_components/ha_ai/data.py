@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import CALLBACK_TYPE
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant
 
 from .automations.deploy import AutomationDeployer
 from .automations.remote_deploy import RemoteDeploy
 from .bus.mqtt_bus import MqttBus
 from .cameras.tracker import CameraTracker
+from .const import DOMAIN
 from .entry_settings import HaAiSettings
 from .habits.coordinator import HabitAnalysis
 from .habits.live import HabitLive
@@ -47,3 +48,9 @@ class HaAiRuntimeData:
 
 
 type HaAiConfigEntry = ConfigEntry[HaAiRuntimeData]
+
+
+def loaded_entry(hass: HomeAssistant) -> HaAiConfigEntry | None:
+    """Return the loaded HA AI entry, or None while HA AI is not running."""
+    entries: list[HaAiConfigEntry] = hass.config_entries.async_loaded_entries(DOMAIN)
+    return entries[0] if entries else None

@@ -30,7 +30,6 @@ from typing import Any
 
 import orjson
 import voluptuous as vol
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import (
     HomeAssistant,
     ServiceCall,
@@ -57,7 +56,7 @@ from .const import (
     SERVICE_PUBLISH_EVENT,
     SERVICE_RUN_ANALYSIS,
 )
-from .data import HaAiConfigEntry
+from .data import HaAiConfigEntry, loaded_entry
 from .engine.envelope import ENVELOPE_FIELDS
 from .engine.suggestions.lifecycle import MAX_SNOOZE_DAYS, MIN_SNOOZE_DAYS
 from .engine.suggestions.model import SuggestionKind, SuggestionStatus
@@ -171,13 +170,11 @@ def _admin_only(
 
 def _loaded_entry(hass: HomeAssistant) -> HaAiConfigEntry:
     """Return the loaded entry, or tell the user that HA AI is not running."""
-    for entry in hass.config_entries.async_entries(DOMAIN):
-        if entry.state is ConfigEntryState.LOADED:
-            loaded: HaAiConfigEntry = entry
-            return loaded
-    raise ServiceValidationError(
-        translation_domain=DOMAIN, translation_key="not_loaded"
-    )
+    if (entry := loaded_entry(hass)) is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="not_loaded"
+        )
+    return entry
 
 
 def _validated_payload(payload: Mapping[str, Any]) -> dict[str, Any]:

@@ -269,10 +269,11 @@ class HabitLog:
 
     async def async_is_empty(self) -> bool:
         """Tell whether nothing has been logged yet (then back-fill)."""
-        return await self.hass.async_add_executor_job(self._first_day) is None
+        return await self.async_first_day() is None
 
-    def _first_day(self) -> date | None:
-        return first_day(self.directory)
+    async def async_first_day(self) -> date | None:
+        """Return the first day the log holds, or None when it holds none."""
+        return await self.hass.async_add_executor_job(first_day, self.directory)
 
     async def async_diagnostics(self) -> dict[str, Any]:
         """Return the log's size and counters."""

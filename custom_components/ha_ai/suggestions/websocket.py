@@ -26,7 +26,6 @@ from homeassistant.components.websocket_api.decorators import (
     websocket_command,
 )
 from homeassistant.components.websocket_api.messages import event_message
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import area_registry as ar
@@ -34,10 +33,8 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 
-from ..const import DOMAIN
-from ..data import HaAiConfigEntry
+from ..data import HaAiConfigEntry, loaded_entry
 from ..engine.automations.yaml_file import entry_text
-from ..engine.habits.log_files import first_day
 from ..engine.habits.model import PatternLevel
 from ..engine.suggestions.evidence import evidence_text
 from ..engine.suggestions.lifecycle import (
@@ -66,14 +63,6 @@ def async_setup_websocket(hass: HomeAssistant) -> None:
     websocket_api.async_register_command(hass, websocket_snooze)
 
 
-def _loaded_entry(hass: HomeAssistant) -> HaAiConfigEntry | None:
-    for entry in hass.config_entries.async_entries(DOMAIN):
-        if entry.state is ConfigEntryState.LOADED:
-            loaded: HaAiConfigEntry = entry
-            return loaded
-    return None
-
-
 def _not_loaded(connection: ActiveConnection, msg_id: int) -> None:
     connection.send_error(msg_id, ERR_NOT_LOADED, "HA AI is not loaded.")
 
@@ -86,11 +75,11 @@ async def websocket_subscribe(
     msg: dict[str, Any],
 ) -> None:
     """Send the suggestions and the summary now and on every change."""
-    if (entry := _loaded_entry(hass)) is None:
+    if (entry := loaded_entry(hass)) is None:
         _not_loaded(connection, msg["id"])
         return
     data = entry.runtime_data
-    first = await hass.async_add_executor_job(first_day, data.habit_log.directory)
+    first = await data.habit_log.async_first_day()
 
     @callback
     def send() -> None:
@@ -134,7 +123,7 @@ async def websocket_accept(
     msg: dict[str, Any],
 ) -> None:
     """Accept a suggestion and deploy its automation, as the action does."""
-    if (entry := _loaded_entry(hass)) is None:
+    if (entry := loaded_entry(hass)) is None:
         _not_loaded(connection, msg["id"])
         return
     try:
@@ -170,7 +159,7 @@ async def websocket_dismiss(
     msg: dict[str, Any],
 ) -> None:
     """Dismiss a suggestion for good, as the action does."""
-    if (entry := _loaded_entry(hass)) is None:
+    if (entry := loaded_entry(hass)) is None:
         _not_loaded(connection, msg["id"])
         return
     try:
@@ -198,7 +187,7 @@ async def websocket_snooze(
     msg: dict[str, Any],
 ) -> None:
     """Put a new suggestion off for some days, as the action does."""
-    if (entry := _loaded_entry(hass)) is None:
+    if (entry := loaded_entry(hass)) is None:
         _not_loaded(connection, msg["id"])
         return
     try:

@@ -234,8 +234,9 @@ class ZigbeeInsights(DataUpdateCoordinator[ZigbeeFindings]):
             ) from err
         for finding in new:
             self._publish(finding)
-        self._published = published
-        await self._store.async_save()
+        if published != self._published:
+            self._published = published
+            await self._store.async_save()
         return judged
 
     async def _async_judge(
