@@ -357,7 +357,7 @@ def labels(config_dir: Path, since: float) -> dict[str, Origin | None]:
 
 async def service(api: devenv.HassApi, domain: str, name: str, **data: Any) -> None:  # noqa: ANN401
     """Call a service as the logged-in person."""
-    await api.request("POST", f"/api/services/{domain}/{name}", data)
+    await api.call_service(domain, name, data)
 
 
 async def wait_for_state(
@@ -527,7 +527,7 @@ async def measure(run_dir: Path) -> Results:
         devenv.free_port(),
         {},
         debug=False,
-        extra_yaml="sun:\nautomation: !include automations.yaml\n",
+        extra_yaml="sun:\n",
     ) as env:
         return await run_cases(env)
 

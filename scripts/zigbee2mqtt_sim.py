@@ -420,18 +420,27 @@ def demo_automation(simulation: Simulation) -> tuple[str, str] | None:
     return None
 
 
+def demo_habit_entities(simulation: Simulation) -> tuple[str, str]:
+    """Return the light and the plug the demo household's habits use."""
+    by_component = {
+        entity.component: entity.entity_id for entity in simulation.entities
+    }
+    return by_component["light"], by_component["switch"]
+
+
 def demo_automation_yaml(simulation: Simulation) -> str:
     """Return configuration.yaml lines with one automation using a switch.
 
-    It makes HA AI count one capability as used. Automations in
-    configuration.yaml cannot be edited in the UI; add your own in packages/.
+    It makes HA AI count one capability as used. It has a key of its own
+    (`automation demo:`) beside the editor's `automation: !include
+    automations.yaml`, so it cannot be edited in the UI; add your own there.
     """
     demo = demo_automation(simulation)
     if demo is None:
         return ""
     alias, entity_id = demo
     return (
-        "automation:\n"
+        "automation demo:\n"
         "  - id: ha_ai_dev_plug_off_at_night\n"
         f"    alias: {json.dumps(alias)}\n"
         "    triggers:\n"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import time
 from pathlib import Path
 
 from scripts import zigbee2mqtt_sim
@@ -20,6 +22,7 @@ from .common import (
     IntegrationUnavailableError,
     log,
 )
+from .demo_history import seed_history
 from .environment import Environment, environment, run
 from .hass_api import (
     HassApi,
@@ -28,10 +31,16 @@ from .hass_api import (
     finish_onboarding,
     integration_unavailable_message,
 )
+from .home_assistant import TIME_ZONE
 from .ports import pick_port
 from .processes import ha_log_filter, stop_leftovers
 from .requirements import ensure_runtime_requirements
 from .zigbee_check import check_zigbee, simulate_zigbee2mqtt, zigbee_line
+
+LAST_ANALYSIS = "sensor.ha_ai_last_analysis"
+PATTERNS_DETECTED = "sensor.ha_ai_patterns_detected"
+UNKNOWN_STATES = (None, "unknown", "unavailable")
+ANALYSIS_TIMEOUT = 60.0
 
 
 def load_state(path: Path) -> JSON:
@@ -61,6 +70,7 @@ async def develop(args: argparse.Namespace) -> int:
         log(f"Port {args.port} is busy; using {http_port}")
     mqtt_port = pick_port(state.get("mqtt_port"))
     simulation = zigbee2mqtt_sim.build(zigbee2mqtt_sim.load_devices())
+    history = demo_history_line(run_dir / "config", simulation)
     async with environment(
         run_dir,
         http_port,
@@ -80,8 +90,14 @@ async def develop(args: argparse.Namespace) -> int:
         # then already sees the devices and their entities.
         await simulate_zigbee2mqtt(env.api, mqtt_port, simulation)
         problem = await ha_ai_problem(env.api, reload=moved)
+        if not problem:
+            history += "; " + await first_analysis(env.api)
         print_banner(
-            env, problem, foreground=not args.check, zigbee=zigbee_line(simulation)
+            env,
+            problem,
+            foreground=not args.check,
+            zigbee=zigbee_line(simulation),
+            history=history,
         )
         if args.check:
             if problem:
@@ -97,6 +113,31 @@ async def develop(args: argparse.Namespace) -> int:
                 log(f"ha_ai: {problem or 'entry loaded'}")
         log(f"Home Assistant exited with {code}")
         return code
+
+
+def demo_history_line(config_dir: Path, simulation: zigbee2mqtt_sim.Simulation) -> str:
+    """Give a fresh demo house four weeks of history; describe it for the banner."""
+    light, plug = zigbee2mqtt_sim.demo_habit_entities(simulation)
+    written = seed_history(config_dir, light=light, plug=plug, time_zone=TIME_ZONE)
+    if written is None:
+        return "HA AI's log kept from the last run"
+    log(f"Wrote {written.days} days of the demo household's habits into HA AI's log")
+    return f"{written.days} days of a household using {light} and {plug}"
+
+
+async def first_analysis(api: HassApi) -> str:
+    """Wait for HA AI's first analysis of the history, so the card has it to show.
+
+    HA AI starts that analysis itself on a new installation whose log holds
+    days; on later runs the last analysis is there already.
+    """
+    deadline = time.monotonic() + ANALYSIS_TIMEOUT
+    while (last := await api.state(LAST_ANALYSIS)) in UNKNOWN_STATES:
+        if time.monotonic() > deadline:
+            return f"no analysis after {ANALYSIS_TIMEOUT:.0f} s (see the log)"
+        await asyncio.sleep(0.5)
+    patterns = await api.state(PATTERNS_DETECTED)
+    return f"analysed at {last}: {patterns} patterns"
 
 
 async def ha_ai_problem(api: HassApi, *, reload: bool = False) -> str | None:
@@ -120,6 +161,7 @@ def print_banner(
     *,
     foreground: bool,
     zigbee: str | None = None,
+    history: str | None = None,
 ) -> None:
     """Tell the developer where everything is."""
     lines = [
@@ -131,6 +173,8 @@ def print_banner(
     ]
     if zigbee:
         lines.append(f"Zigbee2MQTT:    {zigbee}")
+    if history:
+        lines.append(f"History:        {history}")
     if problem:
         lines.append(f"PROBLEM:        {problem}")
     if foreground:

@@ -100,6 +100,30 @@ class HassApi:
         ) as response:
             return response.status, await response.text()
 
+    async def call_service(
+        self,
+        domain: str,
+        name: str,
+        data: JSON | None = None,
+        *,
+        return_response: bool = False,
+    ) -> Any:  # noqa: ANN401 - JSON of any shape
+        """Call an action as the logged-in person; with its response if asked."""
+        query = "?return_response" if return_response else ""
+        return await self.request(
+            "POST", f"/api/services/{domain}/{name}{query}", data or {}
+        )
+
+    async def state(self, entity_id: str) -> str | None:
+        """Return an entity's state, or None when Home Assistant has none."""
+        try:
+            body = await self.request("GET", f"/api/states/{entity_id}")
+        except DevEnvError as err:
+            if "HTTP 404" in str(err):
+                return None
+            raise
+        return str(body["state"])
+
     async def wait_running(self, timeout: float) -> None:
         """Wait until Home Assistant has finished starting, not in recovery mode."""
         deadline = time.monotonic() + timeout

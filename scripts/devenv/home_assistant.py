@@ -10,11 +10,31 @@ from pathlib import Path
 from .common import INTEGRATION_DIR, LOOPBACK, DevEnvError
 from .processes import Service, ServiceGroup
 
+# Where the demo house is: a fresh install asks for these during onboarding,
+# and without a country Home Assistant raises a repair on every new instance.
+TIME_ZONE = "Europe/Amsterdam"
+CORE_CONFIG = (
+    "  latitude: 52.3731\n"
+    "  longitude: 4.8922\n"
+    "  elevation: 0\n"
+    "  unit_system: metric\n"
+    "  currency: EUR\n"
+    "  country: NL\n"
+    f"  time_zone: {TIME_ZONE}\n"
+)
+# The files the automation, script and scene editors write, as onboarding
+# creates them.
+EDITOR_FILES = {
+    "automations.yaml": "[]\n",
+    "scripts.yaml": "{}\n",
+    "scenes.yaml": "[]\n",
+}
+
 
 def write_ha_config(
     config_dir: Path, http_port: int, *, debug: bool, extra_yaml: str = ""
 ) -> None:
-    """Write a minimal configuration.yaml (not default_config).
+    """Write a configuration.yaml like a default install's (not default_config).
 
     default_config pulls in a dozen integrations whose packages are not
     installed, and ``--skip-pip`` cannot install them. The file is rewritten on
@@ -38,11 +58,21 @@ def write_ha_config(
         "# put your own YAML in packages/*.yaml.\n"
         "homeassistant:\n"
         "  name: HA AI development\n"
+        f"{CORE_CONFIG}"
         "  packages: !include_dir_named packages\n"
         f"http:\n  server_host: {LOOPBACK}\n  server_port: {http_port}\n"
-        "api:\nconfig:\nonboarding:\nrecorder:\nhistory:\n" + logger + extra_yaml,
+        "api:\nconfig:\nonboarding:\nrecorder:\nhistory:\n"
+        # As a default install has them: what the UI's editors write (and what
+        # HA AI deploys accepted suggestions into).
+        "automation: !include automations.yaml\n"
+        "script: !include scripts.yaml\n"
+        "scene: !include scenes.yaml\n" + logger + extra_yaml,
         encoding="utf-8",
     )
+    for name, empty in EDITOR_FILES.items():
+        path = config_dir / name
+        if not path.exists():
+            path.write_text(empty, encoding="utf-8")
 
 
 def skip_core_config_onboarding(config_dir: Path) -> None:
