@@ -100,6 +100,38 @@ ensure_node() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs >/dev/null
 }
 
+# The browser tests drive Debian's Chromium with playwright-core from npm (no
+# browser download). Without Chromium they are skipped, and say so.
+ensure_browser() {
+  if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+    if [ "$(id -u)" = "0" ]; then
+      log "Installing Chromium from Debian"
+      { DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null &&
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } ||
+        log "Chromium could not be installed: the browser tests will be skipped"
+    else
+      log "Chromium is missing (sudo apt-get install -y chromium): the browser tests will be skipped"
+    fi
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    if [ "$(id -u)" != "0" ]; then
+      echo "npm is missing: install it (sudo apt-get install -y npm) and run again." >&2
+      return 1
+    fi
+    log "Installing npm from Debian"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+  fi
+  local stamp
+  stamp="$(sha256sum "$REPO_ROOT/package-lock.json" | cut -d' ' -f1)"
+  if [ ! -f "$REPO_ROOT/node_modules/.ha_ai_stamp" ] ||
+    [ "$(cat "$REPO_ROOT/node_modules/.ha_ai_stamp")" != "$stamp" ]; then
+    log "Installing playwright-core from npm"
+    (cd "$REPO_ROOT" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    echo "$stamp" >"$REPO_ROOT/node_modules/.ha_ai_stamp"
+  fi
+}
+
 # python_module MODULE ARGS...: run one of the project's modules (scripts.bench,
 # benchmarks.habits_bench, ...) with the repository's root importable, so that it
 # imports the engine and the other tools under their one name, from any directory.
