@@ -91,7 +91,6 @@ export async function saveDashboard(page, cards) {
 export async function openDashboard(page, baseUrl) {
   await page.goto(`${baseUrl}/lovelace/0`);
   await waitConnected(page);
-  await card(page).getByRole("tab").first().waitFor({ timeout: 30_000 });
   await card(page).locator(".items, .message").first().waitFor({ timeout: 30_000 });
 }
 

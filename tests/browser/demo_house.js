@@ -20,9 +20,12 @@ function bannerValue(output, label) {
 /**
  * Start `scripts/develop` and resolve once its banner says where everything is.
  * Rejects with the end of its output when it exits first or takes too long.
+ * `prepare(configDir)` may add files before Home Assistant starts (YAML of its
+ * own goes into `packages/`, which scripts/develop keeps).
  */
-export async function startDemoHouse() {
+export async function startDemoHouse({ prepare } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "ha-ai-browser-"));
+  if (prepare) prepare(join(dir, "config"));
   // A port of its own, out of the way of a developer's scripts/develop (8123).
   const port = String(20000 + Math.floor(Math.random() * 20000));
   const child = spawn(join(REPO_ROOT, "scripts", "develop"), ["--dir", dir, "--port", port], {
