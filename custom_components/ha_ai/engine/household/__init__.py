@@ -1,0 +1,1 @@
+"""Household routines: the morning, bedtime and the empty house, learned, followed."""
