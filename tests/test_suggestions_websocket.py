@@ -28,12 +28,12 @@ from pytest_homeassistant_custom_component.typing import (
 )
 
 from custom_components.ha_ai.const import DOMAIN
-from custom_components.ha_ai.habits import coordinator as habit_analysis
 from custom_components.ha_ai.signals import entry_signal
 from custom_components.ha_ai.suggestions import live_list
 from custom_components.ha_ai.zigbee.coordinator import ZigbeeFindings
 
 from .conftest import published
+from .fixtures_common import mock_hass_config, no_cooldown  # noqa: F401
 from .habit_helpers import COFFEE, MORNING, add_house, analyse, writable_automations
 from .zigbee_helpers import UNUSED_VIBRATION
 
@@ -56,17 +56,6 @@ LOST = replace(
 
 type Client = Any
 pytestmark = pytest.mark.usefixtures("house")
-
-
-@pytest.fixture(autouse=True)
-def no_cooldown() -> Any:
-    with patch.object(habit_analysis, "RUN_COOLDOWN", timedelta(0)):
-        yield
-
-
-@pytest.fixture
-def mock_hass_config() -> None:
-    """Let reloads read the test's own configuration.yaml (it includes automations)."""
 
 
 @pytest.fixture
