@@ -86,8 +86,8 @@ def add_house(hass: HomeAssistant) -> list[ServiceCall]:
 async def writable_automations(hass: HomeAssistant, tmp_path: Path) -> None:
     """Set up automations from an empty automations.yaml HA AI can write into.
 
-    The test's module overrides `mock_hass_config` so reloads read this
-    configuration.yaml.
+    The test's module overrides `mock_hass_config` (importing it from
+    `fixtures_common`) so reloads read this configuration.yaml.
     """
     (tmp_path / "configuration.yaml").write_text(
         "automation: !include automations.yaml\n"

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import timedelta
 from pathlib import Path
-from typing import Any
 from unittest.mock import patch
 
 import pytest
@@ -22,9 +20,9 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from custom_components.ha_ai.const import DOMAIN
-from custom_components.ha_ai.habits import coordinator as habit_analysis
 
 from .conftest import published
+from .fixtures_common import mock_hass_config, no_cooldown  # noqa: F401
 from .habit_helpers import COFFEE, MORNING, add_house
 
 BLUEPRINT = (
@@ -57,17 +55,6 @@ def test_the_blueprint_is_valid_and_asks_for_the_phone() -> None:
     inputs.validate()
     automation = inputs.async_substitute()
     assert automation["triggers"][0]["topic"] == "ha-ai/suggestions/new"
-
-
-@pytest.fixture(autouse=True)
-def no_cooldown() -> Any:
-    with patch.object(habit_analysis, "RUN_COOLDOWN", timedelta(0)):
-        yield
-
-
-@pytest.fixture
-def mock_hass_config() -> None:
-    """Let the automations come from the test's own configuration.yaml."""
 
 
 @pytest.fixture

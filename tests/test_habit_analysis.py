@@ -33,6 +33,7 @@ from custom_components.ha_ai.habits.coordinator import HabitAnalysis
 from custom_components.ha_ai.suggestions.manager import SuggestionManager
 
 from .conftest import published
+from .fixtures_common import no_cooldown  # noqa: F401
 from .habit_helpers import COFFEE, COVERED, MORNING, add_house
 
 MINE = "custom_components.ha_ai.habits.coordinator.mine_habits"
@@ -55,12 +56,6 @@ async def run(hass: HomeAssistant) -> Any:
 def house(hass: HomeAssistant) -> None:
     """The patterns' entities exist, so they become suggestions."""
     add_house(hass)
-
-
-@pytest.fixture(autouse=True)
-def no_cooldown() -> Any:
-    with patch.object(habit_analysis, "RUN_COOLDOWN", timedelta(0)):
-        yield
 
 
 async def test_run_publishes_results_and_updates_entities(

@@ -14,7 +14,6 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
@@ -40,12 +39,12 @@ from custom_components.ha_ai.engine.suggestions.model import (
     SuggestionStatus,
 )
 from custom_components.ha_ai.engine.suggestions.serialize import book_to_store
-from custom_components.ha_ai.habits import coordinator as habit_analysis
 from custom_components.ha_ai.llm.enrich import LlmEnricher
 from custom_components.ha_ai.suggestions.manager import STORE_KEY, STORE_VERSION
 from custom_components.ha_ai.zigbee.coordinator import ZigbeeFindings
 
 from .conftest import notifications, published
+from .fixtures_common import mock_hass_config, no_cooldown  # noqa: F401
 from .habit_helpers import COFFEE, MORNING, add_house, analyse, writable_automations
 from .test_suggestions import FEATURE
 
@@ -57,17 +56,6 @@ HOSTILE_MARKUP = (
     "![pixel](https://evil.example/p.png) <img src=x onerror=alert(1)> "
     "<a href='https://evil.example'>here</a> or visit https://evil.example/phish"
 )
-
-
-@pytest.fixture(autouse=True)
-def no_cooldown() -> Any:
-    with patch.object(habit_analysis, "RUN_COOLDOWN", timedelta(0)):
-        yield
-
-
-@pytest.fixture
-def mock_hass_config() -> None:
-    """Let reloads read the test's own configuration.yaml (it includes automations)."""
 
 
 @pytest.fixture

@@ -38,16 +38,12 @@ from .broker import (
     real_mqtt_entry,
     skip_without,
 )
+from .fixtures_common import mock_hass_config  # noqa: F401
 from .habit_helpers import add_house
 
 SECRET = "remote-secret-for-the-round-trip"  # noqa: S105 - a test secret
 
 pytestmark = skip_without("mosquitto", "mosquitto_pub", "mosquitto_sub")
-
-
-@pytest.fixture
-def mock_hass_config() -> None:
-    """Read the test's own configuration.yaml, which includes automations.yaml."""
 
 
 @pytest.fixture(autouse=True)

@@ -8,8 +8,7 @@ it as set-up does, and saves it into the entry's data, which reloads HA AI.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Generator
-from datetime import timedelta
+from collections.abc import AsyncGenerator
 from http import HTTPStatus
 from typing import Any
 from unittest.mock import patch
@@ -40,8 +39,8 @@ from custom_components.ha_ai.const import (
     LLM_PROVIDER_OPENAI,
 )
 from custom_components.ha_ai.engine.habits.model import Pattern
-from custom_components.ha_ai.habits import coordinator as habit_analysis
 
+from .fixtures_common import no_cooldown  # noqa: F401
 from .habit_helpers import COFFEE, MORNING, add_house
 from .llm_fakes import Answer, FakeLlmServer, register_fake_agent, run_fake_server
 
@@ -82,12 +81,6 @@ def entry_options(base_url: str, api_key: str) -> dict[str, Any]:
 @pytest.fixture(autouse=True)
 def house(hass: HomeAssistant) -> None:
     add_house(hass)
-
-
-@pytest.fixture(autouse=True)
-def no_cooldown() -> Generator[None]:
-    with patch.object(habit_analysis, "RUN_COOLDOWN", timedelta(0)):
-        yield
 
 
 async def analyse(hass: HomeAssistant, *patterns: Pattern) -> None:

@@ -42,6 +42,7 @@ from custom_components.ha_ai.engine.automations.commands import sign_command
 from custom_components.ha_ai.engine.automations.refusal_limit import RefusalLimits
 
 from .conftest import published
+from .fixtures_common import mock_hass_config  # noqa: F401
 from .habit_helpers import COFFEE, add_house
 
 # Home Assistant's own loading, kept before the test harness replaces it.
@@ -88,11 +89,6 @@ async def send(hass: HomeAssistant, topic: str, payload: dict[str, Any] | str) -
 @pytest.fixture
 def entry_options() -> dict[str, Any]:
     return {**DEFAULT_OPTIONS, CONF_REMOTE_DEPLOY: True, CONF_REMOTE_SECRET: SECRET}
-
-
-@pytest.fixture
-def mock_hass_config() -> None:
-    """Let reloads read the test's own configuration.yaml (it includes automations)."""
 
 
 @pytest.fixture(autouse=True)

@@ -21,6 +21,7 @@ from voluptuous import Invalid
 from custom_components.ha_ai.const import DOMAIN, SERVICE_PUBLISH_EVENT
 
 from .conftest import published, set_mqtt_connected
+from .fixtures_common import mock_hass_config  # noqa: F401
 from .habit_helpers import MORNING, add_house
 
 MINE = "custom_components.ha_ai.habits.coordinator.mine_habits"
@@ -136,11 +137,6 @@ async def test_refused_when_not_loaded(
     await hass.config_entries.async_unload(setup_entry.entry_id)
     with pytest.raises(ServiceValidationError, match="HA AI is not loaded"):
         await call(hass, {"path": "x"})
-
-
-@pytest.fixture
-def mock_hass_config() -> None:
-    """Let reloads read the test's own configuration.yaml (it includes automations)."""
 
 
 @pytest.fixture(autouse=True)

@@ -33,11 +33,11 @@ from custom_components.ha_ai.const import (
     DOMAIN,
 )
 from custom_components.ha_ai.engine.habits.model import PatternLevel, TimeOfDayPattern
-from custom_components.ha_ai.habits import coordinator as habit_analysis
 from custom_components.ha_ai.llm.enrich import LlmEnricher
 from custom_components.ha_ai.zigbee.coordinator import ZigbeeFindings
 
 from .conftest import notifications, published
+from .fixtures_common import mock_hass_config, no_cooldown  # noqa: F401
 from .habit_helpers import COFFEE, MORNING, add_house, analyse, writable_automations
 from .zigbee_helpers import UNUSED_VIBRATION
 
@@ -61,17 +61,6 @@ FEATURE = UNUSED_VIBRATION
 
 def payloads(mqtt_mock: MqttMockHAClient, prefix: str) -> list[dict[str, Any]]:
     return [payload for _, payload, _, _ in published(mqtt_mock, prefix)]
-
-
-@pytest.fixture(autouse=True)
-def no_cooldown() -> Any:
-    with patch.object(habit_analysis, "RUN_COOLDOWN", timedelta(0)):
-        yield
-
-
-@pytest.fixture
-def mock_hass_config() -> None:
-    """Let reloads read the test's own configuration.yaml (it includes automations)."""
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from unittest.mock import patch
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
@@ -22,24 +21,13 @@ from pytest_homeassistant_custom_component.typing import (
 )
 
 from custom_components.ha_ai.const import DOMAIN
-from custom_components.ha_ai.habits import coordinator as habit_analysis
 
 from .conftest import notifications, published
+from .fixtures_common import mock_hass_config, no_cooldown  # noqa: F401
 from .habit_helpers import COFFEE, MORNING, add_house, analyse, writable_automations
 from .zigbee_helpers import VIBRATION, house_devices, register_house, send
 
 SUMMARY = "ha_ai_suggestions"
-
-
-@pytest.fixture(autouse=True)
-def no_cooldown() -> Any:
-    with patch.object(habit_analysis, "RUN_COOLDOWN", timedelta(0)):
-        yield
-
-
-@pytest.fixture
-def mock_hass_config() -> None:
-    """Let reloads read the test's own configuration.yaml (it includes automations)."""
 
 
 @pytest.fixture

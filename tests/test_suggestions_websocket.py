@@ -16,6 +16,7 @@ from homeassistant.exceptions import ServiceValidationError, Unauthorized
 from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -27,10 +28,12 @@ from pytest_homeassistant_custom_component.typing import (
 )
 
 from custom_components.ha_ai.const import DOMAIN
-from custom_components.ha_ai.habits import coordinator as habit_analysis
+from custom_components.ha_ai.signals import entry_signal
+from custom_components.ha_ai.suggestions import live_list
 from custom_components.ha_ai.zigbee.coordinator import ZigbeeFindings
 
 from .conftest import published
+from .fixtures_common import mock_hass_config, no_cooldown  # noqa: F401
 from .habit_helpers import COFFEE, MORNING, add_house, analyse, writable_automations
 from .zigbee_helpers import UNUSED_VIBRATION
 
@@ -53,17 +56,6 @@ LOST = replace(
 
 type Client = Any
 pytestmark = pytest.mark.usefixtures("house")
-
-
-@pytest.fixture(autouse=True)
-def no_cooldown() -> Any:
-    with patch.object(habit_analysis, "RUN_COOLDOWN", timedelta(0)):
-        yield
-
-
-@pytest.fixture
-def mock_hass_config() -> None:
-    """Let reloads read the test's own configuration.yaml (it includes automations)."""
 
 
 @pytest.fixture
@@ -530,3 +522,186 @@ async def test_the_snooze_action_refuses_what_the_book_refuses(
         )
     with pytest.raises(ServiceValidationError, match="cannot be snoozed so"):
         setup_entry.runtime_data.suggestions.async_snooze(suggestion.suggestion_id, 91)
+
+
+@pytest.fixture
+def long_cooldown() -> Any:
+    """Builds wait a minute for the burst to end: the test moves the clock."""
+    with patch.object(live_list, "BUILD_COOLDOWN", 60):
+        yield
+
+
+@pytest.fixture
+def builds() -> Any:
+    """Count the builds of the suggestion list."""
+    with patch.object(
+        live_list, "suggestion_items", wraps=live_list.suggestion_items
+    ) as spy:
+        yield spy
+
+
+def end_of_burst(hass: HomeAssistant) -> None:
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=2))
+
+
+async def no_more_events(client: Client) -> None:
+    """The next message answers a ping: no event came before it."""
+    assert (await command(client, type="ping"))["type"] == "pong"
+
+
+async def test_subscribers_share_one_build_per_change(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    long_cooldown: None,
+    setup_entry: MockConfigEntry,
+    builds: Any,
+) -> None:
+    await analyse(hass, [MORNING, COFFEE])
+    first = await subscribed(hass_ws_client, hass)
+    second = await subscribed(hass_ws_client, hass)
+    assert await next_event(first) == await next_event(second)
+    assert builds.call_count == 1  # the second got the first one's list
+
+    pair = by_kind(await _current(setup_entry), "used_together")
+    setup_entry.runtime_data.suggestions.async_dismiss(pair["suggestion_id"])
+    await hass.async_block_till_done()
+    assert builds.call_count == 1
+    end_of_burst(hass)
+    event = await next_event(first)
+    assert event == await next_event(second)
+    assert by_kind(event, "used_together")["status"] == "dismissed"
+    assert builds.call_count == 2
+
+    # A third comes in later: the list built last, at once.
+    third = await subscribed(hass_ws_client, hass)
+    assert await next_event(third) == event
+    assert builds.call_count == 2
+
+
+async def _current(entry: MockConfigEntry) -> dict[str, Any]:
+    payload: dict[str, Any] = await entry.runtime_data.live_list.async_current()
+    return payload
+
+
+async def test_a_burst_of_changes_sends_its_last_state_once(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    long_cooldown: None,
+    setup_entry: MockConfigEntry,
+    builds: Any,
+) -> None:
+    await analyse(hass, [MORNING, COFFEE])
+    client = await subscribed(hass_ws_client, hass)
+    listed = await next_event(client)
+    builds.reset_mock()
+    data = setup_entry.runtime_data
+    data.suggestions.async_dismiss(by_kind(listed, "used_together")["suggestion_id"])
+    await hass.async_block_till_done()
+    await hass.services.async_call(
+        DOMAIN,
+        "snooze_suggestion",
+        {"suggestion_id": by_kind(listed, "routine")["suggestion_id"], "days": 2},
+        blocking=True,
+    )
+    data.habits.async_update_listeners()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert builds.call_count == 0
+
+    end_of_burst(hass)
+    event = await next_event(client)
+    assert builds.call_count == 1
+    assert by_kind(event, "used_together")["status"] == "dismissed"
+    assert by_kind(event, "routine")["status"] == "snoozed"
+    await no_more_events(client)
+
+
+async def test_a_subscription_follows_the_reloaded_entrys_analyses(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    setup_entry: MockConfigEntry,
+) -> None:
+    client = await subscribed(hass_ws_client, hass)
+    assert (await next_event(client))["summary"]["last_analysis"] is None
+    old_habits = setup_entry.runtime_data.habits
+    assert await hass.config_entries.async_reload(setup_entry.entry_id)
+    await hass.async_block_till_done()
+    assert setup_entry.runtime_data.habits is not old_habits
+    await analyse(hass, [MORNING, COFFEE])
+    event = await event_where(
+        client, lambda event: event["summary"]["patterns_established"] == 2
+    )
+    assert event["summary"]["last_analysis"] is not None
+    assert len(event["suggestions"]) == 2
+
+
+async def test_after_unload_the_subscribers_hear_nothing_until_it_is_back(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    setup_entry: MockConfigEntry,
+    builds: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    client = await subscribed(hass_ws_client, hass)
+    await next_event(client)
+    data = setup_entry.runtime_data
+    assert await hass.config_entries.async_unload(setup_entry.entry_id)
+    await hass.async_block_till_done()
+    builds.reset_mock()
+
+    assert not data.habits._listeners
+    assert not data.insights._listeners
+    data.habits.async_update_listeners()
+    data.insights.async_set_updated_data(ZigbeeFindings(findings=(FEATURE,)))
+    async_dispatcher_send(hass, entry_signal(setup_entry.entry_id, "suggestions"))
+    end_of_burst(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert builds.call_count == 0
+    await no_more_events(client)
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+
+    # Set up again under the same id: the subscription hears it.
+    assert await hass.config_entries.async_setup(setup_entry.entry_id)
+    await hass.async_block_till_done()
+    assert (await next_event(client))["suggestions"] == []
+
+
+async def test_nothing_is_built_for_a_subscriber_who_left(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    long_cooldown: None,
+    setup_entry: MockConfigEntry,
+    builds: Any,
+) -> None:
+    await analyse(hass, [MORNING])
+    client, subscription_id = await subscription(hass_ws_client, hass)
+    [routine] = (await next_event(client))["suggestions"]
+    builds.reset_mock()
+    setup_entry.runtime_data.suggestions.async_dismiss(routine["suggestion_id"])
+    unsubscribed = await command(
+        client, type="unsubscribe_events", subscription=subscription_id
+    )
+    assert unsubscribed["success"]
+    end_of_burst(hass)
+    await hass.async_block_till_done()
+    assert builds.call_count == 0
+    # The next subscriber gets a list built for it, with the change.
+    again = await subscribed(hass_ws_client, hass)
+    [dismissed] = (await next_event(again))["suggestions"]
+    assert dismissed["status"] == "dismissed"
+    assert builds.call_count == 1
+
+
+async def test_history_days_follow_the_log_after_an_analysis(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    setup_entry: MockConfigEntry,
+) -> None:
+    client = await subscribed(hass_ws_client, hass)
+    assert (await next_event(client))["summary"]["history_days"] == 0
+    log = setup_entry.runtime_data.habit_log
+    day = dt_util.now().date() - timedelta(days=5)
+    log.directory.mkdir(parents=True, exist_ok=True)
+    (log.directory / f"{day.isoformat()}.csv").write_text("")
+    await analyse(hass, [MORNING])
+    event = await event_where(client, lambda event: bool(event["suggestions"]))
+    assert event["summary"]["history_days"] == 6

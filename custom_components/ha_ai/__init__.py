@@ -28,6 +28,7 @@ from .habits.log import HabitLog
 from .llm.enrich import LlmEnricher
 from .services import async_setup_services
 from .stored_part import async_remove_store
+from .suggestions.live_list import LiveSuggestionList
 from .suggestions.manager import STORE_KEY as SUGGESTIONS_STORE_KEY
 from .suggestions.manager import SuggestionManager
 from .suggestions.websocket import async_setup_websocket
@@ -94,6 +95,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
         suggestions=suggestions,
     )
     habit_live = HabitLive(hass, entry, bus, habits)
+    live_list = LiveSuggestionList(
+        hass, entry, suggestions, habits, insights, habit_log
+    )
     remote = (
         RemoteDeploy(
             hass,
@@ -137,6 +141,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
     await habit_log.async_start()
     await habits.async_start()
     await habit_live.async_start()
+    await live_list.async_start()
     integration = await async_get_integration(hass, DOMAIN)
     entry.runtime_data = HaAiRuntimeData(
         bus=bus,
@@ -147,6 +152,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
         habit_live=habit_live,
         deployer=deployer,
         suggestions=suggestions,
+        live_list=live_list,
         remote=remote,
         cameras=cameras,
         settings=settings,

@@ -17,6 +17,7 @@ from .entry_settings import HaAiSettings
 from .habits.coordinator import HabitAnalysis
 from .habits.live import HabitLive
 from .habits.log import HabitLog
+from .suggestions.live_list import LiveSuggestionList
 from .suggestions.manager import SuggestionManager
 from .zigbee.bridge import ZigbeeBridge
 from .zigbee.coordinator import ZigbeeInsights
@@ -41,6 +42,7 @@ class HaAiRuntimeData:
     habit_live: HabitLive
     deployer: AutomationDeployer
     suggestions: SuggestionManager
+    live_list: LiveSuggestionList  # what the card's subscriptions receive
     remote: RemoteDeploy | None
     cameras: CameraTracker
     settings: HaAiSettings  # what the parts were built with
