@@ -289,6 +289,14 @@ async def test_feature_suggestions_name_their_device_area(
         device_id=device.id,
         disabled_by=er.RegistryEntryDisabler.INTEGRATION,
     )
+    # The other capability has no entity: its Zigbee2MQTT device is found by its
+    # address, as MQTT discovery registers it.
+    mqtt_entry = MockConfigEntry(domain="mqtt")
+    mqtt_entry.add_to_hass(hass)
+    lost_device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=mqtt_entry.entry_id,
+        identifiers={("mqtt", "zigbee2mqtt_0x00158D0002")},
+    )
     setup_entry.runtime_data.insights.async_set_updated_data(
         ZigbeeFindings(findings=(FEATURE, LOST))
     )
@@ -297,6 +305,8 @@ async def test_feature_suggestions_name_their_device_area(
     client = await subscribed(hass_ws_client, hass)
     event = await next_event(client)
     feature, lost = event["suggestions"]
+    assert feature["device_id"] == device.id
+    assert lost["device_id"] == lost_device.id
     assert feature["evidence"] == (
         "your Aqara DJT11LM can report vibration; nothing uses it"
     )

@@ -99,6 +99,7 @@ test("the dashboard shows the demo's suggestions with their evidence and what th
   await card(page).getByRole("tab", { name: /Unused features/ }).click();
   // HA AI judges the devices 10 s after they settle; the card shows it when it comes.
   await card(page).getByText("First step:").first().waitFor({ timeout: STEP_TIMEOUT });
+  await card(page).getByRole("link", { name: "Open the device" }).first().waitFor({ timeout: STEP_TIMEOUT });
   await screenshot(page, "card-unused");
   assertNoPageErrors(page);
 });

@@ -157,6 +157,29 @@ test("the subscription's suggestions are shown, escaped, best first", async () =
   assert.equal(hass.unsubscribed, 1);
 });
 
+test("an unused feature shows its first step and opens its device page", async () => {
+  const hass = fakeHass();
+  const card = await connectedCard(hass, { sections: ["unused"] });
+  const feature = {
+    ...ROUTINE,
+    suggestion_id: "f1",
+    kind: "feature",
+    title: "Your Aqara DJT11LM can detect vibration",
+    how_to_start: "Enable the entity <vibration>",
+    entities: [],
+    automation: null,
+    automation_yaml: null,
+    device_id: "dev 1",
+  };
+  hass.push({ suggestions: [feature], summary: SUMMARY });
+  const html = card.shadowRoot.innerHTML;
+  assert.match(html, /First step:<\/strong> Enable the entity &lt;vibration&gt;/);
+  assert.match(html, /data-path="\/config\/devices\/device\/dev%201"/);
+  assert.doesNotMatch(html, /data-action="accept"/);
+  hass.push({ suggestions: [{ ...feature, device_id: null }], summary: SUMMARY });
+  assert.doesNotMatch(card.shadowRoot.innerHTML, /Open the device/);
+});
+
 test("an empty section says what HA AI is waiting for", async () => {
   const hass = fakeHass();
   const card = await connectedCard(hass);

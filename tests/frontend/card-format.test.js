@@ -5,6 +5,7 @@ import { test } from "node:test";
 import {
   DEFAULT_CONFIG,
   automationEditorPath,
+  devicePagePath,
   automationSummary,
   errorMessage,
   formatAgo,
@@ -163,4 +164,8 @@ test("errors of the websocket API read as sentences with their reason", () => {
 
 test("an automation opens in Home Assistant's editor", () => {
   assert.equal(automationEditorPath("ha_ai_abc 1"), "/config/automation/edit/ha_ai_abc%201");
+});
+
+test("a device opens on its page in Home Assistant's settings", () => {
+  assert.equal(devicePagePath("abc 1"), "/config/devices/device/abc%201");
 });

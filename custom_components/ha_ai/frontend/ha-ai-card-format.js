@@ -253,3 +253,9 @@ export function errorMessage(error) {
 export function automationEditorPath(automationId) {
   return `/config/automation/edit/${encodeURIComponent(automationId)}`;
 }
+
+// The device page of Home Assistant's settings, where a capability without an
+// entity (or with a disabled one) is switched on.
+export function devicePagePath(deviceId) {
+  return `/config/devices/device/${encodeURIComponent(deviceId)}`;
+}

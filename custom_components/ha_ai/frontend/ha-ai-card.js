@@ -12,6 +12,7 @@ const {
   SECTIONS,
   SECTION_LABELS,
   automationEditorPath,
+  devicePagePath,
   automationSummary,
   entityName,
   errorMessage,
@@ -423,6 +424,11 @@ class HaAiCard extends HTMLElement {
       item.kind === "feature" && item.how_to_start
         ? `<p class="line"><strong>First step:</strong> ${escapeHtml(item.how_to_start)}</p>`
         : "";
+    const devicePath = item.kind === "feature" && item.device_id ? devicePagePath(item.device_id) : "";
+    const deviceLink = devicePath
+      ? `<p class="line"><a href="${escapeHtml(devicePath)}" data-action="navigate"
+          data-path="${escapeHtml(devicePath)}" data-focus="device-${escapeHtml(id)}">Open the device</a></p>`
+      : "";
     const created = this._created.get(id);
     const automationId = created?.automation_id || item.automation_id;
     const deployed =
@@ -453,6 +459,7 @@ class HaAiCard extends HTMLElement {
       ${this._renderEntities(item)}
       ${summary ? `<p class="line"><strong>Creates:</strong> ${escapeHtml(summary)}</p>` : ""}
       ${firstStep}
+      ${deviceLink}
       ${yaml}
       ${item.status === "accepted" && !created ? `<p class="line">Deploying…</p>` : ""}
       ${deployed}

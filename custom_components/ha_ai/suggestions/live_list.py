@@ -38,8 +38,9 @@ from ..const import DOMAIN, LOGGER
 from ..engine.automations.yaml_file import entry_text
 from ..engine.habits.model import PatternLevel
 from ..engine.suggestions.evidence import evidence_text
-from ..engine.suggestions.model import Suggestion, SuggestionStatus
+from ..engine.suggestions.model import Suggestion, SuggestionKind, SuggestionStatus
 from ..engine.suggestions.summary import history_days, next_run
+from ..zigbee.links import zigbee_device_ids
 from .manager import suggestion_fields
 
 if TYPE_CHECKING:
@@ -203,8 +204,17 @@ def suggestion_items(
     entities = er.async_get(hass)
     devices = dr.async_get(hass)
     areas = ar.async_get(hass)
+    zigbee: dict[str, dr.DeviceEntry] | None = None
     items = []
     for suggestion in suggestions.query():
+        device_id = None
+        if suggestion.kind is SuggestionKind.FEATURE:
+            # A capability may have no entity at all: its device is the place.
+            if zigbee is None:
+                zigbee = zigbee_device_ids(hass)
+            ieee = str(suggestion.source.get("ieee_address") or "").lower()
+            if (zigbee_device := zigbee.get(ieee)) is not None:
+                device_id = zigbee_device.id
         names = {
             entity_id: _entity_name(hass, entities, entity_id)
             for entity_id in suggestion.entities
@@ -212,6 +222,7 @@ def suggestion_items(
         area_id = None
         for entity_id in suggestion.entities:
             if (entity := entities.async_get(entity_id)) is not None:
+                device_id = device_id or entity.device_id
                 area_id = entity.area_id
                 if area_id is None and entity.device_id is not None:
                     device = devices.async_get(entity.device_id)
@@ -225,6 +236,7 @@ def suggestion_items(
                 **suggestion_fields(suggestion),
                 "evidence": evidence_text(suggestion.kind, suggestion.source, names),
                 "area": area.name if area is not None else None,
+                "device_id": device_id,
                 "entity_names": names,
                 "level": level if level in _LEVELS else None,
                 "automation_yaml": (
