@@ -200,3 +200,7 @@ SERVICE_RUN_ANALYSIS: Final = "run_analysis"
 ATTR_PATH: Final = "path"
 ATTR_PAYLOAD: Final = "payload"
 ATTR_TTL: Final = "ttl"
+
+# The key (and unique id suffix) of the household event entity, whose moments
+# trigger the automations of household routines.
+HOUSEHOLD_EVENT_KEY: Final = "household"

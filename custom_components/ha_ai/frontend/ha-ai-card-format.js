@@ -20,7 +20,7 @@ export const DEFAULT_CONFIG = {
 
 // Suggestions still waiting for an answer (a failed deploy can be tried again).
 const OPEN_STATUSES = new Set(["new", "accepted", "failed"]);
-const HABIT_KINDS = new Set(["routine", "used_together"]);
+const HABIT_KINDS = new Set(["routine", "used_together", "household"]);
 
 /** Return the card's configuration with every option filled and bounded. */
 export function normalizeConfig(config) {

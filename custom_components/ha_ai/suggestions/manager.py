@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components import persistent_notification
+from homeassistant.components.event import DOMAIN as EVENT_DOMAIN
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -39,14 +40,19 @@ from ..automations.check import (
     SafetySettings,
     async_check_automation,
 )
-from ..const import DOMAIN, LOGGER
-from ..engine.automations.render import render_automation
+from ..const import DOMAIN, HOUSEHOLD_EVENT_KEY, LOGGER
+from ..engine.automations.render import render_automation, render_household
+from ..engine.household.model import HouseholdRoutine, HouseholdRoutines
 from ..engine.llm.parse import plain_text
 from ..engine.llm.prompt import LlmEntity, LlmFinding
 from ..engine.log_text import log_safe, markdown_safe
 from ..engine.suggestions.behaviour import automation_title
 from ..engine.suggestions.book import StatusChange, SuggestionBook
-from ..engine.suggestions.findings import capability_draft_steps, draft_from_pattern
+from ..engine.suggestions.findings import (
+    capability_draft_steps,
+    draft_from_household,
+    draft_from_pattern,
+)
 from ..engine.suggestions.lifecycle import SuggestionError
 from ..engine.suggestions.model import (
     EntityFacts,
@@ -172,6 +178,7 @@ class SuggestionManager:
             hass, entry, STORE_KEY, STORE_VERSION, self._to_store, SAVE_DELAY
         )
         self._patterns: list[Pattern] = []
+        self._household = HouseholdRoutines()
         self._changed = ChangeSignal(hass, entry.entry_id, "suggestions")
         self._refresher = Debouncer(
             hass,
@@ -216,19 +223,27 @@ class SuggestionManager:
     # Findings in
 
     @callback
-    def async_use_patterns(self, patterns: Sequence[Pattern]) -> None:
+    def async_use_patterns(
+        self,
+        patterns: Sequence[Pattern],
+        household: HouseholdRoutines | None = None,
+    ) -> None:
         """Draft habit suggestions from `patterns` at every refresh from now on.
 
-        The analysis hands in its restored patterns as it starts; the book
-        already holds their suggestions, so nothing is refreshed now.
+        The analysis hands in its restored patterns (and household routines) as
+        it starts; the book already holds their suggestions, so nothing is
+        refreshed now.
         """
         self._patterns = list(patterns)
+        self._household = household or HouseholdRoutines()
 
     async def async_refresh_patterns(
-        self, patterns: Sequence[Pattern]
+        self,
+        patterns: Sequence[Pattern],
+        household: HouseholdRoutines | None = None,
     ) -> tuple[int, int]:
         """Take the patterns of a new analysis and refresh (see `async_refresh`)."""
-        self.async_use_patterns(patterns)
+        self.async_use_patterns(patterns, household)
         return await self.async_refresh()
 
     async def _async_refresh_quietly(self) -> None:
@@ -260,6 +275,11 @@ class SuggestionManager:
             draft
             for pattern in patterns
             if (draft := await self._async_habit_draft(pattern, names)) is not None
+        ]
+        drafts += [
+            draft
+            for routine in self._household.routines
+            if (draft := await self._async_household_draft(routine)) is not None
         ]
         drafts += await self._async_capability_drafts()
         result = self.book.merge(
@@ -357,6 +377,45 @@ class SuggestionManager:
             )
         except AutomationRefusedError as err:
             LOGGER.debug("Not proposing %s: %s", pattern.pattern_id, err.message)
+            return None
+        return replace(draft, automation=checked)
+
+    async def _async_household_draft(
+        self, routine: HouseholdRoutine
+    ) -> SuggestionDraft | None:
+        """Return a household routine's draft with its checked automation, or None.
+
+        Its automation is triggered by HA AI's household event entity: without
+        that entity (disabled, removed) there is nothing to propose.
+        """
+        event_entity_id = er.async_get(self.hass).async_get_entity_id(
+            EVENT_DOMAIN, DOMAIN, f"{self.entry.entry_id}_{HOUSEHOLD_EVENT_KEY}"
+        )
+        if event_entity_id is None:
+            return None
+        follower_ids = [step.entity_id for step in routine.steps]
+        names = self._entity_facts(filter(self._exists, follower_ids))
+        draft = draft_from_household(routine, names)
+        if draft is None or not all(map(self._exists, draft.entities)):
+            return None
+        automation_id = AUTOMATION_ID_PREFIX + draft.suggestion_id
+        automation = render_household(
+            routine,
+            automation_id=automation_id,
+            names={key: facts.name for key, facts in names.items()},
+            event_entity_id=event_entity_id,
+        )
+        if automation is None:
+            return None
+        try:
+            checked = await async_check_automation(
+                self.hass,
+                automation,
+                automation_id=automation_id,
+                safety=self.settings.safety,
+            )
+        except AutomationRefusedError as err:
+            LOGGER.debug("Not proposing %s: %s", routine.routine_id, err.message)
             return None
         return replace(draft, automation=checked)
 

@@ -24,6 +24,8 @@ from ..habits.model import (
     TimeOfDayPattern,
     UsedTogetherPattern,
 )
+from ..household.follows import usual_followers
+from ..household.model import HouseholdRoutine, MomentKind, RoutineKind
 from .ids import is_automation_id
 
 # Home Assistant's own rule for entity ids (homeassistant.core.VALID_ENTITY_ID).
@@ -219,6 +221,13 @@ def _used_together(
     }
 
 
+# The event type the household event entity reports for each routine's start.
+_MOMENT_EVENTS: Final[Mapping[RoutineKind, str]] = {
+    RoutineKind.MORNING: MomentKind.MORNING_ROUTINE,
+    RoutineKind.BEDTIME: MomentKind.BEDTIME,
+}
+
+
 def render_automation(
     pattern: Pattern, *, automation_id: str, names: Mapping[str, str]
 ) -> dict[str, Any] | None:
@@ -233,3 +242,77 @@ def render_automation(
     if isinstance(pattern, TimeOfDayPattern):
         return _routine(pattern, automation_id, names)
     return _used_together(pattern, automation_id, names)
+
+
+# How a household routine's moment is called in an alias ("At bedtime: ...").
+_MOMENT_WORDS: Final[Mapping[RoutineKind, str]] = {
+    RoutineKind.MORNING: "When the morning starts",
+    RoutineKind.BEDTIME: "At bedtime",
+}
+
+
+def render_household(
+    routine: HouseholdRoutine,
+    *,
+    automation_id: str,
+    names: Mapping[str, str],
+    event_entity_id: str,
+) -> dict[str, Any] | None:
+    """Return the automation doing what usually follows a household routine's start.
+
+    It is triggered by HA AI's household event entity (`event_entity_id`) when
+    it reports the routine's moment, so it follows the household's rhythm, not
+    a clock. The actions are the routine's usual followers (see
+    `household.follows`) that a service can do; None when there is none.
+    Raises ValueError for an invalid `automation_id`.
+    """
+    if not is_automation_id(automation_id):
+        raise ValueError(f"invalid automation id {automation_id!r}")
+    if not is_entity_id(event_entity_id) or not event_entity_id.startswith("event."):
+        return None
+    actions = []
+    done = []
+    for step in usual_followers(routine):
+        if (found := action_for(step.entity_id, step.state)) is None:
+            continue
+        service, data = found
+        actions.append(_action(step.entity_id, service, data))
+        done.append(
+            f"{_name(step.entity_id, names)} {_state_words(step.entity_id, step.state)}"
+        )
+    if not actions:
+        return None
+    moment = _MOMENT_WORDS[routine.kind]
+    days = _DAY_CLASS_WORDS[routine.day_class]
+    start = f"{routine.typical_start // 60:02d}:{routine.typical_start % 60:02d}"
+    conditions: list[dict[str, Any]] = [
+        {
+            "condition": "state",
+            "entity_id": event_entity_id,
+            "attribute": "event_type",
+            "state": str(_MOMENT_EVENTS[routine.kind]),
+        }
+    ]
+    if weekdays := _WEEKDAYS.get(routine.day_class):
+        conditions.append({"condition": "time", "weekday": list(weekdays)})
+    return {
+        "id": automation_id,
+        "alias": f"{moment} {days}: " + ", ".join(done),
+        "description": (
+            f"Learned household routine: {routine.kind} starts around {start} on "
+            f"{routine.support_days} of {routine.observed_days} observed days, and "
+            "these usually follow within minutes; confidence "
+            f"{routine.confidence:.0%}. Runs when HA AI sees it begin. "
+            "Proposed by HA AI."
+        ),
+        "triggers": [
+            {
+                "trigger": "state",
+                "entity_id": event_entity_id,
+                "not_from": list(_NOT_FROM),
+            }
+        ],
+        "conditions": conditions,
+        "actions": actions,
+        "mode": "single",
+    }

@@ -32,7 +32,24 @@ def evidence_text(
         return _routine(source)
     if kind is SuggestionKind.USED_TOGETHER:
         return _used_together(source, names)
+    if kind is SuggestionKind.HOUSEHOLD:
+        return _household(source)
     return _feature(source)
+
+
+def _household(source: Mapping[str, Any]) -> str:
+    support, observed = source.get("support_days"), source.get("observed_days")
+    at, kind, follows = source.get("time"), source.get("kind"), source.get("follows")
+    if not (_count(support) and _count(observed) and isinstance(at, str)):
+        return ""
+    if kind not in ("morning", "bedtime") or not isinstance(follows, list):
+        return ""
+    moment = "the morning" if kind == "morning" else "bedtime"
+    return (
+        f"{moment} starts around {clean_text(at, MAX_DETAIL)} on {support} of "
+        f"{observed} days; {len(follows)} usual "
+        f"{'action follows' if len(follows) == 1 else 'actions follow'} within minutes"
+    )
 
 
 def _routine(source: Mapping[str, Any]) -> str:

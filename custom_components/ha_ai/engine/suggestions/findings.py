@@ -45,7 +45,9 @@ import heapq
 import math
 from collections.abc import Container, Iterable, Mapping
 from dataclasses import asdict
+from typing import Any
 
+from ..automations.render import action_for
 from ..habits.model import (
     DayClass,
     Pattern,
@@ -54,6 +56,8 @@ from ..habits.model import (
     UsedTogetherPattern,
 )
 from ..habits.serialize import pattern_summary
+from ..household.follows import usual_followers
+from ..household.model import HouseholdRoutine, RoutineKind
 from ..zigbee.features import MAX_EASE, MAX_GAIN, score
 from ..zigbee.judge import UnusedCapability, clean_text
 from ..zigbee.steps import Steps, run_to_end
@@ -178,6 +182,91 @@ def draft_from_pattern(
     if isinstance(pattern, TimeOfDayPattern):
         return _routine(pattern, names)
     return _used_together(pattern, names)
+
+
+# How a title names the moment a household routine's automation runs at.
+_MOMENT_TITLES: dict[RoutineKind, str] = {
+    RoutineKind.MORNING: "When the morning starts",
+    RoutineKind.BEDTIME: "At bedtime",
+}
+
+
+def _clock(minute_of_day: int) -> str:
+    return f"{minute_of_day // 60 % 24:02d}:{minute_of_day % 60:02d}"
+
+
+def _household_follows(routine: HouseholdRoutine) -> list[dict[str, Any]]:
+    """Return the usual followers a service can do, as JSON-ready fields."""
+    return [
+        {
+            "entity_id": step.entity_id,
+            "state": step.state,
+            "typical_delay_seconds": step.typical_delay_seconds,
+            "share": round(step.share, 3),
+        }
+        for step in usual_followers(routine)
+        if action_for(step.entity_id, step.state) is not None
+    ]
+
+
+def household_summary(routine: HouseholdRoutine) -> dict[str, Any]:
+    """Return a household routine as a suggestion's JSON-ready source."""
+    return {
+        "routine_id": routine.routine_id,
+        "kind": str(routine.kind),
+        "day_class": str(routine.day_class),
+        "time": _clock(routine.typical_start),
+        "window": [_clock(routine.window_start), _clock(routine.window_end)],
+        "support_days": routine.support_days,
+        "observed_days": routine.observed_days,
+        "confidence": round(routine.confidence, 3),
+        "level": str(routine.level),
+        "follows": _household_follows(routine),
+    }
+
+
+def draft_from_household(
+    routine: HouseholdRoutine, names: Mapping[str, EntityFacts]
+) -> SuggestionDraft | None:
+    """Return the draft of a household routine's automation, or None.
+
+    None when nothing that a service can do usually follows its start (see
+    `household.follows`), which includes every forming routine.
+    """
+    source = household_summary(routine)
+    follows: list[dict[str, Any]] = source["follows"]
+    if not follows:
+        return None
+    entities = tuple(step["entity_id"] for step in follows)
+    when = DAY_CLASS_WORDS[routine.day_class][0]
+    actions = [
+        phrase(
+            state_phrases(step["state"]).command,
+            entity_name(step["entity_id"], names),
+            step["state"],
+        )
+        for step in follows
+    ]
+    title = f"{_MOMENT_TITLES[routine.kind]} {when}: " + "; ".join(
+        action[:1].lower() + action[1:] for action in actions
+    )
+    description = (
+        f"Your {routine.kind} usually starts around {source['time']} "
+        f"({routine.support_days} of {routine.observed_days} days), and these "
+        "follow within minutes. HA AI runs them as soon as it sees it begin."
+    )
+    kept = routine.support_days / routine.observed_days if routine.observed_days else 0
+    return SuggestionDraft(
+        suggestion_id=suggestion_id(SuggestionKind.HOUSEHOLD, routine.routine_id),
+        kind=SuggestionKind.HOUSEHOLD,
+        category=habit_category(entities[0]),
+        title=clean_text(title, MAX_TITLE),
+        description=clean_text(description, MAX_TEXT),
+        confidence=_share(routine.confidence),
+        value=_share(kept * DAYS_A_WEEK[routine.day_class] / 7),
+        entities=entities,
+        source=source,
+    )
 
 
 def _feature_value(finding: UnusedCapability) -> float:

@@ -38,6 +38,7 @@ class SuggestionKind(StrEnum):
     ROUTINE = "routine"  # a time-of-day habit
     USED_TOGETHER = "used_together"  # one thing switched after another
     FEATURE = "feature"  # a Zigbee capability nothing uses
+    HOUSEHOLD = "household"  # what usually follows the morning or bedtime
 
 
 def rank(confidence: float, value: float) -> float:
