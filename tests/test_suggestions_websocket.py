@@ -575,17 +575,19 @@ async def test_subscribers_share_one_build_per_change(
     pair = by_kind(await _current(setup_entry), "used_together")
     setup_entry.runtime_data.suggestions.async_dismiss(pair["suggestion_id"])
     await hass.async_block_till_done()
-    assert builds.call_count == 1
-    end_of_burst(hass)
     event = await next_event(first)
     assert event == await next_event(second)
     assert by_kind(event, "used_together")["status"] == "dismissed"
-    assert builds.call_count == 2
+    assert builds.call_count == 2  # one build for both
+    end_of_burst(hass)
+    await hass.async_block_till_done()
+    built = builds.call_count
 
     # A third comes in later: the list built last, at once.
     third = await subscribed(hass_ws_client, hass)
-    assert await next_event(third) == event
-    assert builds.call_count == 2
+    latest = await next_event(third)
+    assert by_kind(latest, "used_together")["status"] == "dismissed"
+    assert builds.call_count == built
 
 
 async def _current(entry: MockConfigEntry) -> dict[str, Any]:
@@ -593,7 +595,7 @@ async def _current(entry: MockConfigEntry) -> dict[str, Any]:
     return payload
 
 
-async def test_a_burst_of_changes_sends_its_last_state_once(
+async def test_a_burst_of_changes_sends_its_first_change_and_last_state(
     hass: HomeAssistant,
     hass_ws_client: WebSocketGenerator,
     long_cooldown: None,
@@ -607,6 +609,10 @@ async def test_a_burst_of_changes_sends_its_last_state_once(
     data = setup_entry.runtime_data
     data.suggestions.async_dismiss(by_kind(listed, "used_together")["suggestion_id"])
     await hass.async_block_till_done()
+    # The first change goes out at once; what follows it waits for the burst.
+    first = await next_event(client)
+    assert builds.call_count == 1
+    assert by_kind(first, "used_together")["status"] == "dismissed"
     await hass.services.async_call(
         DOMAIN,
         "snooze_suggestion",
@@ -615,11 +621,11 @@ async def test_a_burst_of_changes_sends_its_last_state_once(
     )
     data.habits.async_update_listeners()
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert builds.call_count == 0
+    assert builds.call_count == 1
 
     end_of_burst(hass)
     event = await next_event(client)
-    assert builds.call_count == 1
+    assert builds.call_count == 2
     assert by_kind(event, "used_together")["status"] == "dismissed"
     assert by_kind(event, "routine")["status"] == "snoozed"
     await no_more_events(client)
@@ -687,18 +693,23 @@ async def test_nothing_is_built_for_a_subscriber_who_left(
     [routine] = (await next_event(client))["suggestions"]
     builds.reset_mock()
     setup_entry.runtime_data.suggestions.async_dismiss(routine["suggestion_id"])
+    await hass.async_block_till_done()
+    assert (await next_event(client))["suggestions"][0]["status"] == "dismissed"
+    assert builds.call_count == 1
+    # A second change waits for the end of the burst; the subscriber leaves.
+    async_dispatcher_send(hass, entry_signal(setup_entry.entry_id, "suggestions"))
     unsubscribed = await command(
         client, type="unsubscribe_events", subscription=subscription_id
     )
     assert unsubscribed["success"]
     end_of_burst(hass)
     await hass.async_block_till_done()
-    assert builds.call_count == 0
+    assert builds.call_count == 1
     # The next subscriber gets a list built for it, with the change.
     again = await subscribed(hass_ws_client, hass)
     [dismissed] = (await next_event(again))["suggestions"]
     assert dismissed["status"] == "dismissed"
-    assert builds.call_count == 1
+    assert builds.call_count == 2
 
 
 async def test_history_days_follow_the_log_after_an_analysis(
@@ -713,5 +724,7 @@ async def test_history_days_follow_the_log_after_an_analysis(
     log.directory.mkdir(parents=True, exist_ok=True)
     (log.directory / f"{day.isoformat()}.csv").write_text("")
     await analyse(hass, [MORNING])
-    event = await event_where(client, lambda event: bool(event["suggestions"]))
-    assert event["summary"]["history_days"] == 6
+    event = await event_where(
+        client, lambda event: event["summary"]["history_days"] == 6
+    )
+    assert event["suggestions"]

@@ -4,9 +4,10 @@ The list (registry look-ups and a YAML text per automation, for up to the
 whole book) and the summary of the analyses are built once per change of the
 suggestions, of the habit analysis or of the Zigbee judgement, and the same
 payload goes to every open subscription: N browsers cost one build, not N.
-Changes close together (an analysis touches all three parts within moments)
-are coalesced by a short debouncer, which builds at the end of the burst, so
-the last state is always sent.
+A change is sent at once (a dismissal shows in the other browser without
+waiting); the changes that follow it within a moment (an analysis touches all
+three parts at once) are coalesced by Home Assistant's debouncer into one build
+at the end of the burst, so the last state is always sent.
 
 Each loaded entry has its own `LiveSuggestionList`, stopped with the entry. The
 subscribers are kept by the entry's id, outside the entry: a reloaded entry
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
 type Payload = dict[str, Any]
 type Subscriber = Callable[[Payload], None]
 
-# Seconds a burst of changes may last before the list is built once for it.
+# After a build, the changes of the next this-many seconds share one build.
 BUILD_COOLDOWN = 0.25
 _SUBSCRIBERS: HassKey[dict[str, set[Subscriber]]] = HassKey(
     f"{DOMAIN}_suggestion_list_subscribers"
@@ -86,7 +87,7 @@ class LiveSuggestionList:
             hass,
             LOGGER,
             cooldown=BUILD_COOLDOWN,
-            immediate=False,
+            immediate=True,
             function=self._async_publish,
         )
 
@@ -142,7 +143,7 @@ class LiveSuggestionList:
 
     @callback
     def _async_changed(self) -> None:
-        """Build for the subscribers at the end of the burst; forget it for none."""
+        """Build for the subscribers now or after the burst; for none, forget it."""
         if self._subscribers():
             self._builder.async_schedule_call()
         else:
