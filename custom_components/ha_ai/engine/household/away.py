@@ -17,8 +17,9 @@ How long the silence after a door must last (`quiet_minutes`, Q) is learned: the
 shortest length from 30 minutes on after which nearly every door-begun silence
 of the history ended with a door again, so that Q minutes of silence after the
 door tell, live, that the house is empty. Every such silence of at least Q is an
-absence; they must end with a door far more often than chance (the doors' share
-of all activity) would, and happen on several days, or nothing is learned.
+absence; they must end with a door far more often than chance (the share of
+the day's pauses a door ends) would, and happen on several days, or nothing is
+learned.
 """
 
 from __future__ import annotations
@@ -60,9 +61,10 @@ RETURN_SECONDS = 120
 QUIET_GRID = (30, 45, 60, 90, 120, 180, 240, 360)
 # Of the door-begun silences of at least Q, the share a door must end.
 RETURN_SHARE = 0.8
-# How improbable it must be that chance (the doors' share of all activity) ends
-# so many silences with a door.
+# How improbable it must be that chance (the share of the day's pauses of at
+# least CHANCE_SILENCE_SECONDS a door ends) ends so many silences with a door.
 CHANCE_BAR = 1e-3
+CHANCE_SILENCE_SECONDS = 5 * 60
 # Silences this long that no door begins are nights; a door-begun silence
 # starting and ending within NIGHT_REACH of their typical middle is one too.
 NIGHT_SECONDS = 3 * 3600
@@ -185,9 +187,9 @@ def _from_presence(
             if when - left >= MIN_PRESENCE_SECONDS:
                 absences.append(Absence(left, when))
             left = None
-    if since is None:
-        return AwayFindings(None, NO_SIGNALS)
-    observed = _observed_days(since, end, timezone)
+    # Every entity given has a real state, so all become known at some point.
+    first = since if since is not None else int(table.when[0])
+    observed = _observed_days(first, end, timezone)
     routine, reason = _routine(
         absences,
         observed,
@@ -228,14 +230,15 @@ def _from_signature(
     if times.shape[0] < 2:  # noqa: PLR2004 - a silence needs two activities
         return AwayFindings(None, NEVER_AWAY)
     silences = _silences(times, table.when[leave], table.when[back])
-    candidate = silences.left & ~_nights(silences, timezone)
+    nights = _nights(silences, timezone)
+    candidate = silences.left & ~nights
+    chance = _door_ending_share(silences, nights)
     quiet = _quiet_minutes(silences, candidate)
     if quiet is None:
         return AwayFindings(None, NEVER_AWAY)
     chosen = candidate & silences.returned & (silences.seconds >= quiet * 60)
     begun = int(np.count_nonzero(candidate & (silences.seconds >= quiet * 60)))
-    door_share = float(np.count_nonzero(back)) / times.shape[0]
-    if binomial_tail(int(np.count_nonzero(chosen)), begun, door_share) > CHANCE_BAR:
+    if binomial_tail(int(np.count_nonzero(chosen)), begun, chance) > CHANCE_BAR:
         return AwayFindings(None, TOO_FEW)
     absences = [
         Absence(int(s), int(e))
@@ -325,12 +328,13 @@ def _nights(silences: _Silences, timezone: tzinfo) -> BoolArray:
     """Return which silences are the household's nights.
 
     The night's middle is the time of day most long silences that no door
-    began have their middle near (a night worker's nights are by day); a
+    both began and ended have their middle near (a night worker's nights are
+    by day, and may begin right after the front door); a
     silence around it that began and ended within NIGHT_REACH_SECONDS of it is
     the night's, whatever came before it.
     """
     seconds = silences.seconds
-    quiet = (~silences.left) & (seconds >= NIGHT_SECONDS)
+    quiet = ~(silences.left & silences.returned) & (seconds >= NIGHT_SECONDS)
     if not np.any(quiet):
         return np.zeros(seconds.shape[0], dtype=np.bool_)
     middles = silences.start[quiet] + seconds[quiet] // 2
@@ -359,6 +363,19 @@ def _busiest_minute(minutes: IntArray) -> int:
     apart = np.minimum(apart, MINUTES_PER_DAY - apart)
     near = np.count_nonzero(apart <= NIGHT_PEAK_MINUTES, axis=1)
     return int(grid[int(np.argmax(near))])
+
+
+def _door_ending_share(silences: _Silences, nights: BoolArray) -> float:
+    """Return the share of the day's pauses that a door or lock ends anyway.
+
+    Of the silences of at least CHANCE_SILENCE_SECONDS that are not nights: how
+    often the next activity is a door, whatever came before. A house whose
+    activity is mostly its doors ends most silences with one, away or not.
+    """
+    pauses = ~nights & (silences.seconds >= CHANCE_SILENCE_SECONDS)
+    # Never none: every silence that may be an absence is such a pause.
+    count = max(int(np.count_nonzero(pauses)), 1)
+    return float(np.count_nonzero(pauses & silences.returned)) / count
 
 
 def _quiet_minutes(silences: _Silences, candidate: BoolArray) -> int | None:
@@ -409,7 +426,7 @@ def _usual_actions(
                 table.states[int(table.state[row])],
             )
             seen.setdefault(action, position)
-        counts.update(seen)
+        counts.update(seen.keys())
         for action, position in seen.items():
             order.setdefault(action, []).append(position)
     usual = [a for a, n in counts.items() if n >= ACTION_SHARE * len(absences)]
