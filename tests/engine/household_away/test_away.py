@@ -281,3 +281,25 @@ def test_doors_only_automations_open_are_no_sign_of_leaving() -> None:
     found = findings(house)
     assert found.routine is None
     assert found.reason == NEVER_AWAY
+
+
+def test_a_lone_motion_blip_while_away_is_nobody() -> None:
+    house = commuter()
+    for start, end in house.absences[:5]:
+        house.motion((start + end) // 2, "binary_sensor.hall_motion")
+    found = findings(house)
+    assert found.routine is not None
+    assert found.routine.occurrences == 20
+    assert_same_absences(found.absences, house.absences)
+
+
+def test_someone_moving_about_while_the_door_was_shut_is_home() -> None:
+    house = commuter()
+    for start, end in house.absences[:5]:
+        middle = (start + end) // 2
+        house.motion(middle, "binary_sensor.hall_motion")
+        house.motion(middle + 300, "binary_sensor.kitchen_motion")
+    found = findings(house)
+    assert found.routine is not None
+    assert found.routine.occurrences == 15
+    assert_same_absences(found.absences, house.absences[5:])

@@ -59,6 +59,8 @@ LEAVE_SECONDS = 120
 RETURN_SECONDS = 120
 # The lengths of silence after a door tried for Q, in minutes.
 QUIET_GRID = (30, 45, 60, 90, 120, 180, 240, 360)
+# A motion start this long from any other activity on both sides is no one home.
+BLIP_SECONDS = 15 * 60
 # Of the door-begun silences of at least Q, the share a door must end.
 RETURN_SHARE = 0.8
 # How improbable it must be that chance (the share of the day's pauses of at
@@ -225,6 +227,7 @@ def _from_signature(
 ) -> AwayFindings:
     """Return the absences the doors and the silence after them show."""
     activity = _activity(table, roles)
+    activity &= ~_lone_blips(table, roles, activity)
     leave, back = _door_actions(table, roles, activity)
     times = table.when[activity]
     if times.shape[0] < 2:  # noqa: PLR2004 - a silence needs two activities
@@ -272,6 +275,30 @@ def _activity(table: ChangeTable, roles: Mapping[str, EntityRole]) -> BoolArray:
         & (~motion[table.entity] | motion_on[table.state]),
         dtype=np.bool_,
     )
+
+
+def _lone_blips(
+    table: ChangeTable, roles: Mapping[str, EntityRole], activity: BoolArray
+) -> BoolArray:
+    """Return the motion starts with no other activity for long on either side.
+
+    A hall sensor seeing the postman through the glass, or a curtain moving,
+    while nobody is in: one lone start, BLIP_SECONDS from anything else.
+    """
+    rows = np.flatnonzero(activity)
+    blips = np.zeros(activity.shape[0], dtype=np.bool_)
+    if rows.shape[0] < 3:  # noqa: PLR2004 - a blip has a neighbour on each side
+        return blips
+    when = table.when[rows]
+    motion = np.asarray(
+        [roles.get(entity_id) is EntityRole.MOTION for entity_id in table.entity_ids],
+        dtype=np.bool_,
+    )[table.entity[rows]]
+    gap = np.diff(when)
+    alone = np.zeros(rows.shape[0], dtype=np.bool_)
+    alone[1:-1] = (gap[:-1] >= BLIP_SECONDS) & (gap[1:] >= BLIP_SECONDS)
+    blips[rows[alone & motion]] = True
+    return blips
 
 
 def _door_actions(
