@@ -30,7 +30,8 @@ Figures per house (`real_<house>_<figure>`):
   minutes between the wake (bedtime) and the typical start of the morning
   (bedtime) routine of that day's class; morning_days / bedtime_days: the nights
   compared (a day class without a routine is not compared, and counted in
-  morning_days_without / bedtime_days_without).
+  morning_days_without / bedtime_days_without; without any day compared there
+  is no median).
 """
 
 from __future__ import annotations
@@ -205,8 +206,9 @@ def score_routines(
                     routine.typical_start, local_minute(getattr(night, moment))
                 )
             )
-        median = statistics.median(differences) if differences else -1.0
-        figures[f"{kind}_median_abs_minutes"] = (float(median), "min")
+        if differences:
+            median = float(statistics.median(differences))
+            figures[f"{kind}_median_abs_minutes"] = (median, "min")
         figures[f"{kind}_days"] = (len(differences), "days")
         figures[f"{kind}_days_without"] = (without, "days")
     return figures
