@@ -6,7 +6,9 @@ for at least a quarter of an hour.
 
 Without them the house tells it by its doors and its silence. Activity is every
 manual change (a light, a switch, a door) and motion starting; presence and
-motion ending are not activity. A *silence* is the time between two activities.
+motion ending are not activity, nor is a lone motion start a quarter of an hour
+from anything else (a hall sensor seeing the postman through the glass). A
+*silence* is the time between two activities.
 Leaving is a door or lock action just before a silence; coming back is a door
 or lock action just after it, for someone who stays home and sits still never
 opens the front door to end it. The night is not away: silences of hours that no
@@ -20,6 +22,11 @@ door tell, live, that the house is empty. Every such silence of at least Q is an
 absence; they must end with a door far more often than chance (the share of
 the day's pauses a door ends) would, and happen on several days, or nothing is
 learned.
+
+An absence still going on at the end of the history is not counted: its length
+is not known yet. The evidence is told as for habits: the share of observed
+days with an absence (a Wilson lower bound), and the level, forming while the
+absences are on few days or the history is young.
 """
 
 from __future__ import annotations
