@@ -25,6 +25,8 @@ Figures per house (`real_<house>_<figure>`):
   quiet_minutes (shorter ones are below what the routine can tell);
 - away_quiet_minutes, away_occurrences, away_learned (1 when a routine was
   learned);
+- 7d_away_* and 14d_away_* (learned, true, found, precision, recall): the same
+  on the first 7 and 14 days only, for annotated houses that long;
 - morning_median_abs_minutes / bedtime_median_abs_minutes: when the checkout
   has engine/household/learn.py, the median over the annotated nights of the
   minutes between the wake (bedtime) and the typical start of the morning
@@ -80,6 +82,7 @@ DEFAULT_TIMEZONE = "America/Los_Angeles"
 LEARN_MODULE = "custom_components.ha_ai.engine.household.learn"
 MINUTES_PER_DAY = 1440
 WEEKEND = 5  # date.weekday() of Saturday
+YOUNG_DAYS = (7, 14)  # the first days of a house, judged for away too
 
 
 def emit(name: str, value: float, unit: str) -> None:
@@ -129,11 +132,18 @@ def overlaps(one: tuple[float, float], other: tuple[float, float]) -> bool:
 
 
 def score_away(
-    found: AwayFindings, truth: HouseholdTruth
+    found: AwayFindings, truth: HouseholdTruth, until: float | None = None
 ) -> dict[str, tuple[float, str]]:
-    """Return precision and recall of the absences against the annotated ones."""
-    true = [(a.timestamp(), b.timestamp()) for a, b in truth.away]
-    span = (truth.first.timestamp(), truth.last.timestamp())
+    """Return precision and recall of the absences against the annotated ones.
+
+    `until` ends the history judged (the first days of a house): annotated
+    periods ending later are left out.
+    """
+    last = truth.last.timestamp() if until is None else until
+    true = [
+        (a.timestamp(), b.timestamp()) for a, b in truth.away if b.timestamp() <= last
+    ]
+    span = (truth.first.timestamp(), last)
     seen = [
         (float(a.start), float(a.end))
         for a in found.absences
@@ -230,6 +240,31 @@ def describe_routines(routines: HouseholdRoutines) -> str:
     return "\n".join(lines)
 
 
+def young_house(
+    history: History,
+    truth: HouseholdTruth,
+    days: int,
+    roles: dict[str, EntityRole],
+) -> dict[str, tuple[float, str]]:
+    """Return the away figures of the house's first `days` days."""
+    young = history.first(days)
+    end = datetime.combine(
+        young.first_day + timedelta(days=days), time(0), tzinfo=young.timezone
+    )
+    found = find_absences(
+        table_of(young), timezone=young.timezone, end=end, roles=roles
+    )
+    level = found.routine.level if found.routine else found.reason
+    log(f"  first {days} days: {level}, {len(found.absences)} absences")
+    scored = score_away(found, truth, until=end.timestamp())
+    figures: dict[str, tuple[float, str]] = {
+        f"{days}d_away_learned": (int(found.routine is not None), "bool")
+    }
+    for figure in ("away_true", "away_found", "away_precision", "away_recall"):
+        figures[f"{days}d_{figure}"] = scored[figure]
+    return figures
+
+
 def judge_house(
     name: str, csv_path: Path, casas: Path, timezone: tzinfo, *, household: bool
 ) -> None:
@@ -266,6 +301,10 @@ def judge_house(
         log("  no annotations: not scored")
     else:
         figures.update(score_away(found, truth))
+    if truth is not None:
+        for days in YOUNG_DAYS:
+            if days < history.days:
+                figures.update(young_house(history, truth, days, roles))
     if household:
         learn = importlib.import_module(LEARN_MODULE)
         routines = learn.learn_household(table, timezone=timezone, end=end, roles=roles)

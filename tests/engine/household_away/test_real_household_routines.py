@@ -95,4 +95,10 @@ def test_a_made_up_house_is_scored_against_its_annotations(tmp_path: Path) -> No
     assert figures["real_demo_away_precision"] == 1.0
     assert figures["real_demo_away_recall"] == 1.0
     assert figures["real_demo_away_recall_long"] == 1.0
+    # Its first week too; it is not 14 days long.
+    assert figures["real_demo_7d_away_learned"] == 1
+    assert figures["real_demo_7d_away_true"] == 7
+    assert figures["real_demo_7d_away_found"] == 7
+    assert figures["real_demo_7d_away_recall"] == 1.0
+    assert "real_demo_14d_away_learned" not in figures
     assert "outside_door_front_door" in result.stderr
