@@ -1,0 +1,1 @@
+"""Tests of learning when the house is empty."""
