@@ -191,7 +191,7 @@ class _Rows:
         self.origin.append(int(origin))
 
 
-def household(  # noqa: PLR0913
+def household(
     kind: str,
     *,
     days: int = 60,
@@ -240,7 +240,7 @@ def household(  # noqa: PLR0913
             "off",
             Origin.AUTOMATED,
         )
-        if offset % 9 == 4:  # noqa: PLR2004
+        if offset % 9 == 4:
             rows.add(offset, 150, "light.kitchen", "unavailable", Origin.SYSTEM)
     if extra_entities:
         _extra(rows, plans, extra_entities, changes_per_entity_day, rng)
@@ -251,93 +251,146 @@ def _plans(
     kind: str, calendar: _Calendar, rng: np.random.Generator, truth: HouseholdTruth
 ) -> list[_Day]:
     """Return each day's plan, and record the planted routines in `truth`."""
-    days, weekend = calendar.days, calendar.weekend
+    # Per day, how far the morning and the bedtime are from their usual time.
+    wake = rng.normal(0.0, WAKE_JITTER_MINUTES, (calendar.days, 2)).clip(-25, 25)
+    planner = {
+        "lie_ins": _lie_in_plans,
+        "visitors": _visitor_plans,
+        "shift_work": _shift_plans,
+        "noise": _noise_plans,
+        "sparse_noise": _noise_plans,
+    }.get(kind, _steady_plans)
+    return planner(kind, calendar, wake, rng, truth)
 
-    def planted(
-        routine: RoutineKind,
-        day_class: DayClass,
-        minute: int,
-        actions: tuple[Action, ...],
-    ) -> None:
-        truth.routines.append(
-            PlantedHouseholdRoutine(routine, day_class, minute % 1440, actions)
+
+def _plant(
+    truth: HouseholdTruth,
+    routine: RoutineKind,
+    day_class: DayClass,
+    minute: int,
+    actions: tuple[Action, ...],
+) -> None:
+    truth.routines.append(
+        PlantedHouseholdRoutine(routine, day_class, minute % 1440, actions)
+    )
+
+
+def _usual_day(wake: float, bed: float) -> _Day:
+    return _Day(
+        morning=(wake, MORNING), bedtime=(bed, BEDTIME), spans=[(wake + 25, bed - 8)]
+    )
+
+
+type _Wake = npt.NDArray[np.float64]
+
+
+def _steady_plans(
+    kind: str,
+    calendar: _Calendar,
+    wake: _Wake,
+    rng: np.random.Generator,
+    truth: HouseholdTruth,
+) -> list[_Day]:
+    """The same morning and bedtime every day (a week away for `holiday`)."""
+    del rng
+    morning, bedtime = {
+        "early_birds": (5 * 60, 20 * 60 + 30),
+        "night_owls": (11 * 60, 26 * 60 + 30),
+        "holiday": (7 * 60, 22 * 60 + 30),
+    }.get(kind, (7 * 60, 23 * 60))
+    _plant(truth, RoutineKind.MORNING, DayClass.DAILY, morning, MORNING)
+    _plant(truth, RoutineKind.BEDTIME, DayClass.DAILY, bedtime, BEDTIME)
+    plans = [_usual_day(morning + a, bedtime + b) for a, b in wake]
+    if kind == "holiday":
+        first = calendar.days // 3
+        truth.away_days = frozenset(range(first, min(first + 7, calendar.days)))
+        for offset in truth.away_days:
+            plans[offset] = _Day()
+    return plans
+
+
+def _lie_in_plans(
+    kind: str,
+    calendar: _Calendar,
+    wake: _Wake,
+    rng: np.random.Generator,
+    truth: HouseholdTruth,
+) -> list[_Day]:
+    """Weekdays up at 06:30, weekends at 09:00 with another routine; bed at 23:00."""
+    del kind, rng
+    _plant(truth, RoutineKind.MORNING, DayClass.WEEKDAYS, 6 * 60 + 30, MORNING)
+    _plant(truth, RoutineKind.MORNING, DayClass.WEEKENDS, 9 * 60, WEEKEND_MORNING)
+    _plant(truth, RoutineKind.BEDTIME, DayClass.DAILY, 23 * 60, BEDTIME)
+    return [
+        _Day(
+            morning=(9 * 60 + a, WEEKEND_MORNING),
+            bedtime=(23 * 60 + b, BEDTIME),
+            spans=[(9 * 60 + 25 + a, 23 * 60 - 8 + b)],
         )
+        if calendar.weekend[offset]
+        else _usual_day(6 * 60 + 30 + a, 23 * 60 + b)
+        for offset, (a, b) in enumerate(wake)
+    ]
 
-    def usual_day(wake: float, bed: float) -> _Day:
-        return _Day(
-            morning=(wake, MORNING),
-            bedtime=(bed, BEDTIME),
-            spans=[(wake + 25, bed - 8)],
+
+def _visitor_plans(
+    kind: str,
+    calendar: _Calendar,
+    wake: _Wake,
+    rng: np.random.Generator,
+    truth: HouseholdTruth,
+) -> list[_Day]:
+    """07:00 and 22:30; an evening in eight has visitors and a bedtime at 23:30."""
+    del kind
+    _plant(truth, RoutineKind.MORNING, DayClass.DAILY, 7 * 60, MORNING)
+    _plant(truth, RoutineKind.BEDTIME, DayClass.DAILY, 22 * 60 + 30, BEDTIME)
+    days = calendar.days
+    guests = set(rng.choice(days, max(1, days // 8), replace=False).tolist())
+    guest_devices = (
+        *DAY_DEVICES,
+        "light.dining_room",
+        "media_player.speaker",
+        "light.guest_room",
+    )
+    return [
+        _Day(
+            morning=(7 * 60 + a, MORNING),
+            bedtime=(23 * 60 + 30 + b, BEDTIME),
+            spans=[(7 * 60 + 25 + a, 23 * 60 + 22 + b)],
+            devices=guest_devices,
+            per_hour=20.0,
         )
+        if offset in guests
+        else _usual_day(7 * 60 + a, 22 * 60 + 30 + b)
+        for offset, (a, b) in enumerate(wake)
+    ]
 
-    wake = rng.normal(0.0, WAKE_JITTER_MINUTES, (days, 2)).clip(-25, 25)
-    if kind in {"early_birds", "night_owls", "holiday", "dst_spring", "dst_autumn"}:
-        morning, bedtime = {
-            "early_birds": (5 * 60, 20 * 60 + 30),
-            "night_owls": (11 * 60, 26 * 60 + 30),
-            "holiday": (7 * 60, 22 * 60 + 30),
-        }.get(kind, (7 * 60, 23 * 60))
-        planted(RoutineKind.MORNING, DayClass.DAILY, morning, MORNING)
-        planted(RoutineKind.BEDTIME, DayClass.DAILY, bedtime, BEDTIME)
-        plans = [usual_day(morning + a, bedtime + b) for a, b in wake]
-        if kind == "holiday":
-            first = days // 3
-            truth.away_days = frozenset(range(first, min(first + 7, days)))
-            for offset in truth.away_days:
-                plans[offset] = _Day()
-        return plans
-    if kind == "lie_ins":
-        planted(RoutineKind.MORNING, DayClass.WEEKDAYS, 6 * 60 + 30, MORNING)
-        planted(RoutineKind.MORNING, DayClass.WEEKENDS, 9 * 60, WEEKEND_MORNING)
-        planted(RoutineKind.BEDTIME, DayClass.DAILY, 23 * 60, BEDTIME)
-        plans = []
-        for offset, (a, b) in enumerate(wake):
-            if weekend[offset]:
-                plan = _Day(
-                    morning=(9 * 60 + a, WEEKEND_MORNING),
-                    bedtime=(23 * 60 + b, BEDTIME),
-                    spans=[(9 * 60 + 25 + a, 23 * 60 - 8 + b)],
-                )
-            else:
-                plan = usual_day(6 * 60 + 30 + a, 23 * 60 + b)
-            plans.append(plan)
-        return plans
-    if kind == "visitors":
-        planted(RoutineKind.MORNING, DayClass.DAILY, 7 * 60, MORNING)
-        planted(RoutineKind.BEDTIME, DayClass.DAILY, 22 * 60 + 30, BEDTIME)
-        guests = set(rng.choice(days, max(1, days // 8), replace=False).tolist())
-        plans = []
-        for offset, (a, b) in enumerate(wake):
-            if offset in guests:
-                plans.append(
-                    _Day(
-                        morning=(7 * 60 + a, MORNING),
-                        bedtime=(23 * 60 + 30 + b, BEDTIME),
-                        spans=[(7 * 60 + 25 + a, 23 * 60 + 22 + b)],
-                        devices=(
-                            *DAY_DEVICES,
-                            "light.dining_room",
-                            "media_player.speaker",
-                            "light.guest_room",
-                        ),
-                        per_hour=20.0,
-                    )
-                )
-            else:
-                plans.append(usual_day(7 * 60 + a, 22 * 60 + 30 + b))
-        return plans
-    if kind == "shift_work":
-        plans = []
-        for offset, (a, b) in enumerate(wake):
-            shift = (offset // 7) % 3
-            if shift == 0:  # early shift
-                plans.append(usual_day(5 * 60 + 30 + a, 21 * 60 + 30 + b))
-            elif shift == 1:  # late shift
-                plans.append(usual_day(10 * 60 + a, 25 * 60 + 30 + b))
-            else:  # night shift: up in the afternoon, to bed in the morning
-                plans.append(usual_day(15 * 60 + a, 31 * 60 + 30 + b))
-        return plans
-    # Noise: devices used at random, day and night.
+
+def _shift_plans(
+    kind: str,
+    calendar: _Calendar,
+    wake: _Wake,
+    rng: np.random.Generator,
+    truth: HouseholdTruth,
+) -> list[_Day]:
+    """Early, late and night shifts a week each: up at 05:30, 10:00 and 15:00."""
+    del kind, calendar, rng, truth
+    shifts = ((5 * 60 + 30, 21 * 60 + 30), (10 * 60, 25 * 60 + 30), (15 * 60, 31 * 60))
+    return [
+        _usual_day(shifts[offset // 7 % 3][0] + a, shifts[offset // 7 % 3][1] + b)
+        for offset, (a, b) in enumerate(wake)
+    ]
+
+
+def _noise_plans(
+    kind: str,
+    calendar: _Calendar,
+    wake: _Wake,
+    rng: np.random.Generator,
+    truth: HouseholdTruth,
+) -> list[_Day]:
+    """Devices used at random, day and night: 4 uses an hour, or a few a day."""
+    del wake, rng, truth
     per_hour = 4.0 if kind == "noise" else 0.2
     return [
         _Day(
@@ -345,7 +398,7 @@ def _plans(
             devices=(*DAY_DEVICES, "light.bedroom", "light.kitchen", HALL_MOTION),
             per_hour=per_hour,
         )
-        for _ in range(days)
+        for _ in range(calendar.days)
     ]
 
 

@@ -64,6 +64,7 @@ WINDOW_HALF_MINUTES = 30
 WINDOW_KEEP = 0.9
 MIN_HALF_MINUTES = 5
 STEP_SHARE = 0.5
+STEP_LIFT = 0.3
 STARTER_SHARE = 0.1
 MAX_STARTERS = 3
 SAME_CLASS_MINUTES = 30
@@ -109,6 +110,12 @@ class _Marked:
         """Start at the first usual action (at the first action when none is)."""
         chosen = self.positions[np.isin(self.keys, np.fromiter(usual, np.int64))]
         self.start = int(chosen.min()) if chosen.shape[0] else int(self.positions.min())
+
+    @property
+    def minutes(self) -> float:
+        """Return how long the occurrence lasts, at least a minute."""
+        when = self.occurrence.when
+        return max(float(when[-1] - when[0]) / 60, 1.0)
 
     @property
     def start_minute(self) -> int:
@@ -238,7 +245,7 @@ def _learn_class(  # noqa: PLR0913
     if len(found) < settings.min_forming_share * observed - 1e-9:
         return _Learned(None, NO_QUIET_NIGHT)
     marked = [_Marked.of(occurrence, kind) for occurrence in found]
-    usual = _usual_actions(marked)
+    usual = _usual_actions(marked, nights.rates)
     for item in marked:
         item.begin_at_first(usual)
     starts = np.asarray([item.start_minute for item in marked], dtype=np.int64)
@@ -263,7 +270,7 @@ def _learn_class(  # noqa: PLR0913
             window_start=(typical - half) % MINUTES_PER_DAY,
             window_end=(typical + half) % MINUTES_PER_DAY,
             starters=_starters(kept, table, nights.state_count),
-            steps=_steps(kept, table, nights.state_count),
+            steps=_steps(kept, usual, table, nights.state_count),
             support_days=support,
             observed_days=observed,
             confidence=round(confidence, 4),
@@ -292,12 +299,27 @@ def _level(
     return None
 
 
-def _usual_actions(marked: list[_Marked]) -> set[int]:
-    """Return the action keys seen in at least STEP_SHARE of the occurrences."""
+def _usual_actions(marked: list[_Marked], rates: Mapping[int, float]) -> set[int]:
+    """Return the actions that make the routine: usual in it, and more than chance.
+
+    An action is usual when it is in at least STEP_SHARE of the occurrences and
+    in STEP_LIFT more of them than its everyday rate would put in stretches of
+    their lengths: a device used fifty times a day is in every hour, so it is
+    no part of the morning.
+    """
     seen: Counter[int] = Counter()
     for item in marked:
         seen.update(int(key) for key in item.keys)
-    return {key for key, times in seen.items() if times >= STEP_SHARE * len(marked)}
+    lengths = np.asarray([item.minutes for item in marked], dtype=np.float64)
+    usual: set[int] = set()
+    for key, times in seen.items():
+        share = times / len(marked)
+        if share < STEP_SHARE:
+            continue
+        chance = float(np.mean(-np.expm1(-rates.get(key, 0.0) * lengths)))
+        if share >= chance + STEP_LIFT:
+            usual.add(key)
+    return usual
 
 
 def _window(starts: IntArray) -> tuple[int, int]:
@@ -349,9 +371,13 @@ def _starters(
 
 
 def _steps(
-    kept: list[_Marked], table: ChangeTable, state_count: int
+    kept: list[_Marked], usual: set[int], table: ChangeTable, state_count: int
 ) -> tuple[RoutineStep, ...]:
-    """Return the usual actions from the start on, by their median delay."""
+    """Return the usual actions from the start on, by their median delay.
+
+    Only actions usual over all the class's occurrences (`usual`) are steps, and
+    only when they are in STEP_SHARE of the supporting ones.
+    """
     delays: dict[int, list[int]] = {}
     for item in kept:
         for key, delay in item.delays():
@@ -359,7 +385,7 @@ def _steps(
     steps = [
         (round(float(np.median(found))), -len(found), key, len(found) / len(kept))
         for key, found in delays.items()
-        if len(found) >= STEP_SHARE * len(kept)
+        if key in usual and len(found) >= STEP_SHARE * len(kept)
     ]
     steps.sort()
     return tuple(

@@ -83,6 +83,10 @@ class Nights:
     bedtime_days: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
     mornings: dict[int, Occurrence] = field(default_factory=dict)
     bedtimes: dict[int, Occurrence] = field(default_factory=dict)
+    # Per action key, how often it happens per waking minute (the minutes of the
+    # active days outside their nights): what chance puts in any stretch of the
+    # day, so a routine's actions are told from the house's everyday ones.
+    rates: dict[int, float] = field(default_factory=dict)
 
 
 def find_nights(
@@ -121,10 +125,12 @@ def find_nights(
     ending_day = day[candidates + 1]
     span = ROUTINE_SPAN_MINUTES * 60
     last = when.shape[0] - 1
+    quiet_total = 0
     for morning_day in (int(d) for d in np.unique(ending_day)):
         same = candidates[ending_day == morning_day]
         asleep, awake = int(same[0]), int(same[-1]) + 1  # last and first actions
         quiet = int(when[awake] - when[asleep]) // 60
+        quiet_total += quiet
         # Morning: from the first action after the night to the next break.
         after = int(np.searchsorted(breaks, awake))
         stop = int(breaks[after]) + 1 if after < breaks.shape[0] else last + 1
@@ -143,6 +149,12 @@ def find_nights(
             minute[start : asleep + 1],
             quiet,
         )
+    waking = max(active.shape[0] * MINUTES_PER_DAY - quiet_total, 1)
+    counted, counts = np.unique(keys, return_counts=True)
+    nights.rates = {
+        int(key): int(count) / waking
+        for key, count in zip(counted, counts, strict=True)
+    }
     return nights
 
 
