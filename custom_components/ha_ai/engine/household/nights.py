@@ -11,13 +11,15 @@ from the silences between consecutive activity, in real (UTC) seconds:
 
 - a silence is a *night silence* when it lasts from QUIET_MINUTES to
   MAX_QUIET_MINUTES (longer is an absence, not a night), begins between 18:00
-  and 05:00 and ends between 03:00 and 14:00 on the local wall clock. So an
-  early bird asleep from 20:30 to 04:30 and a night owl asleep from 03:00 to
-  11:00 both have nights, while a night-shift worker asleep from 08:00 to 16:00
-  has none (and an empty house during the working day is never a night);
+  and 05:00 and ends between midnight and 14:00 on the local wall clock (so it
+  holds part of the small hours). An early bird asleep from 20:30 to 04:30 and
+  a night owl asleep from 03:00 to 11:00 both have nights, while a night-shift
+  worker asleep from 08:00 to 16:00 has none, an evening out (18:00 to 23:30)
+  is no night, and an empty house during the working day is never one;
 - the night silences ending on day D are one night, from the first's beginning
-  to the last's end: a short visit to the bathroom that splits the night into
-  two long silences stays inside it.
+  to the last's end: a visit to the bathroom at 02:30 that splits the night
+  into two long silences stays inside it (one that leaves less than
+  QUIET_MINUTES of sleep after it ends the night early).
 
 The *morning* of D is the first cluster of activity after its night (actions
 each less than CLUSTER_GAP_MINUTES after the one before), cut at
@@ -51,9 +53,9 @@ type BoolArray = npt.NDArray[np.bool_]
 QUIET_MINUTES = 180
 MAX_QUIET_MINUTES = 16 * 60
 # Local wall-clock minutes a night silence may begin in ([18:00, 05:00)) and
-# end in ([03:00, 14:00)).
+# end in ([00:00, 14:00)).
 NIGHT_BEGINS = (18 * 60, 5 * 60)
-NIGHT_ENDS = (3 * 60, 14 * 60)
+NIGHT_ENDS = (0, 14 * 60)
 CLUSTER_GAP_MINUTES = 30
 ROUTINE_SPAN_MINUTES = 60
 MOTION_ON = "on"
