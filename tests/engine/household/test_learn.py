@@ -233,19 +233,22 @@ def test_a_young_routine_is_forming_and_daily() -> None:
     assert not [k for k in result.missing if k.startswith("morning")]
 
 
-def test_weekdays_only_routine_when_weekends_have_none() -> None:
+@pytest.mark.parametrize(
+    ("scattered", "kept"),
+    [(DayClass.WEEKENDS, DayClass.WEEKDAYS), (DayClass.WEEKDAYS, DayClass.WEEKENDS)],
+)
+def test_one_day_class_only_when_the_other_keeps_no_time(
+    scattered: DayClass, kept: DayClass
+) -> None:
     table, truth = planted("lie_ins")
-    # Weekend mornings scattered over the day: they keep no time.
-    weekend_morning = {"light.bedroom", "cover.bedroom", "media_player.radio"}
+    # The days of one class moved whole by up to three hours either way: their
+    # mornings keep no time.
     day, _ = local_day_and_minute(table.when, truth.timezone)
     weekend = (day + 3) % 7 >= 5
-    rng = np.random.default_rng(5)
+    chosen = weekend if scattered is DayClass.WEEKENDS else ~weekend
     shifted = table.when.copy()
-    moving = weekend & np.isin(
-        table.entity,
-        [table.entity_ids.index(e) for e in weekend_morning],
-    )
-    shifted[moving] += rng.integers(-3, 4, int(moving.sum())) * 3600
+    by_day = np.random.default_rng(5).integers(-3, 4, int(day.max() + 1))
+    shifted[chosen] += by_day[day[chosen]] * 3600
     moved = ChangeTable(
         entity_ids=table.entity_ids,
         states=table.states,
@@ -258,10 +261,25 @@ def test_weekdays_only_routine_when_weekends_have_none() -> None:
     result = learn_household(
         moved, timezone=truth.timezone, end=truth.end, roles=truth.roles, away=no_away
     )
-    assert result.routine(RoutineKind.MORNING, DayClass.WEEKDAYS) is not None
-    assert result.routine(RoutineKind.MORNING, DayClass.WEEKENDS) is None
+    assert result.routine(RoutineKind.MORNING, kept) is not None
+    assert result.routine(RoutineKind.MORNING, scattered) is None
     assert result.missing["morning_daily"] == "weekdays_and_weekends_differ"
-    assert result.missing["morning_weekends"] in {"no_regular_time", "no_quiet_night"}
+    assert result.missing[f"morning_{scattered}"] in {
+        "no_regular_time",
+        "no_quiet_night",
+    }
+
+
+def test_a_daily_routine_when_no_day_class_has_days_enough_alone() -> None:
+    # Thursday to Tuesday: three weekday and two weekend mornings to judge.
+    table, truth = household("early_birds", days=6, start=date(2024, 1, 4))
+    result = learn_household(
+        table, timezone=truth.timezone, end=truth.end, roles=truth.roles, away=no_away
+    )
+    morning = result.routine(RoutineKind.MORNING, DayClass.DAILY)
+    assert morning is not None
+    assert morning.observed_days == 5
+    assert morning.level is PatternLevel.FORMING
 
 
 def test_the_away_routine_comes_from_the_away_learner() -> None:
