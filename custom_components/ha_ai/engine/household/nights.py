@@ -44,7 +44,12 @@ import numpy as np
 import numpy.typing as npt
 
 from ..habits.model import ChangeTable, Origin
-from ..habits.time_of_day import MINUTES_PER_DAY, local_day_and_minute
+from ..habits.time_of_day import (
+    MINUTES_PER_DAY,
+    SECONDS_PER_DAY,
+    local_day_and_minute,
+    utc_offsets,
+)
 from .model import EntityRole
 
 type IntArray = npt.NDArray[np.int64]
@@ -106,7 +111,11 @@ def find_nights(
         return nights
     when = table.when[chosen]
     keys = table.entity[chosen].astype(np.int64) * state_count + table.state[chosen]
-    day, minute = local_day_and_minute(when, timezone)
+    del chosen
+    # Local wall-clock seconds (zoneinfo's offsets, exact across daylight saving);
+    # minutes of the day are read where needed only.
+    local = when + utc_offsets(when, timezone)
+    day = local // SECONDS_PER_DAY
     end_day = int(
         local_day_and_minute(np.asarray([int(end.timestamp())]), timezone)[0][0]
     )
@@ -116,14 +125,16 @@ def find_nights(
     nights.bedtime_days = active[np.isin(active + 1, active) & (active + 1 < end_day)]
 
     silence = np.diff(when)
-    night = (
-        (silence >= QUIET_MINUTES * 60)
-        & (silence <= MAX_QUIET_MINUTES * 60)
-        & _within(minute[:-1], NIGHT_BEGINS)
-        & _within(minute[1:], NIGHT_ENDS)
-    )
     breaks = np.flatnonzero(silence >= CLUSTER_GAP_MINUTES * 60)
-    candidates = np.flatnonzero(night)
+    candidates = breaks[
+        (silence[breaks] >= QUIET_MINUTES * 60)
+        & (silence[breaks] <= MAX_QUIET_MINUTES * 60)
+    ]
+    del silence
+    candidates = candidates[
+        _within(_minute(local[candidates]), NIGHT_BEGINS)
+        & _within(_minute(local[candidates + 1]), NIGHT_ENDS)
+    ]
     ending_day = day[candidates + 1]
     span = ROUTINE_SPAN_MINUTES * 60
     last = when.shape[0] - 1
@@ -138,7 +149,11 @@ def find_nights(
         stop = int(breaks[after]) + 1 if after < breaks.shape[0] else last + 1
         stop = min(stop, int(np.searchsorted(when, when[awake] + span, "right")))
         nights.mornings[morning_day] = Occurrence(
-            morning_day, keys[awake:stop], when[awake:stop], minute[awake:stop], quiet
+            morning_day,
+            keys[awake:stop],
+            when[awake:stop],
+            _minute(local[awake:stop]),
+            quiet,
         )
         # Bedtime: from the break before the night's first silence to it.
         before = int(np.searchsorted(breaks, asleep)) - 1
@@ -148,7 +163,7 @@ def find_nights(
             morning_day - 1,
             keys[start : asleep + 1],
             when[start : asleep + 1],
-            minute[start : asleep + 1],
+            _minute(local[start : asleep + 1]),
             quiet,
         )
     waking = max(active.shape[0] * MINUTES_PER_DAY - quiet_total, 1)
@@ -179,6 +194,12 @@ def _activity(
     motion_on &= table.state == on
     activity: BoolArray = (manual | motion_on) & (table.when < end_ts)
     return activity
+
+
+def _minute(local: IntArray) -> IntArray:
+    """Return the minute of the day of local wall-clock seconds."""
+    minute: IntArray = local % SECONDS_PER_DAY // 60
+    return minute
 
 
 def _within(minute: IntArray, span: tuple[int, int]) -> BoolArray:
