@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from benchmarks.households import household
 from custom_components.ha_ai.engine.habits.model import DayClass, PatternLevel
@@ -23,6 +24,7 @@ from custom_components.ha_ai.engine.household.serialize import (
     routines_from_dict,
     routines_to_dict,
 )
+from tests.engine.test_store_restores_fuzzed import damaged_store
 
 AWAY = AwayRoutine(
     source=AwaySource.LEARNED,
@@ -244,3 +246,18 @@ def test_no_damage_to_any_field_raises() -> None:
             target[path[-1]] = junk
             restored, _ = routines_from_dict(damaged)
             assert isinstance(restored, HouseholdRoutines)
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(data=damaged_store(stored()))
+def test_a_store_damaged_anyhow_reads_back_without_raising(data: object) -> None:
+    restored, _ = routines_from_dict(data)
+    assert isinstance(restored, HouseholdRoutines)
+    # Whatever was kept is whole: stored and read back, it is the same.
+    again, drops = routines_from_dict(routines_to_dict(restored))
+    assert again == restored
+    assert drops.dropped_count == drops.reset_count == 0
