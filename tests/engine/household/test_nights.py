@@ -128,3 +128,12 @@ def test_too_little_activity_has_no_nights() -> None:
     assert nights.rates == {}
     empty = find_nights(ChangeTable(), timezone=UTC, end=end_of(), roles={})
     assert empty.morning_days.shape == (0,)
+
+
+def test_a_morning_not_over_at_the_end_is_not_judged() -> None:
+    end = end_of(3) + timedelta(hours=7, minutes=10)  # day 3, mid-morning
+    nights = find_nights(
+        table_of(usual_days()), timezone=AMSTERDAM, end=end, roles=ROLES
+    )
+    assert nights.morning_days.tolist() == [day_number(d) for d in (1, 2)]
+    assert nights.bedtime_days.tolist() == [day_number(d) for d in (0, 1)]

@@ -31,7 +31,9 @@ breaks thus keeps an hour at most on each side of its night.
 
 A day is observed for mornings when it and the day before had activity, for
 bedtimes when it and the day after had: days away (no activity at all) and the
-days one leaves or comes back on are not held against a routine.
+days one leaves or comes back on are not held against a routine. Only whole
+days before `end` are observed (as for the habit miner): a morning not yet
+over, or not yet begun, is not judged.
 """
 
 from __future__ import annotations
@@ -121,7 +123,7 @@ def find_nights(
     )
 
     active = np.unique(day)
-    nights.morning_days = active[np.isin(active - 1, active)]
+    nights.morning_days = active[np.isin(active - 1, active) & (active < end_day)]
     nights.bedtime_days = active[np.isin(active + 1, active) & (active + 1 < end_day)]
 
     silence = np.diff(when)
