@@ -5,14 +5,18 @@ cluster of activity after the night's quiet) and its bedtime (the last one
 before). Per kind and day class:
 
 1. Usual actions: the (entity, state) that appear in at least STEP_SHARE of
-   the class's occurrences. An occurrence *starts* at its first usual action
-   (a person crossing the hall before bedtime is not the bedtime).
+   the class's occurrences, and in STEP_LIFT more of them than the house's
+   everyday use of it would put there (`nights.Nights.rates`). A morning takes
+   each action where it first happens, a bedtime where it last happens (the TV
+   off for the night). An occurrence *starts* at its first usual action (a
+   person crossing the hall before bedtime is not the bedtime).
 2. Window: the WINDOW_HALF_MINUTES either side of the clock minute holding the
    most starts (a circular box sum, so 23:50 and 00:10 are neighbours); the
    typical start is the median of the starts in it, and the window narrows
-   around it to the least half-width that keeps WINDOW_KEEP of them. Wider
-   windows are not allowed: a household up at any time between 06:00 and 08:30
-   has waking hours, not a morning routine.
+   around it to the least half-width that keeps WINDOW_KEEP of them (the window
+   runs from typical - half to typical + half, both included, and may wrap past
+   midnight). Wider windows are not allowed: a household up at any time
+   between 06:00 and 08:30 has waking hours, not a morning routine.
 3. Evidence: support days (occurrences starting in the window) of the observed
    days of the class, the Wilson lower bound, and the habit miner's levels
    (`MiningSettings`): established from `min_confidence` over at least
@@ -60,13 +64,20 @@ from .nights import Nights, Occurrence, find_nights
 type IntArray = npt.NDArray[np.int64]
 type AwayLearner = Callable[..., tuple[AwayRoutine | None, str | None]]
 
+# The widest window is an hour: a planted start jittering by 8 minutes a day
+# keeps nearly all its days in it, while waking hours spread over two and a half
+# hours keep at most 40 % of theirs (no routine, not even forming).
 WINDOW_HALF_MINUTES = 30
 WINDOW_KEEP = 0.9
 MIN_HALF_MINUTES = 5
+# An action belongs to the routine on at least half its days, and on 30 % more
+# of them than chance.
 STEP_SHARE = 0.5
 STEP_LIFT = 0.3
+# Starters are the actions that began at least a tenth of the occurrences.
 STARTER_SHARE = 0.1
 MAX_STARTERS = 3
+# Weekdays and weekends this close are one daily routine.
 SAME_CLASS_MINUTES = 30
 FIRST_WEEKEND_DAY = 5  # weekday_of: Monday 0
 
