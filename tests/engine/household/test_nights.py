@@ -137,3 +137,25 @@ def test_a_morning_not_over_at_the_end_is_not_judged() -> None:
     )
     assert nights.morning_days.tolist() == [day_number(d) for d in (1, 2)]
     assert nights.bedtime_days.tolist() == [day_number(d) for d in (0, 1)]
+
+
+def test_a_sleeper_turning_over_does_not_end_the_night() -> None:
+    rows = usual_days()
+    for hours in (24.0 + 1.0, 24.0 + 1.4, 24.0 + 2.2, 24.0 + 3.7):
+        rows.append((hours, "binary_sensor.hall_motion", "on", Origin.MANUAL))
+    nights = find_nights(table_of(rows), timezone=AMSTERDAM, end=end_of(), roles=ROLES)
+    assert nights.mornings[day_number(1)].minute[0] == 420
+    assert nights.mornings[day_number(1)].quiet_minutes == 8 * 60
+    # Someone up at 04:30 moves and switches a light: that is no sleeper, and
+    # what is left of the night (two and a half hours) is too short for one.
+    rows += [
+        (24.0 + 4.5, "binary_sensor.hall_motion", "on", Origin.MANUAL),
+        (24.0 + 4.55, "light.bathroom", "on", Origin.MANUAL),
+    ]
+    nights = find_nights(table_of(rows), timezone=AMSTERDAM, end=end_of(), roles=ROLES)
+    assert nights.mornings[day_number(1)].minute[0] == 270
+    # The sensor alone before midnight is someone still up: it is activity.
+    rows = usual_days()
+    rows.append((23.6, "binary_sensor.hall_motion", "on", Origin.MANUAL))
+    nights = find_nights(table_of(rows), timezone=AMSTERDAM, end=end_of(), roles=ROLES)
+    assert nights.bedtimes[day_number(0)].minute[-1] == 23 * 60 + 36

@@ -4,7 +4,11 @@ Activity is what people do in the house: every manual change (Origin.MANUAL) of
 an entity that is not a presence (a phone leaving is nobody in the house), and
 every motion sensor going "on" (whatever made it: a sensor has no context; its
 "off" is a timer running out, not a person). Automations and the system are not
-people, so an automated porch light at 03:00 does not end the night.
+people, so an automated porch light at 03:00 does not end the night. Nor does a
+motion sensor firing alone in the small hours (00:00 to 05:00, no other
+entity's activity within ALONE_MINUTES): a sleeper turning over sets the
+bedroom's sensor off all night in real recordings, while anyone up (a visit to
+the bathroom, a morning) moves through more than one room or touches something.
 
 The night's quiet of local day D (the day of the morning it ends in) is built
 from the silences between consecutive activity, in real (UTC) seconds:
@@ -66,6 +70,9 @@ NIGHT_ENDS = (0, 14 * 60)
 CLUSTER_GAP_MINUTES = 30
 ROUTINE_SPAN_MINUTES = 60
 MOTION_ON = "on"
+# A motion sensor firing alone in the small hours is a sleeper turning over.
+ALONE_MINUTES = 10
+SMALL_HOURS = (0, 5 * 60)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,15 +115,21 @@ def find_nights(
     """Return the mornings and bedtimes of the table's activity before `end`."""
     state_count = max(1, len(table.states))
     nights = Nights(state_count=state_count)
-    chosen = np.flatnonzero(_activity(table, roles, int(end.timestamp())))
+    activity, motion = _activity(table, roles, int(end.timestamp()))
+    chosen = np.flatnonzero(activity)
+    # Local wall-clock seconds (zoneinfo's offsets, exact across daylight saving);
+    # minutes of the day are read where needed only.
+    local = table.when[chosen] + utc_offsets(table.when[chosen], timezone)
+    moving = np.flatnonzero(motion[chosen])
+    turning_over = moving[_within(_minute(local[moving]), SMALL_HOURS)]
+    keep = np.ones(chosen.shape[0], dtype=np.bool_)
+    keep[_alone(table, chosen, turning_over)] = False
+    chosen, local = chosen[keep], local[keep]
     if chosen.shape[0] < 2:  # noqa: PLR2004 - a silence needs two actions
         return nights
     when = table.when[chosen]
     keys = table.entity[chosen].astype(np.int64) * state_count + table.state[chosen]
     del chosen
-    # Local wall-clock seconds (zoneinfo's offsets, exact across daylight saving);
-    # minutes of the day are read where needed only.
-    local = when + utc_offsets(when, timezone)
     day = local // SECONDS_PER_DAY
     end_day = int(
         local_day_and_minute(np.asarray([int(end.timestamp())]), timezone)[0][0]
@@ -179,8 +192,11 @@ def find_nights(
 
 def _activity(
     table: ChangeTable, roles: Mapping[str, EntityRole], end_ts: int
-) -> BoolArray:
-    """Return which changes are people's activity (see the module's docstring)."""
+) -> tuple[BoolArray, BoolArray]:
+    """Return which changes are people's activity, and which are motion sensors.
+
+    See the module's docstring.
+    """
     role_of = [roles.get(entity_id) for entity_id in table.entity_ids]
     presence = np.asarray(
         [i for i, r in enumerate(role_of) if r is EntityRole.PRESENCE], np.int32
@@ -195,7 +211,37 @@ def _activity(
     on = table.states.index(MOTION_ON) if MOTION_ON in table.states else -1
     motion_on &= table.state == on
     activity: BoolArray = (manual | motion_on) & (table.when < end_ts)
-    return activity
+    return activity, is_motion
+
+
+def _alone(table: ChangeTable, chosen: IntArray, candidates: IntArray) -> IntArray:
+    """Return which `candidates` (positions in `chosen`) happened alone.
+
+    Alone: no other entity's activity within ALONE_MINUTES either side. The
+    nearest other entity's change is just before the candidate's run of one
+    entity's changes, or just after it.
+    """
+    if candidates.shape[0] == 0:
+        return candidates
+    entity = table.entity[chosen]
+    count = entity.shape[0]
+    new_run = np.ones(count, dtype=np.bool_)
+    new_run[1:] = entity[1:] != entity[:-1]
+    firsts = np.flatnonzero(new_run)
+    del new_run
+    run = np.searchsorted(firsts, candidates, side="right") - 1
+    first = firsts[run]
+    last = np.append(firsts[1:] - 1, count - 1)[run]
+    when = table.when[chosen[candidates]]
+    window = ALONE_MINUTES * 60
+    quiet_before = (first == 0) | (
+        when - table.when[chosen[np.maximum(first - 1, 0)]] > window
+    )
+    quiet_after = (last == count - 1) | (
+        table.when[chosen[np.minimum(last + 1, count - 1)]] - when > window
+    )
+    alone: IntArray = candidates[quiet_before & quiet_after]
+    return alone
 
 
 def _minute(local: IntArray) -> IntArray:
