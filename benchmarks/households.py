@@ -17,7 +17,9 @@ the system (an automated porch light, a device dropping off). The kinds:
 - `dst_spring` / `dst_autumn`: 07:00 and 23:00 in Europe/Amsterdam across the
   last Sunday of March (October);
 - `noise`: devices used at random times of the whole day and night;
-- `sparse_noise`: a few uses a day at random times (long silences, at random).
+- `sparse_noise`: a few uses a day at random times (long silences, at random);
+- `restless`: 07:00 and 23:00, and a sleeper whose bedroom motion sensor fires
+  alone about eight times between midnight and 05:00, as in real recordings.
 
 `household(kind, ...)` returns the table and its truth (the routines planted,
 the roles, the days away), so tests can state exact expectations. Times are
@@ -52,11 +54,14 @@ HOUSEHOLD_KINDS = (
     "dst_autumn",
     "noise",
     "sparse_noise",
+    "restless",
 )
 WAKE_JITTER_MINUTES = 8.0
 HALL_MOTION = "binary_sensor.hall_motion"
+BEDROOM_MOTION = "binary_sensor.bedroom_motion"
 ROLES: dict[str, EntityRole] = {
     HALL_MOTION: EntityRole.MOTION,
+    BEDROOM_MOTION: EntityRole.MOTION,
     "binary_sensor.front_door": EntityRole.DOOR,
     "lock.front_door": EntityRole.LOCK,
     "person.alex": EntityRole.PRESENCE,
@@ -242,6 +247,11 @@ def household(
         )
         if offset % 9 == 4:
             rows.add(offset, 150, "light.kitchen", "unavailable", Origin.SYSTEM)
+        if kind == "restless":
+            # The sleeper turns over: the bedroom's sensor alone, after midnight.
+            for minute in np.sort(rng.uniform(15, 5 * 60 - 15, rng.poisson(8))):
+                rows.add(offset, float(minute), BEDROOM_MOTION, "on")
+                rows.add(offset, float(minute) + 1, BEDROOM_MOTION, "off")
     if extra_entities:
         _extra(rows, plans, extra_entities, changes_per_entity_day, rng)
     return _table(rows, calendar, days), truth

@@ -41,7 +41,7 @@ AWAY = AwayRoutine(
     confidence=0.5,
     level=PatternLevel.ESTABLISHED,
 )
-STEADY = ("early_birds", "night_owls", "lie_ins", "visitors", "holiday")
+STEADY = ("early_birds", "night_owls", "lie_ins", "visitors", "holiday", "restless")
 DST = ("dst_spring", "dst_autumn")
 # How far a learned start may be from the planted one (the planted starts
 # jitter by 8 minutes a day).
@@ -121,6 +121,16 @@ def test_an_early_birds_quiet_is_its_night_despite_automations_in_it() -> None:
     morning = learned("early_birds").routine(RoutineKind.MORNING, DayClass.DAILY)
     assert morning is not None
     assert abs(morning.quiet_minutes - (5 * 60 + 24 * 60 - (20 * 60 + 55))) <= 15
+
+
+def test_a_restless_sleeper_keeps_the_whole_night_as_quiet() -> None:
+    table, _ = planted("restless")
+    assert "binary_sensor.bedroom_motion" in table.entity_ids
+    morning = learned("restless").routine(RoutineKind.MORNING, DayClass.DAILY)
+    assert morning is not None
+    # From after the 23:00 bedtime (its last action at 23:25) to 07:00.
+    assert abs(morning.quiet_minutes - (7 * 60 + 24 * 60 - (23 * 60 + 25))) <= 15
+    assert "binary_sensor.bedroom_motion" not in {s.entity_id for s in morning.steps}
 
 
 def test_weekend_lie_ins_give_a_routine_per_day_class_and_one_daily_bedtime() -> None:
