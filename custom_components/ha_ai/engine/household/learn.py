@@ -39,7 +39,6 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from importlib import import_module
 
 import numpy as np
 import numpy.typing as npt
@@ -51,6 +50,7 @@ from ..habits.time_of_day import (
     weekday_of,
     wilson_lower,
 )
+from .away import learn_away
 from .model import (
     AwayRoutine,
     EntityRole,
@@ -160,8 +160,7 @@ def learn_household(
     `nights`); `away` learns the away routine (the module `away` by default).
     """
     if away is None:
-        # Its own part of the engine, loaded when used.
-        away = import_module(".away", __package__).learn_away
+        away = learn_away
     nights = find_nights(table, timezone=timezone, end=end, roles=roles)
     settings = MiningSettings()
     routines: list[HouseholdRoutine] = []
