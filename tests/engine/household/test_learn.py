@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import functools
-import sys
 from datetime import date, datetime, timedelta
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -22,6 +20,7 @@ from custom_components.ha_ai.engine.habits.time_of_day import (
     local_day_and_minute,
     minutes_apart,
 )
+from custom_components.ha_ai.engine.household import learn
 from custom_components.ha_ai.engine.household.learn import learn_household
 from custom_components.ha_ai.engine.household.model import (
     AwayRoutine,
@@ -324,9 +323,7 @@ def test_the_away_routine_comes_from_the_away_learner() -> None:
 def test_the_away_part_is_used_when_no_learner_is_given(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    module = ModuleType("custom_components.ha_ai.engine.household.away")
-    module.learn_away = found_away  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, module.__name__, module)
+    monkeypatch.setattr(learn, "learn_away", found_away)
     table, truth = planted("early_birds")
     result = learn_household(
         table, timezone=truth.timezone, end=truth.end, roles=truth.roles
