@@ -25,6 +25,7 @@ from .frontend import async_register_card
 from .habits.coordinator import HABITS_STORE_KEY, HabitAnalysis
 from .habits.live import HabitLive
 from .habits.log import HabitLog
+from .household.follower import HOUSEHOLD_STORE_KEY, HouseholdLive
 from .llm.enrich import LlmEnricher
 from .services import async_setup_services
 from .stored_part import async_remove_store
@@ -43,6 +44,7 @@ STORE_KEYS = (
     DEPLOYMENTS_STORE_KEY,
     REMOTE_COMMANDS_STORE_KEY,
     CAMERA_STORE_KEY,
+    HOUSEHOLD_STORE_KEY,
 )
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -94,6 +96,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
         suggestions=suggestions,
     )
     habit_live = HabitLive(hass, entry, bus, habits)
+    household = HouseholdLive(
+        hass,
+        entry,
+        bus,
+        habits,
+        habit_log,
+        announce_forming=settings.announce_forming_routines,
+    )
     remote = (
         RemoteDeploy(
             hass,
@@ -137,6 +147,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
     await habit_log.async_start()
     await habits.async_start()
     await habit_live.async_start()
+    await household.async_start()
     integration = await async_get_integration(hass, DOMAIN)
     entry.runtime_data = HaAiRuntimeData(
         bus=bus,
@@ -145,6 +156,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
         habit_log=habit_log,
         habits=habits,
         habit_live=habit_live,
+        household=household,
         deployer=deployer,
         suggestions=suggestions,
         remote=remote,

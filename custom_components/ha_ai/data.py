@@ -17,6 +17,7 @@ from .entry_settings import HaAiSettings
 from .habits.coordinator import HabitAnalysis
 from .habits.live import HabitLive
 from .habits.log import HabitLog
+from .household.follower import HouseholdLive
 from .suggestions.manager import SuggestionManager
 from .zigbee.bridge import ZigbeeBridge
 from .zigbee.coordinator import ZigbeeInsights
@@ -39,6 +40,7 @@ class HaAiRuntimeData:
     habit_log: HabitLog
     habits: HabitAnalysis
     habit_live: HabitLive
+    household: HouseholdLive
     deployer: AutomationDeployer
     suggestions: SuggestionManager
     remote: RemoteDeploy | None
