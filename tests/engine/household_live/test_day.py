@@ -254,7 +254,7 @@ def test_moment_fields_and_windows_are_plain_json() -> None:
         "confidence": 0.72,
         "day_class": "weekdays",
         "window": {"start": "06:30", "end": "07:15"},
-        "source": None,
+        "away_source": None,
     }
     assert routine_windows(HOUSEHOLD) == {
         "morning": {

@@ -136,7 +136,7 @@ def moment_fields(moment: Moment) -> dict[str, Any]:
                 "end": clock_text(moment.window[1]),
             }
         ),
-        "source": None if moment.source is None else str(moment.source),
+        "away_source": None if moment.source is None else str(moment.source),
     }
 
 
