@@ -565,3 +565,34 @@ async def test_bad_input_never_breaks_it(
     assert await hass.config_entries.async_reload(house.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert len(announced(mqtt_mock)) == 1
+
+
+@pytest.mark.parametrize(
+    "stored", [["not", "an", "object"], {"version": 99}], ids=["list", "newer"]
+)
+async def test_an_unreadable_memory_is_set_aside_and_the_household_followed(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+    learned: Learned,
+    config_entry: MockConfigEntry,
+    stored: object,
+) -> None:
+    hass_storage[HOUSEHOLD_STORE_KEY] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": HOUSEHOLD_STORE_KEY,
+        "data": stored,
+    }
+    await hass.config.async_set_time_zone(str(ZONE))
+    freezer.move_to(at(TUESDAY, 0))
+    hass.states.async_set("light.bedroom", "off")
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    learn(hass, config_entry, learned, HOUSEHOLD)
+    await move_to(hass, freezer, at(TUESDAY, 6, 45))
+    hass.states.async_set("light.bedroom", "on")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert [topic for topic, _ in announced(mqtt_mock)] == ["morning_routine_detected"]

@@ -37,9 +37,14 @@ from homeassistant.util import dt as dt_util
 from ..bus.mqtt_bus import MqttBus
 from ..const import DOMAIN
 from ..engine.habits.model import Origin
-from ..engine.household.live import HouseholdFollower, Moment, moment_fields
+from ..engine.household.live import (
+    MEMORY_VERSION,
+    HouseholdFollower,
+    Moment,
+    moment_fields,
+)
 from ..engine.household.model import EntityRole, HouseholdState
-from ..engine.stored import Drops, Restored, mapping_or_unreadable
+from ..engine.stored import Drops, Restored, check_version, mapping_or_unreadable
 from ..engine.topics import HOUSEHOLD_EVENT_PATHS
 from ..habits.coordinator import HabitAnalysis
 from ..habits.log import HabitLog
@@ -57,7 +62,9 @@ PRESENCE_DOMAINS = ("person", "device_tracker")
 
 def restore_memory(data: object) -> Restored[Mapping[str, Any]]:
     """Return the stored memory; the follower leaves out what it cannot read."""
-    return Restored(mapping_or_unreadable(data, "the household memory"), Drops())
+    memory = mapping_or_unreadable(data, "the household memory")
+    check_version(memory, MEMORY_VERSION, "the household memory")
+    return Restored(memory, Drops())
 
 
 class HouseholdLive:
