@@ -29,6 +29,7 @@ from pytest_homeassistant_custom_component.typing import (
 from custom_components.ha_ai.const import (
     CONF_ALLOWED_SERVICES,
     CONF_ANALYSIS_TIME,
+    CONF_ANNOUNCE_FORMING_ROUTINES,
     CONF_BATTERY_THRESHOLD,
     CONF_CAMERA_FORGET_DAYS,
     CONF_CAMERA_QUIET_MINUTES,
@@ -92,6 +93,7 @@ USER_INPUT = {
         CONF_EXCLUDED_ENTITIES: ["light.secret", "light.attic"],
         CONF_EXCLUDED_AREAS: [],
         CONF_EXCLUDED_DOMAINS: ["media_player"],
+        CONF_ANNOUNCE_FORMING_ROUTINES: False,
     },
     SECTION_SUGGESTIONS: {
         CONF_MAX_SUGGESTIONS: 20,
@@ -399,6 +401,7 @@ async def test_options_flow_changes_the_tunables_and_reloads(
             CONF_EXCLUDED_ENTITIES: [],
             CONF_EXCLUDED_AREAS: [],
             CONF_EXCLUDED_DOMAINS: [],
+            CONF_ANNOUNCE_FORMING_ROUTINES: False,
         },
         SECTION_SUGGESTIONS: {
             CONF_MAX_SUGGESTIONS: 50,

@@ -25,6 +25,7 @@ from .frontend import async_register_card
 from .habits.coordinator import HABITS_STORE_KEY, HabitAnalysis
 from .habits.live import HabitLive
 from .habits.log import HabitLog
+from .household.follower import HOUSEHOLD_STORE_KEY, HouseholdLive
 from .llm.enrich import LlmEnricher
 from .services import async_setup_services
 from .stored_part import async_remove_store
@@ -44,6 +45,7 @@ STORE_KEYS = (
     DEPLOYMENTS_STORE_KEY,
     REMOTE_COMMANDS_STORE_KEY,
     CAMERA_STORE_KEY,
+    HOUSEHOLD_STORE_KEY,
 )
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -98,6 +100,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
     live_list = LiveSuggestionList(
         hass, entry, suggestions, habits, insights, habit_log
     )
+    household = HouseholdLive(
+        hass,
+        entry,
+        bus,
+        habits,
+        habit_log,
+        announce_forming=settings.announce_forming_routines,
+    )
     remote = (
         RemoteDeploy(
             hass,
@@ -142,6 +152,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
     await habits.async_start()
     await habit_live.async_start()
     await live_list.async_start()
+    await household.async_start()
     integration = await async_get_integration(hass, DOMAIN)
     entry.runtime_data = HaAiRuntimeData(
         bus=bus,
@@ -150,6 +161,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
         habit_log=habit_log,
         habits=habits,
         habit_live=habit_live,
+        household=household,
         deployer=deployer,
         suggestions=suggestions,
         live_list=live_list,

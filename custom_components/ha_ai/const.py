@@ -43,6 +43,7 @@ CONF_REMOTE_DEPLOY: Final = "remote_deploy_enabled"
 # a form field asking for a new one, and the stored secret, never shown in the form.
 CONF_NEW_REMOTE_SECRET: Final = "new_remote_deploy_secret"  # noqa: S105
 CONF_REMOTE_SECRET: Final = "remote_deploy_secret"  # noqa: S105
+CONF_ANNOUNCE_FORMING_ROUTINES: Final = "announce_forming_routines"
 CONF_CAMERA_QUIET_MINUTES: Final = "camera_quiet_minutes"
 CONF_CAMERA_FORGET_DAYS: Final = "camera_forget_days"
 # The LLM settings come from their own flow steps (provider first, then its fields).
@@ -149,6 +150,7 @@ DEFAULT_OPTIONS: Final = {
     CONF_MAX_SUGGESTIONS: DEFAULT_MAX_SUGGESTIONS,
     CONF_SUGGESTION_EXPIRY_DAYS: DEFAULT_SUGGESTION_EXPIRY_DAYS,
     CONF_NOTIFY_SUGGESTIONS: True,
+    CONF_ANNOUNCE_FORMING_ROUTINES: False,
     CONF_ALLOWED_SERVICES: list(DEFAULT_ALLOWED_SERVICES),
     CONF_SENSITIVE_SERVICES_ALLOWED: [],
     CONF_REMOTE_DEPLOY: False,

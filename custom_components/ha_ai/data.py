@@ -17,6 +17,7 @@ from .entry_settings import HaAiSettings
 from .habits.coordinator import HabitAnalysis
 from .habits.live import HabitLive
 from .habits.log import HabitLog
+from .household.follower import HouseholdLive
 from .suggestions.live_list import LiveSuggestionList
 from .suggestions.manager import SuggestionManager
 from .zigbee.bridge import ZigbeeBridge
@@ -40,6 +41,7 @@ class HaAiRuntimeData:
     habit_log: HabitLog
     habits: HabitAnalysis
     habit_live: HabitLive
+    household: HouseholdLive
     deployer: AutomationDeployer
     suggestions: SuggestionManager
     live_list: LiveSuggestionList  # what the card's subscriptions receive

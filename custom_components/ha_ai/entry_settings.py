@@ -23,6 +23,7 @@ from .cameras.tracker import CameraSettings
 from .const import (
     CONF_ALLOWED_SERVICES,
     CONF_ANALYSIS_TIME,
+    CONF_ANNOUNCE_FORMING_ROUTINES,
     CONF_BATTERY_THRESHOLD,
     CONF_CAMERA_FORGET_DAYS,
     CONF_CAMERA_QUIET_MINUTES,
@@ -105,6 +106,8 @@ class HaAiSettings:
     remote_deploy: RemoteDeploySettings | None  # None while remote deploy is off
     cameras: CameraSettings
     llm: LlmSettings
+    # Whether the household's routines are announced while still forming.
+    announce_forming_routines: bool
 
     @classmethod
     def from_entry(cls, entry: ConfigEntry[Any]) -> HaAiSettings:
@@ -182,4 +185,5 @@ class HaAiSettings:
                 timeout=float(values[CONF_LLM_TIMEOUT]),
                 max_calls=int(values[CONF_LLM_MAX_CALLS]),
             ),
+            announce_forming_routines=bool(values[CONF_ANNOUNCE_FORMING_ROUTINES]),
         )

@@ -1,4 +1,8 @@
-"""Event entities of HA AI: one per AI camera, firing on each new event.
+"""Event entities of HA AI: the household's moments, and one per AI camera.
+
+`household` fires `morning_routine`, `bedtime`, `away` and `back_home` as each
+begins, with what the bus announces, so the UI automation editor can follow the
+household's rhythm instead of a clock.
 
 `detected` fires for what the camera saw, `doorbell` for a doorbell ring, with the
 objects, description and confidence, so the automation editor can trigger on them.
@@ -16,6 +20,9 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from .cameras.entity import HaAiCameraEntity, async_add_camera_entities
 from .data import HaAiConfigEntry
 from .engine.cameras.model import CameraEvent
+from .engine.household.live import Moment, moment_fields
+from .entity import HaAiEntity
+from .household.entities import HOUSEHOLD_EVENT, HouseholdEventDescription
 
 # Entities are pushed by the camera tracker; nothing is polled.
 PARALLEL_UPDATES = 0
@@ -34,7 +41,8 @@ async def async_setup_entry(
     entry: HaAiConfigEntry,
     async_add_entities: AddEntitiesCallback,
 ) -> None:
-    """Add an event entity for every camera, now and when one is first seen."""
+    """Add the household's event entity, and one for every camera, now and later."""
+    async_add_entities([HouseholdEventEntity(entry, HOUSEHOLD_EVENT)])
     async_add_camera_entities(entry, async_add_entities, camera_events)
 
 
@@ -82,3 +90,21 @@ class CameraEventEntity(HaAiCameraEntity, EventEntity):
                 "detection_type": event.smart_detection_type,
             },
         )
+
+
+class HouseholdEventEntity(HaAiEntity, EventEntity):
+    """Fires each moment of the household as it begins."""
+
+    entity_description: HouseholdEventDescription
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the household's moments; the listener goes with the entity."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self.data.household.async_add_moment_listener(self._handle_moment)
+        )
+
+    @callback
+    def _handle_moment(self, moment: Moment) -> None:
+        self._trigger_event(str(moment.kind), moment_fields(moment))
+        self.async_write_ha_state()

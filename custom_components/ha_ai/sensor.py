@@ -20,6 +20,7 @@ from .entity import (
     described_entities,
 )
 from .habits.entities import ATTR_TOP_PATTERNS, HABIT_SENSORS
+from .household.entities import HOUSEHOLD_SENSORS
 from .suggestions.entities import ATTR_TOP_SUGGESTIONS, SUGGESTION_SENSORS
 from .zigbee.entities import ATTR_TOP_OPPORTUNITIES, ZIGBEE_SENSORS
 
@@ -28,6 +29,7 @@ PARALLEL_UPDATES = 0
 SENSORS: tuple[HaAiSensorEntityDescription, ...] = (
     *ZIGBEE_SENSORS,
     *HABIT_SENSORS,
+    *HOUSEHOLD_SENSORS,
     *SUGGESTION_SENSORS,
     *BUS_SENSORS,
 )

@@ -16,6 +16,15 @@ MAX_SEGMENT_LENGTH = 64
 MAX_EVENT_PATH_SEGMENTS = 8
 FALLBACK_SEGMENT = "unknown"
 
+# Where each moment of the household is announced, under the namespace: the
+# morning, bedtime and absence as they begin (keyed by the moment's kind).
+HOUSEHOLD_EVENT_PATHS: dict[str, tuple[str, ...]] = {
+    "morning_routine": ("events", "pattern", "morning_routine_detected"),
+    "bedtime": ("events", "pattern", "bedtime_detected"),
+    "away": ("events", "pattern", "away_from_home"),
+    "back_home": ("events", "pattern", "back_home"),
+}
+
 _SLUG_SEGMENT = re.compile(r"^[a-z0-9_-]+$")
 _NOT_SLUG_CHARACTERS = re.compile(r"[^a-z0-9_-]+")
 

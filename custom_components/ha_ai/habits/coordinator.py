@@ -16,7 +16,7 @@ in the background, when there is no earlier result to show.
 from __future__ import annotations
 
 import time as monotonic_time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -44,6 +44,7 @@ from ..engine.habits.serialize import (
     patterns_to_store,
     restore_habits_store,
 )
+from ..engine.household.model import HouseholdRoutines
 from ..stored_part import PartStore
 from ..suggestions.manager import SuggestionManager
 from ..zigbee.bridge import ZigbeeBridge
@@ -81,6 +82,8 @@ class LearnedHabits:
     patterns: tuple[Pattern, ...] = ()
     last_run: datetime | None = None
     last_duration: float | None = None
+    # The household's morning, bedtime and absence, which the live follower watches.
+    household: HouseholdRoutines = field(default_factory=HouseholdRoutines)
 
 
 class HabitAnalysis(DataUpdateCoordinator[LearnedHabits]):
