@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from homeassistant.components.event import EventEntityDescription
 from homeassistant.components.sensor import SensorDeviceClass
 
+from ..const import HOUSEHOLD_EVENT_KEY
 from ..data import HaAiRuntimeData, Listenable
 from ..engine.household.live import routine_windows
 from ..engine.household.model import HouseholdState, MomentKind
@@ -37,7 +38,7 @@ class HouseholdEventDescription(HaAiEntityDescription, EventEntityDescription):
 
 
 HOUSEHOLD_EVENT = HouseholdEventDescription(
-    key="household",
+    key=HOUSEHOLD_EVENT_KEY,
     translation_key="household",
     event_types=[str(kind) for kind in MomentKind],
     source=from_household,
