@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -367,3 +368,24 @@ def test_presence_entities_are_not_activity() -> None:
     assert early is not None
     assert early.starters == (("person.alex", "home"),)
     assert minutes_apart(early.typical_start, 2 * 60 + 30) <= 1
+
+
+def test_a_house_known_only_by_its_presence_has_no_routine_but_its_away() -> None:
+    # A person tracked for weeks, and nothing else: no night is ever seen.
+    zone = ZoneInfo("Europe/Amsterdam")
+    start = datetime(2026, 3, 2, tzinfo=zone)
+    rows: list[tuple[int, int, str, str]] = []
+    for day in range(28):
+        for hour, state in ((8, "not_home"), (17, "home")):
+            moment = start + timedelta(days=day, hours=hour)
+            rows.append((int(moment.timestamp()), Origin.MANUAL, "person.alex", state))
+    result = learn_household(
+        ChangeTable.from_rows(rows),
+        timezone=zone,
+        end=start + timedelta(days=28),
+        roles={"person.alex": EntityRole.PRESENCE},
+        away=found_away,
+    )
+    assert result.routines == ()
+    assert result.away == AWAY
+    assert "morning_daily" in result.missing
