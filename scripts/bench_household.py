@@ -1,0 +1,302 @@
+"""The household's absence announced to an outside MQTT client, on a real HA.
+
+The figure a consumer of `<prefix>/events/pattern/away_from_home` and
+`back_home` cares about is how long after the house empties (or someone comes
+back) the event reaches them. So that is what is timed, through a real Home
+Assistant with HA AI and a real mosquitto (the environment `scripts/develop`
+runs): a person's state set through the REST API (`POST /api/states`, as a
+phone's companion app or a router tracker reports it), Home Assistant's state
+machine, HA AI's household follower, its MQTT bus, mosquitto on loopback, and a
+paho subscriber that timestamps each event in its own thread (`scripts/bench.py`'s
+pattern).
+
+The away routine must be learned first: before Home Assistant starts, HA AI's
+habit log is given four weeks of the person leaving every morning and coming
+back every evening (the CSV day files HA AI itself writes, as
+`scripts/devenv/demo_history.py` does), then `ha_ai.run_analysis` learns it.
+
+The morning routine is not measured: its first action counts only after the
+night's quiet (at least an hour without activity, heard live), inside its
+learned window around the wall clock, so one measurement would take more than
+an hour of waiting per run.
+
+`scripts/bench --only household` prints p50/p95/max/mean of both latencies in
+ms, one JSON line each; tests/test_real_ha_household.py runs a short one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import shutil
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from custom_components.ha_ai.engine.habits.log_files import append_rows
+from custom_components.ha_ai.engine.habits.model import Origin
+from scripts import devenv
+from scripts.bench import BENCH_DIR, emit, positive, summary
+from scripts.devenv.home_assistant import TIME_ZONE
+
+PERSON = "person.bench"
+HOME = "home"
+AWAY = "not_home"
+EVENT_PREFIX = "ha-ai/events/pattern/"
+AWAY_TOPIC = f"{EVENT_PREFIX}away_from_home"
+BACK_TOPIC = f"{EVENT_PREFIX}back_home"
+LOG_DIRECTORY = Path(".storage") / "ha_ai_habits"
+MAX_DAY_BYTES = 8 * 1024 * 1024
+# The seeded history: every day out from about 08:00 to 17:30, local time.
+HISTORY_DAYS = 28
+LEAVES_AT = 8 * 60
+COMES_BACK_AT = 17 * 60 + 30
+JITTER_MINUTES = 20
+SEED = 20261202
+LEARN_TIMEOUT = 180.0
+ANALYSIS_RETRY = 5.0
+
+
+def seeded_history(today: date, zone: ZoneInfo) -> list[tuple[int, int, str, str]]:
+    """Return the habit log's rows of `HISTORY_DAYS` days before `today`."""
+    rng = random.Random(SEED)  # noqa: S311 - a reproducible house, not a secret
+    rows = []
+    for back in range(HISTORY_DAYS, 0, -1):
+        day = today - timedelta(days=back)
+        midnight = datetime(day.year, day.month, day.day, tzinfo=zone)
+        for minute, state in ((LEAVES_AT, AWAY), (COMES_BACK_AT, HOME)):
+            at = midnight + timedelta(
+                minutes=minute + rng.uniform(-JITTER_MINUTES, JITTER_MINUTES)
+            )
+            rows.append((int(at.timestamp()), int(Origin.MANUAL), PERSON, state))
+    return rows
+
+
+def seed_history(config_dir: Path, zone: ZoneInfo) -> int:
+    """Write the person's weeks of leaving and coming back into HA AI's log."""
+    today = datetime.now(zone).date()
+    result = append_rows(
+        config_dir / LOG_DIRECTORY,
+        seeded_history(today, zone),
+        max_day_bytes=MAX_DAY_BYTES,
+    )
+    return result.written
+
+
+class EventClient:
+    """An outside MQTT client: the arrival time of each household event.
+
+    The timestamp is taken in paho's network thread, in on_message, before any
+    hop to the asyncio loop.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, port: int) -> None:
+        """Prepare a client for the broker on loopback `port`."""
+        self.loop = loop
+        self.port = port
+        self.subscribed = asyncio.Event()
+        self.arrivals: dict[str, asyncio.Queue[tuple[float, dict[str, Any]]]] = {
+            AWAY_TOPIC: asyncio.Queue(),
+            BACK_TOPIC: asyncio.Queue(),
+        }
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2, client_id="ha-ai-bench-household"
+        )
+        self.client.on_connect = self._on_connect
+        self.client.on_subscribe = self._on_subscribe
+        self.client.on_message = self._on_message
+
+    async def start(self, timeout: float = 10) -> None:
+        """Connect, subscribe and wait for the SUBACK."""
+        self.client.connect(devenv.LOOPBACK, self.port)
+        self.client.loop_start()
+        await asyncio.wait_for(self.subscribed.wait(), timeout)
+
+    def stop(self) -> None:
+        """Disconnect and join paho's thread."""
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    def _on_connect(self, client: mqtt.Client, *_: Any) -> None:  # noqa: ANN401
+        client.subscribe(f"{EVENT_PREFIX}#", qos=1)
+
+    def _on_subscribe(self, *_: Any) -> None:  # noqa: ANN401
+        self.loop.call_soon_threadsafe(self.subscribed.set)
+
+    def _on_message(
+        self, _client: mqtt.Client, _userdata: object, message: mqtt.MQTTMessage
+    ) -> None:
+        arrived = time.perf_counter()
+        queue = self.arrivals.get(message.topic)
+        if queue is not None:
+            payload = json.loads(message.payload)
+            self.loop.call_soon_threadsafe(queue.put_nowait, (arrived, payload))
+
+    def forget(self) -> None:
+        """Drop whatever arrived so far (the next event is a new one)."""
+        for queue in self.arrivals.values():
+            while not queue.empty():
+                queue.get_nowait()
+
+
+async def set_presence(api: devenv.HassApi, state: str) -> None:
+    """Report the person's whereabouts, as a tracker does."""
+    await api.request("POST", f"/api/states/{PERSON}", {"state": state})
+
+
+async def household_state_entity(api: devenv.HassApi) -> str:
+    """Return the entity id of HA AI's household-state sensor."""
+    for state in await api.request("GET", "/api/states"):
+        entity_id = str(state["entity_id"])
+        if entity_id.startswith("sensor.") and entity_id.endswith("household_state"):
+            return entity_id
+    msg = "HA AI has no household-state sensor"
+    raise devenv.DevEnvError(msg)
+
+
+async def learn_away(api: devenv.HassApi, timeout: float = LEARN_TIMEOUT) -> None:
+    """Run the analysis until the away routine is learned (the state is known).
+
+    The first analysis of a new installation may be running already, and a run
+    is refused for a minute after the last: those refusals are retried.
+    """
+    sensor = await household_state_entity(api)
+    deadline = time.monotonic() + timeout
+    while True:
+        with_routines = await api.request("GET", f"/api/states/{sensor}")
+        if with_routines["attributes"].get("away_source") == "presence":
+            return
+        if time.monotonic() > deadline:
+            msg = (
+                f"no away routine learned within {timeout:.0f} s "
+                f"({sensor}: {with_routines})"
+            )
+            raise devenv.DevEnvError(msg)
+        try:
+            await api.call_service("ha_ai", "run_analysis", return_response=True)
+        except devenv.DevEnvError as err:
+            devenv.log(f"Analysis not run yet: {err}")
+            await asyncio.sleep(ANALYSIS_RETRY)
+
+
+async def one_change(
+    api: devenv.HassApi,
+    events: EventClient,
+    state: str,
+    topic: str,
+    timeout: float,
+) -> float:
+    """Set the person's state; return ms until its event reached the client."""
+    events.forget()
+    started = time.perf_counter()
+    await set_presence(api, state)
+    try:
+        arrived, payload = await asyncio.wait_for(events.arrivals[topic].get(), timeout)
+    except TimeoutError:
+        msg = f"{PERSON} {state}: no {topic} within {timeout} s"
+        raise devenv.DevEnvError(msg) from None
+    if payload.get("started_by") != {"entity_id": PERSON, "state": state}:
+        msg = f"{topic} started by something else: {payload}"
+        raise devenv.DevEnvError(msg)
+    return (arrived - started) * 1000
+
+
+async def measure_absences(
+    env: devenv.Environment, cycles: int, timeout: float
+) -> list[dict[str, Any]]:
+    """Learn the away routine, then time `cycles` departures and returns."""
+    await devenv.ensure_mqtt_entry(env.api, env.mqtt_port, None)
+    try:
+        await devenv.ensure_ha_ai_entry(env.api)
+    except devenv.IntegrationUnavailableError as err:
+        raise devenv.DevEnvError(devenv.integration_unavailable_message(err)) from None
+    await set_presence(env.api, HOME)
+    devenv.log("Learning the away routine")
+    await learn_away(env.api)
+    events = EventClient(asyncio.get_running_loop(), env.mqtt_port)
+    await events.start()
+    away: list[float] = []
+    back: list[float] = []
+    try:
+        devenv.log(f"Measuring {cycles} departures and returns")
+        for _ in range(cycles):
+            away.append(await one_change(env.api, events, AWAY, AWAY_TOPIC, timeout))
+            back.append(await one_change(env.api, events, HOME, BACK_TOPIC, timeout))
+    finally:
+        events.stop()
+    return [
+        *summary("household_away_event_latency", away),
+        *summary("household_back_home_event_latency", back),
+        {"name": "household_away_event_samples", "value": len(away), "unit": "cycles"},
+    ]
+
+
+async def bench(args: argparse.Namespace) -> int:
+    """Seed the log, start the environment, measure, stop; print the figures."""
+    if args.run_dir is None:
+        BENCH_DIR.mkdir(exist_ok=True)
+        run_dir = Path(tempfile.mkdtemp(prefix="household-", dir=BENCH_DIR))
+    else:
+        run_dir = args.run_dir
+        run_dir.mkdir(parents=True, exist_ok=True)
+    written = seed_history(run_dir / "config", ZoneInfo(TIME_ZONE))
+    devenv.log(f"Seeded HA AI's log with {written} changes of {PERSON}")
+    succeeded = False
+    try:
+        async with devenv.environment(
+            run_dir, devenv.free_port(), devenv.free_port(), {}, debug=False
+        ) as env:
+            figures = await measure_absences(env, args.events, args.timeout)
+        for figure in figures:
+            emit(figure)
+        succeeded = True
+    finally:
+        if succeeded and not args.keep:
+            shutil.rmtree(run_dir, ignore_errors=True)
+        else:
+            devenv.log(f"Logs kept in {run_dir}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run the measurement."""
+    parser = argparse.ArgumentParser(
+        prog="bench_household.py",
+        description="Time away_from_home and back_home to an outside MQTT client.",
+    )
+    parser.add_argument(
+        "--events",
+        type=positive(int),
+        default=200,
+        help="away and back cycles measured (default %(default)s)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=positive(float),
+        default=5.0,
+        help="seconds to wait for each event (default %(default)s)",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the run directory under .bench/"
+    )
+    parser.add_argument(
+        "--run-dir",
+        type=Path,
+        help="run Home Assistant and mosquitto here (default: a new one under .bench/)",
+    )
+    args = parser.parse_args(argv)
+    devenv.ensure_runtime_requirements()
+    return devenv.run(bench(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
