@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -367,3 +367,13 @@ def test_presence_entities_are_not_activity() -> None:
     assert early is not None
     assert early.starters == (("person.alex", "home"),)
     assert minutes_apart(early.typical_start, 2 * 60 + 30) <= 1
+
+
+def test_an_empty_history_learns_nothing_and_says_why() -> None:
+    result = learn_household(
+        ChangeTable(), timezone=UTC, end=datetime(2026, 12, 1, tzinfo=UTC), roles={}
+    )
+    assert result.routines == ()
+    assert result.away is None
+    assert result.missing["morning_daily"] == "too_few_days"
+    assert result.missing["away"] == "no_presence_and_no_door"

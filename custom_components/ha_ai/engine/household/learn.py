@@ -185,7 +185,9 @@ def _learn_kind(
         days, occurrences = nights.morning_days, nights.mornings
     else:
         days, occurrences = nights.bedtime_days, nights.bedtimes
-    weekend = np.asarray([weekday_of(int(d)) >= FIRST_WEEKEND_DAY for d in days])
+    weekend = np.asarray(
+        [weekday_of(int(d)) >= FIRST_WEEKEND_DAY for d in days], dtype=np.bool_
+    )
     learned = {
         day_class: _learn_class(
             kind, day_class, days[mask], occurrences, table, nights, settings
