@@ -83,7 +83,7 @@ HOUSE = {
 
 
 class Learned:
-    """The routines each analysis result carries, as the analysis will hand them on."""
+    """The routines each analysis learns."""
 
     def __init__(self) -> None:
         self.routines = HouseholdRoutines()
@@ -91,14 +91,13 @@ class Learned:
 
 @pytest.fixture
 def learned() -> Generator[Learned]:
-    """Make every result of the habit analysis carry `learned.routines`."""
+    """Make every habit analysis learn `learned.routines` of the household."""
     holder = Learned()
-    real = habit_analysis.LearnedHabits
 
-    def carrying(**fields: Any) -> habit_analysis.LearnedHabits:
-        return real(**{"household": holder.routines, **fields})
+    def learning(*_: Any, **__: Any) -> HouseholdRoutines:
+        return holder.routines
 
-    with patch.object(habit_analysis, "LearnedHabits", carrying):
+    with patch.object(habit_analysis, "learn_household", learning):
         yield holder
 
 
@@ -352,7 +351,10 @@ async def test_an_absence_that_began_while_stopped_is_announced_at_start(
     house: MockConfigEntry,
     learned: Learned,
 ) -> None:
-    learn(hass, house, learned, HOUSEHOLD)
+    # Learned by an analysis, so the routines are kept across the restart.
+    learned.routines = HOUSEHOLD
+    await house.runtime_data.habits.async_refresh()
+    await hass.async_block_till_done()
     await hass.config_entries.async_unload(house.entry_id)
     hass.states.async_set("person.anna", "not_home")
     hass.states.async_set("person.ben", "not_home")

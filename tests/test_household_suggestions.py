@@ -116,6 +116,7 @@ async def test_bedtime_becomes_a_suggestion_that_deploys(
 async def test_without_the_event_entity_nothing_is_proposed(
     hass: HomeAssistant, setup_entry: MockConfigEntry
 ) -> None:
+    er.async_get(hass).async_remove(register_event_entity(hass, setup_entry))
     await learn(setup_entry, BEDTIME)
     assert await listed(hass) == []
 

@@ -44,7 +44,10 @@ from ..engine.habits.serialize import (
     patterns_to_store,
     restore_habits_store,
 )
+from ..engine.household.learn import learn_household
 from ..engine.household.model import HouseholdRoutines
+from ..engine.household.serialize import routines_to_dict
+from ..household.roles import household_roles
 from ..stored_part import PartStore
 from ..suggestions.manager import SuggestionManager
 from ..zigbee.bridge import ZigbeeBridge
@@ -153,9 +156,10 @@ class HabitAnalysis(DataUpdateCoordinator[LearnedHabits]):
                 patterns=tuple(stored.patterns),
                 last_run=stored.last_run,
                 last_duration=stored.last_duration,
+                household=stored.household,
             )
             self.data = self._kept
-        self.suggestions.async_use_patterns(self.patterns)
+        self.suggestions.async_use_patterns(self.patterns, self.data.household)
         run_at = self.schedule.run_at
         self.entry.async_on_unload(
             async_track_time_change(
@@ -183,6 +187,7 @@ class HabitAnalysis(DataUpdateCoordinator[LearnedHabits]):
             if self._kept.last_run
             else None,
             "last_duration": self._kept.last_duration,
+            "household": routines_to_dict(self._kept.household),
         }
 
     @property
@@ -301,6 +306,7 @@ class HabitAnalysis(DataUpdateCoordinator[LearnedHabits]):
         table = await self.log.async_read(days=self.schedule.history_days)
         coverage = automation_coverage(self.hass)
         device_of = devices_of(self.hass, table.entity_ids)
+        roles = household_roles(self.hass, table.entity_ids)
         tz = dt_util.get_default_time_zone()
         end = dt_util.utcnow()
         previous = self.patterns
@@ -319,6 +325,10 @@ class HabitAnalysis(DataUpdateCoordinator[LearnedHabits]):
                 same_device=same_device,
             )
         )
+        # The household's morning, bedtime and absence, from the same history.
+        household = await self.hass.async_add_executor_job(
+            lambda: learn_household(table, timezone=tz, end=end, roles=roles)
+        )
         comparison = compare_patterns(mined, previous)
         entities = int(np.unique(table.entity).size)
         return _RunResult(
@@ -326,6 +336,7 @@ class HabitAnalysis(DataUpdateCoordinator[LearnedHabits]):
             new=comparison.new,
             promoted=promoted_patterns(comparison.reconfirmed, previous),
             entities_analyzed=entities,
+            household=household,
         )
 
     async def _async_publish_results(
@@ -335,10 +346,11 @@ class HabitAnalysis(DataUpdateCoordinator[LearnedHabits]):
             patterns=tuple(result.patterns),
             last_run=dt_util.utcnow(),
             last_duration=duration,
+            household=result.household,
         )
         self.last_error = None
         suggestions, new_suggestions = await self.suggestions.async_refresh_patterns(
-            result.patterns
+            result.patterns, result.household
         )
         for pattern, was_forming in [
             *((pattern, False) for pattern in result.new),
@@ -420,7 +432,39 @@ class HabitAnalysis(DataUpdateCoordinator[LearnedHabits]):
             "settings": {
                 "pair_max_delay_seconds": self.settings.pair_max_delay.total_seconds(),
             },
+            "household": household_diagnostics(self.data.household),
         }
+
+
+def household_diagnostics(household: HouseholdRoutines) -> dict[str, Any]:
+    """Return what was learned of the household, without naming its entities.
+
+    When people wake, sleep and leave is shared in a diagnostics download only
+    as windows, levels and counts.
+    """
+    away = household.away
+    return {
+        "routines": [
+            {
+                "routine_id": routine.routine_id,
+                "window": [routine.window_start, routine.window_end],
+                "level": str(routine.level),
+                "support_days": routine.support_days,
+                "observed_days": routine.observed_days,
+                "steps": len(routine.steps),
+            }
+            for routine in household.routines
+        ],
+        "away": None
+        if away is None
+        else {
+            "source": str(away.source),
+            "level": str(away.level),
+            "occurrences": away.occurrences,
+            "observed_days": away.observed_days,
+        },
+        "missing": dict(household.missing),
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -429,6 +473,7 @@ class _RunResult:
     new: list[Pattern]
     promoted: list[Pattern]
     entities_analyzed: int
+    household: HouseholdRoutines
 
 
 def devices_of(hass: HomeAssistant, entity_ids: list[str]) -> dict[str, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -389,3 +389,13 @@ def test_a_house_known_only_by_its_presence_has_no_routine_but_its_away() -> Non
     assert result.routines == ()
     assert result.away == AWAY
     assert "morning_daily" in result.missing
+
+
+def test_an_empty_history_learns_nothing_and_says_why() -> None:
+    result = learn_household(
+        ChangeTable(), timezone=UTC, end=datetime(2026, 12, 1, tzinfo=UTC), roles={}
+    )
+    assert result.routines == ()
+    assert result.away is None
+    assert result.missing["morning_daily"] == "too_few_days"
+    assert result.missing["away"] == "no_presence_and_no_door"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ..household.model import HouseholdRoutines
+from ..household.serialize import routines_from_dict
 from ..stored import (
     BadRecordError,
     Drops,
@@ -90,6 +92,7 @@ class StoredHabits:
     patterns: list[Pattern]
     last_run: datetime | None
     last_duration: float | None
+    household: HouseholdRoutines = field(default_factory=HouseholdRoutines)
 
 
 def restore_habits_store(data: object) -> Restored[StoredHabits]:
@@ -109,11 +112,16 @@ def restore_habits_store(data: object) -> Restored[StoredHabits]:
     if last_run_data is not None and last_run is None:
         drops.reset_field("habits", "last_run")
     duration = optional_number(stored, "last_duration", drops, "habits")
+    # Stores written before household routines were learned have none.
+    household = HouseholdRoutines()
+    if stored.get("household") is not None:
+        household, _ = routines_from_dict(stored["household"], drops)
     return Restored(
         StoredHabits(
             patterns=patterns,
             last_run=last_run,
             last_duration=None if duration is None else float(duration),
+            household=household,
         ),
         drops,
     )

@@ -47,13 +47,16 @@ def routines_to_dict(routines: HouseholdRoutines) -> dict[str, Any]:
     }
 
 
-def routines_from_dict(data: object) -> tuple[HouseholdRoutines, Drops]:
+def routines_from_dict(
+    data: object, drops: Drops | None = None
+) -> tuple[HouseholdRoutines, Drops]:
     """Return the routines stored by `routines_to_dict`, and what was left out.
 
     Never raises: data that is not an object, or of another version, gives no
-    routines (counted as one drop).
+    routines (counted as one drop). What is left out is counted in `drops`
+    when given (the store they are part of counts for all its parts).
     """
-    drops = Drops()
+    drops = Drops() if drops is None else drops
     if not isinstance(data, Mapping):
         drops.drop("household routines", "not an object")
         return HouseholdRoutines(), drops
