@@ -359,26 +359,12 @@ class SuggestionManager:
         draft = draft_from_pattern(pattern, names)
         if draft is None:
             return None
-        automation_id = AUTOMATION_ID_PREFIX + draft.suggestion_id
         automation = render_automation(
             pattern,
-            automation_id=automation_id,
+            automation_id=AUTOMATION_ID_PREFIX + draft.suggestion_id,
             names={key: facts.name for key, facts in names.items()},
         )
-        if automation is None:
-            LOGGER.debug("No automation can keep %s", pattern.pattern_id)
-            return None
-        try:
-            checked = await async_check_automation(
-                self.hass,
-                automation,
-                automation_id=automation_id,
-                safety=self.settings.safety,
-            )
-        except AutomationRefusedError as err:
-            LOGGER.debug("Not proposing %s: %s", pattern.pattern_id, err.message)
-            return None
-        return replace(draft, automation=checked)
+        return await self._async_with_checked(draft, automation, pattern.pattern_id)
 
     async def _async_household_draft(
         self, routine: HouseholdRoutine
@@ -398,24 +384,37 @@ class SuggestionManager:
         draft = draft_from_household(routine, names)
         if draft is None or not all(map(self._exists, draft.entities)):
             return None
-        automation_id = AUTOMATION_ID_PREFIX + draft.suggestion_id
         automation = render_household(
             routine,
-            automation_id=automation_id,
+            automation_id=AUTOMATION_ID_PREFIX + draft.suggestion_id,
             names={key: facts.name for key, facts in names.items()},
             event_entity_id=event_entity_id,
         )
+        return await self._async_with_checked(draft, automation, routine.routine_id)
+
+    async def _async_with_checked(
+        self,
+        draft: SuggestionDraft,
+        automation: dict[str, Any] | None,
+        finding_id: str,
+    ) -> SuggestionDraft | None:
+        """Return the draft carrying its automation once checked, or None.
+
+        None when no automation can keep the finding, or when Home Assistant's
+        validation or the safety rules refuse it: such a finding is not proposed.
+        """
         if automation is None:
+            LOGGER.debug("No automation can keep %s", finding_id)
             return None
         try:
             checked = await async_check_automation(
                 self.hass,
                 automation,
-                automation_id=automation_id,
+                automation_id=AUTOMATION_ID_PREFIX + draft.suggestion_id,
                 safety=self.settings.safety,
             )
         except AutomationRefusedError as err:
-            LOGGER.debug("Not proposing %s: %s", routine.routine_id, err.message)
+            LOGGER.debug("Not proposing %s: %s", finding_id, err.message)
             return None
         return replace(draft, automation=checked)
 
