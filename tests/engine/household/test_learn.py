@@ -40,7 +40,15 @@ AWAY = AwayRoutine(
     confidence=0.5,
     level=PatternLevel.ESTABLISHED,
 )
-STEADY = ("early_birds", "night_owls", "lie_ins", "visitors", "holiday", "restless")
+STEADY = (
+    "early_birds",
+    "night_owls",
+    "lie_ins",
+    "visitors",
+    "holiday",
+    "restless",
+    "night_trips",
+)
 DST = ("dst_spring", "dst_autumn")
 # How far a learned start may be from the planted one (the planted starts
 # jitter by 8 minutes a day).
@@ -130,6 +138,21 @@ def test_a_restless_sleeper_keeps_the_whole_night_as_quiet() -> None:
     # From after the 23:00 bedtime (its last action at 23:25) to 07:00.
     assert abs(morning.quiet_minutes - (7 * 60 + 24 * 60 - (23 * 60 + 25))) <= 15
     assert "binary_sensor.bedroom_motion" not in {s.entity_id for s in morning.steps}
+
+
+def test_trips_to_the_bathroom_at_night_are_neither_morning_nor_bedtime() -> None:
+    # Up around 03:00 and 05:30, at times fetching the paper: the night runs
+    # from after the 23:00 bedtime (its last action at 23:25) to 07:00.
+    table, _ = planted("night_trips")
+    assert "binary_sensor.front_door" in table.entity_ids
+    result = learned("night_trips")
+    morning = result.routine(RoutineKind.MORNING, DayClass.DAILY)
+    assert morning is not None
+    assert morning.starters[0] == ("light.bedroom", "on")
+    assert abs(morning.quiet_minutes - (7 * 60 + 24 * 60 - (23 * 60 + 25))) <= 15
+    bedtime = result.routine(RoutineKind.BEDTIME, DayClass.DAILY)
+    assert bedtime is not None
+    assert minutes_apart(bedtime.typical_start, 23 * 60) <= START_MINUTES
 
 
 def test_weekend_lie_ins_give_a_routine_per_day_class_and_one_daily_bedtime() -> None:
