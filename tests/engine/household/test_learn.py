@@ -155,6 +155,45 @@ def test_trips_to_the_bathroom_at_night_are_neither_morning_nor_bedtime() -> Non
     assert minutes_apart(bedtime.typical_start, 23 * 60) <= START_MINUTES
 
 
+def test_a_morning_starts_where_the_night_ends_even_with_motion_only() -> None:
+    # A house of motion sensors and one light: up at 07:00 (the bedroom's
+    # motion, which fires all day long), the kitchen light any time from 07:15
+    # to 07:45. The morning is when the bedroom wakes, not when the light goes on.
+    rng = np.random.default_rng(3)
+    rows: list[tuple[int, int, str, str]] = []
+    first = datetime(2024, 1, 1, tzinfo=UTC)
+    days = 28
+    for day in range(days):
+        midnight = first + timedelta(days=day)
+        wake = 7 * 60 + float(rng.normal(0, 4))
+        minutes = [wake, *np.arange(wake + 5, 22 * 60, 10.0)]
+        rows += [
+            (
+                int((midnight + timedelta(minutes=float(m))).timestamp()),
+                int(Origin.MANUAL),
+                "binary_sensor.bedroom_motion",
+                "on",
+            )
+            for m in minutes
+        ]
+        light = midnight + timedelta(
+            minutes=float(rng.uniform(7 * 60 + 15, 7 * 60 + 45))
+        )
+        rows.append((int(light.timestamp()), int(Origin.MANUAL), "light.kitchen", "on"))
+    result = learn_household(
+        ChangeTable.from_rows(rows),
+        timezone=UTC,
+        end=first + timedelta(days=days),
+        roles={"binary_sensor.bedroom_motion": EntityRole.MOTION},
+        away=no_away,
+    )
+    morning = result.routine(RoutineKind.MORNING, DayClass.DAILY)
+    assert morning is not None
+    assert minutes_apart(morning.typical_start, 7 * 60) <= START_MINUTES
+    assert morning.starters[0] == ("binary_sensor.bedroom_motion", "on")
+    assert [s.entity_id for s in morning.steps] == ["light.kitchen"]
+
+
 def test_weekend_lie_ins_give_a_routine_per_day_class_and_one_daily_bedtime() -> None:
     result = learned("lie_ins")
     weekdays = result.routine(RoutineKind.MORNING, DayClass.WEEKDAYS)
