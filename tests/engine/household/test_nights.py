@@ -128,6 +128,11 @@ def test_too_little_activity_has_no_nights() -> None:
     assert nights.rates == {}
     empty = find_nights(ChangeTable(), timezone=UTC, end=end_of(), roles={})
     assert empty.morning_days.shape == (0,)
+    # Two actions five minutes apart: no silence at all.
+    two = [*one, (7.1, "light.bedroom", "off", Origin.MANUAL)]
+    nights = find_nights(table_of(two), timezone=AMSTERDAM, end=end_of(), roles={})
+    assert nights.mornings == {}
+    assert nights.bedtimes == {}
 
 
 def test_a_morning_not_over_at_the_end_is_not_judged() -> None:
