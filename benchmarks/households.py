@@ -19,7 +19,11 @@ the system (an automated porch light, a device dropping off). The kinds:
 - `noise`: devices used at random times of the whole day and night;
 - `sparse_noise`: a few uses a day at random times (long silences, at random);
 - `restless`: 07:00 and 23:00, and a sleeper whose bedroom motion sensor fires
-  alone about eight times between midnight and 05:00, as in real recordings.
+  alone about eight times between midnight and 05:00, as in real recordings;
+- `night_trips`: 07:00 and 23:00, and a sleeper up for the bathroom around
+  03:00 and 05:30 (bedroom and hall motion for a few minutes, nothing touched),
+  fetching the paper at the front door on some of those, as in real
+  recordings: no silence of the night is three hours long.
 
 `household(kind, ...)` returns the table and its truth (the routines planted,
 the roles, the days away), so tests can state exact expectations. Times are
@@ -55,6 +59,7 @@ HOUSEHOLD_KINDS = (
     "noise",
     "sparse_noise",
     "restless",
+    "night_trips",
 )
 WAKE_JITTER_MINUTES = 8.0
 HALL_MOTION = "binary_sensor.hall_motion"
@@ -229,6 +234,14 @@ def household(
     rows = _Rows()
     for offset, plan in enumerate(plans):
         _plant_day(rows, offset, plan, rng)
+    _plant_nights(rows, kind, days, rng)
+    if extra_entities:
+        _extra(rows, plans, extra_entities, changes_per_entity_day, rng)
+    return _table(rows, calendar, days), truth
+
+
+def _plant_nights(rows: _Rows, kind: str, days: int, rng: np.random.Generator) -> None:
+    """Add what happens in the nights: automations, the system, a restless sleeper."""
     for offset in range(days):
         # Nights are broken only by automations and the system.
         rows.add(
@@ -252,9 +265,21 @@ def household(
             for minute in np.sort(rng.uniform(15, 5 * 60 - 15, rng.poisson(8))):
                 rows.add(offset, float(minute), BEDROOM_MOTION, "on")
                 rows.add(offset, float(minute) + 1, BEDROOM_MOTION, "off")
-    if extra_entities:
-        _extra(rows, plans, extra_entities, changes_per_entity_day, rng)
-    return _table(rows, calendar, days), truth
+        if kind == "night_trips":
+            _plant_night_trips(rows, offset, rng)
+
+
+def _plant_night_trips(rows: _Rows, offset: int, rng: np.random.Generator) -> None:
+    """Add a night's trips to the bathroom (minutes after the day's midnight)."""
+    for around in (3 * 60, 5 * 60 + 30):
+        first = around + float(rng.uniform(-10, 10))
+        trip = [(0.0, BEDROOM_MOTION), (1.0, HALL_MOTION), (6.0, HALL_MOTION)]
+        if rng.random() < 0.3:  # the paper from the doorstep, then back to bed
+            trip += [(6.5, "binary_sensor.front_door"), (6.8, HALL_MOTION)]
+        trip.append((8.0, BEDROOM_MOTION))
+        for minute, entity_id in trip:
+            rows.add(offset, first + minute, entity_id, "on")
+            rows.add(offset, first + minute + 0.4, entity_id, "off")
 
 
 def _plans(

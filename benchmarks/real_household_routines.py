@@ -34,6 +34,13 @@ Figures per house (`real_<house>_<figure>`):
   compared (a day class without a routine is not compared, and counted in
   morning_days_without / bedtime_days_without; without any day compared there
   is no median).
+- night_wake_median_abs_minutes / night_bedtime_median_abs_minutes: the same
+  checkout, per annotated night, the minutes between the wake and the first
+  action after the night the learning found ending that day (its morning), and
+  between the bedtime and the night's last action before its quiet; night_days:
+  the nights compared, night_days_without: annotated nights the learning found
+  no night for. These judge the nights themselves, not the routine's window:
+  the routine's figures above also hold how much the real times vary.
 """
 
 from __future__ import annotations
@@ -45,6 +52,7 @@ import statistics
 import sys
 from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from scripts.engine_alone import load_engine_alone
@@ -80,6 +88,8 @@ DEFAULT_HOUSES = Path("/work/data/real_houses")
 DEFAULT_CASAS = Path("/work/data/casas")
 DEFAULT_TIMEZONE = "America/Los_Angeles"
 LEARN_MODULE = "custom_components.ha_ai.engine.household.learn"
+NIGHTS_MODULE = "custom_components.ha_ai.engine.household.nights"
+EPOCH = date(1970, 1, 1)
 MINUTES_PER_DAY = 1440
 WEEKEND = 5  # date.weekday() of Saturday
 YOUNG_DAYS = (7, 14)  # the first days of a house, judged for away too
@@ -224,6 +234,50 @@ def score_routines(
     return figures
 
 
+def score_nights(found: Any, nights: tuple[Night, ...]) -> dict[str, tuple[float, str]]:
+    """Return how far each annotated night's wake and bedtime lie from the found night.
+
+    `found` is what nights.find_nights returned: mornings by the local day
+    number they are on, bedtimes by the day before.
+    """
+    wakes: list[int] = []
+    bedtimes: list[int] = []
+    without = 0
+    for night in nights:
+        day = (wake_day(night) - EPOCH).days
+        morning = found.mornings.get(day)
+        bedtime = found.bedtimes.get(day - 1)
+        if morning is None or bedtime is None:
+            without += 1
+            continue
+        wakes.append(minutes_apart(int(morning.minute[0]), local_minute(night.wake)))
+        bedtimes.append(
+            minutes_apart(int(bedtime.minute[-1]), local_minute(night.bedtime))
+        )
+        log(
+            f"  night {night.wake:%m-%d}: found "
+            f"{_clock(int(bedtime.minute[-1]))}-{_clock(int(morning.minute[0]))}, "
+            f"annotated {night.bedtime:%H:%M}-{night.wake:%H:%M}"
+        )
+    figures: dict[str, tuple[float, str]] = {}
+    if wakes:
+        figures["night_wake_median_abs_minutes"] = (
+            float(statistics.median(wakes)),
+            "min",
+        )
+        figures["night_bedtime_median_abs_minutes"] = (
+            float(statistics.median(bedtimes)),
+            "min",
+        )
+    figures["night_days"] = (len(wakes), "days")
+    figures["night_days_without"] = (without, "days")
+    return figures
+
+
+def _clock(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
 def describe_routines(routines: HouseholdRoutines) -> str:
     """Return the learned morning and bedtime routines in a line each."""
     lines = []
@@ -311,6 +365,10 @@ def judge_house(
         log(describe_routines(routines))
         if truth is not None:
             figures.update(score_routines(routines, truth.nights))
+            found = importlib.import_module(NIGHTS_MODULE).find_nights(
+                table, timezone=timezone, end=end, roles=roles
+            )
+            figures.update(score_nights(found, truth.nights))
     for figure, (value, unit) in figures.items():
         emit(f"real_{name}_{figure}", value, unit)
 

@@ -41,7 +41,15 @@ AWAY = AwayRoutine(
     confidence=0.5,
     level=PatternLevel.ESTABLISHED,
 )
-STEADY = ("early_birds", "night_owls", "lie_ins", "visitors", "holiday", "restless")
+STEADY = (
+    "early_birds",
+    "night_owls",
+    "lie_ins",
+    "visitors",
+    "holiday",
+    "restless",
+    "night_trips",
+)
 DST = ("dst_spring", "dst_autumn")
 # How far a learned start may be from the planted one (the planted starts
 # jitter by 8 minutes a day).
@@ -131,6 +139,60 @@ def test_a_restless_sleeper_keeps_the_whole_night_as_quiet() -> None:
     # From after the 23:00 bedtime (its last action at 23:25) to 07:00.
     assert abs(morning.quiet_minutes - (7 * 60 + 24 * 60 - (23 * 60 + 25))) <= 15
     assert "binary_sensor.bedroom_motion" not in {s.entity_id for s in morning.steps}
+
+
+def test_trips_to_the_bathroom_at_night_are_neither_morning_nor_bedtime() -> None:
+    # Up around 03:00 and 05:30, at times fetching the paper: the night runs
+    # from after the 23:00 bedtime (its last action at 23:25) to 07:00.
+    table, _ = planted("night_trips")
+    assert "binary_sensor.front_door" in table.entity_ids
+    result = learned("night_trips")
+    morning = result.routine(RoutineKind.MORNING, DayClass.DAILY)
+    assert morning is not None
+    assert morning.starters[0] == ("light.bedroom", "on")
+    assert abs(morning.quiet_minutes - (7 * 60 + 24 * 60 - (23 * 60 + 25))) <= 15
+    bedtime = result.routine(RoutineKind.BEDTIME, DayClass.DAILY)
+    assert bedtime is not None
+    assert minutes_apart(bedtime.typical_start, 23 * 60) <= START_MINUTES
+
+
+def test_a_morning_starts_where_the_night_ends_even_with_motion_only() -> None:
+    # A house of motion sensors and one light: up at 07:00 (the bedroom's
+    # motion, which fires all day long), the kitchen light any time from 07:15
+    # to 07:45. The morning is when the bedroom wakes, not when the light goes on.
+    rng = np.random.default_rng(3)
+    rows: list[tuple[int, int, str, str]] = []
+    first = datetime(2024, 1, 1, tzinfo=UTC)
+    days = 28
+    for day in range(days):
+        midnight = first + timedelta(days=day)
+        wake = 7 * 60 + float(rng.normal(0, 4))
+        minutes = [wake, *np.arange(wake + 5, 22 * 60, 10.0)]
+        rows += [
+            (
+                int((midnight + timedelta(minutes=float(m))).timestamp()),
+                int(Origin.MANUAL),
+                "binary_sensor.bedroom_motion",
+                "on",
+            )
+            for m in minutes
+        ]
+        light = midnight + timedelta(
+            minutes=float(rng.uniform(7 * 60 + 15, 7 * 60 + 45))
+        )
+        rows.append((int(light.timestamp()), int(Origin.MANUAL), "light.kitchen", "on"))
+    result = learn_household(
+        ChangeTable.from_rows(rows),
+        timezone=UTC,
+        end=first + timedelta(days=days),
+        roles={"binary_sensor.bedroom_motion": EntityRole.MOTION},
+        away=no_away,
+    )
+    morning = result.routine(RoutineKind.MORNING, DayClass.DAILY)
+    assert morning is not None
+    assert minutes_apart(morning.typical_start, 7 * 60) <= START_MINUTES
+    assert morning.starters[0] == ("binary_sensor.bedroom_motion", "on")
+    assert [s.entity_id for s in morning.steps] == ["light.kitchen"]
 
 
 def test_weekend_lie_ins_give_a_routine_per_day_class_and_one_daily_bedtime() -> None:

@@ -128,6 +128,11 @@ def test_too_little_activity_has_no_nights() -> None:
     assert nights.rates == {}
     empty = find_nights(ChangeTable(), timezone=UTC, end=end_of(), roles={})
     assert empty.morning_days.shape == (0,)
+    # Two actions five minutes apart: no silence at all.
+    two = [*one, (7.1, "light.bedroom", "off", Origin.MANUAL)]
+    nights = find_nights(table_of(two), timezone=AMSTERDAM, end=end_of(), roles={})
+    assert nights.mornings == {}
+    assert nights.bedtimes == {}
 
 
 def test_a_morning_not_over_at_the_end_is_not_judged() -> None:
@@ -159,3 +164,98 @@ def test_a_sleeper_turning_over_does_not_end_the_night() -> None:
     rows.append((23.6, "binary_sensor.hall_motion", "on", Origin.MANUAL))
     nights = find_nights(table_of(rows), timezone=AMSTERDAM, end=end_of(), roles=ROLES)
     assert nights.bedtimes[day_number(0)].minute[-1] == 23 * 60 + 36
+
+
+SENSORS = {
+    "binary_sensor.hall_motion": EntityRole.MOTION,
+    "binary_sensor.bedroom_motion": EntityRole.MOTION,
+    "binary_sensor.front_door": EntityRole.DOOR,
+}
+
+
+def trip(hours: float, *, door: bool = False, back: bool = True) -> list[Row]:
+    """Someone up in the night: bedroom, hall, (the front door,) bedroom."""
+    rows: list[Row] = [
+        (hours, "binary_sensor.bedroom_motion", "on", Origin.MANUAL),
+        (hours + 0.02, "binary_sensor.hall_motion", "on", Origin.MANUAL),
+        (hours + 0.1, "binary_sensor.hall_motion", "on", Origin.MANUAL),
+    ]
+    if door:
+        rows += [
+            (hours + 0.11, "binary_sensor.front_door", "on", Origin.MANUAL),
+            (hours + 0.12, "binary_sensor.front_door", "off", Origin.MANUAL),
+        ]
+    if back:
+        rows.append((hours + 0.13, "binary_sensor.bedroom_motion", "on", Origin.MANUAL))
+    return rows
+
+
+def test_trips_to_the_bathroom_stay_inside_the_night() -> None:
+    rows = usual_days()
+    # Up at 01:00, 03:00 and 05:30: no silence of the night is three hours long.
+    for hours in (1.0, 3.0, 5.5):
+        rows += trip(24.0 + hours)
+    nights = find_nights(
+        table_of(rows), timezone=AMSTERDAM, end=end_of(), roles=SENSORS
+    )
+    assert nights.mornings[day_number(1)].minute[0] == 420
+    assert nights.mornings[day_number(1)].quiet_minutes == 8 * 60
+    assert nights.bedtimes[day_number(0)].minute[-1] == 1380
+
+
+def test_the_paper_fetched_at_dawn_stays_inside_the_night_and_leaving_ends_it() -> None:
+    rows = usual_days()
+    rows += trip(24.0 + 2.0) + trip(24.0 + 5.5, door=True)
+    nights = find_nights(
+        table_of(rows), timezone=AMSTERDAM, end=end_of(), roles=SENSORS
+    )
+    # Someone moved inside after the door shut: back to bed.
+    assert nights.mornings[day_number(1)].minute[0] == 420
+    # The door shut with nobody moving after it: gone out, back at 06:15.
+    rows = usual_days()
+    rows += trip(24.0 + 2.0) + trip(24.0 + 5.5, door=True, back=False)
+    rows.append((24.0 + 6.25, "binary_sensor.front_door", "on", Origin.MANUAL))
+    nights = find_nights(
+        table_of(rows), timezone=AMSTERDAM, end=end_of(), roles=SENSORS
+    )
+    # The trip at 02:00 stays inside the night; leaving at 05:30 ends it.
+    assert nights.mornings[day_number(1)].minute[0] == 330
+
+
+def test_a_sleeper_restless_in_bed_before_getting_up_is_still_asleep() -> None:
+    rows = usual_days()
+    rows += trip(24.0 + 3.0)
+    # The bedroom's sensor alone, every ten minutes from 05:20 to 06:00.
+    for minutes in range(320, 361, 10):
+        rows.append(
+            (24.0 + minutes / 60, "binary_sensor.bedroom_motion", "on", Origin.MANUAL)
+        )
+    nights = find_nights(
+        table_of(rows), timezone=AMSTERDAM, end=end_of(), roles=SENSORS
+    )
+    assert nights.mornings[day_number(1)].minute[0] == 420
+    # The same 40 minutes through two rooms is someone up.
+    rows += [
+        (24.0 + minutes / 60 + 0.02, "binary_sensor.hall_motion", "on", Origin.MANUAL)
+        for minutes in (320, 360)
+    ]
+    nights = find_nights(
+        table_of(rows), timezone=AMSTERDAM, end=end_of(), roles=SENSORS
+    )
+    assert nights.mornings[day_number(1)].minute[0] == 320
+
+
+def test_a_silent_bedtime_before_midnight_is_not_taken_into_the_night() -> None:
+    rows: list[Row] = []
+    for day in range(DAYS):
+        base = 24.0 * day
+        rows += [(base + 7.0, "light.bedroom", "on", Origin.MANUAL)]
+        # A quiet evening of short walks, and a bedtime of a few minutes of
+        # motion: each as brief and as silent around as a trip in the night.
+        rows += trip(base + 19.0) + trip(base + 20.5) + trip(base + 22.75)
+    nights = find_nights(
+        table_of(rows), timezone=AMSTERDAM, end=end_of(), roles=SENSORS
+    )
+    bedtime = nights.bedtimes[day_number(1)]
+    assert bedtime.minute[0] == 22 * 60 + 45
+    assert nights.mornings[day_number(2)].minute[0] == 420

@@ -41,7 +41,8 @@ def moment(day: int, minute: int) -> datetime:
 def write_house(houses: Path, casas: Path) -> None:
     """Out through the front door from 09:00 to 12:00 every day, else moving about.
 
-    The converted CSV, and the raw recording with its annotations.
+    Asleep from 23:00 to 07:00, up for the bathroom at 03:00. The converted CSV,
+    and the raw recording with its annotations.
     """
     rows = ["entity_id,state,last_changed"]
     raw: list[str] = []
@@ -57,6 +58,8 @@ def write_house(houses: Path, casas: Path) -> None:
 
     door = "binary_sensor.outside_door_front_door"
     motion = "binary_sensor.kitchen_kitchen_motion"
+    bedroom = "binary_sensor.bedroom_bedroom_motion"
+    bathroom = "binary_sensor.bathroom_bathroom_motion"
     for day in range(DAYS):
         for minute in range(7 * 60, 23 * 60, 10):
             if 9 * 60 <= minute < 12 * 60:
@@ -67,6 +70,16 @@ def write_house(houses: Path, casas: Path) -> None:
         add(day, 9 * 60 + 2, door, "OutsideDoor FrontDoor", False, "Leave_Home")
         add(day, 12 * 60 - 2, door, "OutsideDoor FrontDoor", True, "Enter_Home")
         add(day, 12 * 60 - 1, door, "OutsideDoor FrontDoor", False, "Enter_Home")
+        if day < DAYS - 1:
+            night = (
+                (23 * 60, bedroom, "Bedroom Bedroom", "Sleep"),
+                (27 * 60, bedroom, "Bedroom Bedroom", "Bed_Toilet_Transition"),
+                (27 * 60 + 2, bathroom, "Bathroom Bathroom", "Bed_Toilet_Transition"),
+                (27 * 60 + 8, bedroom, "Bedroom Bedroom", "Sleep"),
+            )
+            for minute, entity, sensor, label in night:
+                add(day, minute, entity, sensor, True, label)
+                add(day, minute + 1, entity, sensor, False, label)
     houses.mkdir()
     (houses / "demo.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     (casas / "demo").mkdir(parents=True)
@@ -101,4 +114,9 @@ def test_a_made_up_house_is_scored_against_its_annotations(tmp_path: Path) -> No
     assert figures["real_demo_7d_away_found"] == 7
     assert figures["real_demo_7d_away_recall"] == 1.0
     assert "real_demo_14d_away_learned" not in figures
+    # Each night as annotated, the 03:00 trip to the bathroom inside it.
+    assert figures["real_demo_night_days"] == DAYS - 1
+    assert figures["real_demo_night_days_without"] == 0
+    assert figures["real_demo_night_wake_median_abs_minutes"] == 0
+    assert figures["real_demo_night_bedtime_median_abs_minutes"] == 0
     assert "outside_door_front_door" in result.stderr

@@ -8,8 +8,11 @@ before). Per kind and day class:
    the class's occurrences, and in STEP_LIFT more of them than the house's
    everyday use of it would put there (`nights.Nights.rates`). A morning takes
    each action where it first happens, a bedtime where it last happens (the TV
-   off for the night). An occurrence *starts* at its first usual action (a
-   person crossing the hall before bedtime is not the bedtime).
+   off for the night). A bedtime *starts* at its first usual action (a person
+   crossing the hall before bedtime is not the bedtime); a morning where the
+   night ends, at its first action: the nights already leave the night's
+   stirrings inside the night, and a house with motion sensors only wakes with
+   the bedroom's motion, which is everywhere in the day and so never usual.
 2. Window: the WINDOW_HALF_MINUTES either side of the clock minute holding the
    most starts (a circular box sum, so 23:50 and 00:10 are neighbours); the
    typical start is the median of the starts in it, and the window narrows
@@ -258,8 +261,9 @@ def _learn_class(  # noqa: PLR0913
         return _Learned(None, NO_QUIET_NIGHT)
     marked = [_Marked.of(occurrence, kind) for occurrence in found]
     usual = _usual_actions(marked, nights.rates)
-    for item in marked:
-        item.begin_at_first(usual)
+    if kind is RoutineKind.BEDTIME:
+        for item in marked:
+            item.begin_at_first(usual)
     starts = np.asarray([item.start_minute for item in marked], dtype=np.int64)
     typical, half = _window(starts)
     inside = [

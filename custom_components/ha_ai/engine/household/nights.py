@@ -13,17 +13,27 @@ the bathroom, a morning) moves through more than one room or touches something.
 The night's quiet of local day D (the day of the morning it ends in) is built
 from the silences between consecutive activity, in real (UTC) seconds:
 
-- a silence is a *night silence* when it lasts from QUIET_MINUTES to
+- silences of at least CLUSTER_GAP_MINUTES are joined into one *rest* across
+  the *stirrings* between them: someone up in the night who only moves (motion
+  sensors, and a door opened and shut with someone moving inside after it),
+  touches nothing, begins after midnight and is back in bed within
+  STIR_MINUTES, or keeps to one motion sensor however long (a sleeper restless
+  in bed). Real sleepers get up for the bathroom two or three times a night,
+  so a night is seldom one long silence; what ends it is the first activity
+  that is more than that: a light, a device, several rooms for longer, or
+  leaving. A stirring before midnight is not joined: it cannot be told from
+  the bedtime itself, which is as short and as silent on either side;
+- a rest is a *night rest* when it lasts from QUIET_MINUTES to
   MAX_QUIET_MINUTES (longer is an absence, not a night), begins between 18:00
   and 05:00 and ends between midnight and 14:00 on the local wall clock (so it
   holds part of the small hours). An early bird asleep from 20:30 to 04:30 and
   a night owl asleep from 03:00 to 11:00 both have nights, while a night-shift
   worker asleep from 08:00 to 16:00 has none, an evening out (18:00 to 23:30)
   is no night, and an empty house during the working day is never one;
-- the night silences ending on day D are one night, from the first's beginning
-  to the last's end: a visit to the bathroom at 02:30 that splits the night
-  into two long silences stays inside it (one that leaves less than
-  QUIET_MINUTES of sleep after it ends the night early).
+- the night rests ending on day D are one night, from the first's beginning
+  to the last's end: someone up for an hour at 02:30, between two long rests,
+  stays inside it (one that leaves less than QUIET_MINUTES of sleep after it
+  ends the night early).
 
 The *morning* of D is the first cluster of activity after its night (actions
 each less than CLUSTER_GAP_MINUTES after the one before), cut at
@@ -63,7 +73,7 @@ type BoolArray = npt.NDArray[np.bool_]
 
 QUIET_MINUTES = 180
 MAX_QUIET_MINUTES = 16 * 60
-# Local wall-clock minutes a night silence may begin in ([18:00, 05:00)) and
+# Local wall-clock minutes a night rest may begin in ([18:00, 05:00)) and
 # end in ([00:00, 14:00)).
 NIGHT_BEGINS = (18 * 60, 5 * 60)
 NIGHT_ENDS = (0, 14 * 60)
@@ -73,6 +83,11 @@ MOTION_ON = "on"
 # A motion sensor firing alone in the small hours is a sleeper turning over.
 ALONE_MINUTES = 10
 SMALL_HOURS = (0, 5 * 60)
+# Someone up for the bathroom in the night moves through a room or two, touches
+# nothing and is back in bed within this; such a stirring begins after midnight
+# (and before the latest a night may end).
+STIR_MINUTES = 20
+STIR_HOURS = (0, 14 * 60)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +130,7 @@ def find_nights(
     """Return the mornings and bedtimes of the table's activity before `end`."""
     state_count = max(1, len(table.states))
     nights = Nights(state_count=state_count)
-    activity, motion = _activity(table, roles, int(end.timestamp()))
+    activity, motion, door = _activity(table, roles, int(end.timestamp()))
     chosen = np.flatnonzero(activity)
     # Local wall-clock seconds (zoneinfo's offsets, exact across daylight saving);
     # minutes of the day are read where needed only.
@@ -129,6 +144,7 @@ def find_nights(
         return nights
     when = table.when[chosen]
     keys = table.entity[chosen].astype(np.int64) * state_count + table.state[chosen]
+    moved, opened = motion[chosen], door[chosen]
     del chosen
     day = local // SECONDS_PER_DAY
     end_day = int(
@@ -139,24 +155,27 @@ def find_nights(
     nights.morning_days = active[np.isin(active - 1, active) & (active < end_day)]
     nights.bedtime_days = active[np.isin(active + 1, active) & (active + 1 < end_day)]
 
-    silence = np.diff(when)
-    breaks = np.flatnonzero(silence >= CLUSTER_GAP_MINUTES * 60)
-    candidates = breaks[
-        (silence[breaks] >= QUIET_MINUTES * 60)
-        & (silence[breaks] <= MAX_QUIET_MINUTES * 60)
-    ]
-    del silence
-    candidates = candidates[
-        _within(_minute(local[candidates]), NIGHT_BEGINS)
-        & _within(_minute(local[candidates + 1]), NIGHT_ENDS)
-    ]
-    ending_day = day[candidates + 1]
+    breaks = np.flatnonzero(np.diff(when) >= CLUSTER_GAP_MINUTES * 60)
+    asleep_at, awake_at = _rests(
+        breaks, when, _minute(local), (moved, opened), keys // state_count
+    )
+    rest = when[awake_at] - when[asleep_at]
+    night = (
+        (rest >= QUIET_MINUTES * 60)
+        & (rest <= MAX_QUIET_MINUTES * 60)
+        & _within(_minute(local[asleep_at]), NIGHT_BEGINS)
+        & _within(_minute(local[awake_at]), NIGHT_ENDS)
+    )
+    asleep_at, awake_at = asleep_at[night], awake_at[night]
+    del rest, night
+    ending_day = day[awake_at]
     span = ROUTINE_SPAN_MINUTES * 60
     last = when.shape[0] - 1
     quiet_total = 0
     for morning_day in (int(d) for d in np.unique(ending_day)):
-        same = candidates[ending_day == morning_day]
-        asleep, awake = int(same[0]), int(same[-1]) + 1  # last and first actions
+        same = ending_day == morning_day
+        # The night's last and first actions.
+        asleep, awake = int(asleep_at[same][0]), int(awake_at[same][-1])
         quiet = int(when[awake] - when[asleep]) // 60
         quiet_total += quiet
         # Morning: from the first action after the night to the next break.
@@ -190,10 +209,52 @@ def find_nights(
     return nights
 
 
+def _rests(
+    breaks: IntArray,
+    when: IntArray,
+    minute: IntArray,
+    sensed: tuple[BoolArray, BoolArray],
+    entity: IntArray,
+) -> tuple[IntArray, IntArray]:
+    """Return the rests: silences joined across stirrings, as action positions.
+
+    `breaks` are the positions after which a silence of CLUSTER_GAP_MINUTES
+    begins; `sensed` tells which actions are motion and which doors. A stirring
+    (see the module's docstring) is the activity between two such silences when
+    it is only motion and doors, ends with motion (someone still inside),
+    begins in STIR_HOURS, and lasts at most STIR_MINUTES or keeps to one sensor.
+    A rest runs from the action before its first silence (`asleep_at`) to the
+    action after its last (`awake_at`).
+    """
+    if breaks.shape[0] == 0:
+        return breaks, breaks + 1
+    # Between breaks[k] and breaks[k + 1]: the actions breaks[k] + 1 .. breaks[k + 1].
+    first, final = breaks[:-1] + 1, breaks[1:]
+    moved, opened = sensed
+    touched = np.concatenate([[0], np.cumsum(~(moved | opened), dtype=np.int64)])
+    # How many times the entity changed up to each action.
+    switches = np.concatenate([[0], np.cumsum(entity[1:] != entity[:-1])])
+    stirring = (
+        (
+            (when[final] - when[first] <= STIR_MINUTES * 60)
+            | (switches[final] == switches[first])
+        )
+        & (touched[final + 1] == touched[first])
+        & moved[final]
+        & _within(minute[first], STIR_HOURS)
+    )
+    # A rest begins at every break not reached by a stirring from the one before.
+    begins = np.flatnonzero(np.concatenate([[True], ~stirring]))
+    ends = np.append(begins[1:] - 1, breaks.shape[0] - 1)
+    asleep_at: IntArray = breaks[begins]
+    awake_at: IntArray = breaks[ends] + 1
+    return asleep_at, awake_at
+
+
 def _activity(
     table: ChangeTable, roles: Mapping[str, EntityRole], end_ts: int
-) -> tuple[BoolArray, BoolArray]:
-    """Return which changes are people's activity, and which are motion sensors.
+) -> tuple[BoolArray, BoolArray, BoolArray]:
+    """Return which changes are people's activity, motion sensors, and doors.
 
     See the module's docstring.
     """
@@ -204,6 +265,9 @@ def _activity(
     motion = np.asarray(
         [i for i, r in enumerate(role_of) if r is EntityRole.MOTION], np.int32
     )
+    door = np.asarray(
+        [i for i, r in enumerate(role_of) if r is EntityRole.DOOR], np.int32
+    )
     is_motion = np.isin(table.entity, motion)
     manual = (table.origin == Origin.MANUAL) & ~is_motion
     manual &= ~np.isin(table.entity, presence)
@@ -211,7 +275,7 @@ def _activity(
     on = table.states.index(MOTION_ON) if MOTION_ON in table.states else -1
     motion_on &= table.state == on
     activity: BoolArray = (manual | motion_on) & (table.when < end_ts)
-    return activity, is_motion
+    return activity, is_motion, np.isin(table.entity, door)
 
 
 def _alone(table: ChangeTable, chosen: IntArray, candidates: IntArray) -> IntArray:
