@@ -129,6 +129,25 @@ def test_nothing_outside_the_window_or_without_the_nights_quiet() -> None:
     assert manual(restless, at(TUESDAY, 6, 45), "light.bedroom", "on") == []
 
 
+def test_a_sleepers_stirrings_do_not_end_the_night() -> None:
+    """Motion alone in the small hours keeps the quiet, as learning sees nights."""
+    watcher = follower()
+    evening_and_night(watcher, TUESDAY - timedelta(days=1))
+    # Up for the bathroom every 50 minutes, motion only: still the night.
+    for minutes in range(60, 6 * 60 + 11, 50):
+        when = at(TUESDAY, 0) + timedelta(minutes=minutes)
+        assert manual(watcher, when, "binary_sensor.bed", "on", EntityRole.MOTION) == []
+    [morning] = manual(watcher, at(TUESDAY, 6, 42), "light.bedroom", "on")
+    assert morning.kind is MomentKind.MORNING_ROUTINE
+
+    # A light in the small hours is someone up: no morning in the window then.
+    awake = follower()
+    evening_and_night(awake, TUESDAY - timedelta(days=1))
+    for minutes in range(60, 6 * 60 + 11, 50):
+        manual(awake, at(TUESDAY, 0) + timedelta(minutes=minutes), "light.hall", "on")
+    assert manual(awake, at(TUESDAY, 6, 42), "light.bedroom", "on") == []
+
+
 def test_a_weekend_without_a_morning_routine_announces_none() -> None:
     watcher = follower()
     watcher.tick(at(SATURDAY, 0))

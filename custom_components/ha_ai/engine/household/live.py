@@ -14,7 +14,9 @@ Definitions, all in the household's local time:
 - Morning: the first usual action of the morning routine (one of its starters or
   steps going to its state, made by a person) inside the routine's window for
   today's day class, after the night's quiet (a silence of at least half the
-  routine's learned quiet, or of `MIN_NIGHT_QUIET`, ended within the last
+  routine's learned quiet, or of `MIN_NIGHT_QUIET`, where motion alone between
+  midnight and the earliest morning window is a sleeper stirring, not the end
+  of the night; ended within the last
   `NIGHT_QUIET_RECENT`). Once per local day.
 - Bedtime: the first usual action of the bedtime routine inside its window. A
   bedtime belongs to its evening: a window minute before noon lies after
@@ -230,7 +232,8 @@ class HouseholdFollower:
         action = (entity_id, state)
         moments = self._learned_return(when, action)
         self._note_leaving(when, action, role)
-        self._note_activity(when)
+        if not self._stirring(when, role):
+            self._note_activity(when)
         if not self._away.away:
             for kind in RoutineKind:
                 moment = self._routine_begins(kind, when, action)
@@ -431,6 +434,23 @@ class HouseholdFollower:
             end - start >= needed and when - end <= NIGHT_QUIET_RECENT
             for start, end in self._silences
         )
+
+    def _stirring(self, when: datetime, role: EntityRole | None) -> bool:
+        """Return whether this is a sleeper stirring, which the night's quiet keeps.
+
+        As the learning sees nights (`nights`): motion alone after midnight and
+        before the earliest morning window (a trip to the bathroom, a turn in
+        bed) does not end the night. A light, a device or a door does.
+        """
+        if role is not EntityRole.MOTION:
+            return False
+        starts = [
+            routine.window_start
+            for routine in self.routines.routines
+            if routine.kind is RoutineKind.MORNING
+        ]
+        local = when.astimezone(self.timezone)
+        return bool(starts) and local.hour * 60 + local.minute < min(starts)
 
     def _note_activity(self, when: datetime) -> None:
         last = self._last_activity
