@@ -114,21 +114,27 @@ ensure_browser() {
     fi
   fi
   if ! command -v npm >/dev/null 2>&1; then
-    if [ "$(id -u)" != "0" ]; then
-      echo "npm is missing: install it (sudo apt-get install -y npm) and run again." >&2
-      return 1
+    if [ "$(id -u)" = "0" ]; then
+      log "Installing npm from Debian"
+      { DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null &&
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; } ||
+        log "npm could not be installed: the browser tests will be skipped"
     fi
-    log "Installing npm from Debian"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+    if ! command -v npm >/dev/null 2>&1; then
+      log "npm is missing (sudo apt-get install -y npm): the browser tests will be skipped"
+      return 0
+    fi
   fi
   local stamp
   stamp="$(sha256sum "$REPO_ROOT/package-lock.json" | cut -d' ' -f1)"
   if [ ! -f "$REPO_ROOT/node_modules/.ha_ai_stamp" ] ||
     [ "$(cat "$REPO_ROOT/node_modules/.ha_ai_stamp")" != "$stamp" ]; then
     log "Installing playwright-core from npm"
-    (cd "$REPO_ROOT" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-    echo "$stamp" >"$REPO_ROOT/node_modules/.ha_ai_stamp"
+    if (cd "$REPO_ROOT" && npm ci --no-audit --no-fund --loglevel=error >/dev/null); then
+      echo "$stamp" >"$REPO_ROOT/node_modules/.ha_ai_stamp"
+    else
+      log "npm ci failed: the browser tests will be skipped"
+    fi
   fi
 }
 
