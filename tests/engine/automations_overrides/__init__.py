@@ -1,0 +1,1 @@
+"""The override watch and the verdicts drawn from overrides."""
