@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -338,6 +338,32 @@ def test_naive_datetime_raises() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         watch.prune(NAIVE)
     assert watch.pending_for(LIGHT) == ("wake_up", "run-1", "on")
+
+
+class NoOffset(tzinfo):
+    """A zone that knows no offset: its times are naive for Python."""
+
+    def utcoffset(self, dt: datetime | None) -> None:
+        """Give no offset."""
+
+    def dst(self, dt: datetime | None) -> None:
+        """Give no daylight-saving offset."""
+
+    def tzname(self, dt: datetime | None) -> str:
+        """Name it."""
+        return "nowhere"
+
+
+def test_time_in_a_zone_without_offset_raises() -> None:
+    """A tzinfo that gives no offset is as naive as none, for every path."""
+    watch = watch_with_run()
+    vague = datetime(2026, 3, 2, 7, 0, tzinfo=NoOffset())
+    with pytest.raises(ValueError, match="timezone-aware"):
+        watch.observe(at=vague, entity_id="sensor.other", state="1", manual=False)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        watch.observe(at=vague, entity_id=LIGHT, state="off", manual=True)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        watch_with_run(watch, at=vague, entity_id="sensor.other")
 
 
 def test_window_is_real_time_across_a_dst_change() -> None:

@@ -24,9 +24,11 @@ The rules, and why:
   `observe`.
 
 `observe` runs for every state_changed event of the house, so it is a dict
-lookup and a comparison or two, never a scan. Times are timezone-aware datetimes
-compared as POSIX timestamps, so a daylight-saving change neither stretches nor
-shrinks the window; a naive datetime raises ValueError.
+lookup and a comparison or two, never a scan, and converts no time unless the
+entity is awaited. Times are timezone-aware datetimes; the runs' are kept in UTC,
+so every comparison and difference is between instants and a daylight-saving
+change neither stretches nor shrinks the window (two datetimes of one zone would
+be compared by their wall clocks). A naive datetime raises ValueError.
 
 Memory is bounded whatever the callers send: at most `max_pending`
 expectations (10,000 by default) are kept, the oldest expectation being dropped
@@ -39,7 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 DEFAULT_WINDOW: Final = timedelta(minutes=10)
@@ -74,14 +76,17 @@ class _Expectation:
     automation_id: str
     run_id: str
     state: str
-    at: float  # POSIX timestamp of the run's change
+    at: datetime  # the run's change, in UTC
 
 
-def _timestamp(at: datetime) -> float:
-    """Return `at` as a POSIX timestamp; refuse a naive datetime."""
+_NEVER: Final = datetime.max.replace(tzinfo=UTC)
+
+
+def _in_utc(at: datetime) -> datetime:
+    """Return `at` in UTC; refuse a naive datetime."""
     if at.utcoffset() is None:
         raise ValueError("override times must be timezone-aware")
-    return at.timestamp()
+    return at.astimezone(UTC)
 
 
 class OverrideWatch:
@@ -101,6 +106,9 @@ class OverrideWatch:
         self.window = window
         self.max_pending = max_pending
         self._window_seconds = window.total_seconds()
+        # When the oldest expectation passes the window: until then, an event
+        # of an entity nobody awaits costs one comparison.
+        self._front_expiry = _NEVER
         # Insertion order is the order of the runs' changes (a replaced
         # expectation moves to the end), so the oldest is first.
         self._pending: dict[str, _Expectation] = {}
@@ -132,7 +140,7 @@ class OverrideWatch:
 
         The caller knows the change is the run's own by its context.
         """
-        timestamp = _timestamp(at)
+        at = _in_utc(at)
         # Whatever happens to this expectation, the entity was changed by an
         # automation: an earlier run's expectation ends here.
         self._pending.pop(entity_id, None)
@@ -147,7 +155,9 @@ class OverrideWatch:
         while len(self._pending) >= self.max_pending:
             del self._pending[next(iter(self._pending))]
             self.dropped_for_room += 1
-        self._pending[entity_id] = _Expectation(automation_id, run_id, state, timestamp)
+        if not self._pending:
+            self._front_expiry = self._expiry(at)
+        self._pending[entity_id] = _Expectation(automation_id, run_id, state, at)
 
     def observe(
         self, *, at: datetime, entity_id: str, state: str, manual: bool
@@ -157,22 +167,27 @@ class OverrideWatch:
         A manual change of an expected entity to another state within the window
         is an override, counted once per run and entity.
         """
-        timestamp = _timestamp(at)
+        if at.tzinfo is None:
+            raise ValueError("override times must be timezone-aware")
         pending = self._pending
         if not pending:
             return None
         expectation = pending.get(entity_id)
         if expectation is None:
-            self._drop_expired_front(timestamp)
+            try:
+                expired = at > self._front_expiry
+            except TypeError:  # a tzinfo that gives no offset: naive after all
+                raise ValueError("override times must be timezone-aware") from None
+            if expired:
+                self._drop_expired_front(at)
             return None
-        after = timestamp - expectation.at
+        after = (_in_utc(at) - expectation.at).total_seconds()
         if after < 0:
             # A change older than the run's own: it arrived late and says
             # nothing about the run.
             return None
         if after > self._window_seconds:
             del pending[entity_id]
-            self._drop_expired_front(timestamp)
             return None
         if state == expectation.state:
             return None
@@ -191,28 +206,40 @@ class OverrideWatch:
 
     def prune(self, now: datetime) -> None:
         """Drop every expectation older than the window at `now`."""
-        oldest = _timestamp(now) - self._window_seconds
+        now = _in_utc(now)
+        window = self.window
         expired = [
             entity_id
             for entity_id, expectation in self._pending.items()
-            if expectation.at < oldest
+            if now - expectation.at > window
         ]
         for entity_id in expired:
             del self._pending[entity_id]
+        self._drop_expired_front(now)
 
-    def _drop_expired_front(self, timestamp: float) -> None:
+    def _expiry(self, at: datetime) -> datetime:
+        """Return when an expectation set at `at` (UTC) passes the window."""
+        try:
+            return at + self.window
+        except OverflowError:
+            return _NEVER
+
+    def _drop_expired_front(self, now: datetime) -> None:
         """Drop the oldest expectations while they are past the window.
 
         Amortised O(1): each expectation is dropped once. Expectations told out
         of order may hide behind a younger one until `prune` scans them all.
         """
         pending = self._pending
-        oldest = timestamp - self._window_seconds
+        window = self.window
         while pending:
             entity_id = next(iter(pending))
-            if pending[entity_id].at >= oldest:
+            front = pending[entity_id].at
+            if now - front <= window:
+                self._front_expiry = self._expiry(front)
                 return
             del pending[entity_id]
+        self._front_expiry = _NEVER
 
     def _remember_report(self, run_id: str, entity_id: str) -> None:
         """Remember that this run's change of this entity was overridden."""
