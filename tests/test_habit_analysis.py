@@ -254,10 +254,14 @@ async def test_the_daily_run_follows_the_schedule(
     setup_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    # The next 03:00 to come, whatever the time the test runs at: moving the
+    # clock past another 03:00 first would start the day's run early.
     now = dt_util.now()
-    run_at = datetime.combine(
-        now.date() + timedelta(days=1), datetime.min.time(), now.tzinfo
-    ) + timedelta(hours=3)
+    run_at = datetime.combine(now.date(), datetime.min.time(), now.tzinfo) + timedelta(
+        hours=3
+    )
+    while run_at - now < timedelta(minutes=2):
+        run_at += timedelta(days=1)
     with patch(MINE, return_value=[MORNING]) as mine:
         freezer.move_to(run_at - timedelta(minutes=1))
         async_fire_time_changed(hass)
