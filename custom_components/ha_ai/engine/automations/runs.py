@@ -243,14 +243,6 @@ class BurstSummary:
     last: RunResult  # the last run held back
 
 
-@dataclass(frozen=True, slots=True)
-class Admission:
-    """Whether a run is reported, and a summary of the last window, if one is due."""
-
-    report: bool
-    due: BurstSummary | None = None
-
-
 @dataclass(slots=True)
 class _Window:
     start: datetime
@@ -265,7 +257,7 @@ class BurstLimiter:
 
     A window starts with the first run after the last window ended. Runs
     beyond the limit are held back; their summary is due at the window's end
-    (`due`, `next_due`), or at once with the first run after it (`admit`).
+    (`due`, `next_due`), at the latest with the first run after it.
     """
 
     def __init__(
@@ -275,46 +267,50 @@ class BurstLimiter:
         self.per_window = per_window
         self.window = window
         self._windows: dict[str, _Window] = {}
+        self._ready: list[BurstSummary] = []
 
-    def admit(self, result: RunResult) -> Admission:
-        """Return whether to report `result`, and the summary of an ended window."""
-        due = None
+    def admit(self, result: RunResult) -> bool:
+        """Return whether to report `result`; if not, it is counted for a summary.
+
+        Ask `due` first: a window this run ends then gives its summary, which
+        belongs before this run's report.
+        """
         current = self._windows.get(result.automation_id)
         if current is not None and result.at >= current.start + self.window:
-            due = self._summary(result.automation_id, current)
+            self._end(result.automation_id)
             current = None
         if current is None:
             current = self._windows[result.automation_id] = _Window(result.at)
         if current.reported < self.per_window:
             current.reported += 1
-            return Admission(report=True, due=due)
+            return True
         current.suppressed += 1
         current.failures += not result.success
         current.last = result
-        return Admission(report=False, due=due)
+        return False
 
     def due(self, now: datetime) -> list[BurstSummary]:
         """Return the summaries of the windows ended by `now`, and forget them."""
-        ended = [
-            automation_id
-            for automation_id, window in self._windows.items()
-            if now >= window.start + self.window
-        ]
-        summaries = (self._summary(i, self._windows.pop(i)) for i in ended)
-        return [summary for summary in summaries if summary is not None]
+        for automation_id, window in list(self._windows.items()):
+            if now >= window.start + self.window:
+                self._end(automation_id)
+        ready, self._ready = self._ready, []
+        return ready
+
+    def _end(self, automation_id: str) -> None:
+        window = self._windows.pop(automation_id)
+        if window.last is not None:
+            self._ready.append(
+                BurstSummary(
+                    automation_id, window.suppressed, window.failures, window.last
+                )
+            )
 
     @property
     def next_due(self) -> datetime | None:
         """Return when the first window holding runs back ends; None if none does."""
         ends = [w.start + self.window for w in self._windows.values() if w.suppressed]
         return min(ends, default=None)
-
-    def _summary(self, automation_id: str, window: _Window) -> BurstSummary | None:
-        if window.last is None:
-            return None
-        return BurstSummary(
-            automation_id, window.suppressed, window.failures, window.last
-        )
 
 
 @dataclass(frozen=True, slots=True)
