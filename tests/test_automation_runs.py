@@ -393,3 +393,11 @@ async def test_diagnostics_hold_the_health_table(
     assert health["suppressed"] == 0
     assert health["automations"]["ha_ai_door"]["runs"] == 1
     assert health["automations"]["ha_ai_door"]["successes"] == 1
+
+
+async def test_the_health_table_stays_out_of_the_recorder(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, loaded: MockConfigEntry
+) -> None:
+    state_info = hass.states.get(HEALTH).state_info
+    assert state_info is not None
+    assert "automations" in state_info["unrecorded_attributes"]
