@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,6 @@ from unittest.mock import patch
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.automation import EVENT_AUTOMATION_TRIGGERED
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
@@ -27,6 +27,9 @@ from pytest_homeassistant_custom_component.typing import (
 )
 
 from custom_components.ha_ai.automations import runs as runs_module
+from custom_components.ha_ai.automations.change_origin import (
+    EVENT_AUTOMATION_TRIGGERED,
+)
 
 from .conftest import published
 from .fixtures_common import mock_hass_config, no_cooldown  # noqa: F401
@@ -291,6 +294,36 @@ async def test_a_restart_keeps_the_counts(
     assert health["runs"] == 2
     assert hass.states.get(RUNS_TODAY).state == "2"
     assert len(runs(mqtt_mock, EXECUTED)) == 2
+
+
+async def test_a_run_under_way_at_a_reload_is_left_to_neither(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, loaded: MockConfigEntry
+) -> None:
+    release = asyncio.Event()
+
+    waited = []
+
+    async def wait(call: ServiceCall) -> None:
+        waited.append(call)
+        await release.wait()
+
+    hass.services.async_register("test", "wait", wait)
+    await deploy(loaded, "ha_ai_slow", STATE_TRIGGER, [{"action": "test.wait"}])
+    hass.states.async_set("binary_sensor.door", "on")
+    await asyncio.sleep(0)
+    assert len(waited) == 1  # the run waits in its action
+    assert await hass.config_entries.async_reload(loaded.entry_id)
+    release.set()
+    await settle(hass)
+
+    assert runs(mqtt_mock, EXECUTED) == []
+    slow = hass.states.get(HEALTH).attributes["automations"]["ha_ai_slow"]
+    assert slow["runs"] == 0
+    hass.states.async_set("binary_sensor.door", "off")
+    hass.states.async_set("binary_sensor.door", "on")
+    await settle(hass)
+    slow = hass.states.get(HEALTH).attributes["automations"]["ha_ai_slow"]
+    assert slow["runs"] == 1
 
 
 async def test_only_ha_ai_automations_are_followed(

@@ -37,7 +37,6 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from homeassistant.components.automation import EVENT_AUTOMATION_TRIGGERED
 from homeassistant.components.trace.const import DATA_TRACE
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import ATTR_ENTITY_ID, CONF_ID
@@ -62,6 +61,7 @@ from ..engine.automations.runs import (
 )
 from ..signals import ChangeSignal
 from ..stored_part import PartStore
+from .change_origin import EVENT_AUTOMATION_TRIGGERED
 from .deploy import AutomationDeployer
 
 HEALTH_STORE_KEY = f"{DOMAIN}.automation_health"
@@ -91,6 +91,7 @@ class AutomationRuns:
         self.suppressed = 0
         self._signal = ChangeSignal(hass, entry.entry_id, "automation_runs")
         self._cancel_summaries: CALLBACK_TYPE | None = None
+        self._stopped = False
         self._store = PartStore(
             hass,
             entry,
@@ -119,7 +120,12 @@ class AutomationRuns:
 
     @callback
     def async_stop(self) -> None:
-        """Report the runs still held back, and stop the summary timer."""
+        """Report the runs still held back, and stop the summary timer.
+
+        A run still under way is not counted when it ends: the table is already
+        written, and the next instance (after a reload) did not see it begin.
+        """
+        self._stopped = True
         if self._cancel_summaries is not None:
             self._cancel_summaries()
             self._cancel_summaries = None
@@ -181,6 +187,8 @@ class AutomationRuns:
         _task: asyncio.Task[Any],
     ) -> None:
         """Count the run and report it (through the burst limit)."""
+        if self._stopped:
+            return
         if trace is not None:
             outcome = outcome_of_trace(trace())
         else:
