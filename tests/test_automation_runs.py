@@ -434,3 +434,34 @@ async def test_the_health_table_stays_out_of_the_recorder(
     state_info = hass.states.get(HEALTH).state_info
     assert state_info is not None
     assert "automations" in state_info["unrecorded_attributes"]
+
+
+async def test_overrides_are_counted_for_the_week(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    loaded: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    # A Sunday evening; the override detector feeds the count.
+    freezer.move_to(
+        dt_util.as_utc(
+            datetime(2026, 12, 6, 21, tzinfo=dt_util.get_default_time_zone())
+        )
+    )
+    await deploy(loaded, "ha_ai_door", STATE_TRIGGER, RECORD)
+    loaded.runtime_data.runs.async_record_override("ha_ai_door")
+    loaded.runtime_data.runs.async_record_override("ha_ai_door")
+    assert hass.states.get(OVERRIDES).state == "2"
+    assert (
+        hass.states.get(HEALTH).attributes["automations"]["ha_ai_door"]["overrides"]
+        == 2
+    )
+
+    freezer.tick(timedelta(hours=3))  # Monday
+    async_fire_time_changed(hass)
+    await settle(hass)
+    assert hass.states.get(OVERRIDES).state == "0"
+    assert (
+        hass.states.get(HEALTH).attributes["automations"]["ha_ai_door"]["overrides"]
+        == 2
+    )

@@ -214,6 +214,13 @@ class AutomationRuns:
             self._schedule_summaries()
         self._signal.async_send()
 
+    @callback
+    def async_record_override(self, automation_id: str) -> None:
+        """Count a person undoing what a run of the automation just did."""
+        self.table.record_override(automation_id, dt_util.now())
+        self._store.async_save_later()
+        self._signal.async_send()
+
     # Reporting
 
     def _publish(self, result: RunResult, extra: dict[str, Any]) -> None:
