@@ -16,6 +16,7 @@ from .automations.deploy import STORE_KEY as DEPLOYMENTS_STORE_KEY
 from .automations.deploy import AutomationDeployer
 from .automations.remote_deploy import RemoteDeploy
 from .automations.remote_replay import STORE_KEY as REMOTE_COMMANDS_STORE_KEY
+from .automations.runs import HEALTH_STORE_KEY, AutomationRuns
 from .bus.mqtt_bus import MqttBus
 from .cameras.tracker import CAMERA_STORE_KEY, CameraTracker
 from .const import DOMAIN, ENTRY_MINOR_VERSION, ENTRY_VERSION, LOGGER
@@ -46,6 +47,7 @@ STORE_KEYS = (
     REMOTE_COMMANDS_STORE_KEY,
     CAMERA_STORE_KEY,
     HOUSEHOLD_STORE_KEY,
+    HEALTH_STORE_KEY,
 )
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -77,6 +79,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
         exclusions=settings.exclusions,
     )
     deployer = AutomationDeployer(hass, entry)
+    runs = AutomationRuns(hass, entry, bus, deployer)
     suggestions = SuggestionManager(
         hass,
         entry,
@@ -130,10 +133,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
     entry.async_on_unload(habits.async_stop)
     entry.async_on_unload(suggestions.async_stop)
     entry.async_on_unload(cameras.async_stop)
+    entry.async_on_unload(runs.async_stop)
     if remote is not None:
         entry.async_on_unload(remote.async_stop)
     # What remote commands act on is loaded before they can arrive.
     await deployer.async_start()
+    await runs.async_start()
     await suggestions.async_start()
     try:
         await bus.async_start()
@@ -163,6 +168,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
         habit_live=habit_live,
         household=household,
         deployer=deployer,
+        runs=runs,
         suggestions=suggestions,
         live_list=live_list,
         remote=remote,

@@ -10,6 +10,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant
 
 from .automations.deploy import AutomationDeployer
 from .automations.remote_deploy import RemoteDeploy
+from .automations.runs import AutomationRuns
 from .bus.mqtt_bus import MqttBus
 from .cameras.tracker import CameraTracker
 from .const import DOMAIN
@@ -43,6 +44,7 @@ class HaAiRuntimeData:
     habit_live: HabitLive
     household: HouseholdLive
     deployer: AutomationDeployer
+    runs: AutomationRuns  # how HA AI's automations run
     suggestions: SuggestionManager
     live_list: LiveSuggestionList  # what the card's subscriptions receive
     remote: RemoteDeploy | None

@@ -9,6 +9,7 @@ from homeassistant.components.sensor import SensorEntity
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
+from .automations.entities import ATTR_AUTOMATIONS, AUTOMATION_SENSORS
 from .bus.entities import BUS_SENSORS
 from .cameras.entity import async_add_camera_entities
 from .cameras.sensor import camera_sensors
@@ -31,6 +32,7 @@ SENSORS: tuple[HaAiSensorEntityDescription, ...] = (
     *HABIT_SENSORS,
     *HOUSEHOLD_SENSORS,
     *SUGGESTION_SENSORS,
+    *AUTOMATION_SENSORS,
     *BUS_SENSORS,
 )
 
@@ -54,7 +56,12 @@ class DescribedSensor(SensorEntity):
     data: HaAiRuntimeData
     # Lists of findings are for dashboards, not for the database.
     _unrecorded_attributes = frozenset(
-        {ATTR_TOP_OPPORTUNITIES, ATTR_TOP_PATTERNS, ATTR_TOP_SUGGESTIONS}
+        {
+            ATTR_AUTOMATIONS,
+            ATTR_TOP_OPPORTUNITIES,
+            ATTR_TOP_PATTERNS,
+            ATTR_TOP_SUGGESTIONS,
+        }
     )
 
     @property

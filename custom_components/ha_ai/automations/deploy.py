@@ -36,7 +36,7 @@ from homeassistant import config as conf_util
 from homeassistant.config import AUTOMATION_CONFIG_PATH
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_ID, SERVICE_RELOAD, STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
@@ -84,6 +84,7 @@ class AutomationDeployer:
         self.hass = hass
         self._lock = asyncio.Lock()
         self._deployed: dict[str, dict[str, Any]] = {}
+        self._listeners: list[CALLBACK_TYPE] = []
         self._store = PartStore(
             hass,
             entry,
@@ -126,6 +127,22 @@ class AutomationDeployer:
     def deployed_by_ha_ai(self, automation_id: str) -> bool:
         """Return whether HA AI's record says it wrote the automation with this id."""
         return automation_id in self._deployed
+
+    @property
+    def deployed_ids(self) -> list[str]:
+        """Return the ids of the automations HA AI wrote and still owns."""
+        return list(self._deployed)
+
+    def suggestion_of(self, automation_id: str) -> str | None:
+        """Return the suggestion an automation HA AI wrote came from, if any."""
+        value = self._deployed.get(automation_id, {}).get("suggestion_id")
+        return value if isinstance(value, str) else None
+
+    @callback
+    def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call `listener` after each deploy or removal; return what stops it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
 
     def _fingerprint_of(self, automation_id: str) -> str | None:
         record = self._deployed.get(automation_id)
@@ -369,6 +386,8 @@ class AutomationDeployer:
 
     def _save(self) -> None:
         self._store.async_save_later()
+        for listener in list(self._listeners):
+            listener()
 
 
 def _put(text: str, config: dict[str, Any]) -> str:
