@@ -7,6 +7,12 @@ detector), the last run with its error and duration, and two counters people
 look at: runs today and overrides this week. Those counters carry the day or
 week they count, so a count from yesterday reads as zero today without a reset.
 
+It also keeps the last few runs themselves (`RunRecord`, at most `RECENT_KEPT`
+per automation): when each ended, whether it failed, whether a person undid it
+and when that person then did by hand what the run had done, and what the house
+was like (sun up, anyone home). Counts say *that* an automation is unwanted;
+these records say *when* it is wanted, which is what a revised automation needs.
+
 Every run is reported over MQTT, but an automation caught in a loop must not
 flood the broker: `BurstLimiter` lets at most `per_window` reports per
 automation through per window (a minute); the runs beyond are counted, and one
@@ -17,8 +23,8 @@ Days and weeks are those of the times given: the caller passes local times.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -27,11 +33,13 @@ from ..stored import (
     Drops,
     Restored,
     aware_time,
+    flag,
     iso_date,
     mapping_or_unreadable,
     optional_number,
     optional_text,
     record,
+    required_time,
     section,
 )
 from .ids import is_automation_id
@@ -41,6 +49,10 @@ _ENTRY = "automation health"
 MAX_ERROR_TEXT = 500
 DEFAULT_PER_WINDOW = 6
 DEFAULT_WINDOW = timedelta(minutes=1)
+# The runs kept per automation: twice what a verdict on it reads (8), so that a
+# revision can compare the overridden runs with the kept ones.
+RECENT_KEPT = 16
+_RECORD = "automation run"
 
 
 def week_key(day: date) -> str:
@@ -59,6 +71,46 @@ class RunResult:
     error: str | None
     duration_ms: float | None
     trigger: str | None
+    run_id: str = ""  # the run's context id
+    sun_up: bool | None = None  # the sun above the horizon as it ran (None: unknown)
+    home: bool | None = None  # anyone at home as it ran (None: unknown)
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """One recent run of an automation, and what the household made of it.
+
+    `overridden`: a person undid what the run did (see `overrides`).
+    `acted_at`: after that, when a person did by hand what the run had done
+    (the time they actually wanted it), local time; None when they did not.
+    """
+
+    run_id: str
+    at: datetime  # when it ended, local time
+    success: bool
+    error: str | None = None
+    overridden: bool = False
+    acted_at: datetime | None = None
+    sun_up: bool | None = None
+    home: bool | None = None
+
+    @property
+    def weekend(self) -> bool:
+        """Return whether the run was on a Saturday or Sunday (its local date)."""
+        return self.at.weekday() >= 5  # noqa: PLR2004 - Saturday is 5
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the record ready for JSON."""
+        return {
+            "run_id": self.run_id,
+            "at": self.at.isoformat(),
+            "success": self.success,
+            "error": self.error,
+            "overridden": self.overridden,
+            "acted_at": self.acted_at.isoformat() if self.acted_at else None,
+            "sun_up": self.sun_up,
+            "home": self.home,
+        }
 
 
 @dataclass(slots=True)
@@ -76,6 +128,7 @@ class AutomationHealth:
     runs_day: date | None = None
     overrides_this_week: int = 0
     overrides_week: str | None = None
+    recent: list[RunRecord] = field(default_factory=list)  # oldest first
 
     def runs_on(self, day: date) -> int:
         """Return the runs counted on `day` (0 when the counter is of another day)."""
@@ -109,7 +162,16 @@ class AutomationHealth:
             "runs_day": self.runs_day.isoformat() if self.runs_day else None,
             "overrides_this_week": self.overrides_this_week,
             "overrides_week": self.overrides_week,
+            "recent": [run.as_dict() for run in self.recent],
         }
+
+    def _mark(self, run_id: str, change: Callable[[RunRecord], RunRecord]) -> bool:
+        """Change the recent run `run_id`; return whether it is still kept."""
+        for index, run in enumerate(self.recent):
+            if run.run_id == run_id:
+                self.recent[index] = change(run)
+                return True
+        return False
 
 
 @dataclass(slots=True)
@@ -136,16 +198,52 @@ class HealthTable:
         day = result.at.date()
         health.runs_today = health.runs_on(day) + 1
         health.runs_day = day
+        health.recent.append(
+            RunRecord(
+                run_id=result.run_id,
+                at=result.at,
+                success=result.success,
+                error=_short(result.error),
+                sun_up=result.sun_up,
+                home=result.home,
+            )
+        )
+        del health.recent[:-RECENT_KEPT]
         return health
 
-    def record_override(self, automation_id: str, at: datetime) -> AutomationHealth:
-        """Count a person undoing what a run of the automation did, at `at`."""
+    def record_override(
+        self, automation_id: str, at: datetime, run_id: str | None = None
+    ) -> AutomationHealth:
+        """Count a person undoing what a run of the automation did, at `at`.
+
+        With `run_id`, that run's record is marked overridden (when still kept).
+        """
         health = self.automations.setdefault(automation_id, AutomationHealth())
         health.overrides += 1
         week = week_key(at.date())
         health.overrides_this_week = health.overrides_in(week) + 1
         health.overrides_week = week
+        if run_id is not None:
+            health._mark(run_id, lambda run: replace(run, overridden=True))  # noqa: SLF001 - its own record
         return health
+
+    def record_acted(self, automation_id: str, run_id: str, at: datetime) -> bool:
+        """Note when a person did by hand what an overridden run had done.
+
+        The first such time counts; return whether the run's record took it.
+        """
+        health = self.automations.get(automation_id)
+        if health is None:
+            return False
+        run = next((r for r in health.recent if r.run_id == run_id), None)
+        if run is None or run.acted_at is not None:
+            return False
+        return health._mark(run_id, lambda run: replace(run, acted_at=at))  # noqa: SLF001 - its own record
+
+    def recent_runs(self, automation_id: str) -> tuple[RunRecord, ...]:
+        """Return the automation's last runs, oldest first."""
+        health = self.automations.get(automation_id)
+        return () if health is None else tuple(health.recent)
 
     def runs_on(self, day: date, automation_ids: Iterator[str] | None = None) -> int:
         """Return the runs of `day`, of all automations or of those given."""
@@ -230,7 +328,57 @@ def _restored_entry(entry: Mapping[str, object], drops: Drops) -> AutomationHeal
         last_duration_ms=optional_number(entry, "last_duration_ms", drops, _ENTRY),
         runs_day=runs_day,
         overrides_week=optional_text(entry, "overrides_week", drops, _ENTRY),
+        recent=_restored_recent(entry.get("recent"), drops),
     )
+
+
+def _restored_recent(value: object, drops: Drops) -> list[RunRecord]:
+    """Return the kept runs of a stored entry; a bad one is dropped alone.
+
+    Stores written before runs were kept have none: an empty list.
+    """
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        drops.reset_field(_ENTRY, "recent")
+        return []
+    runs: list[RunRecord] = []
+    for item in value[-RECENT_KEPT:]:
+        try:
+            runs.append(_restored_run(record(item), drops))
+        except BadRecordError as err:
+            drops.drop(_RECORD, str(err))
+    return runs
+
+
+def _restored_run(item: Mapping[str, object], drops: Drops) -> RunRecord:
+    run_id = item.get("run_id")
+    if not isinstance(run_id, str) or len(run_id) > MAX_ERROR_TEXT:
+        raise BadRecordError("run_id is not text")
+    success = item.get("success")
+    if not isinstance(success, bool):
+        raise BadRecordError("success is not true or false")
+    acted_at = aware_time(item.get("acted_at"))
+    if acted_at is None and item.get("acted_at") is not None:
+        drops.reset_field(_RECORD, "acted_at")
+    return RunRecord(
+        run_id=run_id,
+        at=required_time(item, "at"),
+        success=success,
+        error=_short(optional_text(item, "error", drops, _RECORD)),
+        overridden=flag(item, "overridden", False, drops, _RECORD),  # noqa: FBT003
+        acted_at=acted_at,
+        sun_up=_optional_flag(item, "sun_up", drops),
+        home=_optional_flag(item, "home", drops),
+    )
+
+
+def _optional_flag(item: Mapping[str, object], key: str, drops: Drops) -> bool | None:
+    value = item.get(key)
+    if value is None or isinstance(value, bool):
+        return value
+    drops.reset_field(_RECORD, key)
+    return None
 
 
 @dataclass(frozen=True, slots=True)
