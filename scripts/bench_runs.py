@@ -1,0 +1,564 @@
+"""An automation HA AI deployed runs: how soon an outside MQTT client hears of it.
+
+The figure a consumer of `<prefix>/responses/automation/executed` cares about is
+how long after something sets an HA AI automation off the report of its run
+reaches them. So that is what is timed, through a real Home Assistant with HA AI
+and a real mosquitto (the environment `scripts/develop` runs): an
+`input_boolean` toggled through the REST API (`POST /api/services/...`), Home
+Assistant's state machine, the automation's state trigger and its action, HA
+AI's run follower (the `automation_triggered` event, the run's end, its trace),
+its MQTT bus, mosquitto on loopback, and a paho client that timestamps each
+report in its own thread (`scripts/bench.py`'s pattern).
+
+The automations are deployed by HA AI as an outside program would have it do:
+remote deploy is switched on in the entry's options (the options flow over
+REST, whose last step shows the new shared secret), then one signed command per
+automation goes to `<prefix>/commands/automation/deploy`, signed as the README's
+"Remote deploy over MQTT" shows, each with a `suggestion_id` of the sender's.
+Each automation has its own `input_boolean` as state trigger and toggles one
+shared `input_boolean` (the sink) as its action: the sink's state then carries
+the run's context, which the report's `run_id` must be (for the failed run
+below, which changes nothing, the context comes from the run's trace).
+
+HA AI reports at most 6 runs per automation per minute (`BurstLimiter`); the
+runs beyond come as one summary, which is not what is measured. Spacing the runs
+of one automation more than 10 s apart would make 200 runs take over half an
+hour, so the bench deploys 35 automations (`--automations`) and takes them in
+turn: 200 runs are at most 6 of each, all reported one by one. Should more runs
+be asked for than the automations can carry in a minute, the bench waits
+before an automation's seventh run until its window is over (`BurstPacer`).
+
+The failed path is reported once: one more automation whose action is a
+service call with data the service refuses at run time (`input_boolean.turn_on`
+given a `brightness`). HA AI's check admits it, as Home Assistant's own
+automation validation does: neither validates a service's data before the
+call. Its run must reach the client on `.../failed` with the error.
+
+`scripts/bench --only runs` prints p50/p95/max/mean of the latency in ms, one
+JSON line each, and the failed run's latency with its error;
+tests/test_real_ha_runs.py runs a short one and checks each report it recorded
+(`--record`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import hashlib
+import hmac
+import json
+import math
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import yaml
+from paho.mqtt.enums import CallbackAPIVersion
+
+from custom_components.ha_ai.engine.automations.runs import (
+    DEFAULT_PER_WINDOW,
+    DEFAULT_WINDOW,
+)
+from scripts import devenv
+from scripts.bench import BENCH_DIR, WebSocketApi, emit, positive, summary
+
+PREFIX = "ha-ai"
+RESPONSES = f"{PREFIX}/responses/automation"
+EXECUTED_TOPIC = f"{RESPONSES}/executed"
+FAILED_TOPIC = f"{RESPONSES}/failed"
+DEPLOY_TOPIC = f"{PREFIX}/commands/automation/deploy"
+AUTOMATIONS = 35
+SINK = "input_boolean.bench_runs_sink"
+FAILING = "failing"
+COMMAND_TTL = 300
+# How long to wait for the first deploy's answer before sending it again: the
+# entry reloads after remote deploy is switched on, then subscribes.
+ANSWER_TIMEOUT = 5.0
+DEPLOY_TIMEOUT = 60.0
+# After the window of the burst limit: HA AI opens it at the run's end, the bench
+# at the report's arrival (later), so a second covers the clocks' difference.
+WINDOW_MARGIN = 1.0
+
+
+@dataclasses.dataclass(frozen=True)
+class BenchAutomation:
+    """One automation the bench deploys: its id, trigger and the sender's suggestion."""
+
+    name: str
+
+    @property
+    def automation_id(self) -> str:
+        """Return the id the deploy command gives it."""
+        return f"bench_runs_{self.name}"
+
+    @property
+    def suggestion_id(self) -> str:
+        """Return the id of the (outside program's) suggestion it came from."""
+        return f"bench_suggestion_{self.name}"
+
+    @property
+    def trigger_entity(self) -> str:
+        """Return the input_boolean whose change runs it."""
+        return f"input_boolean.bench_runs_trigger_{self.name}"
+
+    @property
+    def trigger_description(self) -> str:
+        """Return how Home Assistant describes its trigger (the report's `trigger`)."""
+        return f"state of {self.trigger_entity}"
+
+    def config(self, *, failing: bool = False) -> dict[str, Any]:
+        """Return the automation: any change of its trigger toggles the sink.
+
+        The failing one turns the sink on with a brightness, which
+        `input_boolean.turn_on` refuses when it is called.
+        """
+        action: dict[str, Any] = {
+            "action": "input_boolean.turn_on" if failing else "input_boolean.toggle",
+            "target": {"entity_id": SINK},
+        }
+        if failing:
+            action["data"] = {"brightness": 255}
+        return {
+            "alias": f"Bench runs {self.name}",
+            "triggers": [
+                {"trigger": "state", "entity_id": self.trigger_entity, "to": None}
+            ],
+            "actions": [action],
+        }
+
+
+def bench_automations(count: int) -> list[BenchAutomation]:
+    """Return the `count` measured automations."""
+    return [BenchAutomation(f"{number:02d}") for number in range(1, count + 1)]
+
+
+def package_yaml(automations: list[BenchAutomation]) -> str:
+    """Return the input_booleans: each automation's trigger, and the sink."""
+    names = [a.trigger_entity.split(".")[1] for a in automations]
+    names.append(SINK.split(".")[1])
+    return yaml.safe_dump(
+        {"input_boolean": {name: {"name": name} for name in names}}, sort_keys=False
+    )
+
+
+def sign(command: dict[str, Any], secret: str) -> dict[str, Any]:
+    """Sign a command as the README's "Remote deploy over MQTT" shows."""
+    body = {key: value for key, value in command.items() if key != "signature"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    body["signature"] = hmac.new(
+        secret.encode(), text.encode(), hashlib.sha256
+    ).hexdigest()
+    return body
+
+
+@dataclasses.dataclass(frozen=True)
+class Arrival:
+    """One message on the response topics, timed where paho received it."""
+
+    at: float  # time.perf_counter() in paho's thread
+    topic: str
+    payload: dict[str, Any]
+
+
+class ResponseClient:
+    """An outside MQTT client: HA AI's answers and run reports, as they arrive.
+
+    The timestamp is taken in paho's network thread, in on_message, before any
+    hop to the asyncio loop. It also sends the deploy commands.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, port: int) -> None:
+        """Prepare a client for the broker on loopback `port`."""
+        self.loop = loop
+        self.port = port
+        self.subscribed = asyncio.Event()
+        self.arrivals: asyncio.Queue[Arrival] = asyncio.Queue()
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2, client_id="ha-ai-bench-runs"
+        )
+        self.client.on_connect = self._on_connect
+        self.client.on_subscribe = self._on_subscribe
+        self.client.on_message = self._on_message
+
+    async def start(self, timeout: float = 10) -> None:
+        """Connect, subscribe and wait for the SUBACK."""
+        self.client.connect(devenv.LOOPBACK, self.port)
+        self.client.loop_start()
+        await asyncio.wait_for(self.subscribed.wait(), timeout)
+
+    def stop(self) -> None:
+        """Disconnect and join paho's thread."""
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    def publish(self, topic: str, payload: dict[str, Any]) -> None:
+        """Send a command (QoS 1)."""
+        self.client.publish(topic, json.dumps(payload), qos=1)
+
+    def forget(self) -> None:
+        """Drop whatever arrived so far (the next message is a new one's)."""
+        while not self.arrivals.empty():
+            self.arrivals.get_nowait()
+
+    async def next(self, timeout: float) -> Arrival:
+        """Return the next message, or raise TimeoutError."""
+        return await asyncio.wait_for(self.arrivals.get(), timeout)
+
+    def _on_connect(self, client: mqtt.Client, *_: Any) -> None:  # noqa: ANN401
+        client.subscribe(f"{RESPONSES}/#", qos=1)
+
+    def _on_subscribe(self, *_: Any) -> None:  # noqa: ANN401
+        self.loop.call_soon_threadsafe(self.subscribed.set)
+
+    def _on_message(
+        self, _client: mqtt.Client, _userdata: object, message: mqtt.MQTTMessage
+    ) -> None:
+        arrived = time.perf_counter()
+        payload = json.loads(message.payload)
+        self.loop.call_soon_threadsafe(
+            self.arrivals.put_nowait, Arrival(arrived, message.topic, payload)
+        )
+
+
+class BurstPacer:
+    """Keeps each automation within HA AI's burst limit, as HA AI counts it.
+
+    HA AI opens an automation's window with its first run after the last window
+    ended and reports `per_window` runs in it; the pacer opens its own at that
+    run's report (a little later), and makes the run that would be one too many
+    wait until the window is over.
+    """
+
+    def __init__(self, per_window: int, window: float) -> None:
+        """Allow `per_window` runs per `window` seconds and automation."""
+        self.per_window = per_window
+        self.window = window
+        self._windows: dict[str, tuple[float, int]] = {}
+        self.waited = 0.0
+
+    async def before_run(self, automation_id: str) -> None:
+        """Wait, if need be, until this run will be reported one by one."""
+        opened, runs = self._windows.get(automation_id, (-math.inf, 0))
+        ends = opened + self.window + WINDOW_MARGIN
+        if runs >= self.per_window and time.perf_counter() < ends:
+            pause = ends - time.perf_counter()
+            self.waited += pause
+            await asyncio.sleep(pause)
+
+    def reported(self, automation_id: str, at: float) -> None:
+        """Count a run reported at `at` (perf_counter) in its window."""
+        opened, runs = self._windows.get(automation_id, (-math.inf, 0))
+        if at >= opened + self.window + WINDOW_MARGIN:
+            opened, runs = at, 0
+        self._windows[automation_id] = (opened, runs + 1)
+
+
+async def enable_remote_deploy(api: devenv.HassApi, entry_id: str) -> str:
+    """Switch remote deploy on in the entry's options; return the new secret.
+
+    The options flow's last step shows the secret once, as the user sees it.
+    """
+    flows = "/api/config/config_entries/options/flow"
+    form = await api.request("POST", flows, {"handler": entry_id})
+    shown = await api.request(
+        "POST",
+        f"{flows}/{form['flow_id']}",
+        {"remote_deploy": {"remote_deploy_enabled": True}},
+    )
+    if shown.get("step_id") != "remote_secret":
+        msg = f"remote deploy not switched on: {shown}"
+        raise devenv.DevEnvError(msg)
+    secret = str(shown["description_placeholders"]["secret"])
+    done = await api.request("POST", f"{flows}/{form['flow_id']}", {})
+    if done.get("type") != "create_entry":
+        msg = f"options flow did not finish: {done}"
+        raise devenv.DevEnvError(msg)
+    return secret
+
+
+async def deploy(
+    client: ResponseClient,
+    secret: str,
+    automation: BenchAutomation,
+    *,
+    failing: bool = False,
+) -> None:
+    """Have HA AI deploy one automation; wait for its answer.
+
+    A command not answered within ANSWER_TIMEOUT is sent again with a new
+    `event_id` (HA AI may still be reloading with remote deploy on), until
+    DEPLOY_TIMEOUT.
+    """
+    deadline = time.monotonic() + DEPLOY_TIMEOUT
+    while True:
+        event_id = uuid.uuid4().hex
+        client.publish(
+            DEPLOY_TOPIC,
+            sign(
+                {
+                    "event_id": event_id,
+                    "timestamp": datetime.now(UTC).isoformat(),
+                    "ttl": COMMAND_TTL,
+                    "automation_id": automation.automation_id,
+                    "suggestion_id": automation.suggestion_id,
+                    "automation": automation.config(failing=failing),
+                },
+                secret,
+            ),
+        )
+        answer_by = time.monotonic() + ANSWER_TIMEOUT
+        while (left := answer_by - time.monotonic()) > 0:
+            try:
+                answer = await client.next(left)
+            except TimeoutError:
+                break
+            if answer.payload.get("command_event_id") != event_id:
+                continue
+            if answer.topic != EXECUTED_TOPIC:
+                msg = f"deploy of {automation.automation_id} refused: {answer.payload}"
+                raise devenv.DevEnvError(msg)
+            return
+        if time.monotonic() > deadline:
+            msg = f"no answer to the deploy of {automation.automation_id}"
+            raise devenv.DevEnvError(msg)
+        devenv.log(
+            f"No answer to {automation.automation_id}'s deploy yet "
+            "(HA AI reloading with remote deploy on?); sending it again"
+        )
+
+
+async def toggle(api: devenv.HassApi, entity_id: str) -> None:
+    """Flip an input_boolean, as a person or a program does over REST."""
+    await api.call_service("input_boolean", "toggle", {"entity_id": entity_id})
+
+
+async def sink_context(api: devenv.HassApi) -> str:
+    """Return the context id of the sink's last change (the run that made it)."""
+    state = await api.request("GET", f"/api/states/{SINK}")
+    return str(state["context"]["id"])
+
+
+async def trace_context(api: devenv.HassApi, automation: BenchAutomation) -> str:
+    """Return the context of the automation's one run, from its trace.
+
+    The trace the automation editor shows under Traces (the websocket's
+    `trace/list` and `trace/get`) holds the run's context.
+    """
+    ws = await WebSocketApi.connect(api)
+    try:
+        where = {"domain": "automation", "item_id": automation.automation_id}
+        traces = await ws.result(await ws.send({"type": "trace/list", **where}))
+        if len(traces) != 1:
+            msg = f"{automation.automation_id} has {len(traces)} traces, not one"
+            raise devenv.DevEnvError(msg)
+        trace = await ws.result(
+            await ws.send({"type": "trace/get", **where, "run_id": traces[0]["run_id"]})
+        )
+    finally:
+        await ws.ws.close()
+    return str(trace["context"]["id"])
+
+
+async def one_run(
+    api: devenv.HassApi,
+    client: ResponseClient,
+    automation: BenchAutomation,
+    timeout: float,
+    *,
+    topic: str = EXECUTED_TOPIC,
+) -> tuple[float, Arrival]:
+    """Flip the automation's trigger; return ms until its run's report arrived."""
+    client.forget()
+    started = time.perf_counter()
+    await toggle(api, automation.trigger_entity)
+    try:
+        arrival = await client.next(timeout)
+    except TimeoutError:
+        msg = f"{automation.automation_id}: no run reported within {timeout} s"
+        raise devenv.DevEnvError(msg) from None
+    payload = arrival.payload
+    expected = {
+        "automation_id": automation.automation_id,
+        "suggestion_id": automation.suggestion_id,
+        "trigger": automation.trigger_description,
+        "event": "run",
+    }
+    if arrival.topic != topic or any(
+        payload.get(key) != value for key, value in expected.items()
+    ):
+        msg = (
+            f"{automation.automation_id}: expected {expected} on {topic}, got "
+            f"{arrival.topic}: {payload}"
+        )
+        raise devenv.DevEnvError(msg)
+    return (arrival.at - started) * 1000, arrival
+
+
+def record_entry(
+    automation: BenchAutomation, arrival: Arrival, run_context: str, latency: float
+) -> dict[str, Any]:
+    """Return what `--record` keeps of one run: what was sent, what came back."""
+    return {
+        "latency_ms": round(latency, 3),
+        "automation_id": automation.automation_id,
+        "suggestion_id": automation.suggestion_id,
+        "trigger": automation.trigger_description,
+        "run_context": run_context,
+        "topic": arrival.topic,
+        "payload": arrival.payload,
+    }
+
+
+async def measure_runs(
+    env: devenv.Environment, args: argparse.Namespace
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Deploy the automations through HA AI, run them; return figures and record."""
+    await devenv.ensure_mqtt_entry(env.api, env.mqtt_port, None)
+    try:
+        entry = await devenv.ensure_ha_ai_entry(env.api)
+    except devenv.IntegrationUnavailableError as err:
+        raise devenv.DevEnvError(devenv.integration_unavailable_message(err)) from None
+    secret = await enable_remote_deploy(env.api, entry["entry_id"])
+    measured = bench_automations(args.automations)
+    failing = BenchAutomation(FAILING)
+    client = ResponseClient(asyncio.get_running_loop(), env.mqtt_port)
+    await client.start()
+    latencies: list[float] = []
+    record: list[dict[str, Any]] = []
+    pacer = BurstPacer(DEFAULT_PER_WINDOW, DEFAULT_WINDOW.total_seconds())
+    try:
+        devenv.log(f"Deploying {len(measured) + 1} automations by remote command")
+        await env.api.wait_entry_loaded("ha_ai", devenv.ENTRY_TIMEOUT)
+        for automation in measured:
+            await deploy(client, secret, automation)
+        await deploy(client, secret, failing, failing=True)
+        devenv.log(f"Measuring {args.events} runs of {len(measured)} automations")
+        for number in range(args.events):
+            automation = measured[number % len(measured)]
+            await pacer.before_run(automation.automation_id)
+            latency, arrival = await one_run(env.api, client, automation, args.timeout)
+            pacer.reported(automation.automation_id, arrival.at)
+            latencies.append(latency)
+            context = await sink_context(env.api)
+            if (run_id := arrival.payload.get("run_id")) != context:
+                msg = (
+                    f"{automation.automation_id}: run_id {run_id} "
+                    f"is not the run's context {context}"
+                )
+                raise devenv.DevEnvError(msg)
+            record.append(record_entry(automation, arrival, context, latency))
+        devenv.log("A run that fails")
+        failed_latency, failed = await one_run(
+            env.api, client, failing, args.timeout, topic=FAILED_TOPIC
+        )
+        context = await trace_context(env.api, failing)
+        if (
+            not failed.payload.get("error")
+            or failed.payload.get("success") is not False
+            or failed.payload.get("run_id") != context
+        ):
+            msg = f"the failed run (context {context}) came as {failed.payload}"
+            raise devenv.DevEnvError(msg)
+        record.append(record_entry(failing, failed, context, failed_latency))
+    finally:
+        client.stop()
+    figures = [
+        *summary("runs_executed_latency", latencies),
+        {"name": "runs_executed_samples", "value": len(latencies), "unit": "runs"},
+        {"name": "runs_automations", "value": len(measured), "unit": "automations"},
+        {"name": "runs_paced_wait", "value": round(pacer.waited, 1), "unit": "s"},
+        {
+            "name": "runs_failed_latency",
+            "value": round(failed_latency, 3),
+            "unit": "ms",
+            "error": failed.payload["error"],
+        },
+    ]
+    return figures, record
+
+
+async def bench(args: argparse.Namespace) -> int:
+    """Start the environment, deploy, measure, stop; print the figures."""
+    if args.run_dir is None:
+        BENCH_DIR.mkdir(exist_ok=True)
+        run_dir = Path(tempfile.mkdtemp(prefix="runs-", dir=BENCH_DIR))
+    else:
+        run_dir = args.run_dir
+        run_dir.mkdir(parents=True, exist_ok=True)
+    packages = run_dir / "config" / "packages"
+    packages.mkdir(parents=True, exist_ok=True)
+    (packages / "bench_runs.yaml").write_text(
+        package_yaml([*bench_automations(args.automations), BenchAutomation(FAILING)]),
+        encoding="utf-8",
+    )
+    succeeded = False
+    try:
+        async with devenv.environment(
+            run_dir, devenv.free_port(), devenv.free_port(), {}, debug=False
+        ) as env:
+            figures, record = await measure_runs(env, args)
+        if args.record is not None:
+            args.record.write_text(json.dumps(record, indent=1), encoding="utf-8")
+        for figure in figures:
+            emit(figure)
+        succeeded = True
+    finally:
+        if succeeded and not args.keep:
+            shutil.rmtree(run_dir, ignore_errors=True)
+        else:
+            devenv.log(f"Logs kept in {run_dir}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run the measurement."""
+    parser = argparse.ArgumentParser(
+        prog="bench_runs.py",
+        description="Time an HA AI automation's run to its report at an MQTT client.",
+    )
+    parser.add_argument(
+        "--events",
+        type=positive(int),
+        default=200,
+        help="runs measured (default %(default)s)",
+    )
+    parser.add_argument(
+        "--automations",
+        type=positive(int),
+        default=AUTOMATIONS,
+        help="automations taken in turn (default %(default)s: 200 runs stay "
+        f"within {DEFAULT_PER_WINDOW} reports a minute each)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=positive(float),
+        default=5.0,
+        help="seconds to wait for each report (default %(default)s)",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the run directory under .bench/"
+    )
+    parser.add_argument(
+        "--run-dir",
+        type=Path,
+        help="run Home Assistant and mosquitto here (default: a new one under .bench/)",
+    )
+    parser.add_argument(
+        "--record",
+        type=Path,
+        help="write each run's automation, trigger and report to this JSON file",
+    )
+    args = parser.parse_args(argv)
+    devenv.ensure_runtime_requirements()
+    return devenv.run(bench(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

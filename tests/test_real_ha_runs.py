@@ -1,0 +1,133 @@
+"""End to end: an automation HA AI deployed runs, and an outside client hears of it.
+
+`python -m scripts.bench_runs` starts one Home Assistant process with HA AI and
+a real mosquitto (as `scripts/develop` does), switches remote deploy on in the
+entry's options, has HA AI deploy automations by signed commands over MQTT,
+then toggles each automation's `input_boolean` through the REST API and waits
+for `<prefix>/responses/automation/executed` at an outside paho client; one
+automation whose action fails must come as `.../failed`. This test runs a short
+one as a child process (its own sockets and threads), with fewer automations
+than runs so that each automation runs more than once, and checks every report
+it recorded and that the figures come out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from homeassistant.const import REQUIRED_PYTHON_VER
+
+from scripts import devenv
+
+from .broker import skip_without
+
+ROOT = Path(__file__).resolve().parent.parent
+
+RUNS = 8
+AUTOMATIONS = 3
+RUN_TIMEOUT = 300
+EXECUTED = "ha-ai/responses/automation/executed"
+FAILED = "ha-ai/responses/automation/failed"
+
+pytestmark = [
+    skip_without("mosquitto"),
+    pytest.mark.skipif(
+        sys.version_info[:3] < REQUIRED_PYTHON_VER,
+        reason="this Home Assistant's hass refuses to start on this Python; "
+        "runs of deployed automations are covered by test_automation_runs.py",
+    ),
+    pytest.mark.skipif(
+        bool(devenv.missing_requirements(devenv.runtime_requirements())),
+        reason="a real Home Assistant needs its frontend package "
+        "(scripts/bench or scripts/develop installs it)",
+    ),
+]
+
+
+async def run_bench(tmp_path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Run the bench as a child process; return its figures by name and its record."""
+    record = tmp_path / "record.json"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "scripts.bench_runs",
+        "--events",
+        str(RUNS),
+        "--automations",
+        str(AUTOMATIONS),
+        "--run-dir",
+        str(tmp_path / "run"),
+        "--record",
+        str(record),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=ROOT,
+        # Not measured by pytest-cov: Home Assistant runs at its own speed.
+        env={k: v for k, v in os.environ.items() if not k.startswith("COV_CORE_")},
+    )
+    try:
+        async with asyncio.timeout(RUN_TIMEOUT):
+            out, err = await process.communicate()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.returncode == 0, err.decode(errors="replace")[-3000:]
+    figures = {
+        figure["name"]: figure for figure in map(json.loads, out.decode().splitlines())
+    }
+    return figures, json.loads(record.read_text(encoding="utf-8"))
+
+
+async def test_runs_of_deployed_automations_reach_an_outside_client(
+    tmp_path: Path,
+) -> None:
+    figures, record = await run_bench(tmp_path)
+
+    *runs, failed = record
+    assert len(runs) == RUNS
+    # Taken in turn: every automation ran, and more than once.
+    ran = [run["automation_id"] for run in runs]
+    assert ran == [f"bench_runs_{n % AUTOMATIONS + 1:02d}" for n in range(RUNS)]
+    for run in runs:
+        report = run["payload"]
+        assert run["topic"] == EXECUTED
+        assert report["event"] == "run"
+        assert report["success"] is True
+        assert report["error"] is None
+        assert report["automation_id"] == run["automation_id"]
+        assert report["suggestion_id"] == run["suggestion_id"]
+        assert report["trigger"] == run["trigger"]
+        assert report["trigger"] == (
+            "state of input_boolean.bench_runs_trigger_"
+            + run["automation_id"].removeprefix("bench_runs_")
+        )
+        # The run's own context: the one its action's state change carries.
+        assert report["run_id"] == run["run_context"]
+        assert report["execution_time_ms"] >= 0
+    assert len({run["payload"]["run_id"] for run in runs}) == RUNS
+
+    report = failed["payload"]
+    assert failed["topic"] == FAILED
+    assert report["event"] == "run"
+    assert report["success"] is False
+    assert report["automation_id"] == failed["automation_id"] == "bench_runs_failing"
+    assert report["suggestion_id"] == failed["suggestion_id"]
+    assert report["trigger"] == failed["trigger"]
+    assert report["run_id"] == failed["run_context"]
+    assert "brightness" in report["error"]
+
+    assert figures["runs_executed_samples"]["value"] == RUNS
+    assert figures["runs_automations"]["value"] == AUTOMATIONS
+    for key in ("p50", "p95", "max", "mean"):
+        figure = figures[f"runs_executed_latency_{key}"]
+        assert figure["unit"] == "ms"
+        assert figure["value"] > 0
+    assert figures["runs_failed_latency"]["value"] > 0
+    assert figures["runs_failed_latency"]["error"] == report["error"]
