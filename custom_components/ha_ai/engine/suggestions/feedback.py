@@ -493,6 +493,8 @@ def _restored_accepted(
         required_text(item, "kind"),
         text_tuple(item, "areas", drops, _ACCEPTED),
     )
+    if not keys.category or not keys.kind:
+        raise BadRecordError("its category or kind is not a name")
     return suggestion_id, _Accepted(
         keys,
         kept=flag(item, "kept", False, drops, _ACCEPTED),  # noqa: FBT003
