@@ -23,6 +23,7 @@ from custom_components.ha_ai.engine.suggestions.feedback import (
     Dimension,
     FeedbackKeys,
     FeedbackTally,
+    bounded_feedback,
     restore_tally,
 )
 from custom_components.ha_ai.engine.suggestions.model import (
@@ -330,10 +331,16 @@ def test_the_summary_names_categories_and_kinds_and_only_counts_areas() -> None:
 # The store
 
 
-def test_a_missing_tally_is_empty_without_a_word() -> None:
+@pytest.mark.parametrize("data", [None, {}, {"version": 1}])
+def test_a_missing_tally_is_empty_without_a_word(data: object) -> None:
     drops = Drops()
-    assert len(restore_tally(None, drops)) == 0
+    assert len(restore_tally(data, drops)) == 0
     assert drops.dropped_count == drops.reset_count == 0
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_a_factor_that_is_not_a_number_is_neutral(value: float) -> None:
+    assert bounded_feedback(value) == 1.0
 
 
 @pytest.mark.parametrize("data", ["x", [], 3, {"version": 2, "answers": []}])
