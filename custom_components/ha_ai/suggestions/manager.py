@@ -5,7 +5,10 @@ Every habit pattern and unused Zigbee capability becomes a suggestion (the engin
 bound). This side feeds it from the habit analysis and the Zigbee judgement, renders
 and checks an automation for every habit suggestion, announces new ones (MQTT, and
 one summary notification when the options say so), optionally lets the LLM
-reword them first, and deploys accepted ones.
+reword them first, and deploys accepted ones. What the user accepts and keeps,
+dismisses, and overrides of the deployed automations (read from the runs' health
+table) is counted per category, kind and area (`engine.suggestions.feedback`),
+and every draft gets the factor of those answers before the book takes it in.
 
 What the LLM says is untrusted: its automation must narrow the rendered one
 (`engine.llm.narrow`) and pass the same checks; its text is plain text (links,
