@@ -88,6 +88,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
         deployer,
         settings.suggestions,
         LlmEnricher.from_settings(hass, settings.llm, entry),
+        runs=runs,
     )
     habits = HabitAnalysis(
         hass,

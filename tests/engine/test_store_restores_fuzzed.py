@@ -44,6 +44,13 @@ from custom_components.ha_ai.engine.habits.serialize import (
 )
 from custom_components.ha_ai.engine.stored import Drops, Restored, UnreadableStoreError
 from custom_components.ha_ai.engine.suggestions.book import SuggestionBook
+from custom_components.ha_ai.engine.suggestions.feedback import (
+    FEEDBACK_MAX,
+    FEEDBACK_MIN,
+    FeedbackKeys,
+    FeedbackTally,
+    restore_tally,
+)
 from custom_components.ha_ai.engine.suggestions.model import (
     Suggestion,
     SuggestionKind,
@@ -183,7 +190,20 @@ def suggestions_store() -> dict[str, Any]:
         for number in range(3)
     ]
     book = SuggestionBook(suggestions, ["old"])
-    return json.loads(json.dumps({"book": book_to_store(book), "unannounced": ["s1"]}))
+    tally = FeedbackTally()
+    kitchen = FeedbackKeys.of("lighting", "routine", ["Kitchen", "Hall"])
+    tally.accepted("s0", kitchen, automation_id="ha_ai_s0")
+    tally.note_overrides("s0", kitchen, 2)
+    tally.dismissed("s1", FeedbackKeys.of("climate", "used_together", ["Office"]))
+    return json.loads(
+        json.dumps(
+            {
+                "book": book_to_store(book),
+                "unannounced": ["s1"],
+                "feedback": tally.as_dict(),
+            }
+        )
+    )
 
 
 @cache
@@ -360,6 +380,15 @@ def test_suggestions_restore_never_raises_and_keeps_only_well_typed_records(
     assert all(isinstance(i, str) and i for i in book.dismissed_ids)
     assert all(isinstance(i, str) and i for i in restored.value.unannounced)
     json_round_trip(book_to_store(book))
+    tally = restored.value.feedback
+    json_round_trip(tally.as_dict())
+    stored_tally = orjson.loads(orjson.dumps(tally.as_dict()))
+    for answer in stored_tally["answers"]:
+        keys = FeedbackKeys.of(answer["name"], answer["name"], [answer["name"]])
+        assert FEEDBACK_MIN <= tally.factor(keys) <= FEEDBACK_MAX
+        assert min(answer["kept"], answer["dismissed"], answer["overridden"]) >= 0
+    again = restore_tally(stored_tally, Drops())
+    assert again.as_dict() == stored_tally
 
 
 @FUZZ

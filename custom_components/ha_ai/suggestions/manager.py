@@ -5,7 +5,10 @@ Every habit pattern and unused Zigbee capability becomes a suggestion (the engin
 bound). This side feeds it from the habit analysis and the Zigbee judgement, renders
 and checks an automation for every habit suggestion, announces new ones (MQTT, and
 one summary notification when the options say so), optionally lets the LLM
-reword them first, and deploys accepted ones.
+reword them first, and deploys accepted ones. What the user accepts and keeps,
+dismisses, and overrides of the deployed automations (read from the runs' health
+table) is counted per category, kind and area (`engine.suggestions.feedback`),
+and every draft gets the factor of those answers before the book takes it in.
 
 What the LLM says is untrusted: its automation must narrow the rendered one
 (`engine.llm.narrow`) and pass the same checks; its text is plain text (links,
@@ -48,6 +51,7 @@ from ..engine.llm.prompt import LlmEntity, LlmFinding
 from ..engine.log_text import log_safe, markdown_safe
 from ..engine.suggestions.behaviour import automation_title
 from ..engine.suggestions.book import StatusChange, SuggestionBook
+from ..engine.suggestions.feedback import FeedbackKeys, FeedbackTally
 from ..engine.suggestions.findings import (
     capability_draft_steps,
     draft_from_household,
@@ -70,6 +74,7 @@ from ..zigbee.bridge import async_run_in_slices
 
 if TYPE_CHECKING:
     from ..automations.deploy import AutomationDeployer
+    from ..automations.runs import AutomationRuns
     from ..bus.mqtt_bus import MqttBus
     from ..engine.habits.model import Pattern
     from ..llm.enrich import LlmEnricher
@@ -127,6 +132,7 @@ def suggestion_fields(suggestion: Suggestion) -> dict[str, Any]:
         "title": plain_text(suggestion.title),
         "description": plain_text(suggestion.description),
         "confidence": round(suggestion.confidence, 3),
+        "feedback": round(suggestion.feedback, 3),
         "entities": list(suggestion.entities),
         "how_to_start": plain_text(suggestion.how_to_start),
         "automation": dict(suggestion.automation) if suggestion.automation else None,
@@ -154,13 +160,16 @@ class SuggestionManager:
         deployer: AutomationDeployer,
         settings: SuggestionSettings,
         enricher: LlmEnricher | None = None,
+        *,
+        runs: AutomationRuns | None = None,
     ) -> None:
         """Prepare; `async_start` loads the stored suggestions.
 
         The habit patterns are handed in by the analysis (`async_use_patterns`,
         `async_refresh_patterns`); the unused capabilities are read from
         `insights`, whose judgements refresh the suggestions. The announcements
-        run as tasks of `entry`, and end with it.
+        run as tasks of `entry`, and end with it. The overrides of the deployed
+        automations are read from `runs` (none counted without it).
         """
         self.hass = hass
         self.entry = entry
@@ -169,7 +178,10 @@ class SuggestionManager:
         self.deployer = deployer
         self.settings = settings
         self.enricher = enricher
+        self.runs = runs
         self.book = SuggestionBook()
+        # The user's answers per category, kind and area: the rank factor.
+        self.feedback = FeedbackTally()
         self._unannounced: list[str] = []
         self._announcing: set[str] = set()
         # The waiting suggestions the summary notification lists, best first.
@@ -195,6 +207,7 @@ class SuggestionManager:
         if stored is not None:
             self.book = stored.book
             self._unannounced = stored.unannounced
+            self.feedback = stored.feedback
             # Stores written before the book remembered announcements: all the
             # suggestions not waiting for theirs have had it.
             waiting = set(self._unannounced)
@@ -206,6 +219,10 @@ class SuggestionManager:
         self.entry.async_on_unload(
             self.insights.async_add_listener(self._refresher.async_schedule_call)
         )
+        if self.runs is not None:
+            self.entry.async_on_unload(
+                self.runs.async_add_listener(self._async_runs_changed)
+            )
         self._async_wake(dt_util.utcnow())
 
     async def async_stop(self) -> None:
@@ -282,8 +299,10 @@ class SuggestionManager:
             if (draft := await self._async_household_draft(routine)) is not None
         ]
         drafts += await self._async_capability_drafts()
+        self._note_overrides()
+        self._note_removed()
         result = self.book.merge(
-            drafts,
+            self._with_feedback(drafts),
             dt_util.utcnow(),
             max_kept=self.settings.max_kept,
             expire_after=self.settings.expire_after,
@@ -624,6 +643,7 @@ class SuggestionManager:
         suggestion = self._change(suggestion_id, SuggestionStatus.ACCEPTED)
         self._unannounce(suggestion_id)
         if suggestion.kind is SuggestionKind.FEATURE or suggestion.automation is None:
+            self._note_accepted(suggestion)
             return suggestion  # a feature deploys nothing: the user follows its steps
         automation_id = AUTOMATION_ID_PREFIX + suggestion_id
         started = time.perf_counter()
@@ -646,14 +666,17 @@ class SuggestionManager:
                 translation_placeholders={"error": err.message},
             ) from err
         self._respond(automation_id, suggestion_id, started, error=None)
-        return self._change(
+        deployed = self._change(
             suggestion_id, SuggestionStatus.DEPLOYED, automation_id=automation_id
         )
+        self._note_accepted(deployed)
+        return deployed
 
     def async_dismiss(self, suggestion_id: str) -> Suggestion:
         """Dismiss a suggestion: it never comes back."""
         suggestion = self._change(suggestion_id, SuggestionStatus.DISMISSED)
         self._unannounce(suggestion_id)
+        self._note_dismissed(suggestion)
         return suggestion
 
     def async_snooze(self, suggestion_id: str, days: int) -> Suggestion:
@@ -691,7 +714,7 @@ class SuggestionManager:
         if (suggestion := self.book.get(suggestion_id)) is None:
             return
         for status in _PATH_TO_DEPLOYED.get(suggestion.status, ()):
-            self._change(
+            suggestion = self._change(
                 suggestion_id,
                 status,
                 automation_id=automation_id
@@ -699,6 +722,8 @@ class SuggestionManager:
                 else None,
             )
         self._unannounce(suggestion_id)
+        if suggestion.status is SuggestionStatus.DEPLOYED:
+            self._note_accepted(suggestion)
 
     def _change(
         self,
@@ -755,6 +780,115 @@ class SuggestionManager:
             },
         )
 
+    # What the answers say: the rank factor
+
+    def _feedback_keys(
+        self,
+        suggestion: SuggestionDraft,
+        facts: dict[str, EntityFacts] | None = None,
+    ) -> FeedbackKeys:
+        """Return the keys a suggestion's answers count under: category, kind, areas."""
+        facts = facts if facts is not None else self._entity_facts(suggestion.entities)
+        return FeedbackKeys.of(
+            suggestion.category,
+            str(suggestion.kind),
+            (facts[entity_id].area for entity_id in suggestion.entities),
+        )
+
+    def _feedback_for(
+        self, draft: SuggestionDraft, facts: dict[str, EntityFacts]
+    ) -> SuggestionDraft:
+        """Return the draft with the factor of the answers to suggestions like it."""
+        return replace(
+            draft, feedback=self.feedback.factor(self._feedback_keys(draft, facts))
+        )
+
+    def _with_feedback(self, drafts: list[SuggestionDraft]) -> list[SuggestionDraft]:
+        """Return each draft with its factor; names and areas are looked up once."""
+        facts = self._entity_facts(
+            entity_id for draft in drafts for entity_id in draft.entities
+        )
+        return [self._feedback_for(draft, facts) for draft in drafts]
+
+    def _note_accepted(self, suggestion: Suggestion) -> None:
+        """Count an accepted suggestion kept: deployed, or a feature taken up.
+
+        Only its automation's overrides from now on count against it.
+        """
+        automation_id = suggestion.automation_id
+        overrides = (
+            self.runs.table.get(automation_id).overrides
+            if self.runs is not None and automation_id is not None
+            else 0
+        )
+        self.feedback.accepted(
+            suggestion.suggestion_id,
+            self._feedback_keys(suggestion),
+            automation_id=automation_id,
+            overrides_now=overrides,
+        )
+        self._save()
+
+    def _note_dismissed(self, suggestion: Suggestion) -> None:
+        """Count a dismissal (and take back the "kept" of one accepted before)."""
+        self.feedback.dismissed(
+            suggestion.suggestion_id, self._feedback_keys(suggestion)
+        )
+        self._save()
+
+    @callback
+    def _async_runs_changed(self) -> None:
+        """Count new overrides and removed automations as the runs table changes."""
+        if self._note_overrides() | self._note_removed():
+            self._save()
+
+    def _note_overrides(self) -> bool:
+        """Count the overrides of each followed automation since they were last seen.
+
+        Only automations of a suggestion the book knows count: their overrides
+        go to its category, kind and areas. Return whether any was new.
+        """
+        if self.runs is None:
+            return False
+        counted = 0
+        for automation_id in self.runs.followed:
+            suggestion_id = self.deployer.suggestion_of(automation_id)
+            suggestion = (
+                self.book.get(suggestion_id) if suggestion_id is not None else None
+            )
+            if suggestion is None:
+                continue
+            total = self.runs.table.get(automation_id).overrides
+            if total == self.feedback.overrides_seen(suggestion.suggestion_id):
+                continue
+            counted += self.feedback.note_overrides(
+                suggestion.suggestion_id,
+                self._feedback_keys(suggestion),
+                total,
+                automation_id=automation_id,
+            )
+        return counted > 0
+
+    def _note_removed(self) -> bool:
+        """Take back the "kept" of accepted automations that are gone.
+
+        Gone: HA AI removed it, or it is no longer in Home Assistant (the user
+        deleted it in the automation editor). Return whether any was.
+        """
+        registry = er.async_get(self.hass)
+        removed = False
+        for suggestion_id, automation_id in self.feedback.kept_automations():
+            kept = (
+                self.deployer.deployed_by_ha_ai(automation_id)
+                and registry.async_get_entity_id(
+                    "automation", "automation", automation_id
+                )
+                is not None
+            )
+            if not kept:
+                removed |= self.feedback.not_kept(suggestion_id)
+        return removed
+
     # For entities, services and diagnostics
 
     def query(
@@ -807,10 +941,15 @@ class SuggestionManager:
                 ),
             },
             "llm": self.enricher is not None,
+            "feedback": self.feedback.summary(),
         }
 
     def _to_store(self) -> dict[str, Any]:
-        return {"book": book_to_store(self.book), "unannounced": self._unannounced}
+        return {
+            "book": book_to_store(self.book),
+            "unannounced": self._unannounced,
+            "feedback": self.feedback.as_dict(),
+        }
 
     def _save(self) -> None:
         self._store.async_save_later()

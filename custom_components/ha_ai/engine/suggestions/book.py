@@ -4,8 +4,9 @@ Rules of `merge` (one analysis run's drafts, at `now`):
 - An id the book has never seen becomes a `new` suggestion, if it makes the cut
   (below); one that does not is not created, so it is never announced.
 - A known open suggestion (new, accepted, failed) gets the facts of its finding
-  again: confidence, value, category, entities, source, automation, first step and
-  `last_seen`. Its status stays. What an LLM wrote stays while the finding brings
+  again: confidence, value, the factor of the user's answers (`feedback`),
+  category, entities, source, automation, first step and `last_seen`. Its status
+  stays. What an LLM wrote stays while the finding brings
   back the automation the LLM wrote for (same `behaviour_fingerprint`): its
   description, and the automation it narrowed with the title HA AI wrote for
   that automation. When the finding brings another automation, the LLM's words

@@ -41,14 +41,17 @@ class SuggestionKind(StrEnum):
     HOUSEHOLD = "household"  # what usually follows the morning or bedtime
 
 
-def rank(confidence: float, value: float) -> float:
-    """Return the order of suggestions: confidence, weighted by the user's gain.
+def rank(confidence: float, value: float, feedback: float = 1.0) -> float:
+    """Return the order of suggestions: confidence, weighted by gain and answers.
 
-    rank = confidence x (0.5 + 0.5 x value): a sure suggestion of little value
-    keeps half its weight, so how sure HA AI is counts more than how much the user
-    gains, and a guess never outranks a certainty by value alone.
+    rank = confidence x (0.5 + 0.5 x value) x feedback: a sure suggestion of
+    little value keeps half its weight, so how sure HA AI is counts more than how
+    much the user gains, and a guess never outranks a certainty by value alone.
+    `feedback` (0.5..1.5, 1.0 without answers) is what the user's answers to
+    suggestions like it say (`feedback.FeedbackTally.factor`): lower for a kind
+    they keep dismissing or overriding, higher for one they accept and keep.
     """
-    return confidence * (0.5 + 0.5 * value)
+    return confidence * (0.5 + 0.5 * value) * feedback
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +71,8 @@ class SuggestionDraft:
     finding it came from (a pattern summary, or an unused capability's fields), for
     an LLM or a user who asks why. `automation` is the JSON-ready automation to
     deploy, or None: the Home Assistant side renders it for habit suggestions.
+    `feedback` is the rank factor of the user's answers (see `rank`); the Home
+    Assistant side sets it on each draft before the book takes it in.
     """
 
     suggestion_id: str
@@ -81,11 +86,12 @@ class SuggestionDraft:
     source: Mapping[str, Any]
     automation: Mapping[str, Any] | None = None
     how_to_start: str = ""
+    feedback: float = 1.0
 
     @property
     def rank(self) -> float:
         """Return the suggestion's place in every list: see `rank`."""
-        return rank(self.confidence, self.value)
+        return rank(self.confidence, self.value, self.feedback)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

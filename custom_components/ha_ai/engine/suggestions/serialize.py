@@ -4,16 +4,18 @@ The stored form is `{"version": 1, "suggestions": [...], "dismissed_ids": [...],
 "announced_ids": [...]}` with times as ISO 8601 text. Reading checks each
 suggestion field by field: a damaged suggestion or id is left out and counted,
 and a time without a timezone is taken as UTC. `snoozed_until` is optional: a
-store written before snoozing existed reads as never snoozed. A feature suggestion never
-carries an automation, whatever the store says. A book of another version is not
-read (the Home Assistant side sets such a store aside); a later version adds its
-migration here.
+store written before snoozing existed reads as never snoozed, and one written
+before answers fed the ranking as without answers (`feedback` 1.0). The tally of
+the answers (`feedback.FeedbackTally`) is kept beside the book, under `feedback`.
+A feature suggestion never carries an automation, whatever the store says. A
+book of another version is not read (the Home Assistant side sets such a store
+aside); a later version adds its migration here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -27,6 +29,7 @@ from ..stored import (
     finite_number,
     flag,
     mapping_or_unreadable,
+    optional_number,
     optional_text,
     record,
     required_text,
@@ -34,6 +37,7 @@ from ..stored import (
     section,
 )
 from .book import SuggestionBook
+from .feedback import NEUTRAL, FeedbackTally, bounded_feedback, restore_tally
 from .model import Suggestion, SuggestionKind, SuggestionStatus
 
 STORE_VERSION = 1
@@ -67,6 +71,7 @@ def _suggestion_to_store(suggestion: Suggestion) -> dict[str, Any]:
             if suggestion.snoozed_until is None
             else suggestion.snoozed_until.isoformat()
         ),
+        "feedback": suggestion.feedback,
     }
 
 
@@ -136,7 +141,18 @@ def _suggestion_from_store(item: Mapping[str, object], drops: Drops) -> Suggesti
         enriched=flag(item, "enriched", False, drops, what),  # noqa: FBT003
         enriched_for=optional_text(item, "enriched_for", drops, what),
         snoozed_until=_optional_time(item, "snoozed_until", drops, what),
+        feedback=_feedback(item, drops, what),
     )
+
+
+def _feedback(item: Mapping[str, object], drops: Drops, what: str) -> float:
+    """Return the rank factor of the answers, within its bounds; 1.0 when absent.
+
+    A store written before answers fed the ranking has none: neutral. One that
+    is not a number is reset (counted).
+    """
+    value = optional_number(item, "feedback", drops, what)
+    return NEUTRAL if value is None else bounded_feedback(value)
 
 
 def _optional_time(
@@ -195,20 +211,24 @@ class StoredSuggestions:
 
     book: SuggestionBook
     unannounced: list[str]
+    feedback: FeedbackTally = field(default_factory=FeedbackTally)
 
 
 def restore_suggestions_store(data: object) -> Restored[StoredSuggestions]:
-    """Return the stored book and the ids still to announce, checked one by one.
+    """Return the stored book, the ids still to announce and the answers' tally.
 
-    A suggestion of the wrong shape is left out and counted, an optional field of
-    the wrong type falls back to its default. Raises `UnreadableStoreError` when
-    the store is not an object, or its book cannot be read (see `book_from_store`).
+    Each is checked one by one: a suggestion of the wrong shape is left out and
+    counted, an optional field of the wrong type falls back to its default, and
+    a tally that cannot be read starts empty (see `feedback.restore_tally`).
+    Raises `UnreadableStoreError` when the store is not an object, or its book
+    cannot be read (see `book_from_store`).
     """
     stored = mapping_or_unreadable(data, "the suggestion store")
     drops = Drops()
     book = book_from_store(stored.get("book"), drops)
     unannounced = _ids(stored, "unannounced", drops, "id to announce")
-    return Restored(StoredSuggestions(book, unannounced), drops)
+    feedback = restore_tally(stored.get("feedback"), drops)
+    return Restored(StoredSuggestions(book, unannounced, feedback), drops)
 
 
 def _ids(stored: Mapping[str, object], key: str, drops: Drops, what: str) -> list[str]:
