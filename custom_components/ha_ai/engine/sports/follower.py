@@ -13,10 +13,11 @@ result was sent. Everything else follows from these rules:
 - Stale data: a live or finished game that started before the last game seen
   live or finished is stale (TeamTracker falls back to yesterday's game when
   ESPN's feed stumbles) and is ignored as a whole.
-- `game_started` when a game known before its start (seen in `PRE`, or from the
-  store) is seen live, once per game: `IN → PRE → IN` and `IN → POST → IN` are
-  one game that started once. `PRE` of a game already started or over is a
-  glitch and is ignored.
+- `game_started` when a game goes live while HA AI watches (after its `PRE`,
+  after `BYE`, `NOT_FOUND` or another game, or known from the store), once per
+  game: `IN → PRE → IN` and `IN → POST → IN` are one game that started once.
+  `PRE` of a game already started or over is a glitch and is ignored. A game
+  first seen over (or over before it was seen live) gets no start any more.
 - `scored` / `opponent_scored` when a side's score rises above the highest score
   of that side announced for the game, `points` being the rise since the last
   reading. A lower score (a correction, stale data) is no moment, and a later
@@ -29,15 +30,19 @@ result was sent. Everything else follows from these rules:
   reading was live (a walk-off run shows first with the end), but not after a
   restart, when the rise may be long past: then only the result is sent.
 - `won` / `lost` / `tied` once per game, from the winner flags, else (both
-  flags unset, a running-count sport) from the scores; a `POST` that tells
-  neither waits for the next one. A game first seen already over announces no
-  result, and a game that returns from `POST` to `IN` keeps its result.
+  flags unset, a running-count sport) from the scores, a level score broken by
+  the shoot-out tally; a `POST` that tells neither waits for the next one. A
+  game seen before its end gets its result even if it was never seen live; a
+  game first seen already over gets none; a game that returns from `POST` to
+  `IN` keeps the result it got.
 - The first snapshot after a start (or restore) that shows a game not known is
   the baseline: HA AI began watching then, so a live game gets no
   `game_started` and its score counts as announced.
 - With a delay, moments are held until `due` (`next_due` says when). A reading
   below a held score withdraws it (it is never sent), and a return to `IN`
-  withdraws a held result.
+  withdraws a held result. Whatever the order moments come due in (a clock set
+  back), a start, a result or a score already sent for the game is not sent
+  again.
 
 `as_dict` keeps what was announced per game, so that after a restart nothing
 sent is sent again, and what was held but not sent is found again from the
