@@ -170,6 +170,31 @@ def test_a_reset_to_a_preview_at_nil_nil_is_ignored() -> None:
     assert replay(follower, [emptied, live(12, 1, 0)]) == []
 
 
+def test_a_goal_seen_after_a_long_outage_is_taken_as_known() -> None:
+    follower = following(pre(), live(1, 0, 0), live(10, 1, 0))
+    outage = [G.unavailable(at(11)), G.unavailable(at(12)), live(25, 2, 1)]
+    assert replay(follower, outage) == []
+    assert follower.notes == (
+        "the game was not read live for a while: scores taken as known",
+    )
+    assert brief(follower.observe(snapshot(live(26, 2, 2)))) == [
+        ("opponent_scored", 2, 2, 1)
+    ]
+
+
+def test_an_end_seen_after_a_long_outage_gives_its_result_only() -> None:
+    follower = following(pre(), live(1, 0, 0), live(10, 1, 0))
+    error = G.not_found(at(11), "API error, no data returned")
+    assert brief(replay(follower, [error, final(150, 3, 0)])) == [("won", 3, 0, None)]
+
+
+def test_a_quiet_spell_without_readings_is_no_outage() -> None:
+    # Attributes that do not change write no state: a half-time without a
+    # reading is no reason to doubt the goal after it.
+    follower = following(pre(), live(1, 0, 0), live(45, 1, 0, clock="Halftime"))
+    assert brief(follower.observe(snapshot(live(65, 2, 0)))) == [("scored", 2, 0, 1)]
+
+
 def test_an_api_error_between_two_readings_loses_nothing() -> None:
     follower = following(pre(), live(1, 0, 0))
     error = G.not_found(at(5), "API error, no data returned")
@@ -563,7 +588,17 @@ def test_a_restart_mid_game_repeats_nothing() -> None:
 def test_a_goal_while_home_assistant_restarted_is_announced_live() -> None:
     follower = following(pre(), live(1, 0, 0), live(10, 1, 0))
     again = restored(follower)
-    assert brief(again.observe(snapshot(live(15, 2, 0)))) == [("scored", 2, 0, 1)]
+    assert brief(again.observe(snapshot(live(12, 2, 0)))) == [("scored", 2, 0, 1)]
+
+
+def test_a_goal_during_a_long_restart_is_taken_as_known() -> None:
+    follower = following(pre(), live(1, 0, 0), live(10, 1, 0))
+    again = restored(follower)
+    assert again.observe(snapshot(live(25, 2, 0))) == []
+    assert again.notes == (
+        "the game was not read live for a while: scores taken as known",
+    )
+    assert brief(again.observe(snapshot(live(26, 3, 0)))) == [("scored", 3, 0, 1)]
 
 
 def test_a_game_that_ended_during_a_restart_gives_its_result_only() -> None:
@@ -619,6 +654,7 @@ def test_the_store_keeps_what_was_announced() -> None:
                 "final": False,
                 "team_score": 2,
                 "opponent_score": 1,
+                "read_at": "2025-12-06T00:10:00+00:00",
             }
         ],
     }
@@ -668,7 +704,7 @@ def test_bad_games_are_dropped_and_bad_fields_reset() -> None:
             game(game_id="b", event_id=5, started="yes"),
             game(game_id="c", event_id="y" * 65, team_score=-1, opponent_score=True),
             game(game_id="d", team_score=10**6, final=...),
-            game(game_id="e", opponent_score=2.5),
+            game(game_id="e", opponent_score=2.5, read_at="later"),
         ],
     }
     result = GameFollower.restore(data, team="t")
@@ -687,6 +723,7 @@ def test_bad_games_are_dropped_and_bad_fields_reset() -> None:
         "game.started": 1,
         "game.team_score": 2,
         "game.opponent_score": 2,
+        "game.read_at": 1,
     }
     games = result.value.games
     assert [g.game_id for g in games] == ["b", "c", "d", "e"]

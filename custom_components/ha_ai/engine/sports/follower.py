@@ -29,6 +29,11 @@ result was sent. Everything else follows from these rules:
 - The final score is read in the `POST` snapshot too when the game's previous
   reading was live (a walk-off run shows first with the end), but not after a
   restart, when the rise may be long past: then only the result is sent.
+- A live game that went unread for longer than `MAX_CATCH_UP` (the sensor
+  unavailable, an API error, another game shown, a restart) comes back with
+  its score taken as known: what was scored meanwhile is minutes old. A quiet
+  spell in which the sensor writes no state (a half-time) is no such gap: only
+  something else shown instead of the game, or a restart, starts one.
 - `won` / `lost` / `tied` once per game, from the winner flags, else (both
   flags unset, a running-count sport) from the scores, a level score broken by
   the shoot-out tally; a `POST` that tells neither waits for the next one. A
@@ -44,9 +49,10 @@ result was sent. Everything else follows from these rules:
   back), a start, a result or a score already sent for the game is not sent
   again.
 
-`as_dict` keeps what was announced per game, so that after a restart nothing
-sent is sent again, and what was held but not sent is found again from the
-readings. `GameFollower.restore` reads it back field by field.
+`as_dict` keeps what was announced per game and when it was last read live,
+so that after a restart nothing sent is sent again, and what was held but not
+sent is found again from the readings. `GameFollower.restore` reads it back
+field by field.
 """
 
 from __future__ import annotations
@@ -83,6 +89,11 @@ from .model import (
 STORE_VERSION: Final = 1
 MAX_GAMES_KEPT: Final = 16
 MAX_DELAY: Final = timedelta(minutes=10)
+# A live game not read for longer than this (the sensor unavailable, an API
+# error, another game shown, Home Assistant restarting) comes back with its
+# score taken as known: a goal scored meanwhile is minutes old, and flashing the
+# lights for it now would be the stale moment TeamTracker's users complain of.
+MAX_CATCH_UP: Final = timedelta(minutes=3)
 NO_DELAY: Final = timedelta(0)
 
 _STORE = "the sports follower"
@@ -101,10 +112,13 @@ class GameRecord:
     final: bool = False  # no result any more
     team_score: int | None = None  # the highest team score announced or known
     opponent_score: int | None = None
-    # What this run last read of the game; not stored.
+    read_at: datetime | None = None  # when the game was last read live
+    # What this run last read of the game, and since when it has not been read
+    # live while it was followed; not stored.
     read_team: int | None = None
     read_opponent: int | None = None
     read_live: bool = False
+    paused_at: datetime | None = None
 
     def matches(self, snapshot: GameSnapshot) -> bool:
         """Tell whether `snapshot` shows this game (by event id, else by start)."""
@@ -144,6 +158,7 @@ class GameRecord:
             "final": self.final,
             "team_score": self.team_score,
             "opponent_score": self.opponent_score,
+            "read_at": None if self.read_at is None else self.read_at.isoformat(),
         }
 
 
@@ -246,9 +261,20 @@ class GameFollower:
         """
         moments = self.due(snapshot.at)
         notes: list[str] = []
+        was_live = self._current if self._live else None
         moments += self._observe(snapshot, notes)
+        if was_live is not None:
+            self._note_pause(was_live, snapshot.at)
         self.notes = tuple(notes)
         return moments
+
+    def _note_pause(self, was_live: GameSnapshot, at: datetime) -> None:
+        """Note when the game read live until now stopped being read live."""
+        game = self._game_of(was_live)
+        current = self._current
+        if game is None or (self._live and current and game.matches(current)):
+            return
+        game.paused_at = at
 
     def score_event(self, data: Mapping[str, object], at: datetime) -> list[Moment]:
         """Take in one `teamtracker.score_change` event; return the moments now.
@@ -295,7 +321,9 @@ class GameFollower:
             notes=(),
         )
         self._current = reading
-        return self._read_scores(game, reading, announce=True)
+        moments = self._read_scores(game, reading, notes, announce=True)
+        game.read_at = at
+        return moments
 
     def _observe(self, snapshot: GameSnapshot, notes: list[str]) -> list[Moment]:
         if not snapshot.is_game:
@@ -321,7 +349,7 @@ class GameFollower:
             notes.append("a game older than one already played: stale, ignored")
             return []
         if snapshot.state is GameState.IN:
-            return self._in_play(snapshot, game, first=first)
+            return self._in_play(snapshot, game, notes, first=first)
         return self._over(snapshot, game, notes)
 
     def _before_start(self, snapshot: GameSnapshot, game: GameRecord | None) -> None:
@@ -335,7 +363,12 @@ class GameFollower:
             game.date = snapshot.date  # a postponed game moves
 
     def _in_play(
-        self, snapshot: GameSnapshot, game: GameRecord | None, *, first: bool
+        self,
+        snapshot: GameSnapshot,
+        game: GameRecord | None,
+        notes: list[str],
+        *,
+        first: bool,
     ) -> list[Moment]:
         moments: list[Moment] = []
         if game is None:
@@ -352,8 +385,10 @@ class GameFollower:
         self._take_date(game, snapshot)
         if not game.started and not self._holds(game, {MomentKind.GAME_STARTED}):
             moments += self._schedule(game, MomentKind.GAME_STARTED, snapshot)
-        moments += self._read_scores(game, snapshot, announce=True)
+        moments += self._read_scores(game, snapshot, notes, announce=True)
         game.read_live = True
+        game.read_at = snapshot.at
+        game.paused_at = None
         self._current = snapshot
         self._live = True
         return moments
@@ -373,7 +408,7 @@ class GameFollower:
             notes.append("the game was over when first seen: no result")
             return []
         self._take_date(game, snapshot)
-        moments = self._read_scores(game, snapshot, announce=game.read_live)
+        moments = self._read_scores(game, snapshot, notes, announce=game.read_live)
         game.read_live = False
         if not self._holds(game, {MomentKind.GAME_STARTED}):
             game.started = True  # no start is announced after an end
@@ -387,14 +422,26 @@ class GameFollower:
         return moments + self._schedule(game, kind, snapshot)
 
     def _read_scores(
-        self, game: GameRecord, reading: GameSnapshot, *, announce: bool
+        self,
+        game: GameRecord,
+        reading: GameSnapshot,
+        notes: list[str],
+        *,
+        announce: bool,
     ) -> list[Moment]:
         """Return the score moments of a reading; note what was read.
 
-        Without `announce`, a rise is taken as known and not announced.
+        Without `announce`, or after the game went unread for longer than
+        `MAX_CATCH_UP`, a rise is taken as known and not announced.
         """
         if not reading.counts_points:
             return []
+        paused = game.paused_at
+        if announce and paused is not None and reading.at - paused > MAX_CATCH_UP:
+            announce = False
+            notes.append(
+                "the game was not read live for a while: scores taken as known"
+            )
         moments: list[Moment] = []
         for team in (True, False):
             score = reading.team_score if team else reading.opponent_score
@@ -595,6 +642,9 @@ def _restored_game(item: Mapping[str, object], drops: Drops) -> GameRecord:
         drops.reset_field(_GAME, "date")
     if event_id is None and date is None:
         raise BadRecordError("names no game (no event id, no date)")
+    read_at = aware_time(item.get("read_at"))
+    if read_at is None and item.get("read_at") is not None:
+        drops.reset_field(_GAME, "read_at")
     return GameRecord(
         game_id=game_id,
         event_id=event_id,
@@ -603,6 +653,9 @@ def _restored_game(item: Mapping[str, object], drops: Drops) -> GameRecord:
         final=flag(item, "final", False, drops, _GAME),  # noqa: FBT003
         team_score=_stored_score(item, "team_score", drops),
         opponent_score=_stored_score(item, "opponent_score", drops),
+        read_at=read_at,
+        # A restart is a pause since the last live reading before it.
+        paused_at=read_at,
     )
 
 
