@@ -1,0 +1,1 @@
+"""Sports moments from TeamTracker sensors: game started, scored, won, lost, tied."""
