@@ -131,6 +131,7 @@ class Revision:
     change: Change
     original: Mapping[str, Any]
     automation: Mapping[str, Any] | None
+    subject: str  # "The 06:59 Bedroom light automation"
     evidence: str  # "The 06:59 Bedroom light automation was switched off by ..."
     change_words: str  # "Run it only on weekdays"
     share: float
@@ -276,6 +277,7 @@ class _Facts:
             change=change,
             original=self.automation,
             automation=automation,
+            subject=self.subject,
             evidence=evidence,
             change_words=change_words,
             share=counts.share,

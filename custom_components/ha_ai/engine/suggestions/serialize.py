@@ -4,10 +4,10 @@ The stored form is `{"version": 1, "suggestions": [...], "dismissed_ids": [...],
 "announced_ids": [...]}` with times as ISO 8601 text. Reading checks each
 suggestion field by field: a damaged suggestion or id is left out and counted,
 and a time without a timezone is taken as UTC. `snoozed_until` is optional: a
-store written before snoozing existed reads as never snoozed. A feature suggestion never
-carries an automation, whatever the store says. A book of another version is not
-read (the Home Assistant side sets such a store aside); a later version adds its
-migration here.
+store written before snoozing existed reads as never snoozed. A feature suggestion,
+or one that removes an automation, never carries an automation, whatever the store
+says. A book of another version is not read (the Home Assistant side sets such a
+store aside); a later version adds its migration here.
 """
 
 from __future__ import annotations
@@ -113,8 +113,8 @@ def _suggestion_from_store(item: Mapping[str, object], drops: Drops) -> Suggesti
         drops.reset_field(what, "source")
         source = {}
     kind = _choice(item, "kind", SuggestionKind)
-    if kind is SuggestionKind.FEATURE:
-        automation = None  # a feature deploys nothing, whatever a store says
+    if kind in (SuggestionKind.FEATURE, SuggestionKind.REMOVE):
+        automation = None  # these deploy nothing, whatever a store says
     return Suggestion(
         suggestion_id=required_text(item, "suggestion_id"),
         kind=kind,
