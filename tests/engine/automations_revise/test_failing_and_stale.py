@@ -19,7 +19,7 @@ def test_three_failures_in_a_row_turn_it_off_with_the_last_error() -> None:
     assert only.change is Change.DISABLE
     assert only.automation is None
     assert only.evidence == (
-        "The 06:59 Bedroom light automation failed 3 times in a row: The lamp is gone"
+        "The 06:59 Bedroom light automation failed 3 times in a row: The lamp is gone."
     )
     assert only.change_words == "Turn it off"
     assert only.error == "The lamp is gone"

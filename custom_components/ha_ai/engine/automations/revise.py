@@ -428,10 +428,15 @@ def _failing(
         Reason.FAILING,
         Change.DISABLE,
         counts,
-        evidence=f"{facts.subject} failed {streak} times in a row: {error}",
+        evidence=f"{facts.subject} failed {streak} times in a row: {_sentence(error)}",
         change_words="Turn it off",
         error=error,
     )
+
+
+def _sentence(text: str) -> str:
+    """Return `text` ending as a sentence does (an error may end without a stop)."""
+    return text if text.endswith((".", "!", "?", "…")) else f"{text}."
 
 
 def _named_entities(automation: Mapping[str, Any]) -> frozenset[str]:
