@@ -23,7 +23,10 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
-from pytest_homeassistant_custom_component.typing import MqttMockHAClient
+from pytest_homeassistant_custom_component.typing import (
+    MqttMockHAClient,
+    WebSocketGenerator,
+)
 
 from custom_components.ha_ai.const import DOMAIN
 from custom_components.ha_ai.engine.household.model import HouseholdRoutines
@@ -339,14 +342,16 @@ async def test_a_failing_routine_is_turned_off_or_removed_once_its_entity_is_gon
 @pytest.mark.usefixtures("house")
 async def test_an_idle_automation_whose_habit_is_gone_is_proposed_for_removal(
     hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
     mqtt_mock: MqttMockHAClient,
     setup_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     tmp_path: Path,
 ) -> None:
+    client = await hass_ws_client(hass)  # signed in before the clock moves on
     freezer.move_to(local(0, 6))
     await analyse(hass, [COFFEE])
-    await deployed_from(hass, "used_together")
+    coffee = await deployed_from(hass, "used_together")
 
     # Two weeks and a day without a run: while the habit is there, it stays.
     freezer.move_to(local(15, 6))
@@ -360,6 +365,23 @@ async def test_an_idle_automation_whose_habit_is_gone_is_proposed_for_removal(
         "came from is gone. Remove it."
     )
     assert remove["category"] == "appliances"
+    await client.send_json_auto_id({"type": "ha_ai/suggestions/subscribe"})
+    assert (await client.receive_json())["success"]
+    [card_item] = [
+        item
+        for item in (await client.receive_json())["event"]["suggestions"]
+        if item["kind"] == "remove"
+    ]
+    assert card_item["evidence"] == (
+        "The Coffee machine automation has not run for 15 days and the habit it "
+        "came from is gone."
+    )
+    assert card_item["revision"] == {
+        "automation_id": coffee["automation_id"],
+        "alias": coffee["automation"]["alias"],
+        "change": "remove",
+    }
+    assert card_item["automation_yaml"] is None
 
     # A restart keeps it, and finds it again.
     assert await hass.config_entries.async_reload(setup_entry.entry_id)
