@@ -28,11 +28,14 @@ from pytest_homeassistant_custom_component.typing import (
     WebSocketGenerator,
 )
 
+from custom_components.ha_ai.automations.check import async_check_automation
 from custom_components.ha_ai.const import DOMAIN
 from custom_components.ha_ai.engine.household.model import HouseholdRoutines
 from custom_components.ha_ai.suggestions.manager import REFRESH_COOLDOWN
 
 from .conftest import published
+from .engine.automations_revise.helpers import candidates
+from .engine.automations_revise.helpers import run as engine_run
 from .fixtures_common import mock_hass_config, no_cooldown  # noqa: F401
 from .habit_helpers import COFFEE, MORNING, add_house, analyse, writable_automations
 from .test_household_suggestions import BEDTIME, register_event_entity
@@ -531,3 +534,39 @@ async def test_an_idle_household_automation_whose_routine_is_gone_is_removed(
         "came from is gone. Remove it."
     )
     assert remove["entities"] == ["light.kitchen", "light.hall"]
+
+
+def every_condition_revision() -> list[dict[str, Any]]:
+    """Return a revision of the engine's for each side of each way runs differ."""
+    found = []
+    for field in ("sun_up", "home"):
+        for side in (True, False):
+            runs = [engine_run(day, **{field: not side}) for day in (0, 1)] + [
+                engine_run(day, overridden=True, **{field: side}) for day in range(2, 7)
+            ]
+            found.append(candidates(runs)[0])
+    for weekend in (True, False):
+        days = (5, 6, 12, 13, 19) if weekend else (7, 8, 9, 10, 11)
+        kept = (1, 2) if weekend else (5, 6)
+        runs = [engine_run(day) for day in kept] + [
+            engine_run(day, overridden=True) for day in days
+        ]
+        found.append(candidates(runs)[0])
+    moved = [engine_run(day, overridden=True, acted="07:40") for day in range(5)]
+    found.append(candidates(moved)[0])
+    assert all(revision.automation is not None for revision in found)
+    return [dict(revision.automation or {}) for revision in found]
+
+
+@pytest.mark.usefixtures("house")
+async def test_every_change_the_engine_proposes_passes_validation(
+    hass: HomeAssistant, setup_entry: MockConfigEntry
+) -> None:
+    hass.states.async_set("zone.home", "1")
+    safety = setup_entry.runtime_data.settings.suggestions.safety
+
+    for automation in every_condition_revision():
+        checked = await async_check_automation(
+            hass, automation, automation_id=automation["id"], safety=safety
+        )
+        assert checked["id"] == automation["id"]
