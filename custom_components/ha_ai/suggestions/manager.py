@@ -414,9 +414,9 @@ class SuggestionManager:
                         )
                     except AutomationRefusedError as err:
                         LOGGER.debug(
-                            "Not proposing to %s %s: %s",
-                            revision.change_words.lower(),
+                            "Not proposing for automation %s (%s): %s",
                             automation_id,
+                            revision.change_words,
                             err.message,
                         )
                         continue
