@@ -529,6 +529,7 @@ async def test_the_analysis_feeds_the_suggestions_it_was_built_with(
         runtime.bus,
         runtime.insights,
         runtime.deployer,
+        runtime.runs,
         runtime.settings.suggestions,
     )
     analysis = HabitAnalysis(

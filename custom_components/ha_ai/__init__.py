@@ -86,9 +86,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
         bus,
         insights,
         deployer,
+        runs,
         settings.suggestions,
         LlmEnricher.from_settings(hass, settings.llm, entry),
-        runs=runs,
     )
     habits = HabitAnalysis(
         hass,

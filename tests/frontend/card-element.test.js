@@ -310,3 +310,67 @@ test("the editor keeps its form when the dashboard hands its change back", () =>
   editor.setConfig({ title: "Other" });
   assert.doesNotMatch(editor.shadowRoot.innerHTML, /kept/);
 });
+
+const REVISION = {
+  ...ROUTINE,
+  suggestion_id: "v1",
+  kind: "revise",
+  title: "The 06:59 Kitchen light automation: move it to 07:32",
+  level: null,
+  evidence: "The 06:59 Kitchen light automation was switched off by hand on 6 of its last 8 runs.",
+  automation: { ...ROUTINE.automation, triggers: [{ trigger: "time", at: "07:32:00" }] },
+  revision: { automation_id: "ha_ai_r1", alias: "Kitchen <light> on", change: "replace" },
+};
+
+test("a revision says what it changes, turns off or removes, and can be accepted", async () => {
+  const hass = fakeHass();
+  const card = await connectedCard(hass);
+  const off = { ...REVISION, suggestion_id: "v2", automation: null, automation_yaml: null };
+  const remove = { ...off, suggestion_id: "v3", kind: "remove" };
+  hass.push({ suggestions: [REVISION, off, remove], summary: SUMMARY });
+  const html = card.shadowRoot.innerHTML;
+  assert.match(html, /switched off by hand on 6 of its last 8 runs/);
+  assert.match(html, /Changes it to:<\/strong> At 07:32: turn on: Kitchen &lt;light&gt;/);
+  assert.match(html, /Turns off:<\/strong> Kitchen &lt;light&gt; on/);
+  assert.match(html, /Removes:<\/strong> Kitchen &lt;light&gt; on/);
+  assert.doesNotMatch(html, /Creates:/);
+  assert.equal(html.match(/data-action="accept"/g).length, 3);
+});
+
+test("accepting a removal says it is done, without a link to a gone automation", async () => {
+  const hass = fakeHass({ answer: () => ({ automation_id: "ha_ai_r1", entity_id: null }) });
+  const card = await connectedCard(hass);
+  const remove = { ...REVISION, kind: "remove", automation: null, automation_yaml: null };
+  hass.push({ suggestions: [remove], summary: SUMMARY });
+  click(card, { action: "accept", id: "v1" });
+  await settle();
+  assert.deepEqual(hass.calls, [{ type: "ha_ai/suggestions/accept", suggestion_id: "v1" }]);
+  hass.push({ suggestions: [], summary: SUMMARY });
+  const html = card.shadowRoot.innerHTML;
+  assert.match(html, /Automation removed from\s+“The 06:59 Kitchen light automation/);
+  assert.doesNotMatch(html, /\/config\/automation\/edit/);
+});
+
+test("deployed revisions say what was done to the automation", async () => {
+  const hass = fakeHass();
+  hass.states["automation.kitchen"] = { state: "on", attributes: { last_triggered: null } };
+  const card = await connectedCard(hass, { sections: ["deployed"] });
+  const done = {
+    ...REVISION,
+    status: "deployed",
+    automation_id: "ha_ai_r1",
+    deployed_entity_id: "automation.kitchen",
+  };
+  hass.push({
+    suggestions: [
+      done,
+      { ...done, suggestion_id: "v2", automation: null },
+      { ...done, suggestion_id: "v3", kind: "remove", automation: null, deployed_entity_id: null },
+    ],
+    summary: SUMMARY,
+  });
+  const html = card.shadowRoot.innerHTML;
+  assert.match(html, /Automation changed \(enabled, not run yet\)/);
+  assert.match(html, /Automation turned off \(enabled, not run yet\)/);
+  assert.match(html, /Automation removed\./);
+});

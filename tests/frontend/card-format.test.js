@@ -7,6 +7,8 @@ import {
   automationEditorPath,
   devicePagePath,
   automationSummary,
+  changeLine,
+  doneWords,
   errorMessage,
   formatAgo,
   formatConfidence,
@@ -168,4 +170,53 @@ test("an automation opens in Home Assistant's editor", () => {
 
 test("a device opens on its page in Home Assistant's settings", () => {
   assert.equal(devicePagePath("abc 1"), "/config/devices/device/abc%201");
+});
+
+test("what accepting does is said for each kind", () => {
+  const automation = {
+    triggers: [{ trigger: "time", at: "07:32:00" }],
+    actions: [{ action: "light.turn_on", target: { entity_id: "light.kitchen" } }],
+  };
+  const revision = { automation_id: "ha_ai_r1", alias: "Kitchen light on", change: "replace" };
+  assert.deepEqual(changeLine(item({ automation })), {
+    label: "Creates",
+    text: "At 07:32: turn on: light.kitchen",
+  });
+  assert.equal(changeLine(item({ automation: null })), null);
+  assert.deepEqual(changeLine(item({ kind: "revise", automation, revision })), {
+    label: "Changes it to",
+    text: "At 07:32: turn on: light.kitchen",
+  });
+  assert.deepEqual(changeLine(item({ kind: "revise", automation: null, revision })), {
+    label: "Turns off",
+    text: "Kitchen light on",
+  });
+  assert.deepEqual(
+    changeLine(item({ kind: "remove", revision: { ...revision, alias: null } })),
+    { label: "Removes", text: "ha_ai_r1" },
+  );
+  assert.deepEqual(changeLine(item({ kind: "remove" })), {
+    label: "Removes",
+    text: "the automation",
+  });
+  assert.equal(doneWords(item({ automation })), "created");
+  assert.equal(doneWords(item({ kind: "revise", automation })), "changed");
+  assert.equal(doneWords(item({ kind: "revise", automation: null })), "turned off");
+  assert.equal(doneWords(item({ kind: "remove" })), "removed");
+});
+
+test("revisions wait in the new section, not among the routines", () => {
+  const items = [
+    item({ suggestion_id: "r", kind: "revise", level: null }),
+    item({ suggestion_id: "x", kind: "remove", level: null, status: "deployed" }),
+  ];
+  assert.deepEqual(
+    itemsOf("new", items, NOW).map((found) => found.suggestion_id),
+    ["r"],
+  );
+  assert.deepEqual(itemsOf("routines", items, NOW), []);
+  assert.deepEqual(
+    itemsOf("deployed", items, NOW).map((found) => found.suggestion_id),
+    ["x"],
+  );
 });

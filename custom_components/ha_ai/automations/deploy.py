@@ -29,6 +29,7 @@ import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +133,14 @@ class AutomationDeployer:
     def deployed_ids(self) -> list[str]:
         """Return the ids of the automations HA AI wrote and still owns."""
         return list(self._deployed)
+
+    def deployed_at(self, automation_id: str) -> datetime | None:
+        """Return when HA AI last wrote the automation (None: not known)."""
+        value = self._deployed.get(automation_id, {}).get("deployed_at")
+        when = dt_util.parse_datetime(value) if isinstance(value, str) else None
+        if when is not None and when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return when
 
     def suggestion_of(self, automation_id: str) -> str | None:
         """Return the suggestion an automation HA AI wrote came from, if any."""

@@ -201,6 +201,7 @@ class AutomationRuns:
             error=outcome.error,
             duration_ms=outcome.duration_ms,
             trigger=trigger,
+            run_id=run_id,
         )
         self.table.record_run(result)
         self._store.async_save_later()
@@ -215,9 +216,11 @@ class AutomationRuns:
         self._signal.async_send()
 
     @callback
-    def async_record_override(self, automation_id: str) -> None:
+    def async_record_override(
+        self, automation_id: str, run_id: str | None = None
+    ) -> None:
         """Count a person undoing what a run of the automation just did."""
-        self.table.record_override(automation_id, dt_util.now())
+        self.table.record_override(automation_id, dt_util.now(), run_id)
         self._store.async_save_later()
         self._signal.async_send()
 

@@ -21,6 +21,8 @@ export const DEFAULT_CONFIG = {
 // Suggestions still waiting for an answer (a failed deploy can be tried again).
 const OPEN_STATUSES = new Set(["new", "accepted", "failed"]);
 const HABIT_KINDS = new Set(["routine", "used_together", "household"]);
+// Suggestions that change, turn off or remove one of HA AI's own automations.
+export const REVISION_KINDS = new Set(["revise", "remove"]);
 
 /** Return the card's configuration with every option filled and bounded. */
 export function normalizeConfig(config) {
@@ -155,6 +157,34 @@ export function automationSummary(item) {
   const head = [when, only].filter(Boolean).join(", ");
   const sentence = head ? `${head}: ${does}` : does;
   return sentence.charAt(0).toUpperCase() + sentence.slice(1);
+}
+
+function revisedName(item) {
+  const revision = item.revision || {};
+  return revision.alias || revision.automation_id || "the automation";
+}
+
+/**
+ * Return what accepting a suggestion does, as a label and words: "Creates" an
+ * automation, "Changes it to" a revised one, "Turns off" or "Removes" one of HA
+ * AI's automations. Null when accepting does nothing to an automation.
+ */
+export function changeLine(item) {
+  if (item.kind === "remove") return { label: "Removes", text: revisedName(item) };
+  if (item.kind === "revise") {
+    return item.automation
+      ? { label: "Changes it to", text: automationSummary(item) }
+      : { label: "Turns off", text: revisedName(item) };
+  }
+  const summary = automationSummary(item);
+  return summary ? { label: "Creates", text: summary } : null;
+}
+
+/** Return what accepting did to the automation: "created", "changed", "turned off", "removed". */
+export function doneWords(item) {
+  if (item.kind === "remove") return "removed";
+  if (item.kind === "revise") return item.automation ? "changed" : "turned off";
+  return "created";
 }
 
 function twoDigits(number) {

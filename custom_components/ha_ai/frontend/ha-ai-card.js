@@ -11,9 +11,11 @@ const {
   DEFAULT_CONFIG,
   SECTIONS,
   SECTION_LABELS,
+  REVISION_KINDS,
   automationEditorPath,
+  changeLine,
   devicePagePath,
-  automationSummary,
+  doneWords,
   entityName,
   errorMessage,
   formatAgo,
@@ -249,7 +251,11 @@ class HaAiCard extends HTMLElement {
       case "accept":
         this._act(id, { type: "ha_ai/suggestions/accept" }, (result) => {
           const item = this._items.find((found) => found.suggestion_id === id);
-          this._created.set(id, { ...result, title: item?.title ?? "" });
+          this._created.set(id, {
+            ...result,
+            title: item?.title ?? "",
+            done: item ? doneWords(item) : "created",
+          });
         });
         break;
       case "forget":
@@ -373,10 +379,15 @@ class HaAiCard extends HTMLElement {
       .filter(([id, created]) => !visible.has(id) && created.automation_id)
       .map(([id, created]) => {
         const path = automationEditorPath(created.automation_id);
-        return `<p class="done" role="status">Automation created from
-          “${escapeHtml(created.title)}”:
-          <a href="${escapeHtml(path)}" data-action="navigate" data-path="${escapeHtml(path)}"
-            data-focus="created-${escapeHtml(id)}">open it in the editor</a>
+        const done = created.done || "created";
+        // A removed automation has no editor page any more.
+        const link =
+          done === "removed"
+            ? ""
+            : `: <a href="${escapeHtml(path)}" data-action="navigate" data-path="${escapeHtml(path)}"
+            data-focus="created-${escapeHtml(id)}">open it in the editor</a>`;
+        return `<p class="done" role="status">Automation ${escapeHtml(done)} from
+          “${escapeHtml(created.title)}”${link}
           <button class="action" data-action="forget" data-id="${escapeHtml(id)}"
             data-focus="forget-${escapeHtml(id)}"
             aria-label="Hide this message">Hide</button></p>`;
@@ -414,7 +425,7 @@ class HaAiCard extends HTMLElement {
     const busy = this._busy.has(id);
     const error = this._itemErrors.get(id) || (item.status === "failed" && item.error);
     const level = formatLevel(item);
-    const summary = automationSummary(item);
+    const change = changeLine(item);
     const yaml = item.automation_yaml
       ? `<details data-id="${escapeHtml(id)}" ${this._openYaml.has(id) ? "open" : ""}>
           <summary data-focus="yaml-${escapeHtml(id)}">Show the automation's YAML</summary>
@@ -438,7 +449,10 @@ class HaAiCard extends HTMLElement {
     const label = escapeHtml(item.title);
     const canAnswer = section === "new" || section === "unused";
     const accept =
-      canAnswer && item.automation && !created && item.status !== "accepted"
+      canAnswer &&
+      (item.automation || REVISION_KINDS.has(item.kind)) &&
+      !created &&
+      item.status !== "accepted"
         ? `<button class="action primary" data-action="accept" data-id="${escapeHtml(id)}"
             data-focus="accept-${escapeHtml(id)}" aria-label="Accept: ${label}"
             ${busy ? "disabled" : ""}>${item.status === "failed" ? "Try again" : "Accept"}</button>`
@@ -457,7 +471,7 @@ class HaAiCard extends HTMLElement {
       ${item.evidence ? `<p class="evidence">${escapeHtml(item.evidence)}</p>` : ""}
       ${level ? `<span class="level">${escapeHtml(level)}</span>` : ""}
       ${this._renderEntities(item)}
-      ${summary ? `<p class="line"><strong>Creates:</strong> ${escapeHtml(summary)}</p>` : ""}
+      ${change ? `<p class="line"><strong>${escapeHtml(change.label)}:</strong> ${escapeHtml(change.text)}</p>` : ""}
       ${firstStep}
       ${deviceLink}
       ${yaml}
@@ -469,6 +483,8 @@ class HaAiCard extends HTMLElement {
   }
 
   _renderDeployed(item, automationId, entityId) {
+    const done = doneWords(item);
+    if (done === "removed") return `<p class="done">Automation removed.</p>`;
     const path = automationEditorPath(automationId);
     const state = entityId ? this._hass?.states?.[entityId] : undefined;
     const facts = [];
@@ -477,7 +493,7 @@ class HaAiCard extends HTMLElement {
       const last = state.attributes?.last_triggered;
       facts.push(last ? `last ran ${formatAgo(last, new Date())}` : "not run yet");
     }
-    return `<p class="done">Automation created${facts.length ? ` (${escapeHtml(facts.join(", "))})` : ""}:
+    return `<p class="done">Automation ${done}${facts.length ? ` (${escapeHtml(facts.join(", "))})` : ""}:
       <a href="${escapeHtml(path)}" data-action="navigate" data-path="${escapeHtml(path)}"
         data-focus="open-${escapeHtml(item.suggestion_id)}">open it in the editor</a></p>`;
   }

@@ -36,10 +36,14 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from ..const import DOMAIN, LOGGER
+from ..engine.automations.ids import is_automation_id
+from ..engine.automations.revise import Change
 from ..engine.automations.yaml_file import entry_text
 from ..engine.habits.model import PatternLevel
+from ..engine.llm.parse import plain_text
 from ..engine.suggestions.evidence import evidence_text
 from ..engine.suggestions.model import Suggestion, SuggestionKind, SuggestionStatus
+from ..engine.suggestions.revisions import REVISION_KINDS
 from ..engine.suggestions.summary import history_days, next_run
 from ..zigbee.links import zigbee_device_ids
 from .manager import suggestion_fields
@@ -59,6 +63,7 @@ _SUBSCRIBERS: HassKey[dict[str, set[Subscriber]]] = HassKey(
     f"{DOMAIN}_suggestion_list_subscribers"
 )
 _LEVELS = frozenset(str(level) for level in PatternLevel)
+_CHANGES = frozenset(str(change) for change in Change)
 
 
 class LiveSuggestionList:
@@ -250,9 +255,28 @@ def suggestion_items(
                     if suggestion.status is SuggestionStatus.DEPLOYED
                     else None
                 ),
+                "revision": revision_fields(suggestion),
             }
         )
     return items
+
+
+def revision_fields(suggestion: Suggestion) -> dict[str, Any] | None:
+    """Return which automation a revision is about and what it does to it.
+
+    None for every other kind. The alias is the user's text: plain, as shown.
+    """
+    if suggestion.kind not in REVISION_KINDS:
+        return None
+    source = suggestion.source
+    alias = source.get("alias")
+    automation_id = source.get("automation_id")
+    change = source.get("change")
+    return {
+        "automation_id": automation_id if is_automation_id(automation_id) else None,
+        "alias": plain_text(alias) if isinstance(alias, str) else None,
+        "change": change if change in _CHANGES else None,
+    }
 
 
 def _entity_name(

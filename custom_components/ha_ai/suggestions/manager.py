@@ -10,6 +10,14 @@ dismisses, and overrides of the deployed automations (read from the runs' health
 table) is counted per category, kind and area (`engine.suggestions.feedback`),
 and every draft gets the factor of those answers before the book takes it in.
 
+It also judges the automations HA AI deployed from suggestions, at every refresh
+and (debounced) whenever their runs change: from their recent runs, an
+automation people keep undoing, one that keeps failing, or one that no longer
+runs while its habit is gone becomes a suggestion of its own (kinds `revise` and
+`remove`, see `engine.automations.revise`). Accepting one replaces the
+automation under the same id by the revised one (checked like any automation),
+turns it off, or removes it.
+
 What the LLM says is untrusted: its automation must narrow the rendered one
 (`engine.llm.narrow`) and pass the same checks; its text is plain text (links,
 images and HTML taken out when parsed); a suggestion whose automation it
@@ -44,7 +52,9 @@ from ..automations.check import (
     async_check_automation,
 )
 from ..const import DOMAIN, HOUSEHOLD_EVENT_KEY, LOGGER
+from ..engine.automations.ids import is_automation_id
 from ..engine.automations.render import render_automation, render_household
+from ..engine.automations.revise import revisions
 from ..engine.household.model import HouseholdRoutine, HouseholdRoutines
 from ..engine.llm.parse import plain_text
 from ..engine.llm.prompt import LlmEntity, LlmFinding
@@ -66,6 +76,7 @@ from ..engine.suggestions.model import (
     SuggestionStatus,
     order_key,
 )
+from ..engine.suggestions.revisions import REVISION_KINDS, draft_from_revision
 from ..engine.suggestions.serialize import book_to_store, restore_suggestions_store
 from ..engine.zigbee.steps import run_to_end
 from ..signals import ChangeSignal
@@ -92,6 +103,8 @@ TOP_SUGGESTIONS = 5
 SUMMARY_BEST = 3
 SUMMARY_NOTIFICATION_ID = f"{DOMAIN}_suggestions"
 AUTOMATION_ID_PREFIX = "ha_ai_"
+AUTOMATION_DOMAIN = "automation"
+DEFAULT_STALE_AFTER = timedelta(days=14)
 # What of a finding's source the LLM sees: evidence and capability facts.
 _LLM_COUNTS = frozenset(
     {"support_days", "observed_days", "count", "median_delay_seconds", "lift"}
@@ -116,6 +129,9 @@ class SuggestionSettings:
     expire_after: timedelta
     notify: bool
     safety: SafetySettings
+    # An automation HA AI deployed that has not run for this long, while the
+    # habit it came from is gone, is proposed for removal.
+    stale_after: timedelta = DEFAULT_STALE_AFTER
 
 
 # A text in a notification: longer than a log line, as long as a description.
@@ -158,27 +174,27 @@ class SuggestionManager:
         bus: MqttBus,
         insights: ZigbeeInsights,
         deployer: AutomationDeployer,
+        runs: AutomationRuns,
         settings: SuggestionSettings,
         enricher: LlmEnricher | None = None,
-        *,
-        runs: AutomationRuns | None = None,
     ) -> None:
         """Prepare; `async_start` loads the stored suggestions.
 
         The habit patterns are handed in by the analysis (`async_use_patterns`,
         `async_refresh_patterns`); the unused capabilities are read from
-        `insights`, whose judgements refresh the suggestions. The announcements
-        run as tasks of `entry`, and end with it. The overrides of the deployed
-        automations are read from `runs` (none counted without it).
+        `insights`, whose judgements refresh the suggestions, and the runs of
+        HA AI's automations from `runs`, whose changes refresh them too and
+        count the overrides of the deployed automations. The announcements run
+        as tasks of `entry`, and end with it.
         """
         self.hass = hass
         self.entry = entry
         self.bus = bus
         self.insights = insights
         self.deployer = deployer
+        self.runs = runs
         self.settings = settings
         self.enricher = enricher
-        self.runs = runs
         self.book = SuggestionBook()
         # The user's answers per category, kind and area: the rank factor.
         self.feedback = FeedbackTally()
@@ -191,6 +207,9 @@ class SuggestionManager:
         )
         self._patterns: list[Pattern] = []
         self._household = HouseholdRoutines()
+        # Whether an analysis handed its patterns in (restored or new): before
+        # that, nothing is known of whether a deployed suggestion's habit is gone.
+        self._patterns_known = False
         self._changed = ChangeSignal(hass, entry.entry_id, "suggestions")
         self._refresher = Debouncer(
             hass,
@@ -219,10 +238,9 @@ class SuggestionManager:
         self.entry.async_on_unload(
             self.insights.async_add_listener(self._refresher.async_schedule_call)
         )
-        if self.runs is not None:
-            self.entry.async_on_unload(
-                self.runs.async_add_listener(self._async_runs_changed)
-            )
+        self.entry.async_on_unload(
+            self.runs.async_add_listener(self._async_runs_changed)
+        )
         self._async_wake(dt_util.utcnow())
 
     async def async_stop(self) -> None:
@@ -253,6 +271,7 @@ class SuggestionManager:
         """
         self._patterns = list(patterns)
         self._household = household or HouseholdRoutines()
+        self._patterns_known = True
 
     async def async_refresh_patterns(
         self,
@@ -264,7 +283,7 @@ class SuggestionManager:
         return await self.async_refresh()
 
     async def _async_refresh_quietly(self) -> None:
-        """Refresh after a Zigbee judgement; a failure is logged, not raised."""
+        """Refresh after a judgement or runs; a failure is logged, not raised."""
         try:
             await self.async_refresh()
         except Exception:  # noqa: BLE001 - the next judgement tries again
@@ -301,6 +320,7 @@ class SuggestionManager:
         drafts += await self._async_capability_drafts()
         self._note_overrides()
         self._note_removed()
+        drafts += await self._async_revision_drafts()
         result = self.book.merge(
             self._with_feedback(drafts),
             dt_util.utcnow(),
@@ -331,7 +351,10 @@ class SuggestionManager:
         A feature whose capability came into use (or whose device left) is no
         longer among the judgement's findings; before the first judgement
         nothing is known about them. A suggestion naming an entity Home
-        Assistant no longer has (no state, no registry entry) is gone too.
+        Assistant no longer has (no state, no registry entry) is gone too. A
+        revision is drafted at every refresh while its evidence holds: one not
+        drafted now is gone (the merge keeps those drafted), unless it is being
+        applied (accepted); it may name a missing entity, which is its very point.
         """
         judged = self.insights.last_judged is not None
         return {
@@ -340,6 +363,10 @@ class SuggestionManager:
             if suggestion.is_open
             and (
                 (judged and suggestion.kind is SuggestionKind.FEATURE)
+                or (
+                    suggestion.kind in REVISION_KINDS
+                    and suggestion.status is not SuggestionStatus.ACCEPTED
+                )
                 or not all(map(self._exists, suggestion.entities))
             )
         }
@@ -350,6 +377,117 @@ class SuggestionManager:
             self.hass.states.get(entity_id) is not None
             or er.async_get(self.hass).async_get(entity_id) is not None
         )
+
+    async def _async_revision_drafts(self) -> list[SuggestionDraft]:
+        """Return the revisions of the automations HA AI deployed from suggestions.
+
+        An automation's config is its deployed suggestion's automation (the
+        latest one: an accepted revision replaces it under the same id). Those
+        deployed by an outside program (remote deploy) have no suggestion, and
+        HA AI keeps no copy of their config; reading `automations.yaml` back at
+        every refresh is not worth it, so they are not revised. Of each
+        automation's candidates (`engine.automations.revise`), the first that
+        the user has not dismissed and whose automation passes the same checks
+        as every automation (or that has none) is drafted.
+        """
+        now = dt_util.now()
+        dismissed = set(self.book.dismissed_ids)
+        followed = set(self.runs.followed)
+        drafts: list[SuggestionDraft] = []
+        for automation_id, (current, origin) in self._deployed_configs().items():
+            if automation_id not in followed:
+                continue  # removed meanwhile (by a remote command, say)
+            names = self._entity_facts(current.entities)
+            candidates = revisions(
+                current.automation,
+                self.runs.table.recent_runs(automation_id),
+                self.runs.table.get(automation_id),
+                exists=self._exists,
+                now=now,
+                stale_after=self.settings.stale_after,
+                deployed_at=self.deployer.deployed_at(automation_id)
+                or current.updated_at,
+                pattern_gone=self._pattern_gone(origin),
+                enabled=self._enabled(automation_id),
+                names={entity_id: facts.name for entity_id, facts in names.items()},
+            )
+            for revision in candidates:
+                draft = draft_from_revision(revision)
+                if draft.suggestion_id in dismissed:
+                    continue
+                if draft.automation is not None:
+                    try:
+                        checked = await async_check_automation(
+                            self.hass,
+                            draft.automation,
+                            automation_id=automation_id,
+                            safety=self.settings.safety,
+                        )
+                    except AutomationRefusedError as err:
+                        LOGGER.debug(
+                            "Not proposing for automation %s (%s): %s",
+                            automation_id,
+                            revision.change_words,
+                            err.message,
+                        )
+                        continue
+                    draft = replace(draft, automation=checked)
+                drafts.append(draft)
+                break
+        return drafts
+
+    def _deployed_configs(self) -> dict[str, tuple[Suggestion, Suggestion | None]]:
+        """Return, by automation id, its latest deployed config and its origin.
+
+        The origin is the habit (or household) suggestion it was deployed from,
+        whose finding says whether its habit is still there.
+        """
+        configs: dict[str, Suggestion] = {}
+        origins: dict[str, Suggestion] = {}
+        for suggestion in sorted(
+            self.book.query(SuggestionStatus.DEPLOYED), key=lambda s: s.updated_at
+        ):
+            automation_id = suggestion.automation_id
+            if automation_id is None or suggestion.kind is SuggestionKind.REMOVE:
+                continue
+            if suggestion.automation is not None:
+                configs[automation_id] = suggestion
+            if suggestion.kind not in REVISION_KINDS:
+                origins[automation_id] = suggestion
+        return {
+            automation_id: (config, origins.get(automation_id))
+            for automation_id, config in configs.items()
+        }
+
+    def _pattern_gone(self, origin: Suggestion | None) -> bool:
+        """Return whether the latest analysis no longer finds the origin's habit.
+
+        A deployed habit is marked automated by the analysis and no longer
+        drafted, so its suggestion's `last_seen` stops there: what tells is
+        whether the analysis still finds the pattern (or household routine)
+        by its id, automated or not.
+        """
+        if origin is None or not self._patterns_known:
+            return False
+        if origin.kind is SuggestionKind.HOUSEHOLD:
+            routine_id = origin.source.get("routine_id")
+            found = {routine.routine_id for routine in self._household.routines}
+            return isinstance(routine_id, str) and routine_id not in found
+        pattern_id = origin.source.get("pattern_id")
+        return isinstance(pattern_id, str) and pattern_id not in {
+            pattern.pattern_id for pattern in self._patterns
+        }
+
+    def _automation_entity(self, automation_id: str) -> str | None:
+        return er.async_get(self.hass).async_get_entity_id(
+            AUTOMATION_DOMAIN, AUTOMATION_DOMAIN, automation_id
+        )
+
+    def _enabled(self, automation_id: str) -> bool:
+        """Return whether the automation is on (one without an entity counts as on)."""
+        entity_id = self._automation_entity(automation_id)
+        state = self.hass.states.get(entity_id) if entity_id else None
+        return state is None or state.state != "off"
 
     async def _async_capability_drafts(self) -> list[SuggestionDraft]:
         """Return the drafts of the unused capabilities that can change the book.
@@ -485,8 +623,10 @@ class SuggestionManager:
             if (suggestion := self.book.get(suggestion_id)) is not None
             and suggestion.status == SuggestionStatus.NEW
         ]
-        if self.enricher is not None and pending:
-            await self._async_enrich(pending)
+        # A revision's automation keeps its id and words: the LLM leaves it alone.
+        enrichable = [item for item in pending if item.kind not in REVISION_KINDS]
+        if self.enricher is not None and enrichable:
+            await self._async_enrich(enrichable)
         announced: list[str] = []
         for original in pending:
             suggestion = self.book.get(original.suggestion_id)
@@ -642,6 +782,8 @@ class SuggestionManager:
         """Accept a suggestion and deploy its automation (if it has one)."""
         suggestion = self._change(suggestion_id, SuggestionStatus.ACCEPTED)
         self._unannounce(suggestion_id)
+        if suggestion.kind in REVISION_KINDS:
+            return await self._async_apply_revision(suggestion)
         if suggestion.kind is SuggestionKind.FEATURE or suggestion.automation is None:
             self._note_accepted(suggestion)
             return suggestion  # a feature deploys nothing: the user follows its steps
@@ -671,6 +813,83 @@ class SuggestionManager:
         )
         self._note_accepted(deployed)
         return deployed
+
+    async def _async_apply_revision(self, suggestion: Suggestion) -> Suggestion:
+        """Do what an accepted revision says to its automation; report it.
+
+        A change deploys the revised automation (checked again) under the
+        automation's own id, which HA AI may replace only while it is still the
+        one HA AI wrote; turning off calls `automation.turn_off`; removing takes
+        it out of automations.yaml, and the suggestions it was deployed from are
+        dismissed, so they are never proposed again.
+        """
+        suggestion_id = suggestion.suggestion_id
+        automation_id = suggestion.source.get("automation_id")
+        started = time.perf_counter()
+        try:
+            if not is_automation_id(
+                automation_id
+            ) or not self.deployer.deployed_by_ha_ai(automation_id):
+                raise AutomationRefusedError(  # noqa: TRY301 - reported below
+                    "not_ours",
+                    "The automation this suggestion is about is not one HA AI "
+                    "deployed (any more)",
+                )
+            if suggestion.kind is SuggestionKind.REMOVE:
+                await self.deployer.async_remove(automation_id)
+            elif suggestion.automation is not None:
+                checked = await async_check_automation(
+                    self.hass,
+                    suggestion.automation,
+                    automation_id=automation_id,
+                    safety=self.settings.safety,
+                )
+                await self.deployer.async_deploy(
+                    checked, source="suggestion", suggestion_id=suggestion_id
+                )
+            else:
+                await self._async_turn_off(automation_id)
+        except AutomationRefusedError as err:
+            shown = str(automation_id) if is_automation_id(automation_id) else "?"
+            self._change(suggestion_id, SuggestionStatus.FAILED, error=err.message)
+            self._respond(shown, suggestion_id, started, error=err.message)
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="deploy_failed",
+                translation_placeholders={"error": err.message},
+            ) from err
+        self._respond(automation_id, suggestion_id, started, error=None)
+        done = self._change(
+            suggestion_id, SuggestionStatus.DEPLOYED, automation_id=automation_id
+        )
+        if suggestion.kind is SuggestionKind.REMOVE:
+            for deployed in self.book.query(SuggestionStatus.DEPLOYED):
+                if (
+                    deployed.automation_id == automation_id
+                    and deployed.suggestion_id != suggestion_id
+                ):
+                    self._change(deployed.suggestion_id, SuggestionStatus.DISMISSED)
+        return done
+
+    async def _async_turn_off(self, automation_id: str) -> None:
+        """Turn the automation off, as its switch in Home Assistant does."""
+        entity_id = self._automation_entity(automation_id)
+        if entity_id is None:
+            raise AutomationRefusedError(
+                "not_loaded",
+                f"Home Assistant has no automation entity for {automation_id!r}",
+            )
+        try:
+            await self.hass.services.async_call(
+                AUTOMATION_DOMAIN,
+                "turn_off",
+                {"entity_id": entity_id},
+                blocking=True,
+            )
+        except HomeAssistantError as err:
+            raise AutomationRefusedError(
+                "turn_off", f"Home Assistant could not turn {entity_id} off: {err}"
+            ) from err
 
     def async_dismiss(self, suggestion_id: str) -> Suggestion:
         """Dismiss a suggestion: it never comes back."""
@@ -838,9 +1057,14 @@ class SuggestionManager:
 
     @callback
     def _async_runs_changed(self) -> None:
-        """Count new overrides and removed automations as the runs table changes."""
+        """Count new overrides and removed automations, and judge the runs again.
+
+        The revisions of HA AI's automations are drafted by the (debounced)
+        refresh; the answers are counted at once.
+        """
         if self._note_overrides() | self._note_removed():
             self._save()
+        self._refresher.async_schedule_call()
 
     def _note_overrides(self) -> bool:
         """Count the overrides of each followed automation since they were last seen.
@@ -848,8 +1072,6 @@ class SuggestionManager:
         Only automations of a suggestion the book knows count: their overrides
         go to its category, kind and areas. Return whether any was new.
         """
-        if self.runs is None:
-            return False
         counted = 0
         for automation_id in self.runs.followed:
             suggestion_id = self.deployer.suggestion_of(automation_id)
@@ -904,8 +1126,15 @@ class SuggestionManager:
 
     @property
     def deployed(self) -> int:
-        """Return how many suggestions run as automations."""
-        return self.book.counts()[SuggestionStatus.DEPLOYED]
+        """Return how many suggestions run as automations.
+
+        A revision deployed changes an automation already counted (or removes
+        one, whose suggestion is dismissed then): it is not counted again.
+        """
+        return sum(
+            suggestion.kind not in REVISION_KINDS
+            for suggestion in self.book.query(SuggestionStatus.DEPLOYED)
+        )
 
     @property
     def success_percent(self) -> float | None:
@@ -934,6 +1163,7 @@ class SuggestionManager:
             "settings": {
                 "max_kept": self.settings.max_kept,
                 "expire_after_days": self.settings.expire_after.days,
+                "stale_after_days": self.settings.stale_after.days,
                 "notify": self.settings.notify,
                 "allowed_services": list(self.settings.safety.allowed),
                 "sensitive_services_allowed": list(

@@ -3,7 +3,10 @@
 A card shows this under each title, so it states the facts, not a proposal:
 - a routine: "on 18 of 21 weekdays around 06:59";
 - used together: "Kitchen light then Coffee machine within 44 s, 18 times";
-- an unused capability: "your Aqara DJT11LM can report vibration; nothing uses it".
+- an unused capability: "your Aqara DJT11LM can report vibration; nothing uses it";
+- a revision of an automation HA AI deployed: the evidence it was worded with
+  ("The 06:59 Bedroom light automation was switched off by hand on 6 of its
+  last 8 runs.").
 
 The facts come from the suggestion's `source` (a pattern summary, or the
 capability's fields), which a store may have damaged: a fact that is missing or
@@ -22,6 +25,7 @@ from .model import SuggestionKind
 from .wording import DAY_CLASS_WORDS, MAX_ENTITY_ID, MAX_NAME, delay, times
 
 MAX_DETAIL = 60  # a device model or a property name
+MAX_EVIDENCE = 1000  # a revision's evidence, as long as a description
 
 
 def evidence_text(
@@ -34,6 +38,9 @@ def evidence_text(
         return _used_together(source, names)
     if kind is SuggestionKind.HOUSEHOLD:
         return _household(source)
+    if kind in (SuggestionKind.REVISE, SuggestionKind.REMOVE):
+        evidence = source.get("evidence")
+        return clean_text(evidence, MAX_EVIDENCE) if isinstance(evidence, str) else ""
     return _feature(source)
 
 

@@ -39,6 +39,8 @@ class SuggestionKind(StrEnum):
     USED_TOGETHER = "used_together"  # one thing switched after another
     FEATURE = "feature"  # a Zigbee capability nothing uses
     HOUSEHOLD = "household"  # what usually follows the morning or bedtime
+    REVISE = "revise"  # change or turn off one of HA AI's automations
+    REMOVE = "remove"  # remove one of HA AI's automations
 
 
 def rank(confidence: float, value: float, feedback: float = 1.0) -> float:

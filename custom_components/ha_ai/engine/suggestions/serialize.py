@@ -7,9 +7,10 @@ and a time without a timezone is taken as UTC. `snoozed_until` is optional: a
 store written before snoozing existed reads as never snoozed, and one written
 before answers fed the ranking as without answers (`feedback` 1.0). The tally of
 the answers (`feedback.FeedbackTally`) is kept beside the book, under `feedback`.
-A feature suggestion never carries an automation, whatever the store says. A
-book of another version is not read (the Home Assistant side sets such a store
-aside); a later version adds its migration here.
+A feature suggestion, or one that removes an automation, never carries an
+automation, whatever the store says. A book of another version is not read (the
+Home Assistant side sets such a store aside); a later version adds its migration
+here.
 """
 
 from __future__ import annotations
@@ -118,8 +119,8 @@ def _suggestion_from_store(item: Mapping[str, object], drops: Drops) -> Suggesti
         drops.reset_field(what, "source")
         source = {}
     kind = _choice(item, "kind", SuggestionKind)
-    if kind is SuggestionKind.FEATURE:
-        automation = None  # a feature deploys nothing, whatever a store says
+    if kind in (SuggestionKind.FEATURE, SuggestionKind.REMOVE):
+        automation = None  # these deploy nothing, whatever a store says
     return Suggestion(
         suggestion_id=required_text(item, "suggestion_id"),
         kind=kind,
