@@ -182,9 +182,9 @@ class OverrideFollower:
         """Let through only the changes of entities awaited or remembered."""
         entity_id = event_data["entity_id"]
         return (
-            self.watch.pending_count > 0
-            and self.watch.pending_for(entity_id) is not None
-        ) or entity_id in self._overridden
+            self.watch.pending_for(entity_id) is not None
+            or entity_id in self._overridden
+        )
 
     @callback
     def _on_state_changed(self, event: Event[EventStateChangedData]) -> None:
