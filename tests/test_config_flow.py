@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncGenerator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -47,12 +48,14 @@ from custom_components.ha_ai.const import (
     CONF_NAMESPACE_PREFIX,
     CONF_NEW_REMOTE_SECRET,
     CONF_NOTIFY_SUGGESTIONS,
+    CONF_OVERRIDE_WINDOW_MINUTES,
     CONF_PAIR_DELAY_SECONDS,
     CONF_QOS,
     CONF_QUEUE_SIZE,
     CONF_REMOTE_DEPLOY,
     CONF_REMOTE_SECRET,
     CONF_SENSITIVE_SERVICES_ALLOWED,
+    CONF_STALE_AFTER_DAYS,
     CONF_SUGGESTION_EXPIRY_DAYS,
     CONF_UNAVAILABLE_MINUTES,
     CONF_ZIGBEE2MQTT_BASE_TOPIC,
@@ -99,6 +102,8 @@ USER_INPUT = {
         CONF_MAX_SUGGESTIONS: 20,
         CONF_SUGGESTION_EXPIRY_DAYS: 10,
         CONF_NOTIFY_SUGGESTIONS: False,
+        CONF_OVERRIDE_WINDOW_MINUTES: 5,
+        CONF_STALE_AFTER_DAYS: 30,
     },
     SECTION_AUTOMATION_SAFETY: {
         CONF_ALLOWED_SERVICES: ["light.*", " Switch.Turn_On "],
@@ -127,6 +132,8 @@ STORED = {
     CONF_MAX_SUGGESTIONS: 20,
     CONF_SUGGESTION_EXPIRY_DAYS: 10,
     CONF_NOTIFY_SUGGESTIONS: False,
+    CONF_OVERRIDE_WINDOW_MINUTES: 5,
+    CONF_STALE_AFTER_DAYS: 30,
     CONF_ALLOWED_SERVICES: ["light.*", "switch.turn_on"],
     CONF_SENSITIVE_SERVICES_ALLOWED: ["lock.unlock"],
     CONF_REMOTE_DEPLOY: False,
@@ -324,6 +331,37 @@ async def test_the_pair_delay_stays_within_ten_minutes(
     await hass.async_block_till_done()
 
 
+@pytest.mark.parametrize(
+    ("field", "refused", "highest"),
+    [
+        (CONF_OVERRIDE_WINDOW_MINUTES, [0, 121], 120),
+        (CONF_STALE_AFTER_DAYS, [0, 366], 365),
+    ],
+)
+async def test_the_feedback_settings_stay_within_their_range(
+    hass: HomeAssistant,
+    mqtt_ready: MqttMockHAClient,
+    field: str,
+    refused: list[int],
+    highest: int,
+) -> None:
+    result = await start_user_flow(hass)
+    for value in refused:
+        suggestions = {**USER_INPUT[SECTION_SUGGESTIONS], field: value}
+        with pytest.raises(InvalidData):
+            await hass.config_entries.flow.async_configure(
+                result["flow_id"], {**USER_INPUT, SECTION_SUGGESTIONS: suggestions}
+            )
+    suggestions = {**USER_INPUT[SECTION_SUGGESTIONS], field: highest}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**USER_INPUT, SECTION_SUGGESTIONS: suggestions}
+    )
+    result = await skip_llm(hass.config_entries.flow, result)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["options"][field] == highest
+    await hass.async_block_till_done()
+
+
 async def test_user_flow_aborts_without_mqtt(hass: HomeAssistant) -> None:
     result = await start_user_flow(hass)
     assert result["type"] is FlowResultType.ABORT
@@ -407,6 +445,8 @@ async def test_options_flow_changes_the_tunables_and_reloads(
             CONF_MAX_SUGGESTIONS: 50,
             CONF_SUGGESTION_EXPIRY_DAYS: 14,
             CONF_NOTIFY_SUGGESTIONS: True,
+            CONF_OVERRIDE_WINDOW_MINUTES: 10,
+            CONF_STALE_AFTER_DAYS: 14,
         },
         SECTION_AUTOMATION_SAFETY: {
             CONF_ALLOWED_SERVICES: list(DEFAULT_ALLOWED_SERVICES),
@@ -431,6 +471,15 @@ async def test_options_flow_changes_the_tunables_and_reloads(
     assert await published_event(hass, mqtt_mock) == ("ha-ai/events/probe", 2)
     habits = setup_entry.runtime_data.habits
     assert habits.settings.pair_max_delay.total_seconds() == 300
+    settings = setup_entry.runtime_data.settings
+    assert (settings.feedback.override_window, settings.suggestions.stale_after) == (
+        timedelta(minutes=5),
+        timedelta(days=30),
+    )
+    assert setup_entry.runtime_data.suggestions.settings.stale_after == timedelta(
+        days=30
+    )
+    assert setup_entry.runtime_data.overrides.watch.window == timedelta(minutes=5)
 
 
 async def test_options_flow_without_a_change_does_not_reload(

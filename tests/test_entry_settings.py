@@ -36,6 +36,8 @@ def test_an_empty_entry_has_the_defaults() -> None:
     assert settings.schedule.run_at == time(3)
     assert settings.remote_deploy is None
     assert settings.llm.provider == "none"
+    assert settings.feedback.override_window == timedelta(minutes=10)
+    assert settings.suggestions.stale_after == timedelta(days=14)
 
 
 def test_data_wins_over_options_and_both_over_the_defaults() -> None:

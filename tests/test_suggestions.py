@@ -44,7 +44,7 @@ from .zigbee_helpers import UNUSED_VIBRATION
 PENDING = "sensor.ha_ai_suggestions_pending"
 NEW = "binary_sensor.ha_ai_new_suggestions"
 DEPLOYED = "sensor.ha_ai_deployed_suggestions"
-RATE = "sensor.ha_ai_deployment_success_rate"
+RATE = "sensor.ha_ai_automation_runs_kept"
 UNLOCK = TimeOfDayPattern(
     pattern_id="tod_unlock",
     entity_id="lock.front",
@@ -201,7 +201,9 @@ async def test_accept_deploys_and_reports(
     assert executed["execution_time_ms"] > 0
     assert hass.states.get(PENDING).state == "0"
     assert hass.states.get(DEPLOYED).state == "1"
-    assert hass.states.get(RATE).state == "100.0"
+    # The deploy worked; the automation has not run yet.
+    assert hass.states.get(RATE).state == "unknown"
+    assert hass.states.get(RATE).attributes["deploy_success_rate"] == 100.0
 
     # Deployed once: accepting again is refused, and it is not proposed again.
     with pytest.raises(ServiceValidationError, match="cannot be done"):
@@ -230,7 +232,7 @@ async def test_a_failed_deploy_is_reported_and_can_be_retried(
     assert "automation: !include automations.yaml" in failed["error"]
     [listed_failed] = await listed(hass, status="failed")
     assert listed_failed["error"] == failed["error"]
-    assert hass.states.get(RATE).state == "0.0"
+    assert hass.states.get(RATE).attributes["deploy_success_rate"] == 0.0
     assert (tmp_path / "automations.yaml").read_text() == "[]\n"
 
     (tmp_path / "configuration.yaml").write_text(

@@ -14,6 +14,7 @@ from homeassistant.loader import async_get_integration
 
 from .automations.deploy import STORE_KEY as DEPLOYMENTS_STORE_KEY
 from .automations.deploy import AutomationDeployer
+from .automations.overrides import OverrideFollower
 from .automations.remote_deploy import RemoteDeploy
 from .automations.remote_replay import STORE_KEY as REMOTE_COMMANDS_STORE_KEY
 from .automations.runs import HEALTH_STORE_KEY, AutomationRuns
@@ -80,6 +81,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
     )
     deployer = AutomationDeployer(hass, entry)
     runs = AutomationRuns(hass, entry, bus, deployer)
+    overrides = OverrideFollower(
+        hass, entry, runs, habit_log.origins, settings.feedback.override_window
+    )
     suggestions = SuggestionManager(
         hass,
         entry,
@@ -155,6 +159,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
         ) from err
     await insights.async_start()
     await habit_log.async_start()
+    # Judges changes with the origins the habit log follows from its start.
+    overrides.async_start()
     await habits.async_start()
     await habit_live.async_start()
     await live_list.async_start()
@@ -170,6 +176,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
         household=household,
         deployer=deployer,
         runs=runs,
+        overrides=overrides,
         suggestions=suggestions,
         live_list=live_list,
         remote=remote,

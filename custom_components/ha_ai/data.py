@@ -9,6 +9,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant
 
 from .automations.deploy import AutomationDeployer
+from .automations.overrides import OverrideFollower
 from .automations.remote_deploy import RemoteDeploy
 from .automations.runs import AutomationRuns
 from .bus.mqtt_bus import MqttBus
@@ -45,6 +46,7 @@ class HaAiRuntimeData:
     household: HouseholdLive
     deployer: AutomationDeployer
     runs: AutomationRuns  # how HA AI's automations run
+    overrides: OverrideFollower  # a person undoing what those runs did
     suggestions: SuggestionManager
     live_list: LiveSuggestionList  # what the card's subscriptions receive
     remote: RemoteDeploy | None

@@ -34,6 +34,7 @@ async def async_get_config_entry_diagnostics(
         "habit_log": await data.habit_log.async_diagnostics(),
         "suggestions": data.suggestions.as_diagnostics(),
         "automation_health": data.runs.as_diagnostics(),
+        "automation_overrides": data.overrides.as_diagnostics(),
         "remote_deploy": data.remote.as_diagnostics() if data.remote else None,
         "cameras": camera_diagnostics(data.cameras),
         "stores": async_store_reports(hass),

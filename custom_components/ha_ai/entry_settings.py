@@ -45,12 +45,14 @@ from .const import (
     CONF_MESSAGE_TTL,
     CONF_NAMESPACE_PREFIX,
     CONF_NOTIFY_SUGGESTIONS,
+    CONF_OVERRIDE_WINDOW_MINUTES,
     CONF_PAIR_DELAY_SECONDS,
     CONF_QOS,
     CONF_QUEUE_SIZE,
     CONF_REMOTE_DEPLOY,
     CONF_REMOTE_SECRET,
     CONF_SENSITIVE_SERVICES_ALLOWED,
+    CONF_STALE_AFTER_DAYS,
     CONF_SUGGESTION_EXPIRY_DAYS,
     CONF_UNAVAILABLE_MINUTES,
     CONF_ZIGBEE2MQTT_BASE_TOPIC,
@@ -90,6 +92,18 @@ class RemoteDeploySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedbackSettings:
+    """How HA AI follows what the house does after its automations run.
+
+    (How long an automation may go without running before it is stale is the
+    suggestions' `stale_after`: the suggestions judge that.)
+    """
+
+    # A person setting an entity back this soon after a run undid that run.
+    override_window: timedelta
+
+
+@dataclass(frozen=True, slots=True)
 class HaAiSettings:
     """Everything an entry is configured with, typed for the part that uses it."""
 
@@ -103,6 +117,7 @@ class HaAiSettings:
     mining: MiningSettings
     safety: SafetySettings
     suggestions: SuggestionSettings
+    feedback: FeedbackSettings
     remote_deploy: RemoteDeploySettings | None  # None while remote deploy is off
     cameras: CameraSettings
     llm: LlmSettings
@@ -163,6 +178,12 @@ class HaAiSettings:
                 expire_after=timedelta(days=int(values[CONF_SUGGESTION_EXPIRY_DAYS])),
                 notify=bool(values[CONF_NOTIFY_SUGGESTIONS]),
                 safety=safety,
+                stale_after=timedelta(days=int(values[CONF_STALE_AFTER_DAYS])),
+            ),
+            feedback=FeedbackSettings(
+                override_window=timedelta(
+                    minutes=int(values[CONF_OVERRIDE_WINDOW_MINUTES])
+                ),
             ),
             remote_deploy=(
                 RemoteDeploySettings(secret=secret, safety=safety.without_templates())

@@ -22,6 +22,12 @@ How a run is followed, without polling:
   error and the start and finish times. Without a trace (none kept), a run
   counts as a success with the time measured here.
 
+As a run starts, whether the sun is up (`sun.sun`) and whether anyone is home
+(`zone.home`, the number of people in it) are read, and kept with the run: a
+revision of an overridden automation compares the runs a person undid with the
+kept ones. Those listening for runs (the override follower) learn each run's
+context as it starts, before any of its service calls.
+
 Each run is counted in the health table (kept in a store, so a restart keeps
 the counts) and reported on `responses/automation/executed` or `.../failed`
 with `"event": "run"`; an automation in a loop is held to a few reports a
@@ -33,13 +39,19 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any
 
 from homeassistant.components.trace.const import DATA_TRACE
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import ATTR_ENTITY_ID, CONF_ID
+from homeassistant.const import (
+    ATTR_ENTITY_ID,
+    CONF_ID,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+)
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers.event import (
     async_track_point_in_utc_time,
@@ -68,6 +80,26 @@ HEALTH_STORE_KEY = f"{DOMAIN}.automation_health"
 STORE_VERSION = 1
 SAVE_DELAY = 10
 ATTR_SOURCE = "source"  # the trigger's description in `automation_triggered`
+SUN_ENTITY = "sun.sun"
+SUN_UP = "above_horizon"
+SUN_DOWN = "below_horizon"
+HOME_ZONE = "zone.home"
+
+# Told of each run of a followed automation as it starts: (automation id, run id).
+type RunListener = Callable[[str, str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class _RunStart:
+    """What is known of a run as it starts, kept until it ends."""
+
+    automation_id: str
+    run_id: str  # the run's context id
+    trigger: str | None
+    trace: Callable[[], dict[str, Any]] | None  # its trace's short form, if kept
+    started: float  # perf_counter
+    sun_up: bool | None
+    home: bool | None
 
 
 class AutomationRuns:
@@ -92,6 +124,7 @@ class AutomationRuns:
         self._signal = ChangeSignal(hass, entry.entry_id, "automation_runs")
         self._cancel_summaries: CALLBACK_TYPE | None = None
         self._stopped = False
+        self._run_listeners: list[RunListener] = []
         self._store = PartStore(
             hass,
             entry,
@@ -137,6 +170,17 @@ class AutomationRuns:
         """Call `listener` on each change of the table or of the followed set."""
         return self._signal.async_add_listener(listener)
 
+    @callback
+    def async_add_run_listener(self, listener: RunListener) -> CALLBACK_TYPE:
+        """Call `listener(automation_id, run_id)` as each followed run starts."""
+        self._run_listeners.append(listener)
+
+        @callback
+        def remove() -> None:
+            self._run_listeners.remove(listener)
+
+        return remove
+
     # Following
 
     @callback
@@ -148,22 +192,41 @@ class AutomationRuns:
             str(automation_id)
         ):
             return
+        for listener in list(self._run_listeners):
+            listener(str(automation_id), event.context.id)
         task = asyncio.current_task()
         if task is None:
             LOGGER.debug("automation_triggered of %s outside a run", automation_id)
             return
-        trace = self._trace_of(str(automation_id), event.context.id)
         trigger = event.data.get(ATTR_SOURCE)
-        task.add_done_callback(
-            partial(
-                self._run_ended,
-                str(automation_id),
-                event.context.id,
-                None if trigger is None else str(trigger),
-                trace,
-                time.perf_counter(),
-            )
+        start = _RunStart(
+            automation_id=str(automation_id),
+            run_id=event.context.id,
+            trigger=None if trigger is None else str(trigger),
+            trace=self._trace_of(str(automation_id), event.context.id),
+            started=time.perf_counter(),
+            sun_up=self._sun_up(),
+            home=self._anyone_home(),
         )
+        task.add_done_callback(partial(self._run_ended, start))
+
+    def _sun_up(self) -> bool | None:
+        """Return whether the sun is above the horizon; None without a sun."""
+        state = self.hass.states.get(SUN_ENTITY)
+        if state is None or state.state not in (SUN_UP, SUN_DOWN):
+            return None
+        return state.state == SUN_UP
+
+    def _anyone_home(self) -> bool | None:
+        """Return whether anyone is home (the home zone counts its people)."""
+        state = self.hass.states.get(HOME_ZONE)
+        if state is None or state.state in (STATE_UNKNOWN, STATE_UNAVAILABLE):
+            return None
+        try:
+            people = float(state.state)
+        except ValueError:
+            return None
+        return people > 0
 
     def _trace_of(
         self, automation_id: str, context_id: str
@@ -177,31 +240,25 @@ class AutomationRuns:
         )
         return next((trace.as_short_dict for trace in found), None)
 
-    def _run_ended(
-        self,
-        automation_id: str,
-        run_id: str,
-        trigger: str | None,
-        trace: Callable[[], dict[str, Any]] | None,
-        started: float,
-        _task: asyncio.Task[Any],
-    ) -> None:
+    def _run_ended(self, start: _RunStart, _task: asyncio.Task[Any]) -> None:
         """Count the run and report it (through the burst limit)."""
         if self._stopped:
             return
-        if trace is not None:
-            outcome = outcome_of_trace(trace())
+        if start.trace is not None:
+            outcome = outcome_of_trace(start.trace())
         else:
-            elapsed = round((time.perf_counter() - started) * 1000, 1)
+            elapsed = round((time.perf_counter() - start.started) * 1000, 1)
             outcome = Outcome(success=True, error=None, duration_ms=elapsed)
         result = RunResult(
-            automation_id=automation_id,
+            automation_id=start.automation_id,
             at=dt_util.now(),
             success=outcome.success,
             error=outcome.error,
             duration_ms=outcome.duration_ms,
-            trigger=trigger,
-            run_id=run_id,
+            trigger=start.trigger,
+            run_id=start.run_id,
+            sun_up=start.sun_up,
+            home=start.home,
         )
         self.table.record_run(result)
         self._store.async_save_later()
@@ -209,7 +266,7 @@ class AutomationRuns:
         for summary in self.limiter.due(result.at):
             self._publish_summary(summary)
         if self.limiter.admit(result):
-            self._publish(result, {"event": "run", "run_id": run_id})
+            self._publish(result, {"event": "run", "run_id": start.run_id})
         else:
             self.suppressed += 1
             self._schedule_summaries()
@@ -219,10 +276,26 @@ class AutomationRuns:
     def async_record_override(
         self, automation_id: str, run_id: str | None = None
     ) -> None:
-        """Count a person undoing what a run of the automation just did."""
-        self.table.record_override(automation_id, dt_util.now(), run_id)
+        """Count a person undoing what a run of the automation just did.
+
+        With `run_id` (the run's context id), that run is marked overridden.
+        """
+        self.table.record_override(automation_id, dt_util.now(), run_id=run_id)
         self._store.async_save_later()
         self._signal.async_send()
+
+    @callback
+    def async_record_acted(self, automation_id: str, run_id: str, at: datetime) -> bool:
+        """Note when a person did by hand what an overridden run had done.
+
+        `at` is kept in local time, as the runs' own times are. Return whether the
+        run's record took it (it is still kept, and had no such time yet).
+        """
+        if not self.table.record_acted(automation_id, run_id, dt_util.as_local(at)):
+            return False
+        self._store.async_save_later()
+        self._signal.async_send()
+        return True
 
     # Reporting
 
@@ -302,6 +375,26 @@ class AutomationRuns:
         """Return the overrides of the followed automations this week."""
         week = week_key(dt_util.now().date())
         return self.table.overrides_in(week, iter(self.followed))
+
+    @property
+    def runs_and_kept(self) -> tuple[int, int]:
+        """Return the followed automations' runs, and those that worked and stayed.
+
+        A run stayed when it succeeded and no person undid it; a run counts as
+        undone once, however many of its entities were set back.
+        """
+        runs = kept = 0
+        for automation_id in self.followed:
+            health = self.table.get(automation_id)
+            runs += health.runs
+            kept += max(health.successes - health.overridden_runs, 0)
+        return runs, kept
+
+    @property
+    def kept_percent(self) -> float | None:
+        """Return the share of runs that succeeded and were kept, in percent."""
+        runs, kept = self.runs_and_kept
+        return None if runs == 0 else round(kept / runs * 100, 1)
 
     def as_diagnostics(self) -> dict[str, Any]:
         """Return the whole health table and what the reports did."""

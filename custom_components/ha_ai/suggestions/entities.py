@@ -1,9 +1,12 @@
-"""The entities of the suggestions: how many wait, how many were deployed."""
+"""The entities of the suggestions: how many wait, how many were deployed.
+
+How well the deployed ones then run is told by the automations' entities.
+"""
 
 from __future__ import annotations
 
 from homeassistant.components.sensor import SensorStateClass
-from homeassistant.const import PERCENTAGE, EntityCategory
+from homeassistant.const import EntityCategory
 
 from ..data import HaAiRuntimeData, Listenable
 from ..entity import HaAiBinarySensorEntityDescription, HaAiSensorEntityDescription
@@ -32,15 +35,6 @@ SUGGESTION_SENSORS = (
         entity_category=EntityCategory.DIAGNOSTIC,
         source=from_suggestions,
         value_fn=lambda data: data.suggestions.deployed,
-    ),
-    HaAiSensorEntityDescription(
-        key="deployment_success_rate",
-        translation_key="deployment_success_rate",
-        native_unit_of_measurement=PERCENTAGE,
-        state_class=SensorStateClass.MEASUREMENT,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        source=from_suggestions,
-        value_fn=lambda data: data.suggestions.success_percent,
     ),
 )
 

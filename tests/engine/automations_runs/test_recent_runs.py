@@ -111,3 +111,39 @@ def test_a_store_from_before_recent_runs_restores_with_none() -> None:
     restored = restore_health(stored)
     assert restored.value.recent_runs("ha_ai_morning") == ()
     assert restored.drops.reset_count == 1
+
+
+def test_an_overridden_run_counts_once_however_many_entities_were_undone() -> None:
+    table = HealthTable()
+    table.record_run(run(0))
+    table.record_run(run(1))
+    # Three lights of run1 switched back, then run0's one light.
+    for _ in range(3):
+        table.record_override("ha_ai_morning", MORNING, run_id="run1")
+    table.record_override("ha_ai_morning", MORNING, run_id="run0")
+    # Without a run, or for a run no longer kept: an override, not a run.
+    table.record_override("ha_ai_morning", MORNING)
+    table.record_override("ha_ai_morning", MORNING, run_id="gone")
+
+    health = table.get("ha_ai_morning")
+    assert (health.overrides, health.overridden_runs) == (6, 2)
+    assert table.get("ha_ai_other").overridden_runs == 0
+
+
+def test_the_overridden_runs_survive_the_store_and_default_to_zero() -> None:
+    table = HealthTable()
+    table.record_run(run(0))
+    table.record_override("ha_ai_morning", MORNING, run_id="run0")
+    stored = json.loads(json.dumps(table.as_dict()))
+    assert stored["automations"]["ha_ai_morning"]["overridden_runs"] == 1
+
+    assert restore_health(stored).value.get("ha_ai_morning").overridden_runs == 1
+    # A store written before the counter: zero, the rest kept.
+    del stored["automations"]["ha_ai_morning"]["overridden_runs"]
+    restored = restore_health(stored).value.get("ha_ai_morning")
+    assert (restored.overridden_runs, restored.overrides) == (0, 1)
+    # A bad count drops the entry, as for every other count.
+    stored["automations"]["ha_ai_morning"]["overridden_runs"] = -2
+    restored_bad = restore_health(stored)
+    assert restored_bad.value.automations == {}
+    assert restored_bad.drops.dropped_count == 1

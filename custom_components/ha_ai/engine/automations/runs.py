@@ -120,7 +120,8 @@ class AutomationHealth:
     runs: int = 0
     successes: int = 0
     failures: int = 0
-    overrides: int = 0
+    overrides: int = 0  # each entity a person set back counts, several per run
+    overridden_runs: int = 0  # each run counts once, however many entities
     last_run: datetime | None = None
     last_error: str | None = None
     last_duration_ms: float | None = None
@@ -155,6 +156,7 @@ class AutomationHealth:
             "successes": self.successes,
             "failures": self.failures,
             "overrides": self.overrides,
+            "overridden_runs": self.overridden_runs,
             "last_run": self.last_run.isoformat() if self.last_run else None,
             "last_error": self.last_error,
             "last_duration_ms": self.last_duration_ms,
@@ -216,7 +218,11 @@ class HealthTable:
     ) -> AutomationHealth:
         """Count a person undoing what a run of the automation did, at `at`.
 
-        With `run_id`, that run's record is marked overridden (when still kept).
+        With `run_id`, that run's record is marked overridden (when still kept),
+        and the first mark of a run counts one overridden run: a run that set
+        three lights, all switched back, is three overrides and one overridden
+        run. Without a kept record the run cannot be told from one already
+        counted, so it is not counted as an overridden run.
         """
         health = self.automations.setdefault(automation_id, AutomationHealth())
         health.overrides += 1
@@ -224,7 +230,10 @@ class HealthTable:
         health.overrides_this_week = health.overrides_in(week) + 1
         health.overrides_week = week
         if run_id is not None:
-            health._mark(run_id, lambda run: replace(run, overridden=True))  # noqa: SLF001 - its own record
+            run = next((r for r in health.recent if r.run_id == run_id), None)
+            if run is not None and not run.overridden:
+                health.overridden_runs += 1
+                health._mark(run_id, lambda run: replace(run, overridden=True))  # noqa: SLF001 - its own record
         return health
 
     def record_acted(self, automation_id: str, run_id: str, at: datetime) -> bool:
@@ -303,6 +312,7 @@ _COUNTS = (
     "successes",
     "failures",
     "overrides",
+    "overridden_runs",
     "runs_today",
     "overrides_this_week",
 )
