@@ -52,6 +52,7 @@ from homeassistant.helpers.event import (
     async_track_point_in_utc_time,
     async_track_state_change_event,
 )
+from homeassistant.util import dt as dt_util
 from homeassistant.util.signal_type import SignalType
 
 from ..bus.mqtt_bus import MqttBus
@@ -496,9 +497,14 @@ class SportsLive:
 
     @callback
     def _async_read_current(self, team: FollowedTeam) -> None:
-        """Take in what the sensor shows now (it may have changed while away)."""
+        """Take in what the sensor shows now (it may have changed while away).
+
+        It is read now, whenever it was written: a score written while HA AI
+        was not following is as old as HA AI's absence, and the follower judges
+        whether it is still news by when the game was last read live.
+        """
         if (state := self.hass.states.get(team.entity_id)) is not None:
-            self._async_observe(team, state)
+            self._async_observe(team, state, dt_util.utcnow())
 
     @callback
     def _on_state_changed(self, event: Event[EventStateChangedData]) -> None:
@@ -509,9 +515,11 @@ class SportsLive:
             self._async_observe(team, new_state)
 
     @callback
-    def _async_observe(self, team: FollowedTeam, state: State) -> None:
+    def _async_observe(
+        self, team: FollowedTeam, state: State, at: datetime | None = None
+    ) -> None:
         snapshot = GameSnapshot.from_state(
-            state.state, state.attributes, state.last_updated
+            state.state, state.attributes, at or state.last_updated
         )
         notes = list(snapshot.notes)
         follower = team.follower or self._async_new_follower(team, snapshot)
