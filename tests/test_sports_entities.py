@@ -431,5 +431,11 @@ async def test_a_team_without_a_league_waits_for_its_key(
     game = hass.states.get("sensor.seahawks_game")
     assert game is not None
     assert (game.state, game.attributes["topic"]) == ("bye", None)
+    hass.bus.async_fire(
+        "teamtracker.score_change",
+        {"entity_id": seahawks.entity_id, "team_score": "3", "opponent_score": "0"},
+    )
+    await hass.async_block_till_done()
+    assert config_entry.runtime_data.sports.as_diagnostics()["moments_sent"] == 0
     await show(hass, freezer, seahawks, BYE_WEEK.steps[-1])
     assert sports.slugs == {seahawks.unique_id: "nfl_sea"}

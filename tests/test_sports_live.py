@@ -47,6 +47,7 @@ from custom_components.ha_ai.engine.sports.timelines import (
     Step,
     score_changes,
 )
+from custom_components.ha_ai.store_loading import async_store_reports
 
 from .conftest import published
 from .engine.sports.replay import play
@@ -553,8 +554,18 @@ async def test_a_damaged_team_record_starts_that_team_afresh_and_says_so(
             "teams": {
                 islanders.unique_id: {"slug": "nhl_nyi", "follower": "a game"},
                 seahawks.unique_id: {"slug": "+/#", "follower": None},
-                crew.unique_id: {"slug": "mls_clb", "name": 7, "follower": None},
-                "gone_01jremoved": {"slug": "nba_lal", "follower": None},
+                crew.unique_id: {
+                    "slug": "mls_clb",
+                    "name": 7,
+                    "follower": {
+                        "version": 1,
+                        "games": [
+                            {"game_id": 5},
+                            {"game_id": "623574", "event_id": "623574", "final": 1},
+                        ],
+                    },
+                },
+                "gone_01jremoved": {"slug": "mls_clb", "follower": None},
             },
         },
     }
@@ -572,6 +583,15 @@ async def test_a_damaged_team_record_starts_that_team_afresh_and_says_so(
 
     assert briefs(mqtt_mock) == [("nhl_nyi/scored", 2, 0)]
     assert "damaged records dropped" in caplog.text
+    report = async_store_reports(hass)["ha_ai.sports"]
+    assert report["dropped"] == {
+        "team: slug is not a safe topic segment": 1,
+        "team: its slug is held by another team": 1,
+        "team follower: the sports follower is text, not an object; the team "
+        "starts afresh": 1,
+        "game: game_id is a number, not text": 1,
+    }
+    assert report["fields_reset"] == {"team.name": 1, "game.final": 1}
     sports = config_entry.runtime_data.sports
     assert sports.slugs == {islanders.unique_id: "nhl_nyi", crew.unique_id: "mls_clb"}
     await hass.config_entries.async_unload(config_entry.entry_id)
