@@ -688,7 +688,7 @@ class SportsLive:
                     "notes": list(team.notes),
                 }
             )
-        teams.sort(key=lambda team: (str(team["slug"]), str(team["name"])))
+        teams.sort(key=lambda team: (str(team["name"]).casefold(), str(team["slug"])))
         return {
             "teams_found": len(self.found),
             "teams_followed": len(self.teams),
