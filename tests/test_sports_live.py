@@ -699,3 +699,22 @@ async def test_unavailable_and_unknown_readings_announce_nothing(
     game = hass.states.get("sensor.islanders_game")
     assert game is not None
     assert (game.state, game.attributes["team_score"]) == ("in", 1)
+
+
+async def test_removing_ha_ai_deletes_what_it_kept_of_the_teams(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    freezer: FrozenDateTimeFactory,
+    config_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    islanders = register(hass, HOCKEY_GAME)
+    steps = hockey_steps()
+    await start(hass, freezer, config_entry, steps[0].at - MINUTE)
+    await replay(hass, freezer, islanders, steps[:3])
+    await hass.config_entries.async_unload(config_entry.entry_id)
+    assert "ha_ai.sports" in hass_storage
+    await hass.config_entries.async_remove(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert "ha_ai.sports" not in hass_storage
+    assert team_devices(hass, config_entry) == {}
