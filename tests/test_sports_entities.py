@@ -192,6 +192,31 @@ async def test_the_game_sensor_shows_no_game_when_teamtracker_finds_none(
     assert state.attributes["topic"] == "ha-ai/events/sports/nfl_sea"
 
 
+async def test_a_game_lost_to_an_outage_gives_way_to_the_next_preview(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    freezer: FrozenDateTimeFactory,
+    config_entry: MockConfigEntry,
+) -> None:
+    islanders = register(hass, HOCKEY_GAME)
+    g, k = HOCKEY_GAME, HOCKEY_GAME.date
+    following = g.with_game("401688420", k + timedelta(days=2))
+    await start(hass, freezer, config_entry, k - 20 * MINUTE)
+    for step in (
+        g.pre(k - 10 * MINUTE),
+        g.live(k + 30 * MINUTE, 1, 0, period=2, clock="20:00 - 2nd"),
+        g.not_found(k + 31 * MINUTE, "API error, no data returned"),
+        following.pre(k + 31.5 * MINUTE),  # a flash of another game: kept live
+    ):
+        await show(hass, freezer, islanders, step)
+    assert hass.states.get("sensor.islanders_game").state == "in"  # type: ignore[union-attr]
+    # The feed comes back a day later, with the next game only.
+    await show(hass, freezer, islanders, following.pre(k + timedelta(days=1)))
+    state = hass.states.get("sensor.islanders_game")
+    assert state is not None
+    assert (state.state, state.attributes["game_id"]) == ("pre", "401688420")
+
+
 # The device
 
 

@@ -58,7 +58,7 @@ from homeassistant.util.signal_type import SignalType
 from ..bus.mqtt_bus import MqttBus
 from ..const import DOMAIN, LOGGER
 from ..engine.log_text import log_safe
-from ..engine.sports.follower import GameFollower
+from ..engine.sports.follower import MAX_CATCH_UP, GameFollower
 from ..engine.sports.model import (
     MAX_NAME_LENGTH,
     GameSnapshot,
@@ -147,8 +147,10 @@ def shown_game(
 
     The readings the follower took in, and the sensor's bye or lack of a game;
     not its glitches: `unavailable`, a game older than one played (the follower
-    did not take it in), a preview in the middle of a live game or of a game
-    already played, an API error (`NOT_FOUND`) during a live game.
+    did not take it in), a preview of a game already played, a preview of
+    another game while a game is live (unless that game has not been read live
+    for `MAX_CATCH_UP`: then it is over, unseen), an API error (`NOT_FOUND`)
+    during a live game.
     """
     state = snapshot.state
     if state in NOT_SHOWN or (snapshot.is_game and snapshot.game_id is None):
@@ -159,7 +161,7 @@ def shown_game(
     if state is GameState.NOT_FOUND:
         return shown if live else snapshot
     if state is GameState.PRE:
-        if live:
+        if live and shown is not None and snapshot.at - shown.at <= MAX_CATCH_UP:
             return shown
         game = next((g for g in reversed(follower.games) if g.matches(snapshot)), None)
         return shown if game is not None and (game.started or game.final) else snapshot
