@@ -37,5 +37,6 @@ async def async_get_config_entry_diagnostics(
         "automation_overrides": data.overrides.as_diagnostics(),
         "remote_deploy": data.remote.as_diagnostics() if data.remote else None,
         "cameras": camera_diagnostics(data.cameras),
+        "sports": data.sports.as_diagnostics(),
         "stores": async_store_reports(hass),
     }
