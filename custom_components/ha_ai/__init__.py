@@ -29,6 +29,7 @@ from .habits.log import HabitLog
 from .household.follower import HOUSEHOLD_STORE_KEY, HouseholdLive
 from .llm.enrich import LlmEnricher
 from .services import async_setup_services
+from .sports.live import SPORTS_STORE_KEY, SportsLive
 from .stored_part import async_remove_store
 from .suggestions.live_list import LiveSuggestionList
 from .suggestions.manager import STORE_KEY as SUGGESTIONS_STORE_KEY
@@ -48,6 +49,7 @@ STORE_KEYS = (
     CAMERA_STORE_KEY,
     HOUSEHOLD_STORE_KEY,
     HEALTH_STORE_KEY,
+    SPORTS_STORE_KEY,
 )
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -126,6 +128,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
         else None
     )
     cameras = CameraTracker(hass, entry, bus, settings.cameras)
+    sports = SportsLive(hass, entry, bus, settings.sports)
     # Stopped in the reverse order: the consumers first, the bus last; each
     # part's store writes itself after its part stopped, and on a clean stop of
     # Home Assistant (entries are not unloaded then), when the bus says `offline`.
@@ -134,6 +137,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
     entry.async_on_unload(habits.async_stop)
     entry.async_on_unload(suggestions.async_stop)
     entry.async_on_unload(cameras.async_stop)
+    entry.async_on_unload(sports.async_stop)
     entry.async_on_unload(runs.async_stop)
     if remote is not None:
         entry.async_on_unload(remote.async_stop)
@@ -159,6 +163,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
     await habit_live.async_start()
     await live_list.async_start()
     await household.async_start()
+    await sports.async_start()
     integration = await async_get_integration(hass, DOMAIN)
     entry.runtime_data = HaAiRuntimeData(
         bus=bus,
@@ -174,11 +179,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
         live_list=live_list,
         remote=remote,
         cameras=cameras,
+        sports=sports,
         settings=settings,
         version=str(integration.version),
     )
     await async_register_card(hass, entry.runtime_data.version)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # The teams' entities are there now: the moments of the first readings reach
+    # them too.
+    sports.async_follow()
     return True
 
 
@@ -197,9 +206,12 @@ async def async_remove_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> Non
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: HaAiConfigEntry, device: dr.DeviceEntry
 ) -> bool:
-    """Let the user remove a camera that has been silent long enough; no other."""
+    """Let the user remove a camera silent long enough, or a team not followed."""
     if entry.state is not ConfigEntryState.LOADED:
         return False
+    team = entry.runtime_data.sports.async_remove_device(device)
+    if team is not None:
+        return team
     return entry.runtime_data.cameras.async_remove_device(device)
 
 

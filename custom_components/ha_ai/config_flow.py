@@ -1,7 +1,9 @@
 """Config, reconfigure and options flows for HA AI.
 
 Set-up asks for everything: the topics and the tunables on one form, then the LLM
-and, when remote deploy is on, shows the new shared secret once. What defines the
+and, when remote deploy is on, shows the new shared secret once. The options flow
+shows the tunables, then the TeamTracker teams found (which to follow, and each
+one's delay), when there are any. What defines the
 connection (the topics, the LLM and its key, the remote deploy secret) is kept in
 the entry's data and changed by reconfiguring (the topics, then the LLM); the
 tunables are kept in its options and changed by the options flow. When the
@@ -35,6 +37,8 @@ from .const import (
     CONF_NEW_REMOTE_SECRET,
     CONF_REMOTE_DEPLOY,
     CONF_REMOTE_SECRET,
+    CONF_SPORTS_DELAYS,
+    CONF_SPORTS_UNFOLLOWED,
     DOMAIN,
     ENTRY_MINOR_VERSION,
     ENTRY_VERSION,
@@ -43,6 +47,13 @@ from .const import (
 from .entry_settings import settings_values, split_settings
 from .llm.flow import API_KEY_SCHEMA, LlmSteps
 from .settings import form_values, settings_schema, validate_settings
+from .sports.options import (
+    sports_form_values,
+    sports_options,
+    sports_schema,
+    team_choices,
+)
+from .sports.teams import SportsSettings
 
 TITLE = "HA AI"
 REMOTE_SECRET_BYTES = 32
@@ -218,7 +229,34 @@ class HaAiOptionsFlow(_SettingsSteps, OptionsFlow):
         form = self._settings_form("init", user_input, settings_schema(topics=False))
         if form is not None:
             return form
-        return await self._async_after_settings()
+        return await self.async_step_sports()
+
+    async def async_step_sports(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the TeamTracker teams found: which to follow, each one's delay.
+
+        Without any TeamTracker team, there is nothing to ask.
+        """
+        choices = team_choices(self.hass, self.config_entry)
+        if not choices:
+            return await self._async_after_settings()
+        unfollowed = self._pending[CONF_SPORTS_UNFOLLOWED]
+        delays = self._pending[CONF_SPORTS_DELAYS]
+        if user_input is not None:
+            self._pending.update(
+                sports_options(user_input, choices, unfollowed, delays)
+            )
+            return await self._async_after_settings()
+        values = sports_form_values(
+            choices, SportsSettings.from_options(unfollowed, delays)
+        )
+        return self.async_show_form(
+            step_id="sports",
+            data_schema=self.add_suggested_values_to_schema(
+                sports_schema(choices), values
+            ),
+        )
 
     def _async_save(self) -> ConfigFlowResult:
         # The remote deploy secret belongs in the data: both are written at once,

@@ -46,6 +46,10 @@ CONF_REMOTE_SECRET: Final = "remote_deploy_secret"  # noqa: S105
 CONF_ANNOUNCE_FORMING_ROUTINES: Final = "announce_forming_routines"
 CONF_CAMERA_QUIET_MINUTES: Final = "camera_quiet_minutes"
 CONF_CAMERA_FORGET_DAYS: Final = "camera_forget_days"
+# Sports moments: the TeamTracker teams not followed (by their sensors' unique ids,
+# so every team found later is followed), and each team's delay in seconds.
+CONF_SPORTS_UNFOLLOWED: Final = "sports_unfollowed_teams"
+CONF_SPORTS_DELAYS: Final = "sports_delays"
 # The LLM settings come from their own flow steps (provider first, then its fields).
 CONF_LLM_PROVIDER: Final = "llm_provider"
 CONF_LLM_AGENT_ID: Final = "llm_agent_id"
@@ -157,6 +161,8 @@ DEFAULT_OPTIONS: Final = {
     CONF_REMOTE_SECRET: "",
     CONF_CAMERA_QUIET_MINUTES: DEFAULT_CAMERA_QUIET_MINUTES,
     CONF_CAMERA_FORGET_DAYS: DEFAULT_CAMERA_FORGET_DAYS,
+    CONF_SPORTS_UNFOLLOWED: [],
+    CONF_SPORTS_DELAYS: {},
     CONF_LLM_PROVIDER: LLM_PROVIDER_NONE,
     CONF_LLM_AGENT_ID: "",
     CONF_LLM_AI_TASK_ENTITY: "",

@@ -19,6 +19,7 @@ from .habits.coordinator import HabitAnalysis
 from .habits.live import HabitLive
 from .habits.log import HabitLog
 from .household.follower import HouseholdLive
+from .sports.live import SportsLive
 from .suggestions.live_list import LiveSuggestionList
 from .suggestions.manager import SuggestionManager
 from .zigbee.bridge import ZigbeeBridge
@@ -49,6 +50,7 @@ class HaAiRuntimeData:
     live_list: LiveSuggestionList  # what the card's subscriptions receive
     remote: RemoteDeploy | None
     cameras: CameraTracker
+    sports: SportsLive  # the followed teams' moments
     settings: HaAiSettings  # what the parts were built with
     version: str
 

@@ -36,5 +36,6 @@ async def async_get_config_entry_diagnostics(
         "automation_health": data.runs.as_diagnostics(),
         "remote_deploy": data.remote.as_diagnostics() if data.remote else None,
         "cameras": camera_diagnostics(data.cameras),
+        "sports": data.sports.as_diagnostics(),
         "stores": async_store_reports(hass),
     }

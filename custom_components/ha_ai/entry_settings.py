@@ -51,6 +51,8 @@ from .const import (
     CONF_REMOTE_DEPLOY,
     CONF_REMOTE_SECRET,
     CONF_SENSITIVE_SERVICES_ALLOWED,
+    CONF_SPORTS_DELAYS,
+    CONF_SPORTS_UNFOLLOWED,
     CONF_SUGGESTION_EXPIRY_DAYS,
     CONF_UNAVAILABLE_MINUTES,
     CONF_ZIGBEE2MQTT_BASE_TOPIC,
@@ -62,6 +64,7 @@ from .engine.zigbee.anomalies import AnomalySettings
 from .habits.coordinator import AnalysisSchedule
 from .habits.log import Exclusions
 from .llm.backends import LlmSettings
+from .sports.teams import SportsSettings
 from .suggestions.manager import SuggestionSettings
 
 
@@ -105,6 +108,7 @@ class HaAiSettings:
     suggestions: SuggestionSettings
     remote_deploy: RemoteDeploySettings | None  # None while remote deploy is off
     cameras: CameraSettings
+    sports: SportsSettings
     llm: LlmSettings
     # Whether the household's routines are announced while still forming.
     announce_forming_routines: bool
@@ -174,6 +178,9 @@ class HaAiSettings:
                 quiet=timedelta(minutes=int(values[CONF_CAMERA_QUIET_MINUTES])),
                 forget_after_days=int(values[CONF_CAMERA_FORGET_DAYS]),
                 stale_after=timedelta(seconds=int(values[CONF_MESSAGE_TTL])),
+            ),
+            sports=SportsSettings.from_options(
+                values[CONF_SPORTS_UNFOLLOWED], values[CONF_SPORTS_DELAYS]
             ),
             llm=LlmSettings(
                 provider=str(values[CONF_LLM_PROVIDER]),

@@ -1,4 +1,4 @@
-"""Event entities of HA AI: the household's moments, and one per AI camera.
+"""Event entities of HA AI: the household's moments, one per AI camera and team.
 
 `household` fires `morning_routine`, `bedtime`, `away` and `back_home` as each
 begins, with what the bus announces, so the UI automation editor can follow the
@@ -9,6 +9,9 @@ objects, description and confidence, so the automation editor can trigger on the
 Only a first delivery fires, and only while fresh: a redelivered event id and an
 event older than the message TTL (replayed after an outage) still count but never
 trigger an automation for something long past.
+
+Each followed team's entity fires `game_started`, `scored`, `opponent_scored`,
+`won`, `lost` and `tied` as they are announced on MQTT, with the same fields.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from .engine.cameras.model import CameraEvent
 from .engine.household.live import Moment, moment_fields
 from .entity import HaAiEntity
 from .household.entities import HOUSEHOLD_EVENT, HouseholdEventDescription
+from .sports.entities import async_add_team_entities, team_events
 
 # Entities are pushed by the camera tracker; nothing is polled.
 PARALLEL_UPDATES = 0
@@ -41,9 +45,10 @@ async def async_setup_entry(
     entry: HaAiConfigEntry,
     async_add_entities: AddEntitiesCallback,
 ) -> None:
-    """Add the household's event entity, and one for every camera, now and later."""
+    """Add the household's event entity, and one for every camera and team."""
     async_add_entities([HouseholdEventEntity(entry, HOUSEHOLD_EVENT)])
     async_add_camera_entities(entry, async_add_entities, camera_events)
+    async_add_team_entities(entry, async_add_entities, team_events)
 
 
 def camera_events(

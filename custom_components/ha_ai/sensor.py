@@ -1,4 +1,4 @@
-"""Sensors of HA AI: what each feature describes, on the HA AI device and cameras."""
+"""Sensors of HA AI: what each feature describes, on its device, cameras and teams."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from .entity import (
 )
 from .habits.entities import ATTR_TOP_PATTERNS, HABIT_SENSORS
 from .household.entities import HOUSEHOLD_SENSORS
+from .sports.entities import async_add_team_entities, team_sensors
 from .suggestions.entities import ATTR_TOP_SUGGESTIONS, SUGGESTION_SENSORS
 from .zigbee.entities import ATTR_TOP_OPPORTUNITIES, ZIGBEE_SENSORS
 
@@ -47,6 +48,7 @@ async def async_setup_entry(
         described_entities(entry, SENSORS, HaAiSensor, HaAiCoordinatorSensor)
     )
     async_add_camera_entities(entry, async_add_entities, camera_sensors)
+    async_add_team_entities(entry, async_add_entities, team_sensors)
 
 
 class DescribedSensor(SensorEntity):
