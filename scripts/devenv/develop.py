@@ -35,7 +35,7 @@ from .home_assistant import TIME_ZONE
 from .ports import pick_port
 from .processes import ha_log_filter, stop_leftovers
 from .requirements import ensure_runtime_requirements
-from .sports_demo import DEMO_TEAMS, sports_line, teamtracker_yaml
+from .sports_demo import DEMO_TEAMS, check_sports, sports_line, teamtracker_yaml
 from .zigbee_check import check_zigbee, simulate_zigbee2mqtt, zigbee_line
 
 LAST_ANALYSIS = "sensor.ha_ai_last_analysis"
@@ -105,7 +105,9 @@ async def develop(args: argparse.Namespace) -> int:
         if args.check:
             if problem:
                 return 1
-            return 0 if await check_zigbee(env.api, simulation) else 1
+            zigbee = await check_zigbee(env.api, simulation)
+            sports = await check_sports(env.api, DEMO_TEAMS)
+            return 0 if zigbee and sports else 1
         while (code := await env.hass.process.wait()) == RESTART_EXIT_CODE:
             log("Home Assistant asked for a restart")
             await env.restart_hass()
@@ -197,8 +199,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--check",
         action="store_true",
-        help="start, verify the config entries and HA AI's view of the simulated "
-        "Zigbee2MQTT, stop; exit 0 when all is well",
+        help="start, verify the config entries, HA AI's view of the simulated "
+        "Zigbee2MQTT and that it follows the demo's teams, stop; exit 0 when all "
+        "is well",
     )
     parser.add_argument(
         "--port",

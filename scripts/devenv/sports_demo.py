@@ -8,10 +8,21 @@ stand-in itself is `scripts/devenv/teamtracker` (see its docstring).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import time
 from collections.abc import Iterable
 
 import yaml
+
+from custom_components.ha_ai.engine.sports.slug import TeamIdentity, base_slug
+
+from .common import JSON
+from .hass_api import HassApi
+
+SPORTS_TOPIC = "ha-ai/events/sports"
+# HA AI finds a team when its sensor is registered and names the team.
+SPORTS_CHECK_TIMEOUT = 30.0
 
 # A key of its own (`sensor <label>:`), so that a `sensor:` of the developer's
 # packages or of another part of the demo never clashes with it.
@@ -31,6 +42,12 @@ class StandInTeam:
     speed: float = 60.0
     max_pause: float = 30.0
     autoplay_pause: float = 60.0
+
+    @property
+    def topic(self) -> str:
+        """Return the topic HA AI gives the team's moments (no team shares it)."""
+        slug = base_slug(TeamIdentity(league=self.league, abbr=self.team))
+        return f"{SPORTS_TOPIC}/{slug}"
 
     @property
     def entity_id(self) -> str:
@@ -79,3 +96,39 @@ def sports_line(teams: Iterable[StandInTeam]) -> str:
         f"{names}: TeamTracker stand-in, a game every few minutes "
         "(moments on ha-ai/events/sports/#)"
     )
+
+
+async def check_sports(api: HassApi, teams: Iterable[StandInTeam]) -> bool:
+    """Verify HA AI follows every stand-in team; print each team's game sensor.
+
+    A team is followed once HA AI's game sensor of the team names its topic.
+    """
+    wanted = {team.topic: team for team in teams}
+    start = time.monotonic()
+    while True:
+        states: list[JSON] = await api.request("GET", "/api/states")
+        games = {
+            state["attributes"].get("topic"): state
+            for state in states
+            if state["entity_id"].startswith("sensor.")
+            and state["attributes"].get("topic") in wanted
+        }
+        if len(games) == len(wanted) or time.monotonic() - start > SPORTS_CHECK_TIMEOUT:
+            break
+        await asyncio.sleep(1)
+    missing = [wanted[topic].entity_id for topic in wanted if topic not in games]
+    if missing:
+        print(
+            f"CHECK FAILED after {SPORTS_CHECK_TIMEOUT:.0f} s: HA AI follows none "
+            f"of {', '.join(missing)}",
+            flush=True,
+        )
+        return False
+    lines = ["HA AI follows the stand-in's teams:"]
+    lines += [
+        f"  {wanted[topic].entity_id} -> {state['entity_id']} = {state['state']} "
+        f"({topic}/<moment>)"
+        for topic, state in sorted(games.items())
+    ]
+    print("\n".join(lines), flush=True)
+    return True
