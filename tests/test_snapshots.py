@@ -1,10 +1,11 @@
 """Snapshots of every platform's entities, the devices and the diagnostics.
 
 The house: a Zigbee2MQTT bridge with the fixture's devices, judged; a camera that has
-published a status and an event; an analysis that found two habits, which became two
-suggestions. The clock is frozen and the entry's id fixed, so every snapshot is the
-same on every run and on every Home Assistant version tested (2025.4 and 2026.2): the
-registry fields only newer versions have are left out of the snapshot.
+published a status and an event; a TeamTracker team whose game started and who
+scored; an analysis that found two habits, which became two suggestions. The clock
+is frozen and the entry's id fixed, so every snapshot is the same on every run and on
+every Home Assistant version tested (2025.4 and 2026.2): the registry fields only
+newer versions have are left out of the snapshot.
 """
 
 from __future__ import annotations
@@ -40,15 +41,19 @@ from pytest_homeassistant_custom_component.typing import (
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.ha_ai.const import DEFAULT_OPTIONS, DOMAIN
+from custom_components.ha_ai.engine.sports.timelines import HOCKEY_GAME
 
 from .camera_helpers import TIME_ZONE, event_payload, send_event, send_status
 from .habit_helpers import COFFEE, MORNING, add_house
+from .sports_helpers import attributes, register
 from .zigbee_helpers import house_devices, register_house, send
 
 MINE = "custom_components.ha_ai.habits.coordinator.mine_habits"
 # A Tuesday morning, so "today" and "this week" hold the same one event.
 NOW = datetime(2025, 6, 3, 8, 30, tzinfo=UTC)
 ENTRY_ID = "01JWSNAPSH0T0000000000ENTRY"
+# The team's game starts as the snapshots are taken.
+HOCKEY = HOCKEY_GAME.with_game("401688402", NOW)
 # Entity registry fields Home Assistant added after 2025.4; both follow from fields
 # the snapshot keeps (`object_id_base` from the name, `suggested_object_id` is unset).
 NEWER_ENTITY_FIELDS = ("object_id_base", "suggested_object_id")
@@ -143,9 +148,20 @@ async def lived_in(
     await hass.config.async_set_time_zone(TIME_ZONE)
     register_house(hass)
     add_house(hass)
+    # A TeamTracker team whose game is about to start.
+    islanders = register(hass, HOCKEY)
+    hass.states.async_set(
+        islanders.entity_id, "PRE", attributes(islanders, HOCKEY.pre(NOW))
+    )
     config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
+    for step in (
+        HOCKEY.live(NOW, 0, 0, period=1, clock="20:00 - 1st"),
+        HOCKEY.live(NOW, 1, 0, period=1, clock="19:12 - 1st"),
+    ):
+        hass.states.async_set(islanders.entity_id, "IN", attributes(islanders, step))
+        await hass.async_block_till_done()
 
     send(hass, "bridge/state", "online")
     send(
@@ -195,7 +211,7 @@ async def test_devices(
     snapshot: SnapshotAssertion,
     lived_in: MockConfigEntry,
 ) -> None:
-    """HA AI's own device and one device per camera, each with its entities."""
+    """HA AI's own device and one device per camera and team."""
     devices = dr.async_entries_for_config_entry(device_registry, lived_in.entry_id)
     for device in sorted(devices, key=lambda device: sorted(device.identifiers)):
         [(_, identifier)] = device.identifiers

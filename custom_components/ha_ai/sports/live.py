@@ -52,12 +52,13 @@ from homeassistant.helpers.event import (
     async_track_point_in_utc_time,
     async_track_state_change_event,
 )
+from homeassistant.util import dt as dt_util
 from homeassistant.util.signal_type import SignalType
 
 from ..bus.mqtt_bus import MqttBus
 from ..const import DOMAIN, LOGGER
 from ..engine.log_text import log_safe
-from ..engine.sports.follower import GameFollower
+from ..engine.sports.follower import MAX_CATCH_UP, GameFollower
 from ..engine.sports.model import (
     MAX_NAME_LENGTH,
     GameSnapshot,
@@ -146,8 +147,10 @@ def shown_game(
 
     The readings the follower took in, and the sensor's bye or lack of a game;
     not its glitches: `unavailable`, a game older than one played (the follower
-    did not take it in), a preview in the middle of a live game or of a game
-    already played, an API error (`NOT_FOUND`) during a live game.
+    did not take it in), a preview of a game already played, a preview of
+    another game while a game is live (unless that game has not been read live
+    for `MAX_CATCH_UP`: then it is over, unseen), an API error (`NOT_FOUND`)
+    during a live game.
     """
     state = snapshot.state
     if state in NOT_SHOWN or (snapshot.is_game and snapshot.game_id is None):
@@ -158,7 +161,7 @@ def shown_game(
     if state is GameState.NOT_FOUND:
         return shown if live else snapshot
     if state is GameState.PRE:
-        if live:
+        if live and shown is not None and snapshot.at - shown.at <= MAX_CATCH_UP:
             return shown
         game = next((g for g in reversed(follower.games) if g.matches(snapshot)), None)
         return shown if game is not None and (game.started or game.final) else snapshot
@@ -496,9 +499,14 @@ class SportsLive:
 
     @callback
     def _async_read_current(self, team: FollowedTeam) -> None:
-        """Take in what the sensor shows now (it may have changed while away)."""
+        """Take in what the sensor shows now (it may have changed while away).
+
+        It is read now, whenever it was written: a score written while HA AI
+        was not following is as old as HA AI's absence, and the follower judges
+        whether it is still news by when the game was last read live.
+        """
         if (state := self.hass.states.get(team.entity_id)) is not None:
-            self._async_observe(team, state)
+            self._async_observe(team, state, dt_util.utcnow())
 
     @callback
     def _on_state_changed(self, event: Event[EventStateChangedData]) -> None:
@@ -509,9 +517,11 @@ class SportsLive:
             self._async_observe(team, new_state)
 
     @callback
-    def _async_observe(self, team: FollowedTeam, state: State) -> None:
+    def _async_observe(
+        self, team: FollowedTeam, state: State, at: datetime | None = None
+    ) -> None:
         snapshot = GameSnapshot.from_state(
-            state.state, state.attributes, state.last_updated
+            state.state, state.attributes, at or state.last_updated
         )
         notes = list(snapshot.notes)
         follower = team.follower or self._async_new_follower(team, snapshot)
@@ -680,7 +690,7 @@ class SportsLive:
                     "notes": list(team.notes),
                 }
             )
-        teams.sort(key=lambda team: (str(team["slug"]), str(team["name"])))
+        teams.sort(key=lambda team: (str(team["name"]).casefold(), str(team["slug"])))
         return {
             "teams_found": len(self.found),
             "teams_followed": len(self.teams),
