@@ -9,6 +9,8 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 INTEGRATION_DIR = REPO_ROOT / "custom_components" / "ha_ai"
+# A stand-in for TeamTracker (see its __init__), linked in beside HA AI.
+TEAMTRACKER_DIR = Path(__file__).resolve().parent / "teamtracker"
 DEV_DIR = REPO_ROOT / ".dev"
 DEFAULT_HTTP_PORT = 8123
 LOOPBACK = "127.0.0.1"

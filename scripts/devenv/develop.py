@@ -35,6 +35,7 @@ from .home_assistant import TIME_ZONE
 from .ports import pick_port
 from .processes import ha_log_filter, stop_leftovers
 from .requirements import ensure_runtime_requirements
+from .sports_demo import DEMO_TEAMS, check_sports, sports_line, teamtracker_yaml
 from .zigbee_check import check_zigbee, simulate_zigbee2mqtt, zigbee_line
 
 LAST_ANALYSIS = "sensor.ha_ai_last_analysis"
@@ -78,7 +79,8 @@ async def develop(args: argparse.Namespace) -> int:
         state,
         debug=True,
         echo=ha_log_filter(verbose=args.verbose),
-        extra_yaml=zigbee2mqtt_sim.demo_automation_yaml(simulation),
+        extra_yaml=zigbee2mqtt_sim.demo_automation_yaml(simulation)
+        + teamtracker_yaml(DEMO_TEAMS),
     ) as env:
         save_state(state_path, state)
         if env.onboarded_now:
@@ -98,11 +100,14 @@ async def develop(args: argparse.Namespace) -> int:
             foreground=not args.check,
             zigbee=zigbee_line(simulation),
             history=history,
+            sports=sports_line(DEMO_TEAMS),
         )
         if args.check:
             if problem:
                 return 1
-            return 0 if await check_zigbee(env.api, simulation) else 1
+            zigbee = await check_zigbee(env.api, simulation)
+            sports = await check_sports(env.api, DEMO_TEAMS)
+            return 0 if zigbee and sports else 1
         while (code := await env.hass.process.wait()) == RESTART_EXIT_CODE:
             log("Home Assistant asked for a restart")
             await env.restart_hass()
@@ -155,13 +160,14 @@ async def ha_ai_problem(api: HassApi, *, reload: bool = False) -> str | None:
     return None
 
 
-def print_banner(
+def print_banner(  # noqa: PLR0913 - one line of the banner each
     env: Environment,
     problem: str | None,
     *,
     foreground: bool,
     zigbee: str | None = None,
     history: str | None = None,
+    sports: str | None = None,
 ) -> None:
     """Tell the developer where everything is."""
     lines = [
@@ -175,6 +181,8 @@ def print_banner(
         lines.append(f"Zigbee2MQTT:    {zigbee}")
     if history:
         lines.append(f"History:        {history}")
+    if sports:
+        lines.append(f"Sports:         {sports}")
     if problem:
         lines.append(f"PROBLEM:        {problem}")
     if foreground:
@@ -191,8 +199,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--check",
         action="store_true",
-        help="start, verify the config entries and HA AI's view of the simulated "
-        "Zigbee2MQTT, stop; exit 0 when all is well",
+        help="start, verify the config entries, HA AI's view of the simulated "
+        "Zigbee2MQTT and that it follows the demo's teams, stop; exit 0 when all "
+        "is well",
     )
     parser.add_argument(
         "--port",

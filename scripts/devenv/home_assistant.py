@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from .common import INTEGRATION_DIR, LOOPBACK, DevEnvError
+from .common import (
+    INTEGRATION_DIR,
+    LOOPBACK,
+    REPO_ROOT,
+    TEAMTRACKER_DIR,
+    DevEnvError,
+)
 from .processes import Service, ServiceGroup
 
 # Where the demo house is: a fresh install asks for these during onboarding,
@@ -105,17 +112,28 @@ def skip_core_config_onboarding(config_dir: Path) -> None:
 
 
 def link_integration(config_dir: Path) -> None:
-    """Point custom_components/ha_ai at the working tree, so edits apply on restart."""
-    link = config_dir / "custom_components" / "ha_ai"
+    """Link HA AI and the TeamTracker stand-in in, so edits apply on restart.
+
+    custom_components/ha_ai points at the working tree's integration, and
+    custom_components/teamtracker at `scripts/devenv/teamtracker`, which only
+    runs where the configuration sets a sensor of it up.
+    """
+    link_custom_component(config_dir, "ha_ai", INTEGRATION_DIR)
+    link_custom_component(config_dir, "teamtracker", TEAMTRACKER_DIR)
+
+
+def link_custom_component(config_dir: Path, domain: str, target: Path) -> None:
+    """Point custom_components/<domain> at `target`; refuse to replace a copy."""
+    link = config_dir / "custom_components" / domain
     link.parent.mkdir(parents=True, exist_ok=True)
     if link.is_symlink() or link.exists():
-        if link.is_symlink() and link.readlink() == INTEGRATION_DIR:
+        if link.is_symlink() and link.readlink() == target:
             return
         if link.is_dir() and not link.is_symlink():
             msg = f"{link} is a directory; remove it and run again"
             raise DevEnvError(msg)
         link.unlink()
-    link.symlink_to(INTEGRATION_DIR, target_is_directory=True)
+    link.symlink_to(target, target_is_directory=True)
 
 
 async def start_hass(
@@ -134,4 +152,29 @@ async def start_hass(
         log_path,
         echo,
         append=append,
+        env=hass_environment(os.environ),
     )
+
+
+def hass_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """Return the environment for ``hass``: without the repository on PYTHONPATH.
+
+    Home Assistant finds custom integrations in the ``custom_components``
+    package of whatever comes first on ``sys.path`` after its configuration
+    directory is unmounted: with the repository's root there (the scripts run
+    with it on PYTHONPATH), that would be the repository's own folder, and the
+    links of the configuration directory (the TeamTracker stand-in among them)
+    would not be seen.
+    """
+    root = str(REPO_ROOT)
+    env = dict(environ)
+    kept = [
+        part
+        for part in env.get("PYTHONPATH", "").split(os.pathsep)
+        if part and Path(part).resolve() != Path(root)
+    ]
+    if kept:
+        env["PYTHONPATH"] = os.pathsep.join(kept)
+    else:
+        env.pop("PYTHONPATH", None)
+    return env

@@ -10,7 +10,7 @@ import shutil
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Self
 
@@ -99,7 +99,7 @@ class ServiceGroup:
         if cancelled:
             raise asyncio.CancelledError
 
-    async def start(
+    async def start(  # noqa: PLR0913 - each knob is used by a caller
         self,
         name: str,
         command: list[str],
@@ -107,6 +107,7 @@ class ServiceGroup:
         echo: Callable[[str], bool] | None = None,
         *,
         append: bool = False,
+        env: Mapping[str, str] | None = None,
     ) -> Service:
         """Start ``command`` in its own session, output to ``log_path``.
 
@@ -114,7 +115,8 @@ class ServiceGroup:
         script decides the order of shutdown. The child writes straight to the
         file, not to a pipe, so it never depends on this process reading (a
         pipe would break, and stall the child, if this process were killed).
-        Lines accepted by ``echo`` are also shown on stderr.
+        Lines accepted by ``echo`` are also shown on stderr. ``env`` replaces
+        this process's environment for the child.
         """
         log_path.parent.mkdir(parents=True, exist_ok=True)
         pid_file = log_path.with_suffix(".pid")
@@ -126,6 +128,7 @@ class ServiceGroup:
                 stdout=output,
                 stderr=asyncio.subprocess.STDOUT,
                 start_new_session=True,
+                env=env,
             )
         pid_file.write_text(str(process.pid), encoding="utf-8")
         service = Service(name, process, pid_file)
