@@ -69,7 +69,25 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN, translation_key="mqtt_unavailable"
         )
-    settings = HaAiSettings.from_entry(entry)
+    integration = await async_get_integration(hass, DOMAIN)
+    parts = _build_parts(
+        hass, entry, HaAiSettings.from_entry(entry), str(integration.version)
+    )
+    _stop_on_unload(entry, parts)
+    await _async_start_parts(parts)
+    entry.runtime_data = parts
+    await async_register_card(hass, parts.version)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # The teams' entities are there now: the moments of the first readings reach
+    # them too.
+    parts.sports.async_follow()
+    return True
+
+
+def _build_parts(
+    hass: HomeAssistant, entry: HaAiConfigEntry, settings: HaAiSettings, version: str
+) -> HaAiRuntimeData:
+    """Make every part of the entry, wired to the parts it reads; none started."""
     bus = MqttBus(hass, entry, settings.bus)
     zigbee = ZigbeeBridge(
         hass, entry, bus, settings.zigbee_base_topic, settings.anomalies
@@ -83,9 +101,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
     )
     deployer = AutomationDeployer(hass, entry)
     runs = AutomationRuns(hass, entry, bus, deployer)
-    overrides = OverrideFollower(
-        hass, entry, runs, habit_log.origins, settings.feedback.override_window
-    )
     suggestions = SuggestionManager(
         hass,
         entry,
@@ -106,96 +121,95 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool
         entry=entry,
         suggestions=suggestions,
     )
-    habit_live = HabitLive(hass, entry, bus, habits)
-    live_list = LiveSuggestionList(
-        hass, entry, suggestions, habits, insights, habit_log
-    )
-    household = HouseholdLive(
-        hass,
-        entry,
-        bus,
-        habits,
-        habit_log,
-        announce_forming=settings.announce_forming_routines,
-    )
-    remote = (
-        RemoteDeploy(
+    return HaAiRuntimeData(
+        bus=bus,
+        zigbee=zigbee,
+        insights=insights,
+        habit_log=habit_log,
+        habits=habits,
+        habit_live=HabitLive(hass, entry, bus, habits),
+        household=HouseholdLive(
             hass,
             entry,
             bus,
-            deployer,
-            suggestions,
-            secret=settings.remote_deploy.secret,
-            safety=settings.remote_deploy.safety,
-        )
-        if settings.remote_deploy is not None
-        else None
+            habits,
+            habit_log,
+            announce_forming=settings.announce_forming_routines,
+        ),
+        deployer=deployer,
+        runs=runs,
+        overrides=OverrideFollower(
+            hass, entry, runs, habit_log.origins, settings.feedback.override_window
+        ),
+        suggestions=suggestions,
+        live_list=LiveSuggestionList(
+            hass, entry, suggestions, habits, insights, habit_log
+        ),
+        remote=(
+            RemoteDeploy(
+                hass,
+                entry,
+                bus,
+                deployer,
+                suggestions,
+                secret=settings.remote_deploy.secret,
+                safety=settings.remote_deploy.safety,
+            )
+            if settings.remote_deploy is not None
+            else None
+        ),
+        cameras=CameraTracker(hass, entry, bus, settings.cameras),
+        sports=SportsLive(hass, entry, bus, settings.sports),
+        settings=settings,
+        version=version,
     )
-    cameras = CameraTracker(hass, entry, bus, settings.cameras)
-    sports = SportsLive(hass, entry, bus, settings.sports)
-    # Stopped in the reverse order: the consumers first, the bus last; each
-    # part's store writes itself after its part stopped, and on a clean stop of
-    # Home Assistant (entries are not unloaded then), when the bus says `offline`.
-    entry.async_on_unload(bus.async_stop)
-    entry.async_on_unload(habit_log.async_stop)
-    entry.async_on_unload(habits.async_stop)
-    entry.async_on_unload(suggestions.async_stop)
-    entry.async_on_unload(cameras.async_stop)
-    entry.async_on_unload(sports.async_stop)
-    entry.async_on_unload(runs.async_stop)
-    if remote is not None:
-        entry.async_on_unload(remote.async_stop)
+
+
+def _stop_on_unload(entry: HaAiConfigEntry, parts: HaAiRuntimeData) -> None:
+    """Stop the parts with the entry, in the reverse order: the bus last.
+
+    Each part's store writes itself after its part stopped, and on a clean stop
+    of Home Assistant (entries are not unloaded then), when the bus says
+    `offline`.
+    """
+    entry.async_on_unload(parts.bus.async_stop)
+    entry.async_on_unload(parts.habit_log.async_stop)
+    entry.async_on_unload(parts.habits.async_stop)
+    entry.async_on_unload(parts.suggestions.async_stop)
+    entry.async_on_unload(parts.cameras.async_stop)
+    entry.async_on_unload(parts.sports.async_stop)
+    entry.async_on_unload(parts.runs.async_stop)
+    if parts.remote is not None:
+        entry.async_on_unload(parts.remote.async_stop)
+
+
+async def _async_start_parts(parts: HaAiRuntimeData) -> None:
+    """Start the parts in the order they need one another."""
     # What remote commands act on is loaded before they can arrive.
-    await deployer.async_start()
-    await runs.async_start()
-    await suggestions.async_start()
+    await parts.deployer.async_start()
+    await parts.runs.async_start()
+    await parts.suggestions.async_start()
     try:
-        await bus.async_start()
-        await zigbee.async_start()
-        await cameras.async_start()
-        if remote is not None:
-            await remote.async_start()
+        await parts.bus.async_start()
+        await parts.zigbee.async_start()
+        await parts.cameras.async_start()
+        if parts.remote is not None:
+            await parts.remote.async_start()
     except HomeAssistantError as err:
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,
             translation_key="mqtt_subscribe_failed",
             translation_placeholders={"error": str(err)},
         ) from err
-    await insights.async_start()
-    await habit_log.async_start()
+    await parts.insights.async_start()
+    await parts.habit_log.async_start()
     # Judges changes with the origins the habit log follows from its start.
-    overrides.async_start()
-    await habits.async_start()
-    await habit_live.async_start()
-    await live_list.async_start()
-    await household.async_start()
-    await sports.async_start()
-    integration = await async_get_integration(hass, DOMAIN)
-    entry.runtime_data = HaAiRuntimeData(
-        bus=bus,
-        zigbee=zigbee,
-        insights=insights,
-        habit_log=habit_log,
-        habits=habits,
-        habit_live=habit_live,
-        household=household,
-        deployer=deployer,
-        runs=runs,
-        overrides=overrides,
-        suggestions=suggestions,
-        live_list=live_list,
-        remote=remote,
-        cameras=cameras,
-        sports=sports,
-        settings=settings,
-        version=str(integration.version),
-    )
-    await async_register_card(hass, entry.runtime_data.version)
-    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    # The teams' entities are there now: the moments of the first readings reach
-    # them too.
-    sports.async_follow()
-    return True
+    parts.overrides.async_start()
+    await parts.habits.async_start()
+    await parts.habit_live.async_start()
+    await parts.live_list.async_start()
+    await parts.household.async_start()
+    await parts.sports.async_start()
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: HaAiConfigEntry) -> bool:
