@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import random
 import shutil
 import sys
@@ -39,14 +38,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
-
 from custom_components.ha_ai.engine.habits.log_files import append_rows
 from custom_components.ha_ai.engine.habits.model import Origin
 from scripts import devenv
 from scripts.bench import BENCH_DIR, emit, positive, summary
 from scripts.devenv.home_assistant import TIME_ZONE
+from scripts.devenv.timed_client import TimedClient
 
 PERSON = "person.bench"
 HOME = "home"
@@ -92,62 +89,6 @@ def seed_history(config_dir: Path, zone: ZoneInfo) -> int:
     return result.written
 
 
-class EventClient:
-    """An outside MQTT client: the arrival time of each household event.
-
-    The timestamp is taken in paho's network thread, in on_message, before any
-    hop to the asyncio loop.
-    """
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, port: int) -> None:
-        """Prepare a client for the broker on loopback `port`."""
-        self.loop = loop
-        self.port = port
-        self.subscribed = asyncio.Event()
-        self.arrivals: dict[str, asyncio.Queue[tuple[float, dict[str, Any]]]] = {
-            AWAY_TOPIC: asyncio.Queue(),
-            BACK_TOPIC: asyncio.Queue(),
-        }
-        self.client = mqtt.Client(
-            CallbackAPIVersion.VERSION2, client_id="ha-ai-bench-household"
-        )
-        self.client.on_connect = self._on_connect
-        self.client.on_subscribe = self._on_subscribe
-        self.client.on_message = self._on_message
-
-    async def start(self, timeout: float = 10) -> None:
-        """Connect, subscribe and wait for the SUBACK."""
-        self.client.connect(devenv.LOOPBACK, self.port)
-        self.client.loop_start()
-        await asyncio.wait_for(self.subscribed.wait(), timeout)
-
-    def stop(self) -> None:
-        """Disconnect and join paho's thread."""
-        self.client.disconnect()
-        self.client.loop_stop()
-
-    def _on_connect(self, client: mqtt.Client, *_: Any) -> None:  # noqa: ANN401
-        client.subscribe(f"{EVENT_PREFIX}#", qos=1)
-
-    def _on_subscribe(self, *_: Any) -> None:  # noqa: ANN401
-        self.loop.call_soon_threadsafe(self.subscribed.set)
-
-    def _on_message(
-        self, _client: mqtt.Client, _userdata: object, message: mqtt.MQTTMessage
-    ) -> None:
-        arrived = time.perf_counter()
-        queue = self.arrivals.get(message.topic)
-        if queue is not None:
-            payload = json.loads(message.payload)
-            self.loop.call_soon_threadsafe(queue.put_nowait, (arrived, payload))
-
-    def forget(self) -> None:
-        """Drop whatever arrived so far (the next event is a new one)."""
-        for queue in self.arrivals.values():
-            while not queue.empty():
-                queue.get_nowait()
-
-
 async def set_presence(api: devenv.HassApi, state: str) -> None:
     """Report the person's whereabouts, as a tracker does."""
     await api.request("POST", f"/api/states/{PERSON}", {"state": state})
@@ -190,24 +131,30 @@ async def learn_away(api: devenv.HassApi, timeout: float = LEARN_TIMEOUT) -> Non
 
 async def one_change(
     api: devenv.HassApi,
-    events: EventClient,
+    events: TimedClient,
     state: str,
     topic: str,
     timeout: float,
 ) -> float:
-    """Set the person's state; return ms until its event reached the client."""
-    events.forget()
+    """Set the person's state; return ms until its event reached the client.
+
+    The other pattern events that arrive meanwhile are passed over.
+    """
+    events.drain()
     started = time.perf_counter()
+    deadline = started + timeout
     await set_presence(api, state)
     try:
-        arrived, payload = await asyncio.wait_for(events.arrivals[topic].get(), timeout)
+        arrival = await events.next(timeout)
+        while arrival.topic != topic:
+            arrival = await events.next(max(deadline - time.perf_counter(), 0))
     except TimeoutError:
         msg = f"{PERSON} {state}: no {topic} within {timeout} s"
         raise devenv.DevEnvError(msg) from None
-    if payload.get("started_by") != {"entity_id": PERSON, "state": state}:
-        msg = f"{topic} started by something else: {payload}"
+    if arrival.payload.get("started_by") != {"entity_id": PERSON, "state": state}:
+        msg = f"{topic} started by something else: {arrival.payload}"
         raise devenv.DevEnvError(msg)
-    return (arrived - started) * 1000
+    return (arrival.at - started) * 1000
 
 
 async def measure_absences(
@@ -222,7 +169,12 @@ async def measure_absences(
     await set_presence(env.api, HOME)
     devenv.log("Learning the away routine")
     await learn_away(env.api)
-    events = EventClient(asyncio.get_running_loop(), env.mqtt_port)
+    events = TimedClient(
+        asyncio.get_running_loop(),
+        env.mqtt_port,
+        client_id="ha-ai-bench-household",
+        topic=f"{EVENT_PREFIX}#",
+    )
     await events.start()
     away: list[float] = []
     back: list[float] = []

@@ -58,9 +58,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import paho.mqtt.client as mqtt
 import yaml
-from paho.mqtt.enums import CallbackAPIVersion
 
 from custom_components.ha_ai.engine.automations.runs import (
     DEFAULT_PER_WINDOW,
@@ -68,6 +66,7 @@ from custom_components.ha_ai.engine.automations.runs import (
 )
 from scripts import devenv
 from scripts.bench import BENCH_DIR, WebSocketApi, emit, positive, summary
+from scripts.devenv.timed_client import Arrival, TimedClient
 
 PREFIX = "ha-ai"
 RESPONSES = f"{PREFIX}/responses/automation"
@@ -158,73 +157,12 @@ def sign(command: dict[str, Any], secret: str) -> dict[str, Any]:
     return body
 
 
-@dataclasses.dataclass(frozen=True)
-class Arrival:
-    """One message on the response topics, timed where paho received it."""
+def response_client(loop: asyncio.AbstractEventLoop, port: int) -> TimedClient:
+    """Return an outside client of HA AI's answers and run reports.
 
-    at: float  # time.perf_counter() in paho's thread
-    topic: str
-    payload: dict[str, Any]
-
-
-class ResponseClient:
-    """An outside MQTT client: HA AI's answers and run reports, as they arrive.
-
-    The timestamp is taken in paho's network thread, in on_message, before any
-    hop to the asyncio loop. It also sends the deploy commands.
+    It also sends the deploy commands.
     """
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, port: int) -> None:
-        """Prepare a client for the broker on loopback `port`."""
-        self.loop = loop
-        self.port = port
-        self.subscribed = asyncio.Event()
-        self.arrivals: asyncio.Queue[Arrival] = asyncio.Queue()
-        self.client = mqtt.Client(
-            CallbackAPIVersion.VERSION2, client_id="ha-ai-bench-runs"
-        )
-        self.client.on_connect = self._on_connect
-        self.client.on_subscribe = self._on_subscribe
-        self.client.on_message = self._on_message
-
-    async def start(self, timeout: float = 10) -> None:
-        """Connect, subscribe and wait for the SUBACK."""
-        self.client.connect(devenv.LOOPBACK, self.port)
-        self.client.loop_start()
-        await asyncio.wait_for(self.subscribed.wait(), timeout)
-
-    def stop(self) -> None:
-        """Disconnect and join paho's thread."""
-        self.client.disconnect()
-        self.client.loop_stop()
-
-    def publish(self, topic: str, payload: dict[str, Any]) -> None:
-        """Send a command (QoS 1)."""
-        self.client.publish(topic, json.dumps(payload), qos=1)
-
-    def forget(self) -> None:
-        """Drop whatever arrived so far (the next message is a new one's)."""
-        while not self.arrivals.empty():
-            self.arrivals.get_nowait()
-
-    async def next(self, timeout: float) -> Arrival:
-        """Return the next message, or raise TimeoutError."""
-        return await asyncio.wait_for(self.arrivals.get(), timeout)
-
-    def _on_connect(self, client: mqtt.Client, *_: Any) -> None:  # noqa: ANN401
-        client.subscribe(f"{RESPONSES}/#", qos=1)
-
-    def _on_subscribe(self, *_: Any) -> None:  # noqa: ANN401
-        self.loop.call_soon_threadsafe(self.subscribed.set)
-
-    def _on_message(
-        self, _client: mqtt.Client, _userdata: object, message: mqtt.MQTTMessage
-    ) -> None:
-        arrived = time.perf_counter()
-        payload = json.loads(message.payload)
-        self.loop.call_soon_threadsafe(
-            self.arrivals.put_nowait, Arrival(arrived, message.topic, payload)
-        )
+    return TimedClient(loop, port, client_id="ha-ai-bench-runs", topic=f"{RESPONSES}/#")
 
 
 class BurstPacer:
@@ -284,7 +222,7 @@ async def enable_remote_deploy(api: devenv.HassApi, entry_id: str) -> str:
 
 
 async def deploy(
-    client: ResponseClient,
+    client: TimedClient,
     secret: str,
     automation: BenchAutomation,
     *,
@@ -368,14 +306,14 @@ async def trace_context(api: devenv.HassApi, automation: BenchAutomation) -> str
 
 async def one_run(
     api: devenv.HassApi,
-    client: ResponseClient,
+    client: TimedClient,
     automation: BenchAutomation,
     timeout: float,
     *,
     topic: str = EXECUTED_TOPIC,
 ) -> tuple[float, Arrival]:
     """Flip the automation's trigger; return ms until its run's report arrived."""
-    client.forget()
+    client.drain()
     started = time.perf_counter()
     await toggle(api, automation.trigger_entity)
     try:
@@ -428,7 +366,7 @@ async def measure_runs(
     secret = await enable_remote_deploy(env.api, entry["entry_id"])
     measured = bench_automations(args.automations)
     failing = BenchAutomation(FAILING)
-    client = ResponseClient(asyncio.get_running_loop(), env.mqtt_port)
+    client = response_client(asyncio.get_running_loop(), env.mqtt_port)
     await client.start()
     latencies: list[float] = []
     record: list[dict[str, Any]] = []

@@ -55,9 +55,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
-
 from custom_components.ha_ai.engine.sports.follower import GameFollower
 from custom_components.ha_ai.engine.sports.model import (
     SCORE_KINDS,
@@ -68,6 +65,7 @@ from custom_components.ha_ai.engine.sports.slug import TeamIdentity, base_slug
 from scripts import devenv
 from scripts.bench import BENCH_DIR, emit, positive, summary
 from scripts.devenv.sports_demo import StandInTeam, teamtracker_yaml
+from scripts.devenv.timed_client import Arrival, TimedClient
 
 PREFIX = "ha-ai"
 SPORTS_TOPIC = f"{PREFIX}/events/sports"
@@ -117,71 +115,19 @@ TEAMS = (
 )
 
 
-@dataclasses.dataclass(frozen=True)
-class Arrival:
-    """One sports moment, timed where paho received it."""
+def moment_client(loop: asyncio.AbstractEventLoop, port: int) -> TimedClient:
+    """Return an outside client of every sports moment.
 
-    at: float  # time.monotonic() in paho's thread
-    topic: str
-    payload: dict[str, Any]
-
-
-class MomentClient:
-    """An outside MQTT client: every sports moment, as it arrives.
-
-    The timestamp is taken in paho's network thread, in on_message, before any
-    hop to the asyncio loop.
+    Its clock is `time.monotonic`, the one the stand-in reads inside Home
+    Assistant as it writes a state.
     """
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, port: int) -> None:
-        """Prepare a client for the broker on loopback `port`."""
-        self.loop = loop
-        self.port = port
-        self.subscribed = asyncio.Event()
-        self.arrivals: asyncio.Queue[Arrival] = asyncio.Queue()
-        self.client = mqtt.Client(
-            CallbackAPIVersion.VERSION2, client_id="ha-ai-bench-sports"
-        )
-        self.client.on_connect = self._on_connect
-        self.client.on_subscribe = self._on_subscribe
-        self.client.on_message = self._on_message
-
-    async def start(self, timeout: float = 10) -> None:
-        """Connect, subscribe and wait for the SUBACK."""
-        self.client.connect(devenv.LOOPBACK, self.port)
-        self.client.loop_start()
-        await asyncio.wait_for(self.subscribed.wait(), timeout)
-
-    def stop(self) -> None:
-        """Disconnect and join paho's thread."""
-        self.client.disconnect()
-        self.client.loop_stop()
-
-    async def next(self, timeout: float) -> Arrival:
-        """Return the next moment, or raise TimeoutError."""
-        return await asyncio.wait_for(self.arrivals.get(), timeout)
-
-    def unexpected(self) -> list[Arrival]:
-        """Return (and drop) whatever arrived that nobody waited for."""
-        left = []
-        while not self.arrivals.empty():
-            left.append(self.arrivals.get_nowait())
-        return left
-
-    def _on_connect(self, client: mqtt.Client, *_: Any) -> None:  # noqa: ANN401
-        client.subscribe(f"{SPORTS_TOPIC}/#", qos=1)
-
-    def _on_subscribe(self, *_: Any) -> None:  # noqa: ANN401
-        self.loop.call_soon_threadsafe(self.subscribed.set)
-
-    def _on_message(
-        self, _client: mqtt.Client, _userdata: object, message: mqtt.MQTTMessage
-    ) -> None:
-        arrived = time.monotonic()
-        payload = json.loads(message.payload)
-        self.loop.call_soon_threadsafe(
-            self.arrivals.put_nowait, Arrival(arrived, message.topic, payload)
-        )
+    return TimedClient(
+        loop,
+        port,
+        client_id="ha-ai-bench-sports",
+        topic=f"{SPORTS_TOPIC}/#",
+        clock=time.monotonic,
+    )
 
 
 @dataclasses.dataclass
@@ -253,7 +199,7 @@ async def play_step(api: devenv.HassApi, entity_id: str) -> dict[str, Any]:
 
 async def play_game(  # noqa: PLR0913 - the game's team, its clients, its tally
     api: devenv.HassApi,
-    client: MomentClient,
+    client: TimedClient,
     team: BenchTeam,
     oracle: Oracle,
     measured: Measured,
@@ -263,7 +209,7 @@ async def play_game(  # noqa: PLR0913 - the game's team, its clients, its tally
     entity_id = team.standin.entity_id
     game = measured.games[team.figure] = measured.games.get(team.figure, 0) + 1
     while True:
-        if stray := client.unexpected():
+        if stray := client.drain():
             msg = f"{team.slug}: moments nobody expected: {stray}"
             raise devenv.DevEnvError(msg)
         step = await play_step(api, entity_id)
@@ -313,7 +259,7 @@ async def measure_moments(
     except devenv.IntegrationUnavailableError as err:
         raise devenv.DevEnvError(devenv.integration_unavailable_message(err)) from None
     await wait_followed(env.api, TEAMS)
-    client = MomentClient(asyncio.get_running_loop(), env.mqtt_port)
+    client = moment_client(asyncio.get_running_loop(), env.mqtt_port)
     await client.start()
     measured = Measured()
     oracles = {}
@@ -333,7 +279,7 @@ async def measure_moments(
                     env.api, client, team, oracles[team.slug], measured, args.timeout
                 )
         await asyncio.sleep(QUIET_AFTER)
-        if stray := client.unexpected():
+        if stray := client.drain():
             msg = f"moments after the last game: {stray}"
             raise devenv.DevEnvError(msg)
     finally:
