@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
 import shutil
@@ -22,7 +23,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -255,6 +256,45 @@ async def bench(args: argparse.Namespace) -> int:
         else:
             devenv.log(f"Logs kept in {run_dir}")
     return 0
+
+
+def run_dir_for(prefix: str, given: Path | None) -> Path:
+    """Return where a bench runs Home Assistant: `given`, or a new folder in .bench/."""
+    if given is None:
+        BENCH_DIR.mkdir(exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=prefix, dir=BENCH_DIR))
+    given.mkdir(parents=True, exist_ok=True)
+    return given
+
+
+@contextlib.contextmanager
+def kept_when_failed(run_dir: Path, *, keep: bool) -> Iterator[None]:
+    """Remove the run folder after a run that worked (unless `keep`).
+
+    After a failure its logs are what there is to read: the folder stays, and
+    the log line says where.
+    """
+    succeeded = False
+    try:
+        yield
+        succeeded = True
+    finally:
+        if succeeded and not keep:
+            shutil.rmtree(run_dir, ignore_errors=True)
+        else:
+            devenv.log(f"Logs kept in {run_dir}")
+
+
+def add_run_dir_options(parser: argparse.ArgumentParser) -> None:
+    """Add `--keep` and `--run-dir`, the options of every real-HA bench."""
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the run directory under .bench/"
+    )
+    parser.add_argument(
+        "--run-dir",
+        type=Path,
+        help="run Home Assistant and mosquitto here (default: a new one under .bench/)",
+    )
 
 
 def positive(convert: Callable[[str], Any]) -> Callable[[str], Any]:

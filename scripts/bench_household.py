@@ -29,9 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import shutil
 import sys
-import tempfile
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -41,7 +39,14 @@ from zoneinfo import ZoneInfo
 from custom_components.ha_ai.engine.habits.log_files import append_rows
 from custom_components.ha_ai.engine.habits.model import Origin
 from scripts import devenv
-from scripts.bench import BENCH_DIR, emit, positive, summary
+from scripts.bench import (
+    add_run_dir_options,
+    emit,
+    kept_when_failed,
+    positive,
+    run_dir_for,
+    summary,
+)
 from scripts.devenv.home_assistant import TIME_ZONE
 from scripts.devenv.timed_client import TimedClient
 
@@ -194,28 +199,16 @@ async def measure_absences(
 
 async def bench(args: argparse.Namespace) -> int:
     """Seed the log, start the environment, measure, stop; print the figures."""
-    if args.run_dir is None:
-        BENCH_DIR.mkdir(exist_ok=True)
-        run_dir = Path(tempfile.mkdtemp(prefix="household-", dir=BENCH_DIR))
-    else:
-        run_dir = args.run_dir
-        run_dir.mkdir(parents=True, exist_ok=True)
+    run_dir = run_dir_for("household-", args.run_dir)
     written = seed_history(run_dir / "config", ZoneInfo(TIME_ZONE))
     devenv.log(f"Seeded HA AI's log with {written} changes of {PERSON}")
-    succeeded = False
-    try:
+    with kept_when_failed(run_dir, keep=args.keep):
         async with devenv.environment(
             run_dir, devenv.free_port(), devenv.free_port(), {}, debug=False
         ) as env:
             figures = await measure_absences(env, args.events, args.timeout)
         for figure in figures:
             emit(figure)
-        succeeded = True
-    finally:
-        if succeeded and not args.keep:
-            shutil.rmtree(run_dir, ignore_errors=True)
-        else:
-            devenv.log(f"Logs kept in {run_dir}")
     return 0
 
 
@@ -237,14 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         default=5.0,
         help="seconds to wait for each event (default %(default)s)",
     )
-    parser.add_argument(
-        "--keep", action="store_true", help="keep the run directory under .bench/"
-    )
-    parser.add_argument(
-        "--run-dir",
-        type=Path,
-        help="run Home Assistant and mosquitto here (default: a new one under .bench/)",
-    )
+    add_run_dir_options(parser)
     args = parser.parse_args(argv)
     devenv.ensure_runtime_requirements()
     return devenv.run(bench(args))

@@ -49,9 +49,7 @@ import hashlib
 import hmac
 import json
 import math
-import shutil
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
@@ -65,7 +63,15 @@ from custom_components.ha_ai.engine.automations.runs import (
     DEFAULT_WINDOW,
 )
 from scripts import devenv
-from scripts.bench import BENCH_DIR, WebSocketApi, emit, positive, summary
+from scripts.bench import (
+    WebSocketApi,
+    add_run_dir_options,
+    emit,
+    kept_when_failed,
+    positive,
+    run_dir_for,
+    summary,
+)
 from scripts.devenv.timed_client import Arrival, TimedClient
 
 PREFIX = "ha-ai"
@@ -424,20 +430,14 @@ async def measure_runs(
 
 async def bench(args: argparse.Namespace) -> int:
     """Start the environment, deploy, measure, stop; print the figures."""
-    if args.run_dir is None:
-        BENCH_DIR.mkdir(exist_ok=True)
-        run_dir = Path(tempfile.mkdtemp(prefix="runs-", dir=BENCH_DIR))
-    else:
-        run_dir = args.run_dir
-        run_dir.mkdir(parents=True, exist_ok=True)
+    run_dir = run_dir_for("runs-", args.run_dir)
     packages = run_dir / "config" / "packages"
     packages.mkdir(parents=True, exist_ok=True)
     (packages / "bench_runs.yaml").write_text(
         package_yaml([*bench_automations(args.automations), BenchAutomation(FAILING)]),
         encoding="utf-8",
     )
-    succeeded = False
-    try:
+    with kept_when_failed(run_dir, keep=args.keep):
         async with devenv.environment(
             run_dir, devenv.free_port(), devenv.free_port(), {}, debug=False
         ) as env:
@@ -446,12 +446,6 @@ async def bench(args: argparse.Namespace) -> int:
             args.record.write_text(json.dumps(record, indent=1), encoding="utf-8")
         for figure in figures:
             emit(figure)
-        succeeded = True
-    finally:
-        if succeeded and not args.keep:
-            shutil.rmtree(run_dir, ignore_errors=True)
-        else:
-            devenv.log(f"Logs kept in {run_dir}")
     return 0
 
 
@@ -480,14 +474,7 @@ def main(argv: list[str] | None = None) -> int:
         default=5.0,
         help="seconds to wait for each report (default %(default)s)",
     )
-    parser.add_argument(
-        "--keep", action="store_true", help="keep the run directory under .bench/"
-    )
-    parser.add_argument(
-        "--run-dir",
-        type=Path,
-        help="run Home Assistant and mosquitto here (default: a new one under .bench/)",
-    )
+    add_run_dir_options(parser)
     parser.add_argument(
         "--record",
         type=Path,

@@ -47,9 +47,7 @@ import argparse
 import asyncio
 import dataclasses
 import json
-import shutil
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,7 +61,14 @@ from custom_components.ha_ai.engine.sports.model import (
 )
 from custom_components.ha_ai.engine.sports.slug import TeamIdentity, base_slug
 from scripts import devenv
-from scripts.bench import BENCH_DIR, emit, positive, summary
+from scripts.bench import (
+    add_run_dir_options,
+    emit,
+    kept_when_failed,
+    positive,
+    run_dir_for,
+    summary,
+)
 from scripts.devenv.sports_demo import StandInTeam, teamtracker_yaml
 from scripts.devenv.timed_client import Arrival, TimedClient
 
@@ -304,14 +309,8 @@ async def measure_moments(
 
 async def bench(args: argparse.Namespace) -> int:
     """Start the environment with the stand-in's teams, measure, stop; print."""
-    if args.run_dir is None:
-        BENCH_DIR.mkdir(exist_ok=True)
-        run_dir = Path(tempfile.mkdtemp(prefix="sports-", dir=BENCH_DIR))
-    else:
-        run_dir = args.run_dir
-        run_dir.mkdir(parents=True, exist_ok=True)
-    succeeded = False
-    try:
+    run_dir = run_dir_for("sports-", args.run_dir)
+    with kept_when_failed(run_dir, keep=args.keep):
         async with devenv.environment(
             run_dir,
             devenv.free_port(),
@@ -325,12 +324,6 @@ async def bench(args: argparse.Namespace) -> int:
             args.record.write_text(json.dumps(record, indent=1), encoding="utf-8")
         for figure in figures:
             emit(figure)
-        succeeded = True
-    finally:
-        if succeeded and not args.keep:
-            shutil.rmtree(run_dir, ignore_errors=True)
-        else:
-            devenv.log(f"Logs kept in {run_dir}")
     return 0
 
 
@@ -353,14 +346,7 @@ def main(argv: list[str] | None = None) -> int:
         default=5.0,
         help="seconds to wait for each moment (default %(default)s)",
     )
-    parser.add_argument(
-        "--keep", action="store_true", help="keep the run directory under .bench/"
-    )
-    parser.add_argument(
-        "--run-dir",
-        type=Path,
-        help="run Home Assistant and mosquitto here (default: a new one under .bench/)",
-    )
+    add_run_dir_options(parser)
     parser.add_argument(
         "--record",
         type=Path,
