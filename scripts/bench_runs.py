@@ -28,11 +28,11 @@ turn: 200 runs are at most 6 of each, all reported one by one. Should more runs
 be asked for than the automations can carry in a minute, the bench waits
 before an automation's seventh run until its window is over (`BurstPacer`).
 
-The failed path is reported once: one more automation whose action is a
-service call with data the service refuses at run time (`input_boolean.turn_on`
-given a `brightness`). HA AI's check admits it, as Home Assistant's own
-automation validation does: neither validates a service's data before the
-call. Its run must reach the client on `.../failed` with the error.
+The failed path is reported once: one more automation whose action sets a
+number beyond its range (`input_number.set_value` of 1000 on a number of 0 to
+10). The value is a number, as the service's schema asks, so HA AI's check
+admits it; the entity refuses it when the call is made. Its run must reach the
+client on `.../failed` with the error.
 
 `scripts/bench --only runs` prints p50/p95/max/mean of the latency in ms, one
 JSON line each, and the failed run's latency with its error;
@@ -62,6 +62,7 @@ from custom_components.ha_ai.engine.automations.runs import (
     DEFAULT_PER_WINDOW,
     DEFAULT_WINDOW,
 )
+from custom_components.ha_ai.engine.automations.safety import DEFAULT_ALLOWED_SERVICES
 from scripts import devenv
 from scripts.bench import (
     WebSocketApi,
@@ -81,6 +82,9 @@ FAILED_TOPIC = f"{RESPONSES}/failed"
 DEPLOY_TOPIC = f"{PREFIX}/commands/automation/deploy"
 AUTOMATIONS = 35
 SINK = "input_boolean.bench_runs_sink"
+# What the failing automation sets beyond its range.
+OUT_OF_RANGE = "input_number.bench_runs_level"
+OUT_OF_RANGE_SERVICE = "input_number.set_value"
 FAILING = "failing"
 COMMAND_TTL = 300
 # How long to wait for the first deploy's answer before sending it again: the
@@ -121,15 +125,18 @@ class BenchAutomation:
     def config(self, *, failing: bool = False) -> dict[str, Any]:
         """Return the automation: any change of its trigger toggles the sink.
 
-        The failing one turns the sink on with a brightness, which
-        `input_boolean.turn_on` refuses when it is called.
+        The failing one sets a number beyond its range, which the number
+        refuses when it is called.
         """
-        action: dict[str, Any] = {
-            "action": "input_boolean.turn_on" if failing else "input_boolean.toggle",
-            "target": {"entity_id": SINK},
-        }
-        if failing:
-            action["data"] = {"brightness": 255}
+        action: dict[str, Any] = (
+            {
+                "action": OUT_OF_RANGE_SERVICE,
+                "target": {"entity_id": OUT_OF_RANGE},
+                "data": {"value": 1000},
+            }
+            if failing
+            else {"action": "input_boolean.toggle", "target": {"entity_id": SINK}}
+        )
         return {
             "alias": f"Bench runs {self.name}",
             "triggers": [
@@ -145,11 +152,17 @@ def bench_automations(count: int) -> list[BenchAutomation]:
 
 
 def package_yaml(automations: list[BenchAutomation]) -> str:
-    """Return the input_booleans: each automation's trigger, and the sink."""
+    """Return the helpers: each automation's trigger, the sink, the number."""
     names = [a.trigger_entity.split(".")[1] for a in automations]
     names.append(SINK.split(".")[1])
     return yaml.safe_dump(
-        {"input_boolean": {name: {"name": name} for name in names}}, sort_keys=False
+        {
+            "input_boolean": {name: {"name": name} for name in names},
+            "input_number": {
+                OUT_OF_RANGE.split(".")[1]: {"name": "Bench runs", "min": 0, "max": 10}
+            },
+        },
+        sort_keys=False,
     )
 
 
@@ -208,13 +221,20 @@ async def enable_remote_deploy(api: devenv.HassApi, entry_id: str) -> str:
     """Switch remote deploy on in the entry's options; return the new secret.
 
     The options flow's last step shows the secret once, as the user sees it.
+    `input_number.set_value`, which the failing automation calls, is added to
+    the allowed services, as a user would.
     """
     flows = "/api/config/config_entries/options/flow"
     form = await api.request("POST", flows, {"handler": entry_id})
     shown = await api.request(
         "POST",
         f"{flows}/{form['flow_id']}",
-        {"remote_deploy": {"remote_deploy_enabled": True}},
+        {
+            "remote_deploy": {"remote_deploy_enabled": True},
+            "automation_safety": {
+                "allowed_services": [*DEFAULT_ALLOWED_SERVICES, OUT_OF_RANGE_SERVICE]
+            },
+        },
     )
     if shown.get("step_id") != "remote_secret":
         msg = f"remote deploy not switched on: {shown}"

@@ -7,7 +7,9 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from homeassistant.core import HomeAssistant
+import voluptuous as vol
+from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -306,3 +308,102 @@ async def test_remote_commands_refuse_templates_and_events(
     assert response["success"] is False
     assert response["reason"] == "refused"
     assert words in response["error"]
+
+
+def light_with_a_schema(hass: HomeAssistant) -> None:
+    """A light.turn_on that, as the real one, only takes a whole brightness."""
+
+    async def turn_on(_call: ServiceCall) -> None:
+        return None
+
+    hass.services.async_register(
+        "light",
+        "turn_on",
+        turn_on,
+        schema=cv.make_entity_service_schema(
+            {vol.Optional("brightness"): vol.All(vol.Coerce(int), vol.Range(0, 255))}
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    "actions",
+    [
+        [
+            {
+                "action": "light.turn_on",
+                "target": {"entity_id": "light.bedroom"},
+                "data": {"brightness": "very"},
+            }
+        ],
+        [
+            {
+                "choose": [
+                    {
+                        "conditions": [],
+                        "sequence": [
+                            {
+                                "action": "light.turn_on",
+                                "target": {"entity_id": "light.bedroom"},
+                                "data": {"brightness": 900},
+                            }
+                        ],
+                    }
+                ]
+            }
+        ],
+        [
+            {
+                "action": "light.turn_on",
+                "target": {"entity_id": "light.bedroom"},
+                "data": {"colour": "red"},
+            }
+        ],
+    ],
+)
+async def test_data_the_service_refuses_is_refused_before_it_runs(
+    hass: HomeAssistant, actions: list[dict[str, Any]]
+) -> None:
+    add_house(hass)
+    light_with_a_schema(hass)
+
+    with pytest.raises(AutomationRefusedError) as refused:
+        await check(hass, automation(*actions))
+
+    assert refused.value.reason == "invalid_data"
+    assert refused.value.message.startswith("light.turn_on (actions[0]")
+    assert "does not accept its data" in refused.value.message
+
+
+async def test_data_the_service_takes_or_cannot_know_yet_passes(
+    hass: HomeAssistant,
+) -> None:
+    add_house(hass)
+    light_with_a_schema(hass)
+    fine = automation(
+        {
+            "action": "light.turn_on",
+            "target": {"entity_id": "light.bedroom"},
+            "data": {"brightness": 128},
+        },
+        # A template is only known when the automation runs.
+        {
+            "action": "light.turn_on",
+            "target": {"entity_id": "light.kitchen"},
+            "data": {"brightness": "{{ 20 * 5 }}"},
+        },
+        # switch.turn_on of the test house has no schema: nothing to hold it to.
+        {
+            "action": "switch.turn_on",
+            "target": {"entity_id": "switch.coffee"},
+            "data": {"anything": 1},
+        },
+    )
+    checked = await check(
+        hass,
+        fine,
+        allowed=DEFAULT_ALLOWED_SERVICES,
+        sensitive_allowed=(),
+        templates=True,
+    )
+    assert checked["id"] == "check_me"

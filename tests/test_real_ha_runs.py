@@ -121,7 +121,7 @@ async def test_runs_of_deployed_automations_reach_an_outside_client(
     assert report["suggestion_id"] == failed["suggestion_id"]
     assert report["trigger"] == failed["trigger"]
     assert report["run_id"] == failed["run_context"]
-    assert "brightness" in report["error"]
+    assert "input_number.bench_runs_level" in report["error"]
 
     assert figures["runs_executed_samples"]["value"] == RUNS
     assert figures["runs_automations"]["value"] == AUTOMATIONS

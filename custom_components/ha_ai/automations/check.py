@@ -1,13 +1,15 @@
 """Check an automation before it reaches Home Assistant.
 
 Every automation HA AI writes (rendered from a habit, proposed by an LLM, or sent
-by an outside program over MQTT) passes the same three checks, in this order:
+by an outside program over MQTT) passes the same four checks, in this order:
 the safety rules (`engine/automations/safety.py`: every step, trigger, condition,
 target and template of an allowed kind; only allowed services, sensitive ones
 only when named in the options), Home Assistant's own automation config
-validation (the one the automation editor uses), and the existence of every
-entity, device and service it names. A failed check says why, in words a user
-can act on.
+validation (the one the automation editor uses), the existence of every
+entity, device and service it names, and the data of every service call against
+that service's own schema (which Home Assistant only applies when the call is
+made, so an automation with data its service refuses would fail at every run). A
+failed check says why, in words a user can act on.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from homeassistant.helpers import entity_registry as er
 
 from ..engine.automations.references import names_to_check
 from ..engine.automations.safety import SafetySettings, check_automation
+from ..engine.automations.walk import service_data
 
 __all__ = ["AutomationRefusedError", "SafetySettings", "async_check_automation"]
 
@@ -63,6 +66,7 @@ async def async_check_automation(
             "invalid", f"Home Assistant does not accept this automation: {err}"
         ) from err
     _check_references(hass, config)
+    _check_service_data(hass, config)
     return config
 
 
@@ -93,3 +97,23 @@ def _check_references(hass: HomeAssistant, config: Mapping[str, Any]) -> None:
         raise AutomationRefusedError(
             "unknown_service", f"These actions do not exist: {', '.join(missing)}"
         )
+
+
+def _check_service_data(hass: HomeAssistant, config: Mapping[str, Any]) -> None:
+    """Refuse a call whose written-out data its service's schema does not accept.
+
+    Calls with templates are left to Home Assistant at run time, as are services
+    registered without a schema.
+    """
+    for call in service_data(config):
+        domain, name = call.service.split(".", 1)
+        service = hass.services.async_services_for_domain(domain).get(name)
+        if service is None or service.schema is None:
+            continue
+        try:
+            service.schema(dict(call.data))
+        except vol.Invalid as err:
+            raise AutomationRefusedError(
+                "invalid_data",
+                f"{call.service} ({call.path}) does not accept its data: {err}",
+            ) from err

@@ -51,6 +51,20 @@ class CalledService:
 
 
 @dataclass(frozen=True, slots=True)
+class ServiceData:
+    """What one service call sends, target included, when all of it is written out.
+
+    Home Assistant checks a call's data against the service's schema only when
+    the call is made; with this, an automation whose data the service would
+    refuse is refused before it is written, not at each run.
+    """
+
+    service: str  # the lower case `domain.service`
+    path: str  # where the call is (`actions[0].action`)
+    data: Mapping[object, object]  # data and target merged, as the call sends them
+
+
+@dataclass(frozen=True, slots=True)
 class Problem:
     """Where the automation is refused, why (in words) and of which kind."""
 
@@ -72,6 +86,7 @@ class Walk:
     """What walking an automation found."""
 
     calls: list[CalledService] = field(default_factory=list)
+    service_data: list[ServiceData] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     templates: list[FoundTemplate] = field(default_factory=list)
     variables: set[str] = field(default_factory=set)

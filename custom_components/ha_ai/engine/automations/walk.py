@@ -53,7 +53,16 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Final
 
 from .bounds import size_problem
-from .found import TARGET_KEYS, CalledService, ProblemKind, Walk, join, shorten
+from .found import (
+    TARGET_KEYS,
+    CalledService,
+    ProblemKind,
+    ServiceData,
+    Walk,
+    join,
+    shorten,
+    strings,
+)
 from .templates import is_template
 from .triggers import (
     DEVICE_KEYS,
@@ -357,7 +366,10 @@ def _response_variable(found: Walk, step: Mapping[object, object], path: str) ->
 
 
 def _walk_service_call(found: Walk, step: Mapping[object, object], path: str) -> None:
-    found.calls.extend(_service_calls(step, path))
+    calls = list(_service_calls(step, path))
+    found.calls.extend(calls)
+    if (sent := _written_out_data(step, calls)) is not None:
+        found.service_data.append(ServiceData(calls[0].service, calls[0].path, sent))
     _response_variable(found, step, path)
     target = step.get("target")
     if isinstance(target, Mapping):
@@ -382,6 +394,30 @@ def _walk_service_call(found: Walk, step: Mapping[object, object], path: str) ->
                 if isinstance(data, str)
                 else ProblemKind.MALFORMED,
             )
+
+
+def _written_out_data(
+    step: Mapping[object, object], calls: list[CalledService]
+) -> dict[object, object] | None:
+    """Return the data and target one call sends, when nothing in them is a template.
+
+    None for a call whose name is not one written-out service, or whose data or
+    target is not a mapping or holds a template: what it sends is only known
+    when it runs.
+    """
+    if len(calls) != 1 or not calls[0].valid:
+        return None
+    sent: dict[object, object] = {}
+    for key in ("data", "data_template", "target"):
+        part = step.get(key)
+        if part is None:
+            continue
+        if not isinstance(part, Mapping):
+            return None
+        sent.update(part)
+    if any(is_template(text) for text, _ in strings(sent, "")):
+        return None
+    return sent
 
 
 def _walk_device(found: Walk, step: Mapping[object, object], path: str) -> None:
@@ -558,6 +594,11 @@ def walk(config: object) -> Walk:
     else:
         _walk_top(found, config)
     return found
+
+
+def service_data(config: object) -> list[ServiceData]:
+    """Return what each written-out service call sends (see `ServiceData`)."""
+    return walk(config).service_data
 
 
 def services_called(config: object) -> list[CalledService]:
