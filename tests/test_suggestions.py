@@ -232,6 +232,8 @@ async def test_a_failed_deploy_is_reported_and_can_be_retried(
     assert "automation: !include automations.yaml" in failed["error"]
     [listed_failed] = await listed(hass, status="failed")
     assert listed_failed["error"] == failed["error"]
+    # Nothing deployed, so nothing ran: the runs kept are unknown, the deploys 0 %.
+    assert hass.states.get(RATE).state == "unknown"
     assert hass.states.get(RATE).attributes["deploy_success_rate"] == 0.0
     assert (tmp_path / "automations.yaml").read_text() == "[]\n"
 
