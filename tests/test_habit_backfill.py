@@ -205,3 +205,43 @@ async def test_a_run_started_before_the_backfill_still_counts(
     )
     assert await async_backfill(hass, log, days=1) == 1
     assert [int(o) for o in (await log.async_read()).origin] == [Origin.AUTOMATED]
+
+
+async def test_changes_in_one_instant_are_read_in_the_order_they_were_made(
+    hass: HomeAssistant, recorder_mock: object, freezer: FrozenDateTimeFactory
+) -> None:
+    """Equal times leave the order to the database: the recorder's row ids keep it.
+
+    A sensor reporting opened and closed in one instant must not be read back as
+    closed, then opened (still open); nor two switches in another order.
+    """
+    end = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
+    freezer.move_to(end - timedelta(hours=2))
+    for entity_id in ("binary_sensor.door", "switch.coffee", "light.kitchen"):
+        hass.states.async_set(entity_id, "off")
+    freezer.move_to(end - timedelta(hours=1))
+    hass.states.async_set("light.kitchen", "on")
+    hass.states.async_set("switch.coffee", "on")
+    hass.states.async_set("binary_sensor.door", "on")
+    hass.states.async_set("binary_sensor.door", "off")
+    hass.states.async_set("switch.coffee", "off")
+    hass.states.async_set("light.kitchen", "off")
+    freezer.move_to(end)
+    await async_wait_recording_done(hass)
+
+    log = HabitLog(
+        hass, MockConfigEntry(domain=DOMAIN), retention_days=60, exclusions=Exclusions()
+    )
+    rows = await get_instance(hass).async_add_executor_job(
+        RecorderReplay(hass, log.is_logged).read,
+        end - timedelta(minutes=90),
+        end,
+    )
+    assert [(entity, state) for _, _, entity, state in rows] == [
+        ("light.kitchen", "on"),
+        ("switch.coffee", "on"),
+        ("binary_sensor.door", "on"),
+        ("binary_sensor.door", "off"),
+        ("switch.coffee", "off"),
+        ("light.kitchen", "off"),
+    ]

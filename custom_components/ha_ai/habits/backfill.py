@@ -5,13 +5,15 @@ is what tells a person's change from an automation's. So the states and the even
 that say who acted (`automation_triggered`, `script_started`, `call_service`) are
 read with the recorder's own SQLAlchemy models, which work on every database the
 recorder supports, and replayed in time order through the same `OriginTracker` the
-live log uses: a state is joined to its run on the context id
-(`States.context_id_bin` = `Events.context_id_bin`), a late device report to the
-command before it, exactly as live. Reading happens in the recorder's executor, a
-day at a time and streamed, so neither the event loop nor the memory carries the
-database; each entity's previous state and the remembered runs carry over from
-one day to the next, and the state each entity had before the first day is read
-first, so no entity's first change of a day is mistaken for a restore.
+live log uses (changes at one and the same time in the order the recorder wrote
+them, by row id: each database orders equal times its own way): a state is joined
+to its run on the context id (`States.context_id_bin` = `Events.context_id_bin`),
+a late device report to the command before it, exactly as live. Reading happens
+in the recorder's executor, a day at a time and streamed, so neither the event
+loop nor the memory carries the database; each entity's previous state and the
+remembered runs carry over from one day to the next, and the state each entity
+had before the first day is read first, so no entity's first change of a day is
+mistaken for a restore.
 """
 
 from __future__ import annotations
@@ -131,7 +133,7 @@ class RecorderReplay:
                 select(States.state)
                 .where(States.metadata_id == metadata_id)
                 .where(States.last_updated_ts < before)
-                .order_by(States.last_updated_ts.desc())
+                .order_by(States.last_updated_ts.desc(), States.state_id.desc())
                 .limit(1)
             ).scalar()
             if state is not None:
@@ -158,7 +160,7 @@ class RecorderReplay:
             .where(Events.event_type_id.in_(list(self._event_types)))
             .where(Events.time_fired_ts >= start)
             .where(Events.time_fired_ts < end)
-            .order_by(Events.time_fired_ts)
+            .order_by(Events.time_fired_ts, Events.event_id)
         )
         for when, type_id, context_id, parent_id, user_id, data in session.execute(
             query.execution_options(yield_per=ROWS_PER_FETCH)
@@ -188,7 +190,7 @@ class RecorderReplay:
             .where(States.metadata_id.in_(list(self._entities)))
             .where(States.last_updated_ts >= start)
             .where(States.last_updated_ts < end)
-            .order_by(States.last_updated_ts)
+            .order_by(States.last_updated_ts, States.state_id)
         )
         for when, metadata_id, state, context_id, parent_id, user_id in session.execute(
             query.execution_options(yield_per=ROWS_PER_FETCH)
