@@ -11,7 +11,7 @@ UV_VERSION="0.13.9"
 # The newest plugin release that still installs on Python 3.13.0 (Home Assistant 2026.2.3).
 LATEST_PLUGIN="pytest-homeassistant-custom-component==0.13.316"
 # Test-only extras installed beside the plugin in both environments.
-LATEST_EXTRAS="hypothesis==6.140.2"
+LATEST_EXTRAS="hypothesis==6.140.2 psycopg2-binary==2.9.13"
 export PYTHONDONTWRITEBYTECODE=1
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -84,6 +84,31 @@ ensure_mosquitto() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto mosquitto-clients >/dev/null
   # The Debian package may start a system broker on 1883; the project never uses it.
   if command -v systemctl >/dev/null 2>&1; then systemctl disable --now mosquitto >/dev/null 2>&1 || true; fi
+}
+
+# The recorder tests on PostgreSQL start their own server (initdb, postgres) in a
+# temporary directory; they only need Debian's programs, and are skipped without them.
+ensure_postgresql() {
+  if compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null; then
+    return 0
+  fi
+  if [ "$(id -u)" != "0" ]; then
+    log "PostgreSQL is missing (sudo apt-get install -y postgresql): the recorder tests on PostgreSQL will be skipped"
+    return 0
+  fi
+  log "Installing PostgreSQL from Debian"
+  if ! { DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null &&
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }; then
+    log "PostgreSQL could not be installed: the recorder tests on PostgreSQL will be skipped"
+    return 0
+  fi
+  # The Debian package may start a system cluster on 5432; the project never uses it.
+  if command -v systemctl >/dev/null 2>&1; then systemctl disable --now postgresql >/dev/null 2>&1 || true; fi
+  if command -v pg_ctlcluster >/dev/null 2>&1; then
+    pg_lsclusters --no-header 2>/dev/null | while read -r version cluster _; do
+      pg_ctlcluster "$version" "$cluster" stop >/dev/null 2>&1 || true
+    done || true
+  fi
 }
 
 # The card's tests run on node's own test runner (node >= 18 has it).
