@@ -16,7 +16,7 @@ const { startDemoHouse } = await import("../tests/browser/demo_house.js");
 const LIGHT = { ...DESKTOP, viewport: { width: 1280, height: 800 }, colorScheme: "light", deviceScaleFactor: 1 };
 const CAMERA_MODEL = "AI camera";
 const HA_AI_MODEL = "Home automation insights";
-const CAMERA_PREFIX = "liveobject";
+const DEFAULT_CAMERA_PREFIX = "liveobject";
 const WAIT_MS = 30_000;
 
 function log(message) {
@@ -46,17 +46,35 @@ async function poll(read, timeout) {
   }
 }
 
+// The camera topic prefix HA AI listens to, from its diagnostics (the demo may
+// have set its own); the default when they cannot say.
+async function cameraPrefix(page) {
+  try {
+    const [entry] = await callWS(page, { type: "config_entries/get", domain: "ha_ai" });
+    const diagnostics = await page.evaluate(async (entryId) => {
+      const { auth } = document.querySelector("home-assistant").hass;
+      const response = await fetch(`/api/diagnostics/config_entry/${entryId}`, {
+        headers: { Authorization: `Bearer ${auth.data.access_token}` },
+      });
+      return response.ok ? response.json() : undefined;
+    }, entry.entry_id);
+    return diagnostics?.data?.data?.camera_topic_prefix || DEFAULT_CAMERA_PREFIX;
+  } catch {
+    return DEFAULT_CAMERA_PREFIX;
+  }
+}
+
 // A camera event as an AI camera classifier publishes it (see the README's MQTT contract).
-function publishCameraEvent(port) {
+function publishCameraEvent(port, prefix) {
   const publish = (topic, message) =>
     execFileSync("mosquitto_pub", ["-h", "127.0.0.1", "-p", port, "-q", "1", "-t", topic, "-m", message]);
-  publish(`${CAMERA_PREFIX}/status`, "online");
+  publish(`${prefix}/status`, "online");
   publish(
-    `${CAMERA_PREFIX}/camera/front_door/status`,
+    `${prefix}/camera/front_door/status`,
     JSON.stringify({ camera_id: "front_door", camera_name: "Front Door", status: "online" }),
   );
   publish(
-    `${CAMERA_PREFIX}/camera/front_door/event`,
+    `${prefix}/camera/front_door/event`,
     JSON.stringify({
       event_id: `screenshot-${Date.now()}`,
       camera_id: "front_door",
@@ -75,8 +93,9 @@ function publishCameraEvent(port) {
 async function cameraDevice(page, port) {
   const found = await poll(async () => (await cameraDevices(page))[0], 5_000);
   if (found) return found;
-  log("The demo house has no AI camera yet: publishing a camera event");
-  publishCameraEvent(port);
+  const prefix = await cameraPrefix(page);
+  log(`The demo house has no AI camera yet: publishing a camera event under ${prefix}/`);
+  publishCameraEvent(port, prefix);
   const made = await poll(async () => (await cameraDevices(page))[0], WAIT_MS);
   if (!made) throw new Error("no AI camera device appeared after a camera event");
   return made;
