@@ -14,7 +14,7 @@ The automations are deployed by HA AI as an outside program would have it do:
 remote deploy is switched on in the entry's options (the options flow over
 REST, whose last step shows the new shared secret), then one signed command per
 automation goes to `<prefix>/commands/automation/deploy`, signed as the README's
-"Remote deploy over MQTT" shows, each with a `suggestion_id` of the sender's.
+"Commands: remote deploy" shows, each with a `suggestion_id` of the sender's.
 Each automation has its own `input_boolean` as state trigger and toggles one
 shared `input_boolean` (the sink) as its action: the sink's state then carries
 the run's context, which the report's `run_id` must be (for the failed run
@@ -167,7 +167,7 @@ def package_yaml(automations: list[BenchAutomation]) -> str:
 
 
 def sign(command: dict[str, Any], secret: str) -> dict[str, Any]:
-    """Sign a command as the README's "Remote deploy over MQTT" shows."""
+    """Sign a command as the README's "Commands: remote deploy" shows."""
     body = {key: value for key, value in command.items() if key != "signature"}
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     body["signature"] = hmac.new(

@@ -956,7 +956,7 @@ def catalogue_rows() -> list[CatalogueRow]:
 
 
 def catalogue_markdown() -> str:
-    """Return the catalogue as a Markdown table, for the README."""
+    """Return the catalogue as a Markdown table, for docs/zigbee.md."""
     lines = [
         "| kind | recognised by | gain | ease | example suggestion |",
         "|---|---|---|---|---|",
