@@ -310,6 +310,8 @@ class _WriteCheck:
                     "publishes on again",
                     self.topic,
                 )
+            else:
+                LOGGER.debug("HA AI's probe on %s came back", self.topic)
             ir.async_delete_issue(self._hass, DOMAIN, WRITES_REFUSED_ISSUE)
             return
         prefix = self._bus.settings.namespace_prefix
