@@ -172,9 +172,13 @@ def set_mqtt_connected(
 
 
 def published(
-    mqtt_mock: MqttMockHAClient, topic_prefix: str = ""
+    mqtt_mock: MqttMockHAClient, topic_prefix: str = "", *, probes: bool = False
 ) -> list[tuple[str, Any, int, bool]]:
-    """Return (topic, payload, qos, retain) of what was published, JSON decoded."""
+    """Return (topic, payload, qos, retain) of what was published, JSON decoded.
+
+    The probes of HA AI's write check (`<prefix>/probe`, sent a moment after each
+    connection) are left out unless `probes` asks for them.
+    """
     messages = []
     for call in mqtt_mock.async_publish.call_args_list:
         topic, payload, qos, retain = call.args
@@ -182,8 +186,17 @@ def published(
             continue
         with contextlib.suppress(ValueError):
             payload = json.loads(payload)
+        if not probes and is_probe(topic, payload):
+            continue
         messages.append((topic, payload, qos, retain))
     return messages
+
+
+def is_probe(topic: str, payload: object) -> bool:
+    """Tell whether a message is a probe of HA AI's write check."""
+    return (
+        topic.endswith("/probe") and isinstance(payload, dict) and "check_id" in payload
+    )
 
 
 async def notifications(

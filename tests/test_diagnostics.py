@@ -54,10 +54,11 @@ async def test_diagnostics(
     assert diagnostics["mqtt"] == {
         "connected": True,
         "stalled": False,
+        "writes_refused": False,
         "queued_messages": 0,
         "queue_limit": 100_000,
         "retained_topics": ["ha-ai/status"],
-        "subscriptions": 6,
+        "subscriptions": 7,
         "statistics": {
             "messages_published": 2,
             "publish_errors": 0,

@@ -131,6 +131,7 @@ async def test_setup_goes_online(
     assert setup_entry.state is ConfigEntryState.LOADED
     assert ("ha-ai/status", "online", 1, True) in published(mqtt_mock)
     assert our_subscriptions(mqtt_mock) == [
+        "ha-ai/probe",
         "homeassistant/status",
         "liveobject/camera/+/event",
         "liveobject/camera/+/status",

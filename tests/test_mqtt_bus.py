@@ -414,6 +414,8 @@ async def test_twenty_thousand_events_at_once_while_connected_all_go_out_in_orde
     async def acknowledged(
         hass: HomeAssistant, topic: str, payload: str, *_: Any
     ) -> None:
+        if topic == "ha-ai/probe":
+            return  # the write check's, should the burst take seconds
         sent.append(json.loads(payload)["n"])
         await asyncio.sleep(0)  # the acknowledgement comes on a later loop turn
 
@@ -781,6 +783,8 @@ async def test_link_drop_resends_only_what_was_not_acknowledged(
     async def only_later_ones_acknowledged(
         hass: HomeAssistant, topic: str, payload: str, *_: Any
     ) -> None:
+        if topic == "ha-ai/probe":
+            return  # the write check's, should the machine be slow
         handed.append(json.loads(payload)["n"])
         if len(handed) == 1:
             await first_unanswered.wait()

@@ -61,9 +61,15 @@ async def ha_ai(
 
 
 async def next_event(subscriber: Subscriber) -> Received:
-    """Return the next message that is not the retained status, within 30 s."""
+    """Return the next message that is not the status nor a probe, within 30 s.
+
+    HA AI's write check publishes probes on `ha-ai/probe` after each connection.
+    """
     async with asyncio.timeout(30):
-        while (message := await subscriber.next()).topic == "ha-ai/status":
+        while (message := await subscriber.next()).topic in (
+            "ha-ai/status",
+            "ha-ai/probe",
+        ):
             pass
     return message
 

@@ -211,6 +211,21 @@ MAX_QUEUED_CHARACTERS: Final = 32 * 1024 * 1024
 DROP_LOG_INTERVAL: Final = 10.0
 # Home Assistant's birth messages within this many seconds cause one republish.
 BIRTH_REPUBLISH_COOLDOWN: Final = 5.0
+# A broker's ACL may refuse HA AI's publishes without telling it (mosquitto
+# acknowledges them to an MQTT 3.1.1 client all the same). After each connection HA
+# AI publishes a probe on `<prefix>/<WRITE_CHECK_SEGMENT>`, which it subscribes to:
+# the first WRITE_CHECK_DELAY seconds after connecting (Home Assistant's client sends
+# subscriptions after a short cooldown), then every WRITE_CHECK_INTERVAL seconds, at
+# most WRITE_CHECK_PROBES times. None back WRITE_CHECK_INTERVAL seconds after the
+# last one: the broker refuses HA AI's writes (a warning and a repair issue), and
+# the check runs again every WRITE_RECHECK_INTERVAL seconds until a probe is back.
+WRITE_CHECK_SEGMENT: Final = "probe"
+WRITE_CHECK_DELAY: Final = 2.0
+WRITE_CHECK_INTERVAL: Final = 3.0
+WRITE_CHECK_PROBES: Final = 5
+WRITE_CHECK_TTL: Final = 60
+WRITE_RECHECK_INTERVAL: Final = 300.0
+WRITES_REFUSED_ISSUE: Final = "mqtt_writes_refused"
 
 SERVICE_PUBLISH_EVENT: Final = "publish_event"
 SERVICE_RUN_ANALYSIS: Final = "run_analysis"

@@ -6,13 +6,14 @@ import asyncio
 import contextlib
 import dataclasses
 import signal
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
 from .auth import AccessToken, authenticate, renew_tokens
+from .broker_acl import BrokerUser
 from .common import JSON, LOOPBACK, START_TIMEOUT, DevEnvError, log
 from .hass_api import HassApi, wait_for_http
 from .home_assistant import (
@@ -68,17 +69,19 @@ async def environment(  # noqa: PLR0913 - each knob is used by a caller
     debug: bool,
     echo: Callable[[str], bool] | None = None,
     extra_yaml: str = "",
+    broker_users: Sequence[BrokerUser] = (),
 ) -> AsyncIterator[Environment]:
     """Start mosquitto and Home Assistant in ``run_dir``; stop both on exit.
 
     Yields once Home Assistant is running and authenticated; the caller
     creates the config entries it needs. ``extra_yaml`` goes into
-    configuration.yaml.
+    configuration.yaml. With ``broker_users`` mosquitto is locked down to them
+    (see ``broker_acl``).
     """
     config_dir = run_dir / "config"
     async with ServiceGroup() as group, aiohttp.ClientSession() as session:
         log(f"Starting mosquitto on {LOOPBACK}:{mqtt_port}")
-        await start_mosquitto(group, run_dir / "mosquitto", mqtt_port)
+        await start_mosquitto(group, run_dir / "mosquitto", mqtt_port, broker_users)
         write_ha_config(config_dir, http_port, debug=debug, extra_yaml=extra_yaml)
         skip_core_config_onboarding(config_dir)
         link_integration(config_dir)

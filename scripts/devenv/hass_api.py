@@ -224,14 +224,20 @@ async def finish_onboarding(api: HassApi) -> None:
 
 
 async def ensure_mqtt_entry(
-    api: HassApi, port: int, configured_port: int | None
+    api: HassApi,
+    port: int,
+    configured_port: int | None,
+    credentials: tuple[str, str] | None = None,
 ) -> bool:
     """Create the mqtt entry for the broker, or point the existing one at it.
 
+    ``credentials`` (user name, password) are for a broker that asks for them.
     Returns True when an existing entry was moved to another port: whatever
     depends on it should then be reloaded.
     """
-    user_input = {"broker": LOOPBACK, "port": port}
+    user_input: JSON = {"broker": LOOPBACK, "port": port}
+    if credentials is not None:
+        user_input["username"], user_input["password"] = credentials
     entries = await api.entries("mqtt")
     moved = False
     if not entries:

@@ -10,10 +10,11 @@ import shutil
 import signal
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Self
 
+from .broker_acl import BrokerUser, locked_down_config
 from .common import HA_LOG_LINE, LOOPBACK, STOP_TIMEOUT, DevEnvError, log
 
 
@@ -254,15 +255,27 @@ async def wait_for_port(service: Service, port: int, timeout: float) -> None:
             return
 
 
-async def start_mosquitto(group: ServiceGroup, run_dir: Path, port: int) -> Service:
-    """Start a private mosquitto on loopback ``port`` and wait until it listens."""
+async def start_mosquitto(
+    group: ServiceGroup,
+    run_dir: Path,
+    port: int,
+    users: Sequence[BrokerUser] = (),
+) -> Service:
+    """Start a private mosquitto on loopback ``port`` and wait until it listens.
+
+    With ``users`` it is locked down: no anonymous clients, those users with
+    their passwords, each allowed only the topics of its ACL lines.
+    """
     mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     if not Path(mosquitto).exists():
         raise DevEnvError("mosquitto is not installed (see scripts/_env.sh)")
     run_dir.mkdir(parents=True, exist_ok=True)
     config = run_dir / "mosquitto.conf"
+    access = (
+        await locked_down_config(run_dir, users) if users else "allow_anonymous true\n"
+    )
     config.write_text(
-        f"listener {port} {LOOPBACK}\nallow_anonymous true\npersistence false\n",
+        f"listener {port} {LOOPBACK}\n{access}persistence false\n",
         encoding="utf-8",
     )
     service = await group.start(

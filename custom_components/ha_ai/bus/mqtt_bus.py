@@ -13,11 +13,16 @@ bounded outage queue of the configured size. Nothing is lost silently: every eve
 dropped (pushed out of a full queue, expired, refused) is counted in the statistics
 and logged in a summary line. An event whose publish timed out is sent again when
 the broker is back, so delivery is at least once: receivers dedupe by `event_id`.
+
+A broker may also take publishes and pass none of them on (an ACL that refuses HA
+AI's writes, which an MQTT 3.1.1 client is never told of): after each connection a
+probe on `<prefix>/probe` must come back, or the log and a repair issue say so.
 """
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections import Counter, deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -30,6 +35,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
@@ -38,6 +44,7 @@ from ..const import (
     BIRTH_REPUBLISH_COOLDOWN,
     CONNECTED_QUEUE_SIZE,
     DEFAULT_BIRTH_TOPIC,
+    DOMAIN,
     DROP_LOG_INTERVAL,
     LOGGER,
     LOOP_BUSY_SLACK,
@@ -47,6 +54,13 @@ from ..const import (
     PUBLISH_WINDOW,
     STALL_CHECK_INTERVAL,
     STATUS_PUBLISH_TIMEOUT,
+    WRITE_CHECK_DELAY,
+    WRITE_CHECK_INTERVAL,
+    WRITE_CHECK_PROBES,
+    WRITE_CHECK_SEGMENT,
+    WRITE_CHECK_TTL,
+    WRITE_RECHECK_INTERVAL,
+    WRITES_REFUSED_ISSUE,
 )
 from ..engine.envelope import build_envelope
 from ..engine.inbound import Rejection, decode_text, parse_json_object
@@ -176,6 +190,172 @@ class _DropReport:
         self._last_error = None
 
 
+class _WriteCheck:
+    """Finds out whether the broker passes HA AI's publishes on; says so if not.
+
+    A broker's ACL can refuse a client's publishes without telling it: mosquitto
+    acknowledges a refused publish to an MQTT 3.1.1 client as if it were taken, and
+    Home Assistant's client ignores MQTT 5's reason codes. Everything would look
+    fine while nothing HA AI publishes reaches anyone. So after each connection a
+    small probe goes to a topic HA AI subscribes to. Home Assistant's client sends
+    subscriptions after a short cooldown, so the first probe waits a little and a
+    few more follow; when none came back, one warning names the ACL lines to add
+    and a repair issue stays until a later probe comes back (checked again every
+    few minutes, as an ACL can change without a reconnection). Nothing else changes:
+    events are published as before, and probes are not counted as events.
+    """
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry[Any],
+        bus: MqttBus,
+    ) -> None:
+        self._hass = hass
+        self._entry = entry
+        self._bus = bus
+        self.topic = bus.topic(WRITE_CHECK_SEGMENT)
+        self._check_id: str | None = None  # of the check under way
+        self._probes_sent = 0
+        self._timer: CALLBACK_TYPE | None = None
+        self._settled = False  # whether the check since the connection concluded
+        self.refused = False
+
+    @callback
+    def async_start(self) -> None:
+        """Begin a check (the link just came up): probes start after a moment."""
+        self.async_cancel()
+        self._check_id = uuid.uuid4().hex
+        self._probes_sent = 0
+        self._settled = False
+        self._timer = async_call_later(self._hass, WRITE_CHECK_DELAY, self._async_tick)
+
+    @callback
+    def async_resume(self) -> None:
+        """Check again if the link failed before the last check could conclude."""
+        if not self._settled and self._timer is None:
+            self.async_start()
+
+    @callback
+    def async_cancel(self) -> None:
+        """Drop the check under way (the link went down); probes may still land."""
+        if self._timer is not None:
+            self._timer()
+            self._timer = None
+
+    @callback
+    def async_stop(self) -> None:
+        """End checking with the entry; the issue goes with it."""
+        self.async_cancel()
+        self._check_id = None
+        ir.async_delete_issue(self._hass, DOMAIN, WRITES_REFUSED_ISSUE)
+
+    @callback
+    def _async_tick(self, _now: datetime) -> None:
+        """Send the next probe, or conclude that none came back."""
+        self._timer = None
+        if self._check_id is None or not self._bus.sending:
+            return  # the link failed meanwhile: checked again once it is back
+        if self._probes_sent >= WRITE_CHECK_PROBES:
+            self._async_conclude(refused=True)
+            return
+        self._probes_sent += 1
+        message = build_envelope(
+            {"check_id": self._check_id}, now=dt_util.now(), ttl=WRITE_CHECK_TTL
+        )
+        self._entry.async_create_background_task(
+            self._hass,
+            self._async_send(orjson.dumps(message).decode()),
+            "ha_ai mqtt write check",
+        )
+        self._timer = async_call_later(
+            self._hass, WRITE_CHECK_INTERVAL, self._async_tick
+        )
+
+    async def _async_send(self, payload: str) -> None:
+        try:
+            # Arguments by position, as every publish of the bus passes them.
+            await mqtt.async_publish(
+                self._hass,
+                self.topic,
+                payload,
+                self._bus.settings.qos,
+                False,  # noqa: FBT003 - not retained
+            )
+        except HomeAssistantError as err:
+            LOGGER.debug("Publishing a probe to %s failed: %s", self.topic, err)
+
+    @callback
+    def async_on_message(self, message: mqtt.ReceiveMessage) -> None:
+        """Conclude the check when one of its probes came back."""
+        parsed = parse_json_object(message.payload, max_bytes=1024, now=dt_util.now())
+        if (
+            isinstance(parsed, Rejection)
+            or self._check_id is None
+            or parsed.get("check_id") != self._check_id
+        ):
+            return  # another check's probe, or another instance's
+        self.async_cancel()
+        self._async_conclude(refused=False)
+
+    @callback
+    def _async_conclude(self, *, refused: bool) -> None:
+        self._check_id = None
+        self._settled = True
+        was_refused, self.refused = self.refused, refused
+        if not refused:
+            if was_refused:
+                LOGGER.info(
+                    "HA AI's probe on %s came back: the MQTT broker passes HA AI's "
+                    "publishes on again",
+                    self.topic,
+                )
+            else:
+                LOGGER.debug("HA AI's probe on %s came back", self.topic)
+            ir.async_delete_issue(self._hass, DOMAIN, WRITES_REFUSED_ISSUE)
+            return
+        prefix = self._bus.settings.namespace_prefix
+        waited = round(WRITE_CHECK_PROBES * WRITE_CHECK_INTERVAL)
+        if not was_refused:
+            LOGGER.warning(
+                "None of HA AI's probes on %s came back from the MQTT broker within "
+                "%s s: the broker probably refuses HA AI's publishes (or its "
+                "subscription to that topic), and then nothing HA AI publishes under "
+                "%s/ reaches Home Assistant's automations or other programs. Allow "
+                "Home Assistant's MQTT user these topics in the broker's ACL: "
+                "`topic write %s/#` and `topic read %s`",
+                self.topic,
+                waited,
+                prefix,
+                prefix,
+                self.topic,
+            )
+        ir.async_create_issue(
+            self._hass,
+            DOMAIN,
+            WRITES_REFUSED_ISSUE,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=WRITES_REFUSED_ISSUE,
+            translation_placeholders={
+                "topic": self.topic,
+                "seconds": str(waited),
+                "write_line": f"topic write {prefix}/#",
+                "read_line": f"topic read {self.topic}",
+                "minutes": str(round(WRITE_RECHECK_INTERVAL / 60)),
+            },
+        )
+        self._timer = async_call_later(
+            self._hass, WRITE_RECHECK_INTERVAL, self._async_recheck
+        )
+
+    @callback
+    def _async_recheck(self, _now: datetime) -> None:
+        """Probe again while refused: the ACL may change without a reconnection."""
+        self._timer = None
+        self.async_start()
+
+
 class MqttBus:
     """Publishes and receives HA AI's MQTT messages through Home Assistant's client."""
 
@@ -213,6 +393,7 @@ class MqttBus:
         self._connected = False
         self._stalled_since: datetime | None = None
         self._stopped = False
+        self._write_check = _WriteCheck(hass, entry, self)
 
     # Life cycle
 
@@ -225,6 +406,11 @@ class MqttBus:
         self._connected = mqtt.is_connected(self.hass)
         self._async_fit_queue()
         self._async_pump()
+        await self._async_subscribe(
+            self._write_check.topic, self._write_check.async_on_message
+        )
+        if self._connected:
+            self._write_check.async_start()
         self._unsubscribers.append(
             mqtt.async_subscribe_connection_status(
                 self.hass, self._async_connection_changed
@@ -260,6 +446,7 @@ class MqttBus:
             return
         self._stopped = True
         self._birth_debouncer.async_shutdown()
+        self._write_check.async_stop()
         self._async_halt_sending()
         self._queue.clear(DropReason.UNLOADED)
         status_topic = self.topic("status")
@@ -285,6 +472,11 @@ class MqttBus:
         return self._connected
 
     @property
+    def writes_refused(self) -> bool:
+        """Return whether the last check found the broker refusing HA AI's writes."""
+        return self._write_check.refused
+
+    @property
     def stalled(self) -> bool:
         """Return whether the broker is connected but does not acknowledge publishes."""
         return self._stalled_since is not None
@@ -299,6 +491,7 @@ class MqttBus:
         return {
             "connected": self._connected,
             "stalled": self.stalled,
+            "writes_refused": self.writes_refused,
             "queued_messages": self.queued_messages,
             "queue_limit": self._queue.max_size,
             "retained_topics": sorted(self._retained),
@@ -347,7 +540,7 @@ class MqttBus:
         return join_topic(self.settings.namespace_prefix, *slugs)
 
     @property
-    def _sending(self) -> bool:
+    def sending(self) -> bool:
         """Return whether the broker takes messages: connected and not stalled."""
         return self._connected and self._stalled_since is None and not self._stopped
 
@@ -382,7 +575,7 @@ class MqttBus:
             if not self._in_flight:
                 self._async_notify()
         return PublishedEvent(
-            event_id=message["event_id"], topic=topic, queued=not self._sending
+            event_id=message["event_id"], topic=topic, queued=not self.sending
         )
 
     @callback
@@ -437,7 +630,7 @@ class MqttBus:
         """
         self._queue.resize(
             max(CONNECTED_QUEUE_SIZE, self.settings.queue_size)
-            if self._sending
+            if self.sending
             else self.settings.queue_size
         )
 
@@ -449,7 +642,7 @@ class MqttBus:
         back through `_async_publish_done`; the watchdog checks its deadline.
         """
         loop = self.hass.loop
-        while self._sending and len(self._in_flight) < PUBLISH_WINDOW:
+        while self.sending and len(self._in_flight) < PUBLISH_WINDOW:
             if (message := self._queue.pop(dt_util.now())) is None:
                 break
             task = self.entry.async_create_background_task(
@@ -588,14 +781,17 @@ class MqttBus:
         self._async_fit_queue()
         self._async_pump()
         self._async_notify()
+        self._write_check.async_resume()
 
     @callback
     def _async_connection_changed(self, connected: bool) -> None:  # noqa: FBT001
         self._async_halt_sending()
+        self._write_check.async_cancel()
         self._connected = connected
         self._stalled_since = None
         self._async_fit_queue()
         if connected:
+            self._write_check.async_start()
             LOGGER.debug(
                 "MQTT connected; sending %s queued events", self.queued_messages
             )
