@@ -217,6 +217,21 @@ class BurstPacer:
         self._windows[automation_id] = (opened, runs + 1)
 
 
+def suggested_input(schema: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return what a form sends when submitted as shown: its suggested values.
+
+    The frontend fills each field with its suggested value; a section
+    (`expandable`) is sent as a mapping of its own fields.
+    """
+    values: dict[str, Any] = {}
+    for field in schema:
+        if field.get("type") == "expandable":
+            values[field["name"]] = suggested_input(field["schema"])
+        elif "suggested_value" in (field.get("description") or {}):
+            values[field["name"]] = field["description"]["suggested_value"]
+    return values
+
+
 async def enable_remote_deploy(api: devenv.HassApi, entry_id: str) -> str:
     """Switch remote deploy on in the entry's options; return the new secret.
 
@@ -236,6 +251,13 @@ async def enable_remote_deploy(api: devenv.HassApi, entry_id: str) -> str:
             },
         },
     )
+    if shown.get("step_id") == "sports":
+        # Where HA AI found TeamTracker teams: the teams' step, kept as shown.
+        shown = await api.request(
+            "POST",
+            f"{flows}/{form['flow_id']}",
+            suggested_input(shown["data_schema"]),
+        )
     if shown.get("step_id") != "remote_secret":
         msg = f"remote deploy not switched on: {shown}"
         raise devenv.DevEnvError(msg)
