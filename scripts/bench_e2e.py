@@ -441,30 +441,30 @@ async def ping(
     return Ping(event_id, answer, (answer.at - started) * 1000)
 
 
-async def first_ping(ws: WebSocketApi, answers: TimedClient) -> Ping:
+async def first_ping(api: devenv.HassApi, answers: TimedClient) -> Ping:
     """Ping until the user's automation answers.
 
     Its entity exists before Home Assistant's MQTT client has subscribed to its
     trigger's topic (the subscriptions are sent after a short debounce): an
     event published meanwhile reaches nobody, and is sent again.
     """
+    ws = await WebSocketApi.connect(api)
     deadline = time.monotonic() + STEP_TIMEOUT
-    while True:
-        try:
-            return await ping(ws, answers, 0, FIRST_PING_WAIT)
-        except devenv.DevEnvError:
-            if time.monotonic() > deadline:
-                raise
+    try:
+        while True:
+            try:
+                return await ping(ws, answers, 0, FIRST_PING_WAIT)
+            except devenv.DevEnvError:
+                if time.monotonic() > deadline:
+                    raise
+    finally:
+        await ws.ws.close()
 
 
 async def user_automation(api: devenv.HassApi, answers: TimedClient) -> None:
     """Add the user's MQTT-triggered automation; HA AI's event must run it."""
     await add_user_automation(api)
-    ws = await WebSocketApi.connect(api)
-    try:
-        answered = await first_ping(ws, answers)
-    finally:
-        await ws.ws.close()
+    answered = await first_ping(api, answers)
     entity_id = await automation_entity(api, USER_AUTOMATION_ID)
     state = await state_of(api, str(entity_id)) or {}
     step(
@@ -648,11 +648,7 @@ async def bench_trigger(env: devenv.Environment, args: argparse.Namespace) -> No
     await answers.start()
     try:
         await add_user_automation(env.api)
-        ws = await WebSocketApi.connect(env.api)
-        try:
-            await first_ping(ws, answers)
-        finally:
-            await ws.ws.close()
+        await first_ping(env.api, answers)
         devenv.log(f"Warm-up: {args.warmup} events")
         await measure_trigger(env.api, answers, args.warmup, args.timeout)
         devenv.log(f"Measuring {args.events} events")
