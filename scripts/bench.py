@@ -231,13 +231,7 @@ async def bench(args: argparse.Namespace) -> int:
             {},
             debug=False,
         ) as env:
-            await devenv.ensure_mqtt_entry(env.api, env.mqtt_port, None)
-            try:
-                await devenv.ensure_ha_ai_entry(env.api)
-            except devenv.IntegrationUnavailableError as err:
-                raise devenv.DevEnvError(
-                    devenv.integration_unavailable_message(err)
-                ) from None
+            await devenv.ensure_entries(env.api, env.mqtt_port)
             if args.cameras:
                 figures = await bench_cameras.measure_cameras(env, summary)
             elif args.pairing:

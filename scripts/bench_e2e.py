@@ -261,13 +261,9 @@ async def onboarding(env: devenv.Environment) -> None:
 
 async def entries(env: devenv.Environment) -> None:
     """Create the mqtt and ha_ai entries through their config flows."""
-    await devenv.ensure_mqtt_entry(env.api, env.mqtt_port, None)
+    ha_ai = await devenv.ensure_entries(env.api, env.mqtt_port)
     [mqtt] = await env.api.entries("mqtt")
     step("mqtt_entry", state=mqtt["state"], title=mqtt["title"])
-    try:
-        ha_ai = await devenv.ensure_ha_ai_entry(env.api)
-    except devenv.IntegrationUnavailableError as err:
-        raise devenv.DevEnvError(devenv.integration_unavailable_message(err)) from None
     step("ha_ai_entry", state=ha_ai["state"], title=ha_ai["title"])
 
 
@@ -634,11 +630,7 @@ async def scenario(env: devenv.Environment, args: argparse.Namespace) -> None:
 
 async def bench_trigger(env: devenv.Environment, args: argparse.Namespace) -> None:
     """Set up the entries and the user's automation; print the figures alone."""
-    await devenv.ensure_mqtt_entry(env.api, env.mqtt_port, None)
-    try:
-        await devenv.ensure_ha_ai_entry(env.api)
-    except devenv.IntegrationUnavailableError as err:
-        raise devenv.DevEnvError(devenv.integration_unavailable_message(err)) from None
+    await devenv.ensure_entries(env.api, env.mqtt_port)
     answers = TimedClient(
         asyncio.get_running_loop(),
         env.mqtt_port,

@@ -166,11 +166,7 @@ async def measure_absences(
     env: devenv.Environment, cycles: int, timeout: float
 ) -> list[dict[str, Any]]:
     """Learn the away routine, then time `cycles` departures and returns."""
-    await devenv.ensure_mqtt_entry(env.api, env.mqtt_port, None)
-    try:
-        await devenv.ensure_ha_ai_entry(env.api)
-    except devenv.IntegrationUnavailableError as err:
-        raise devenv.DevEnvError(devenv.integration_unavailable_message(err)) from None
+    await devenv.ensure_entries(env.api, env.mqtt_port)
     await set_presence(env.api, HOME)
     devenv.log("Learning the away routine")
     await learn_away(env.api)

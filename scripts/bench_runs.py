@@ -406,11 +406,7 @@ async def measure_runs(
     env: devenv.Environment, args: argparse.Namespace
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Deploy the automations through HA AI, run them; return figures and record."""
-    await devenv.ensure_mqtt_entry(env.api, env.mqtt_port, None)
-    try:
-        entry = await devenv.ensure_ha_ai_entry(env.api)
-    except devenv.IntegrationUnavailableError as err:
-        raise devenv.DevEnvError(devenv.integration_unavailable_message(err)) from None
+    entry = await devenv.ensure_entries(env.api, env.mqtt_port)
     secret = await enable_remote_deploy(env.api, entry["entry_id"])
     measured = bench_automations(args.automations)
     failing = BenchAutomation(FAILING)

@@ -258,11 +258,7 @@ async def measure_moments(
     env: devenv.Environment, args: argparse.Namespace
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Play games until each team gave `args.events` scores; return figures, record."""
-    await devenv.ensure_mqtt_entry(env.api, env.mqtt_port, None)
-    try:
-        await devenv.ensure_ha_ai_entry(env.api)
-    except devenv.IntegrationUnavailableError as err:
-        raise devenv.DevEnvError(devenv.integration_unavailable_message(err)) from None
+    await devenv.ensure_entries(env.api, env.mqtt_port)
     await wait_followed(env.api, TEAMS)
     client = moment_client(asyncio.get_running_loop(), env.mqtt_port)
     await client.start()
