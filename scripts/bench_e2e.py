@@ -6,7 +6,8 @@ does with HA AI, only over Home Assistant's REST and websocket APIs and the
 broker, printing one JSON line per step (`{"step": ..., ...what it saw}`) for
 tests/test_real_ha_e2e.py to check:
 
-1. `onboarding`: the owner account and the remaining onboarding steps over REST;
+1. `onboarding`: the owner account and the remaining onboarding steps over REST
+   (the location step is marked done beforehand, as `scripts/develop` does);
 2. `mqtt_entry`, `ha_ai_entry`: both config entries through their config flows
    (`/api/config/config_entries/flow`), with a Zigbee2MQTT device list retained
    on the broker beforehand (`scripts/zigbee2mqtt_sim.py`);
@@ -29,17 +30,19 @@ tests/test_real_ha_e2e.py to check:
     (`teamtracker.play_game`), its moments on `ha-ai/events/sports/...`;
 11. `trigger_latency`: the figure below, over `--events` events.
 
-`--bench` skips 1 and 3 to 10 and prints only the figures, for `scripts/bench
---only trigger`: the time from HA AI publishing an event to the user's
-MQTT-triggered automation running. Both ends are read from Home Assistant's one
-clock: the event's envelope `timestamp` (taken as `ha_ai.publish_event` queues
-it, right before it is handed to Home Assistant's MQTT client) and `now()` in
-the automation's action (the run under way). Between them: HA AI's queue, Home
-Assistant's MQTT client, mosquitto on loopback, Home Assistant's MQTT client
-again, the trigger, the automation's start (`trigger_automation_latency_*`).
-The outside view is given too (`trigger_round_trip_*`): from the websocket
-`call_service` sent to the automation's answer at an outside paho client, which
-adds the service call and a second trip through the broker.
+`--bench` only creates the two entries and the user's automation (no history,
+devices, cameras or game), sends 20 events of warm-up (`--warmup`), and prints
+the figures alone, one JSON line each, for `scripts/bench --only trigger`: the
+time from HA AI publishing an event to the user's MQTT-triggered automation
+running. Both ends are read from Home Assistant's one clock: the event's
+envelope `timestamp` (taken as `ha_ai.publish_event` queues it, right before it
+is handed to Home Assistant's MQTT client) and `now()` in the automation's
+action (the run under way). Between them: HA AI's queue, Home Assistant's MQTT
+client, mosquitto on loopback, Home Assistant's MQTT client again, the trigger,
+the automation's start (`trigger_automation_latency_*`). The outside view is
+given too (`trigger_round_trip_*`): from the websocket `call_service` sent to
+the automation's answer at an outside paho client, which adds the service call
+and a second trip through the broker.
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from benchmarks.planted import Noise, Planted, PlantedPair, PlantedRoutine, generate
 from scripts import devenv, zigbee2mqtt_sim
 from scripts.bench import (
     WebSocketApi,
@@ -142,7 +146,7 @@ FIRST_PING_WAIT = 1.0
 ANALYSIS_RETRY = 2.0
 
 
-def planted_history(today: date, zone: ZoneInfo) -> Any:  # noqa: ANN401 - Planted
+def planted_history(today: date, zone: ZoneInfo) -> Planted:
     """Return the household's three weeks before `today`, as HA AI would log them.
 
     The coffee machine goes on at about 06:45 every day (a routine); the hall
@@ -151,8 +155,6 @@ def planted_history(today: date, zone: ZoneInfo) -> Any:  # noqa: ANN401 - Plant
     light goes off at random times, and a few of those changes are made by
     automations (which must not count).
     """
-    from benchmarks.planted import Noise, PlantedPair, PlantedRoutine, generate
-
     return generate(
         days=HISTORY_DAYS,
         seed=SEED,
