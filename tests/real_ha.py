@@ -1,7 +1,7 @@
 """Running a scenario against a real Home Assistant as a child process.
 
 The real-HA tests start `hass` and mosquitto through a module of `scripts/`
-(`python -m scripts.<module>`), which prints one JSON line per step or figure:
+(`python -m scripts.<module>`), which prints what it saw as JSON on stdout:
 its own process, sockets and threads, outside pytest's event loop. Coverage is
 not measured there: Home Assistant runs at its own speed, and the integration's
 coverage comes from the tests in Home Assistant's harness.
@@ -43,8 +43,8 @@ def real_ha_marks(covered_by: str) -> list[pytest.MarkDecorator]:
     ]
 
 
-def run_scenario(module: str, *args: str, timeout: float) -> list[dict[str, Any]]:
-    """Run `python -m <module> <args>`; return its JSON lines, failing on an error."""
+def run_module(module: str, *args: str, timeout: float) -> str:
+    """Run `python -m <module> <args>`; return its stdout, failing on an error."""
     done = subprocess.run(
         [sys.executable, "-m", module, *args],
         capture_output=True,
@@ -55,4 +55,14 @@ def run_scenario(module: str, *args: str, timeout: float) -> list[dict[str, Any]
         check=False,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
-    return [json.loads(line) for line in done.stdout.splitlines()]
+    return done.stdout
+
+
+def json_lines(text: str) -> list[dict[str, Any]]:
+    """Return the JSON objects of a module's output, one a line."""
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def figures_by_name(text: str) -> dict[str, dict[str, Any]]:
+    """Return a bench's figures (one JSON line each) by name."""
+    return {figure["name"]: figure for figure in json_lines(text)}

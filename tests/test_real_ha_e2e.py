@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from .real_ha import real_ha_marks, run_scenario
+from .real_ha import json_lines, real_ha_marks, run_module
 from .test_real_ha_sports import SEAHAWKS_GAME
 
 EVENTS = 5
@@ -53,7 +53,7 @@ Steps = dict[str, dict[str, Any]]
 @pytest.fixture(scope="module")
 def steps(tmp_path_factory: pytest.TempPathFactory) -> Steps:
     """Run the scenario once; return what each step saw, by step."""
-    lines = run_scenario(
+    out = run_module(
         "scripts.bench_e2e",
         "--events",
         str(EVENTS),
@@ -61,7 +61,7 @@ def steps(tmp_path_factory: pytest.TempPathFactory) -> Steps:
         str(tmp_path_factory.mktemp("e2e") / "run"),
         timeout=RUN_TIMEOUT,
     )
-    return {line.pop("step"): line for line in lines}
+    return {line.pop("step"): line for line in json_lines(out)}
 
 
 def check_run(report: dict[str, Any], automation_id: str) -> None:
