@@ -291,6 +291,28 @@ def add_run_dir_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_measure_options(
+    parser: argparse.ArgumentParser, *, events: str, each: str
+) -> None:
+    """Add `--events` and `--timeout`, the options of every timed real-HA bench.
+
+    `events` says what is counted ("runs measured"), `each` what each one waits
+    for ("report").
+    """
+    parser.add_argument(
+        "--events",
+        type=positive(int),
+        default=200,
+        help=f"{events} (default %(default)s)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=positive(float),
+        default=5.0,
+        help=f"seconds to wait for each {each} (default %(default)s)",
+    )
+
+
 def positive(convert: Callable[[str], Any]) -> Callable[[str], Any]:
     """Build an argparse type that only accepts values above zero."""
 

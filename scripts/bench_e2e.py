@@ -63,10 +63,10 @@ from benchmarks.planted import Noise, Planted, PlantedPair, PlantedRoutine, gene
 from scripts import devenv, zigbee2mqtt_sim
 from scripts.bench import (
     WebSocketApi,
+    add_measure_options,
     add_run_dir_options,
     emit,
     kept_when_failed,
-    positive,
     run_dir_for,
     summary,
 )
@@ -694,23 +694,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="only time HA AI's events to the user's MQTT-triggered automation",
     )
-    parser.add_argument(
-        "--events",
-        type=positive(int),
-        default=200,
-        help="events timed (default %(default)s)",
-    )
+    add_measure_options(parser, events="events timed", each="answer")
     parser.add_argument(
         "--warmup",
         type=int,
         default=20,
         help="--bench: events sent first and not counted (default %(default)s)",
-    )
-    parser.add_argument(
-        "--timeout",
-        type=positive(float),
-        default=5.0,
-        help="seconds to wait for each answer (default %(default)s)",
     )
     add_run_dir_options(parser)
     args = parser.parse_args(argv)

@@ -40,10 +40,10 @@ from custom_components.ha_ai.engine.habits.log_files import append_rows
 from custom_components.ha_ai.engine.habits.model import Origin
 from scripts import devenv
 from scripts.bench import (
+    add_measure_options,
     add_run_dir_options,
     emit,
     kept_when_failed,
-    positive,
     run_dir_for,
     summary,
 )
@@ -214,18 +214,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="bench_household.py",
         description="Time away_from_home and back_home to an outside MQTT client.",
     )
-    parser.add_argument(
-        "--events",
-        type=positive(int),
-        default=200,
-        help="away and back cycles measured (default %(default)s)",
-    )
-    parser.add_argument(
-        "--timeout",
-        type=positive(float),
-        default=5.0,
-        help="seconds to wait for each event (default %(default)s)",
-    )
+    add_measure_options(parser, events="away and back cycles measured", each="event")
     add_run_dir_options(parser)
     args = parser.parse_args(argv)
     devenv.ensure_runtime_requirements()

@@ -66,6 +66,7 @@ from custom_components.ha_ai.engine.automations.safety import DEFAULT_ALLOWED_SE
 from scripts import devenv
 from scripts.bench import (
     WebSocketApi,
+    add_measure_options,
     add_run_dir_options,
     emit,
     kept_when_failed,
@@ -493,24 +494,13 @@ def main(argv: list[str] | None = None) -> int:
         prog="bench_runs.py",
         description="Time an HA AI automation's run to its report at an MQTT client.",
     )
-    parser.add_argument(
-        "--events",
-        type=positive(int),
-        default=200,
-        help="runs measured (default %(default)s)",
-    )
+    add_measure_options(parser, events="runs measured", each="report")
     parser.add_argument(
         "--automations",
         type=positive(int),
         default=AUTOMATIONS,
         help="automations taken in turn (default %(default)s: 200 runs stay "
         f"within {DEFAULT_PER_WINDOW} reports a minute each)",
-    )
-    parser.add_argument(
-        "--timeout",
-        type=positive(float),
-        default=5.0,
-        help="seconds to wait for each report (default %(default)s)",
     )
     add_run_dir_options(parser)
     parser.add_argument(
