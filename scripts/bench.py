@@ -231,13 +231,7 @@ async def bench(args: argparse.Namespace) -> int:
             {},
             debug=False,
         ) as env:
-            await devenv.ensure_mqtt_entry(env.api, env.mqtt_port, None)
-            try:
-                await devenv.ensure_ha_ai_entry(env.api)
-            except devenv.IntegrationUnavailableError as err:
-                raise devenv.DevEnvError(
-                    devenv.integration_unavailable_message(err)
-                ) from None
+            await devenv.ensure_entries(env.api, env.mqtt_port)
             if args.cameras:
                 figures = await bench_cameras.measure_cameras(env, summary)
             elif args.pairing:
@@ -294,6 +288,28 @@ def add_run_dir_options(parser: argparse.ArgumentParser) -> None:
         "--run-dir",
         type=Path,
         help="run Home Assistant and mosquitto here (default: a new one under .bench/)",
+    )
+
+
+def add_measure_options(
+    parser: argparse.ArgumentParser, *, events: str, each: str
+) -> None:
+    """Add `--events` and `--timeout`, the options of every timed real-HA bench.
+
+    `events` says what is counted ("runs measured"), `each` what each one waits
+    for ("report").
+    """
+    parser.add_argument(
+        "--events",
+        type=positive(int),
+        default=200,
+        help=f"{events} (default %(default)s)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=positive(float),
+        default=5.0,
+        help=f"seconds to wait for each {each} (default %(default)s)",
     )
 
 

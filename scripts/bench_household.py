@@ -40,10 +40,10 @@ from custom_components.ha_ai.engine.habits.log_files import append_rows
 from custom_components.ha_ai.engine.habits.model import Origin
 from scripts import devenv
 from scripts.bench import (
+    add_measure_options,
     add_run_dir_options,
     emit,
     kept_when_failed,
-    positive,
     run_dir_for,
     summary,
 )
@@ -166,11 +166,7 @@ async def measure_absences(
     env: devenv.Environment, cycles: int, timeout: float
 ) -> list[dict[str, Any]]:
     """Learn the away routine, then time `cycles` departures and returns."""
-    await devenv.ensure_mqtt_entry(env.api, env.mqtt_port, None)
-    try:
-        await devenv.ensure_ha_ai_entry(env.api)
-    except devenv.IntegrationUnavailableError as err:
-        raise devenv.DevEnvError(devenv.integration_unavailable_message(err)) from None
+    await devenv.ensure_entries(env.api, env.mqtt_port)
     await set_presence(env.api, HOME)
     devenv.log("Learning the away routine")
     await learn_away(env.api)
@@ -218,18 +214,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="bench_household.py",
         description="Time away_from_home and back_home to an outside MQTT client.",
     )
-    parser.add_argument(
-        "--events",
-        type=positive(int),
-        default=200,
-        help="away and back cycles measured (default %(default)s)",
-    )
-    parser.add_argument(
-        "--timeout",
-        type=positive(float),
-        default=5.0,
-        help="seconds to wait for each event (default %(default)s)",
-    )
+    add_measure_options(parser, events="away and back cycles measured", each="event")
     add_run_dir_options(parser)
     args = parser.parse_args(argv)
     devenv.ensure_runtime_requirements()

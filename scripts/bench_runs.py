@@ -66,6 +66,7 @@ from custom_components.ha_ai.engine.automations.safety import DEFAULT_ALLOWED_SE
 from scripts import devenv
 from scripts.bench import (
     WebSocketApi,
+    add_measure_options,
     add_run_dir_options,
     emit,
     kept_when_failed,
@@ -217,6 +218,21 @@ class BurstPacer:
         self._windows[automation_id] = (opened, runs + 1)
 
 
+def suggested_input(schema: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return what a form sends when submitted as shown: its suggested values.
+
+    The frontend fills each field with its suggested value; a section
+    (`expandable`) is sent as a mapping of its own fields.
+    """
+    values: dict[str, Any] = {}
+    for field in schema:
+        if field.get("type") == "expandable":
+            values[field["name"]] = suggested_input(field["schema"])
+        elif "suggested_value" in (field.get("description") or {}):
+            values[field["name"]] = field["description"]["suggested_value"]
+    return values
+
+
 async def enable_remote_deploy(api: devenv.HassApi, entry_id: str) -> str:
     """Switch remote deploy on in the entry's options; return the new secret.
 
@@ -236,6 +252,13 @@ async def enable_remote_deploy(api: devenv.HassApi, entry_id: str) -> str:
             },
         },
     )
+    if shown.get("step_id") == "sports":
+        # Where HA AI found TeamTracker teams: the teams' step, kept as shown.
+        shown = await api.request(
+            "POST",
+            f"{flows}/{form['flow_id']}",
+            suggested_input(shown["data_schema"]),
+        )
     if shown.get("step_id") != "remote_secret":
         msg = f"remote deploy not switched on: {shown}"
         raise devenv.DevEnvError(msg)
@@ -384,11 +407,7 @@ async def measure_runs(
     env: devenv.Environment, args: argparse.Namespace
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Deploy the automations through HA AI, run them; return figures and record."""
-    await devenv.ensure_mqtt_entry(env.api, env.mqtt_port, None)
-    try:
-        entry = await devenv.ensure_ha_ai_entry(env.api)
-    except devenv.IntegrationUnavailableError as err:
-        raise devenv.DevEnvError(devenv.integration_unavailable_message(err)) from None
+    entry = await devenv.ensure_entries(env.api, env.mqtt_port)
     secret = await enable_remote_deploy(env.api, entry["entry_id"])
     measured = bench_automations(args.automations)
     failing = BenchAutomation(FAILING)
@@ -475,24 +494,13 @@ def main(argv: list[str] | None = None) -> int:
         prog="bench_runs.py",
         description="Time an HA AI automation's run to its report at an MQTT client.",
     )
-    parser.add_argument(
-        "--events",
-        type=positive(int),
-        default=200,
-        help="runs measured (default %(default)s)",
-    )
+    add_measure_options(parser, events="runs measured", each="report")
     parser.add_argument(
         "--automations",
         type=positive(int),
         default=AUTOMATIONS,
         help="automations taken in turn (default %(default)s: 200 runs stay "
         f"within {DEFAULT_PER_WINDOW} reports a minute each)",
-    )
-    parser.add_argument(
-        "--timeout",
-        type=positive(float),
-        default=5.0,
-        help="seconds to wait for each report (default %(default)s)",
     )
     add_run_dir_options(parser)
     parser.add_argument(

@@ -62,10 +62,10 @@ from custom_components.ha_ai.engine.sports.model import (
 from custom_components.ha_ai.engine.sports.slug import TeamIdentity, base_slug
 from scripts import devenv
 from scripts.bench import (
+    add_measure_options,
     add_run_dir_options,
     emit,
     kept_when_failed,
-    positive,
     run_dir_for,
     summary,
 )
@@ -258,11 +258,7 @@ async def measure_moments(
     env: devenv.Environment, args: argparse.Namespace
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Play games until each team gave `args.events` scores; return figures, record."""
-    await devenv.ensure_mqtt_entry(env.api, env.mqtt_port, None)
-    try:
-        await devenv.ensure_ha_ai_entry(env.api)
-    except devenv.IntegrationUnavailableError as err:
-        raise devenv.DevEnvError(devenv.integration_unavailable_message(err)) from None
+    await devenv.ensure_entries(env.api, env.mqtt_port)
     await wait_followed(env.api, TEAMS)
     client = moment_client(asyncio.get_running_loop(), env.mqtt_port)
     await client.start()
@@ -334,18 +330,7 @@ def main(argv: list[str] | None = None) -> int:
         description="Time a TeamTracker sensor's update to HA AI's sports moment "
         "at an outside MQTT client.",
     )
-    parser.add_argument(
-        "--events",
-        type=positive(int),
-        default=200,
-        help="scores measured per team (default %(default)s)",
-    )
-    parser.add_argument(
-        "--timeout",
-        type=positive(float),
-        default=5.0,
-        help="seconds to wait for each moment (default %(default)s)",
-    )
+    add_measure_options(parser, events="scores measured per team", each="moment")
     add_run_dir_options(parser)
     parser.add_argument(
         "--record",

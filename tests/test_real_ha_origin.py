@@ -13,60 +13,28 @@ back-filled.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import sys
 from pathlib import Path
 
-import pytest
-from homeassistant.const import REQUIRED_PYTHON_VER
+from scripts import bench_origin
 
-from scripts import bench_origin, devenv
-
-from .broker import skip_without
-
-ROOT = Path(__file__).resolve().parent.parent
+from .real_ha import real_ha_marks, run_module
 
 RUN_TIMEOUT = 300
 
-pytestmark = [
-    skip_without("mosquitto"),
-    pytest.mark.skipif(
-        sys.version_info[:3] < REQUIRED_PYTHON_VER,
-        reason="this Home Assistant's hass refuses to start on this Python; "
-        "the cases are covered by test_change_origin.py and test_habit_backfill.py",
-    ),
-    pytest.mark.skipif(
-        bool(devenv.missing_requirements(devenv.runtime_requirements())),
-        reason="a real Home Assistant needs its frontend package "
-        "(scripts/bench or scripts/develop installs it)",
-    ),
-]
+pytestmark = real_ha_marks(
+    "the cases are covered by test_change_origin.py and test_habit_backfill.py"
+)
 
 
-async def test_every_case_is_labelled_as_its_maker_live_and_backfilled(
+def test_every_case_is_labelled_as_its_maker_live_and_backfilled(
     tmp_path: Path,
 ) -> None:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
+    out = run_module(
         "scripts.bench_origin",
         str(tmp_path / "run"),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        cwd=ROOT,
-        # Not measured by pytest-cov: Home Assistant runs at its own speed.
-        env={k: v for k, v in os.environ.items() if not k.startswith("COV_CORE_")},
+        timeout=RUN_TIMEOUT,
     )
-    try:
-        async with asyncio.timeout(RUN_TIMEOUT):
-            out, err = await process.communicate()
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    assert process.returncode == 0, err.decode(errors="replace")[-3000:]
     results = json.loads(out)
     expected = {case.name: case.expected.name for case in bench_origin.CASES}
     assert results["live"] == expected

@@ -13,21 +13,11 @@ it recorded and that the figures come out.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
-from homeassistant.const import REQUIRED_PYTHON_VER
-
-from scripts import devenv
-
-from .broker import skip_without
-
-ROOT = Path(__file__).resolve().parent.parent
+from .real_ha import figures_by_name, real_ha_marks, run_module
 
 RUNS = 8
 AUTOMATIONS = 3
@@ -35,27 +25,15 @@ RUN_TIMEOUT = 300
 EXECUTED = "ha-ai/responses/automation/executed"
 FAILED = "ha-ai/responses/automation/failed"
 
-pytestmark = [
-    skip_without("mosquitto"),
-    pytest.mark.skipif(
-        sys.version_info[:3] < REQUIRED_PYTHON_VER,
-        reason="this Home Assistant's hass refuses to start on this Python; "
-        "runs of deployed automations are covered by test_automation_runs.py",
-    ),
-    pytest.mark.skipif(
-        bool(devenv.missing_requirements(devenv.runtime_requirements())),
-        reason="a real Home Assistant needs its frontend package "
-        "(scripts/bench or scripts/develop installs it)",
-    ),
-]
+pytestmark = real_ha_marks(
+    "runs of deployed automations are covered by test_automation_runs.py"
+)
 
 
-async def run_bench(tmp_path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def run_bench(tmp_path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Run the bench as a child process; return its figures by name and its record."""
     record = tmp_path / "record.json"
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
+    out = run_module(
         "scripts.bench_runs",
         "--events",
         str(RUNS),
@@ -65,30 +43,16 @@ async def run_bench(tmp_path: Path) -> tuple[dict[str, Any], list[dict[str, Any]
         str(tmp_path / "run"),
         "--record",
         str(record),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        cwd=ROOT,
-        # Not measured by pytest-cov: Home Assistant runs at its own speed.
-        env={k: v for k, v in os.environ.items() if not k.startswith("COV_CORE_")},
+        timeout=RUN_TIMEOUT,
     )
-    try:
-        async with asyncio.timeout(RUN_TIMEOUT):
-            out, err = await process.communicate()
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    assert process.returncode == 0, err.decode(errors="replace")[-3000:]
-    figures = {
-        figure["name"]: figure for figure in map(json.loads, out.decode().splitlines())
-    }
+    figures = figures_by_name(out)
     return figures, json.loads(record.read_text(encoding="utf-8"))
 
 
-async def test_runs_of_deployed_automations_reach_an_outside_client(
+def test_runs_of_deployed_automations_reach_an_outside_client(
     tmp_path: Path,
 ) -> None:
-    figures, record = await run_bench(tmp_path)
+    figures, record = run_bench(tmp_path)
 
     *runs, failed = record
     assert len(runs) == RUNS

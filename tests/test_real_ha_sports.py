@@ -16,21 +16,11 @@ arrived that the engine would not have announced, and the figures came out.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
-from homeassistant.const import REQUIRED_PYTHON_VER
-
-from scripts import devenv
-
-from .broker import skip_without
-
-ROOT = Path(__file__).resolve().parent.parent
+from .real_ha import figures_by_name, real_ha_marks, run_module
 
 # One game of each team: the NFL game has 8 scores, the NHL game 5.
 SCORES = 5
@@ -60,19 +50,7 @@ ISLANDERS_GAME = [
     ("won", 3, 2, None),
 ]
 
-pytestmark = [
-    skip_without("mosquitto"),
-    pytest.mark.skipif(
-        sys.version_info[:3] < REQUIRED_PYTHON_VER,
-        reason="this Home Assistant's hass refuses to start on this Python; "
-        "sports moments are covered by test_sports_live.py",
-    ),
-    pytest.mark.skipif(
-        bool(devenv.missing_requirements(devenv.runtime_requirements())),
-        reason="a real Home Assistant needs its frontend package "
-        "(scripts/bench or scripts/develop installs it)",
-    ),
-]
+pytestmark = real_ha_marks("sports moments are covered by test_sports_live.py")
 
 
 def moments(record: list[dict[str, Any]], team: str) -> list[dict[str, Any]]:
@@ -91,11 +69,9 @@ def shape(entries: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
     ]
 
 
-async def test_games_reach_an_outside_client_moment_by_moment(tmp_path: Path) -> None:
+def test_games_reach_an_outside_client_moment_by_moment(tmp_path: Path) -> None:
     record_file = tmp_path / "record.json"
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
+    out = run_module(
         "scripts.bench_sports",
         "--events",
         str(SCORES),
@@ -103,20 +79,8 @@ async def test_games_reach_an_outside_client_moment_by_moment(tmp_path: Path) ->
         str(tmp_path / "run"),
         "--record",
         str(record_file),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        cwd=ROOT,
-        # Not measured by pytest-cov: Home Assistant runs at its own speed.
-        env={k: v for k, v in os.environ.items() if not k.startswith("COV_CORE_")},
+        timeout=RUN_TIMEOUT,
     )
-    try:
-        async with asyncio.timeout(RUN_TIMEOUT):
-            out, err = await process.communicate()
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    assert process.returncode == 0, err.decode(errors="replace")[-3000:]
     record = json.loads(record_file.read_text(encoding="utf-8"))
 
     seahawks = moments(record, "nfl_sea")
@@ -149,9 +113,7 @@ async def test_games_reach_an_outside_client_moment_by_moment(tmp_path: Path) ->
     ]
     assert {entry["score_events"] for entry in live_scores} == {1}
 
-    figures = {
-        figure["name"]: figure for figure in map(json.loads, out.decode().splitlines())
-    }
+    figures = figures_by_name(out)
     assert figures["sports_score_latency_samples"]["value"] == 8
     assert figures["sports_score_from_event_latency_samples"]["value"] == SCORES
     assert figures["sports_score_latency_games"]["value"] == 1

@@ -33,6 +33,7 @@ from .common import (
 from .environment import Environment, environment, run
 from .hass_api import (
     HassApi,
+    ensure_entries,
     ensure_ha_ai_entry,
     ensure_mqtt_entry,
     integration_unavailable_message,
@@ -54,6 +55,7 @@ __all__ = [
     "Environment",
     "HassApi",
     "IntegrationUnavailableError",
+    "ensure_entries",
     "ensure_ha_ai_entry",
     "ensure_mqtt_entry",
     "ensure_runtime_requirements",

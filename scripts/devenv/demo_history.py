@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 from scripts.engine_alone import load_engine_alone
 
 if TYPE_CHECKING:
-    from benchmarks.planted import Noise, PlantedPair, PlantedRoutine
+    from benchmarks.planted import Noise, Planted, PlantedPair, PlantedRoutine
 
 LOG_DIRECTORY = ("ha_ai_habits",)
 DAYS = 28
@@ -98,10 +98,7 @@ def seed_history(
     """
     load_engine_alone()
     from benchmarks.planted import generate
-    from custom_components.ha_ai.engine.habits.log_files import (
-        append_rows,
-        first_day,
-    )
+    from custom_components.ha_ai.engine.habits.log_files import first_day
 
     directory = config_dir.joinpath(".storage", *LOG_DIRECTORY)
     if first_day(directory) is not None:
@@ -118,6 +115,17 @@ def seed_history(
         pairs=pairs,
         noise=noise,
     )
+    return DemoHistory(changes=write_planted(directory, planted), days=DAYS)
+
+
+def write_planted(directory: Path, planted: Planted) -> int:
+    """Append a generated history to the habit log in `directory`; return the rows.
+
+    The engine must be importable already (`load_engine_alone`, or the
+    integration loaded).
+    """
+    from custom_components.ha_ai.engine.habits.log_files import append_rows
+
     table = planted.table
     rows = [
         (
@@ -128,5 +136,4 @@ def seed_history(
         )
         for i in range(len(table))
     ]
-    result = append_rows(directory, rows, max_day_bytes=MAX_DAY_BYTES)
-    return DemoHistory(changes=result.written, days=DAYS)
+    return append_rows(directory, rows, max_day_bytes=MAX_DAY_BYTES).written

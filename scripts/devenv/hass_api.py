@@ -279,6 +279,19 @@ async def ensure_ha_ai_entry(api: HassApi, *, reload: bool = False) -> JSON:
     return await api.wait_entry_loaded("ha_ai", ENTRY_TIMEOUT)
 
 
+async def ensure_entries(api: HassApi, mqtt_port: int) -> JSON:
+    """Create the mqtt entry (broker on `mqtt_port`), then HA AI's; return HA AI's.
+
+    What the benches and end-to-end scenarios do on their fresh instance: an
+    HA AI whose flow cannot start is an error saying why.
+    """
+    await ensure_mqtt_entry(api, mqtt_port, None)
+    try:
+        return await ensure_ha_ai_entry(api)
+    except IntegrationUnavailableError as err:
+        raise DevEnvError(integration_unavailable_message(err)) from None
+
+
 def integration_unavailable_message(err: IntegrationUnavailableError) -> str:
     """Explain why the ha_ai flow could not start, with where to look."""
     if not (INTEGRATION_DIR / "manifest.json").exists():
