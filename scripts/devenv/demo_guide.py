@@ -83,14 +83,15 @@ def dashboard(household: DemoHousehold) -> dict[str, Any]:
                             }
                         ],
                     },
+                    # One column beside the card: the devices, then the cameras.
                     {
                         "type": "grid",
                         "cards": [
                             {"type": "heading", "heading": "The household's devices"},
                             *_tiles(household.entities),
+                            *cameras,
                         ],
                     },
-                    {"type": "grid", "cards": cameras},
                 ],
             }
         ],
