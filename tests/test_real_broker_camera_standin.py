@@ -30,6 +30,7 @@ from .broker import (
     Mosquitto,
     Received,
     Subscriber,
+    free_port,
     publish,
     real_mqtt_entry,
     skip_without,
@@ -164,11 +165,18 @@ async def test_one_event_by_hand(broker: Mosquitto, tmp_path: Path) -> None:
         await subscriber.stop()
 
 
-async def test_without_a_demo_it_says_what_to_do(tmp_path: Path) -> None:
+async def test_without_a_broker_it_says_what_to_do(
+    tmp_path: Path, socket_enabled: None
+) -> None:
     process = await start("publish", "--dir", str(tmp_path))
     output, _ = await process.communicate()
     assert process.returncode == 1
     assert b"start scripts/develop first, or give --port" in output
+    port = free_port()  # nothing listens on it
+    process = await start("publish", "--port", str(port))
+    output, _ = await process.communicate()
+    assert process.returncode == 1
+    assert f"No broker at 127.0.0.1:{port}".encode() in output
 
 
 def state_of(hass: HomeAssistant, entity_id: str) -> str | None:

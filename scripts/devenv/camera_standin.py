@@ -354,6 +354,14 @@ def main(argv: list[str] | None = None) -> int:
     """Run the stand-in, or publish one event; return the exit code."""
     args = _parser().parse_args(argv)
     port = broker_port(args.port, args.dir)
+    try:
+        return _main(args, port)
+    except (OSError, TimeoutError) as err:
+        print(f"No broker at {args.host}:{port}: {err}", file=sys.stderr)
+        return 1
+
+
+def _main(args: argparse.Namespace, port: int) -> int:
     if args.command == "publish":
         camera = next(c for c in DEMO_CAMERAS if c.camera_id == args.camera)
         message = event_message(
