@@ -43,7 +43,8 @@ from scripts.devenv.develop import household_of
 from scripts.devenv.history_check import history_problems
 from scripts.devenv.home_assistant import TIME_ZONE
 
-# The demo house of scripts/develop, and a bigger one with a second light.
+# A house of four devices (tests/fixtures/house), as develop picks its
+# household's entities, and a bigger one with a second light.
 DEMO_HOUSE = household_of(zigbee2mqtt_sim.build(zigbee2mqtt_sim.load_devices()))
 BIG_HOUSE = demo_household(
     "light.living_room",
@@ -79,7 +80,7 @@ def routines_like(
     ]
 
 
-def test_the_household_fits_the_demo_house() -> None:
+def test_the_household_fits_a_house_of_four_devices() -> None:
     light, plug = "light.living_room_tv_light", "switch.kitchen_plug"
     assert DEMO_HOUSE.entities == [
         light,
@@ -117,7 +118,7 @@ def test_a_bigger_house_gets_a_second_pair() -> None:
 
 @pytest.mark.parametrize("now", NOWS, ids=lambda now: now.date().isoformat())
 @pytest.mark.parametrize(
-    "household", [DEMO_HOUSE, BIG_HOUSE], ids=["demo house", "bigger house"]
+    "household", [DEMO_HOUSE, BIG_HOUSE], ids=["four devices", "bigger house"]
 )
 def test_the_engine_finds_what_was_planted(
     tmp_path: Path, household: DemoHousehold, now: datetime
