@@ -74,8 +74,8 @@ async def develop(args: argparse.Namespace) -> int:
         log(f"Port {args.port} is busy; using {http_port}")
     mqtt_port = pick_port(state.get("mqtt_port"))
     simulation = zigbee2mqtt_sim.build(zigbee2mqtt_sim.load_devices())
+    history = demo_history_line(run_dir / "config", simulation)
     household = household_of(simulation)
-    history = demo_history_line(run_dir / "config", household)
     write_dashboard(run_dir / "config", household)
     async with environment(
         run_dir,
@@ -145,8 +145,9 @@ def household_of(simulation: zigbee2mqtt_sim.Simulation) -> DemoHousehold:
     return demo_household(light, plug, others)
 
 
-def demo_history_line(config_dir: Path, household: DemoHousehold) -> str:
+def demo_history_line(config_dir: Path, simulation: zigbee2mqtt_sim.Simulation) -> str:
     """Give a fresh demo house four weeks of history; describe it for the banner."""
+    household = household_of(simulation)
     written = seed_history(config_dir, household, time_zone=TIME_ZONE)
     if written is None:
         return "HA AI's log kept from the last run"
