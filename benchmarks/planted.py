@@ -42,6 +42,10 @@ class PlantedRoutine:
     jitter_minutes: float = 5.0  # standard deviation of the time, in minutes
     probability: float = 1.0  # chance it happens on a day of its class
     day_class: DayClass = DayClass.DAILY
+    # A habit only days old: nothing before this day (offset from the start).
+    first_day: int = 0
+    # Who makes the change: an automation's routine is in the history, not a habit.
+    origin: Origin = Origin.MANUAL
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,9 +212,10 @@ def generate(
 ) -> Planted:
     """Return `days` days of history with the routines, pairs and noise given.
 
-    Routines happen on each day of their class with their probability, at their
-    time plus a normal jitter (cut at three standard deviations), as manual
-    changes. Noise changes fall uniformly over the whole period. Pairs are applied
+    Routines happen on each day of their class from their first day with their
+    probability, at their time plus a normal jitter (cut at three standard
+    deviations), as changes of their origin (manual unless said otherwise).
+    Noise changes fall uniformly over the whole period. Pairs are applied
     in order: every manual change of A to its state (routine, noise, or an
     earlier pair's B) is followed by B with the pair's probability, after a delay
     drawn uniformly between the pair's bounds. On `missing_days` (offsets from
@@ -225,7 +230,7 @@ def generate(
     for routine in routines:
         offsets = [
             d
-            for d in range(days)
+            for d in range(routine.first_day, days)
             if _in_class(start + timedelta(days=d), routine.day_class)
         ]
         happens = rng.random(len(offsets)) < routine.probability
@@ -245,7 +250,7 @@ def generate(
             routine.entity_id,
             np.full(when.shape[0], columns.state_index(routine.state), np.int32),
             when,
-            np.full(when.shape[0], Origin.MANUAL, np.int8),
+            np.full(when.shape[0], routine.origin, np.int8),
         )
         routine_days.append(np.asarray(happened, dtype=np.int64))
 

@@ -15,7 +15,11 @@ per module: ``common`` (places, time limits, errors, log line), ``ports``,
 ``requirements`` (the frontend package), ``processes`` (child processes),
 ``home_assistant`` (its configuration and process), ``auth`` (onboarding and
 tokens), ``hass_api`` (REST and config entries), ``environment`` (all of it
-together), ``develop`` and ``zigbee_check`` (what ``scripts/develop`` shows).
+together), ``develop`` and ``zigbee_check`` (what ``scripts/develop`` shows),
+``demo_history`` and ``history_check`` (the demo household's weeks of habits,
+and what the first analysis makes of them), ``camera_standin`` and
+``camera_demo`` (an AI camera classifier's stand-in, and its place in the demo)
+and ``demo_guide`` (the demo's dashboard and what to try).
 """
 
 from __future__ import annotations

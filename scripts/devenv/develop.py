@@ -10,6 +10,7 @@ from pathlib import Path
 
 from scripts import zigbee2mqtt_sim
 
+from .camera_demo import cameras_line, check_cameras, start_cameras
 from .common import (
     DEFAULT_HTTP_PORT,
     DEV_DIR,
@@ -22,7 +23,8 @@ from .common import (
     IntegrationUnavailableError,
     log,
 )
-from .demo_history import seed_history
+from .demo_guide import STOP_LINE, dashboard_yaml, what_to_try, write_dashboard
+from .demo_history import DemoHousehold, demo_household, seed_history
 from .environment import Environment, environment, run
 from .hass_api import (
     HassApi,
@@ -31,6 +33,7 @@ from .hass_api import (
     finish_onboarding,
     integration_unavailable_message,
 )
+from .history_check import check_history
 from .home_assistant import TIME_ZONE
 from .ports import pick_port
 from .processes import ha_log_filter, stop_leftovers
@@ -72,6 +75,8 @@ async def develop(args: argparse.Namespace) -> int:
     mqtt_port = pick_port(state.get("mqtt_port"))
     simulation = zigbee2mqtt_sim.build(zigbee2mqtt_sim.load_devices())
     history = demo_history_line(run_dir / "config", simulation)
+    household = household_of(simulation)
+    write_dashboard(run_dir / "config", household)
     async with environment(
         run_dir,
         http_port,
@@ -80,7 +85,8 @@ async def develop(args: argparse.Namespace) -> int:
         debug=True,
         echo=ha_log_filter(verbose=args.verbose),
         extra_yaml=zigbee2mqtt_sim.demo_automation_yaml(simulation)
-        + teamtracker_yaml(DEMO_TEAMS),
+        + teamtracker_yaml(DEMO_TEAMS)
+        + dashboard_yaml(),
     ) as env:
         save_state(state_path, state)
         if env.onboarded_now:
@@ -92,8 +98,11 @@ async def develop(args: argparse.Namespace) -> int:
         # then already sees the devices and their entities.
         await simulate_zigbee2mqtt(env.api, mqtt_port, simulation)
         problem = await ha_ai_problem(env.api, reload=moved)
+        guide: list[str] = []
         if not problem:
             history += "; " + await first_analysis(env.api)
+            await start_cameras(env)
+            guide = await what_to_try(env.api, env.base_url, mqtt_port)
         print_banner(
             env,
             problem,
@@ -101,13 +110,17 @@ async def develop(args: argparse.Namespace) -> int:
             zigbee=zigbee_line(simulation),
             history=history,
             sports=sports_line(DEMO_TEAMS),
+            cameras=None if problem else cameras_line(env),
+            guide=guide,
         )
         if args.check:
             if problem:
                 return 1
             zigbee = await check_zigbee(env.api, simulation)
             sports = await check_sports(env.api, DEMO_TEAMS)
-            return 0 if zigbee and sports else 1
+            habits = await check_history(env.api, household)
+            cameras = await check_cameras(env.api)
+            return 0 if zigbee and sports and habits and cameras else 1
         while (code := await env.hass.process.wait()) == RESTART_EXIT_CODE:
             log("Home Assistant asked for a restart")
             await env.restart_hass()
@@ -120,14 +133,26 @@ async def develop(args: argparse.Namespace) -> int:
         return code
 
 
+def household_of(simulation: zigbee2mqtt_sim.Simulation) -> DemoHousehold:
+    """Return the demo household's habits on the simulated devices."""
+    light, plug = zigbee2mqtt_sim.demo_habit_entities(simulation)
+    # What people use: not the bridge's or the devices' diagnostic entities.
+    others = [
+        entity.entity_id
+        for entity in simulation.entities
+        if entity.enabled and not entity.config.get("entity_category")
+    ]
+    return demo_household(light, plug, others)
+
+
 def demo_history_line(config_dir: Path, simulation: zigbee2mqtt_sim.Simulation) -> str:
     """Give a fresh demo house four weeks of history; describe it for the banner."""
-    light, plug = zigbee2mqtt_sim.demo_habit_entities(simulation)
-    written = seed_history(config_dir, light=light, plug=plug, time_zone=TIME_ZONE)
+    household = household_of(simulation)
+    written = seed_history(config_dir, household, time_zone=TIME_ZONE)
     if written is None:
         return "HA AI's log kept from the last run"
     log(f"Wrote {written.days} days of the demo household's habits into HA AI's log")
-    return f"{written.days} days of a household using {light} and {plug}"
+    return f"{written.days} days of a household using {', '.join(household.entities)}"
 
 
 async def first_analysis(api: HassApi) -> str:
@@ -168,6 +193,8 @@ def print_banner(  # noqa: PLR0913 - one line of the banner each
     zigbee: str | None = None,
     history: str | None = None,
     sports: str | None = None,
+    cameras: str | None = None,
+    guide: list[str] | None = None,
 ) -> None:
     """Tell the developer where everything is."""
     lines = [
@@ -183,10 +210,13 @@ def print_banner(  # noqa: PLR0913 - one line of the banner each
         lines.append(f"History:        {history}")
     if sports:
         lines.append(f"Sports:         {sports}")
+    if cameras:
+        lines.append(f"Cameras:        {cameras}")
     if problem:
         lines.append(f"PROBLEM:        {problem}")
+    lines += guide or []
     if foreground:
-        lines.append("Ctrl-C stops everything.")
+        lines.append(STOP_LINE if not guide else f"  To stop: {STOP_LINE}")
     print("\n".join(lines), flush=True)
 
 
@@ -200,8 +230,8 @@ def main(argv: list[str] | None = None) -> int:
         "--check",
         action="store_true",
         help="start, verify the config entries, HA AI's view of the simulated "
-        "Zigbee2MQTT and that it follows the demo's teams, stop; exit 0 when all "
-        "is well",
+        "Zigbee2MQTT and that it follows the demo's teams, the first analysis of "
+        "the demo history and the cameras' events, stop; exit 0 when all is well",
     )
     parser.add_argument(
         "--port",
