@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import sys
 import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -32,6 +33,8 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+
+from scripts.zigbee2mqtt_devices import INITIAL_STATES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEVICES_FIXTURE = REPO_ROOT / "tests" / "fixtures" / "house" / "devices.json"
@@ -77,33 +80,7 @@ DISABLED_BY_DEFAULT = frozenset({"linkquality"})
 
 # A plausible state message per device (friendly name); settings at their
 # defaults, so HA AI does not count them as changed.
-SAMPLE_STATES: dict[str, dict[str, Any]] = {
-    "Hall vibration": {
-        "battery": 91,
-        "voltage": 3005,
-        "vibration": False,
-        "strength": 0,
-        "sensitivity": "medium",
-        "linkquality": 120,
-    },
-    "Kitchen plug": {
-        "state": "ON",
-        "power": 12.5,
-        "energy": 3.42,
-        "led_disabled_night": False,
-        "child_lock": "UNLOCK",
-        "linkquality": 156,
-    },
-    "Desk button": {"battery": 100, "action": "", "linkquality": 87},
-    "Living room/TV light": {
-        "state": "OFF",
-        "brightness": 200,
-        "color_temp": 370,
-        "color_mode": "color_temp",
-        "power_on_behavior": "on",
-        "linkquality": 142,
-    },
-}
+SAMPLE_STATES: dict[str, dict[str, Any]] = INITIAL_STATES
 
 
 @dataclasses.dataclass(frozen=True)
@@ -185,9 +162,13 @@ def coordinator_ieee(devices: Iterable[dict[str, Any]]) -> str:
     raise ValueError(msg)
 
 
-def bridge_info(coordinator: str) -> dict[str, Any]:
-    """Return a small ``bridge/info`` payload of a 2.x bridge."""
-    return {
+def bridge_info(coordinator: str, permit_join_end: int | None = None) -> dict[str, Any]:
+    """Return a small ``bridge/info`` payload of a 2.x bridge.
+
+    ``permit_join_end`` (milliseconds since the epoch) is when joining,
+    permitted now, ends.
+    """
+    info: dict[str, Any] = {
         "version": VERSION,
         "commit": COMMIT,
         "coordinator": {
@@ -197,13 +178,16 @@ def bridge_info(coordinator: str) -> dict[str, Any]:
         },
         "network": {"channel": 15, "pan_id": 6754},
         "log_level": "info",
-        "permit_join": False,
+        "permit_join": permit_join_end is not None,
         "restart_required": False,
         "config": {
             "advanced": {"last_seen": "ISO_8601"},
             "homeassistant": {"enabled": True},
         },
     }
+    if permit_join_end is not None:
+        info["permit_join_end"] = permit_join_end
+    return info
 
 
 def _availability(friendly_name: str) -> dict[str, Any]:
@@ -244,30 +228,42 @@ def _origin() -> dict[str, str]:
 
 
 def _specific(expose: dict[str, Any], state_topic: str) -> tuple[str, dict[str, Any]]:
-    """Return the component and config of a light or switch expose."""
+    """Return the component and config of a light or switch expose.
+
+    A switch on an endpoint of a multi-gang device is commanded on
+    ``<name>/<endpoint>/set``, as Zigbee2MQTT's discovery does it.
+    """
     features = {f["name"]: f for f in expose.get("features", [])}
     state = features.get("state", {})
+    endpoint = expose.get("endpoint")
+    command_topic = (
+        f"{state_topic}/{endpoint}/set" if endpoint else f"{state_topic}/set"
+    )
     if expose["type"] == "switch":
         return "switch", {
-            "command_topic": f"{state_topic}/set",
+            "command_topic": command_topic,
             "value_template": f"{{{{ value_json.{state.get('property', 'state')} }}}}",
             "payload_on": state.get("value_on", "ON"),
             "payload_off": state.get("value_off", "OFF"),
         }
     config: dict[str, Any] = {
         "schema": "json",
-        "command_topic": f"{state_topic}/set",
+        "command_topic": command_topic,
         "brightness": "brightness" in features,
         "brightness_scale": 254,
     }
+    modes = []
+    if "color_xy" in features:
+        modes.append("xy")
+    elif "color_hs" in features:
+        modes.append("hs")
     if color_temp := features.get("color_temp"):
-        config["supported_color_modes"] = ["color_temp"]
+        modes.append("color_temp")
         config["min_mireds"] = color_temp.get("value_min", 150)
         config["max_mireds"] = color_temp.get("value_max", 500)
-    elif "brightness" in features:
-        config["supported_color_modes"] = ["brightness"]
-    else:
-        config["supported_color_modes"] = ["onoff"]
+    if not modes:
+        modes.append("brightness" if "brightness" in features else "onoff")
+    config["supported_color_modes"] = modes
     return "light", config
 
 
@@ -336,7 +332,7 @@ def discovery_entities(
             # The main entity takes the device's name (entity name None).
             config["name"] = endpoint or None
             entity_object_id = slug(f"{friendly_name}_{endpoint or ''}")
-        elif (simple := _simple(expose)) is not None:
+        elif "property" in expose and (simple := _simple(expose)) is not None:
             component, config = simple
             object_id = expose["property"]
             entity_object_id = slug(f"{friendly_name}_{object_id}")
@@ -387,6 +383,53 @@ def _json(value: object) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
+def timestamp(now: datetime) -> str:
+    """Return ``last_seen`` as Zigbee2MQTT's ``ISO_8601`` setting writes it."""
+    return now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def state_message(
+    device: dict[str, Any], state: dict[str, Any], now: datetime
+) -> Message:
+    """Return a device's state message, with its ``last_seen``."""
+    payload = {**state, "last_seen": timestamp(now)}
+    return Message(f"{BASE_TOPIC}/{device['friendly_name']}", _json(payload))
+
+
+def availability_message(device: dict[str, Any], *, online: bool) -> Message:
+    """Return a device's retained availability message."""
+    state = "online" if online else "offline"
+    return Message(
+        f"{BASE_TOPIC}/{device['friendly_name']}/availability", _json({"state": state})
+    )
+
+
+def device_messages(
+    device: dict[str, Any], coordinator: str, state: dict[str, Any], now: datetime
+) -> list[Message]:
+    """Return what the bridge publishes for a device: discovery, availability, state."""
+    messages = [
+        Message(entity.topic, _json(entity.config))
+        for entity in discovery_entities(device, coordinator)
+    ]
+    messages.append(availability_message(device, online=True))
+    messages.append(state_message(device, state, now))
+    return messages
+
+
+def cleared_messages(device: dict[str, Any], coordinator: str) -> list[Message]:
+    """Return the empty retained messages that clear a removed device."""
+    topic = f"{BASE_TOPIC}/{device['friendly_name']}"
+    return [
+        *(
+            Message(entity.topic, "")
+            for entity in discovery_entities(device, coordinator)
+        ),
+        Message(f"{topic}/availability", ""),
+        Message(topic, ""),
+    ]
+
+
 def build(devices: list[dict[str, Any]], now: datetime | None = None) -> Simulation:
     """Return what the bridge publishes for ``devices``, in publishing order."""
     now = now or datetime.now(UTC)
@@ -394,21 +437,18 @@ def build(devices: list[dict[str, Any]], now: datetime | None = None) -> Simulat
     entities = [bridge_entity(coordinator)]
     for device in devices:
         entities += discovery_entities(device, coordinator)
-    online = _json({"state": "online"})
     messages = [
-        Message(f"{BASE_TOPIC}/bridge/state", online),
+        Message(f"{BASE_TOPIC}/bridge/state", _json({"state": "online"})),
         Message(f"{BASE_TOPIC}/bridge/info", _json(bridge_info(coordinator))),
         Message(f"{BASE_TOPIC}/bridge/devices", _json(devices)),
     ]
     messages += [Message(entity.topic, _json(entity.config)) for entity in entities]
-    last_seen = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
     for device in devices:
         if device.get("type") == "Coordinator":
             continue
-        topic = f"{BASE_TOPIC}/{device['friendly_name']}"
-        messages.append(Message(f"{topic}/availability", online))
+        messages.append(availability_message(device, online=True))
         state = SAMPLE_STATES.get(device["friendly_name"], {})
-        messages.append(Message(topic, _json({**state, "last_seen": last_seen})))
+        messages.append(state_message(device, state, now))
     return Simulation(devices, entities, messages)
 
 
@@ -481,3 +521,10 @@ def publish(
     finally:
         client.disconnect()
         client.loop_stop()
+
+
+if __name__ == "__main__":
+    # The living stand-in and its command line (it builds on this module).
+    from scripts.zigbee2mqtt_bridge import main
+
+    sys.exit(main())
