@@ -461,10 +461,10 @@ def demo_automation(simulation: Simulation) -> tuple[str, str] | None:
 
 
 def demo_habit_entities(simulation: Simulation) -> tuple[str, str]:
-    """Return the light and the plug the demo household's habits use."""
-    by_component = {
-        entity.component: entity.entity_id for entity in simulation.entities
-    }
+    """Return the light and the plug the demo household's habits use (the first)."""
+    by_component: dict[str, str] = {}
+    for entity in simulation.entities:
+        by_component.setdefault(entity.component, entity.entity_id)
     return by_component["light"], by_component["switch"]
 
 

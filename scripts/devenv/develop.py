@@ -8,7 +8,7 @@ import json
 import time
 from pathlib import Path
 
-from scripts import zigbee2mqtt_sim
+from scripts import zigbee2mqtt_devices, zigbee2mqtt_sim
 
 from .camera_demo import cameras_line, check_cameras, start_cameras
 from .common import (
@@ -73,7 +73,7 @@ async def develop(args: argparse.Namespace) -> int:
     if http_port != args.port:
         log(f"Port {args.port} is busy; using {http_port}")
     mqtt_port = pick_port(state.get("mqtt_port"))
-    simulation = zigbee2mqtt_sim.build(zigbee2mqtt_sim.load_devices())
+    simulation = zigbee2mqtt_sim.build(zigbee2mqtt_devices.demo_house())
     history = demo_history_line(run_dir / "config", simulation)
     household = household_of(simulation)
     write_dashboard(run_dir / "config", household)
@@ -96,7 +96,7 @@ async def develop(args: argparse.Namespace) -> int:
         save_state(state_path, state)
         # Before the ha_ai entry: on a fresh instance HA AI's first judgement
         # then already sees the devices and their entities.
-        await simulate_zigbee2mqtt(env.api, mqtt_port, simulation)
+        await simulate_zigbee2mqtt(env, simulation)
         problem = await ha_ai_problem(env.api, reload=moved)
         guide: list[str] = []
         if not problem:

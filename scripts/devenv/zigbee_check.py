@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import time
 
 from scripts import zigbee2mqtt_sim
 
-from .common import JSON, LOOPBACK, DevEnvError, log
+from .common import JSON, REPO_ROOT, DevEnvError, log
+from .environment import Environment
 from .hass_api import HassApi
+from .processes import Service
 
 DISCOVERY_TIMEOUT = 30.0
+LIGHT_TIMEOUT = 10.0
 
 # HA AI judges 10 s after the last change, once Home Assistant has started.
 ZIGBEE_CHECK_TIMEOUT = 30.0
@@ -37,38 +42,83 @@ def zigbee_line(simulation: zigbee2mqtt_sim.Simulation) -> str:
     return line
 
 
-async def simulate_zigbee2mqtt(
-    api: HassApi, mqtt_port: int, simulation: zigbee2mqtt_sim.Simulation
-) -> None:
-    """Publish what Zigbee2MQTT would, then wait for the discovered entities.
+def stand_in_command(mqtt_port: int) -> list[str]:
+    """Return the command line of the Zigbee2MQTT stand-in for the broker's port."""
+    return [
+        sys.executable,
+        "-m",
+        "scripts.zigbee2mqtt_sim",
+        "--port",
+        str(mqtt_port),
+        "run",
+    ]
 
-    Everything is retained and published again on every run: the broker keeps
+
+async def simulate_zigbee2mqtt(
+    env: Environment, simulation: zigbee2mqtt_sim.Simulation
+) -> Service:
+    """Start the Zigbee2MQTT stand-in, then wait for the discovered entities.
+
+    It runs in the background with the other services (stopped with them) and
+    answers `/set` and `/get`; see scripts/zigbee2mqtt_bridge.py. Everything it
+    publishes is retained and published again on every run: the broker keeps
     nothing across runs (``persistence false``).
     """
-    log(f"Simulating Zigbee2MQTT: {simulation.summary()}")
-    try:
-        await asyncio.to_thread(
-            zigbee2mqtt_sim.publish, LOOPBACK, mqtt_port, simulation.messages
-        )
-    except (OSError, TimeoutError) as err:
-        msg = f"publishing the simulated Zigbee2MQTT failed: {err}"
-        raise DevEnvError(msg) from err
+    log(f"Starting the Zigbee2MQTT stand-in: {simulation.summary()}")
+    environ = dict(os.environ)
+    environ["PYTHONPATH"] = os.pathsep.join(
+        part for part in (str(REPO_ROOT), environ.get("PYTHONPATH")) if part
+    )
+    service = await env.group.start(
+        "Zigbee2MQTT stand-in",
+        stand_in_command(env.mqtt_port),
+        env.run_dir / "zigbee2mqtt.log",
+        echo=lambda _line: True,
+        env=environ,
+    )
     expected = sum(entity.enabled for entity in simulation.entities)
     deadline = time.monotonic() + DISCOVERY_TIMEOUT
     while (
         available := int(
-            await api.request(
+            await env.api.request(
                 "POST", "/api/template", {"template": AVAILABLE_MQTT_ENTITIES}
             )
         )
     ) < expected:
+        if not service.running:
+            msg = (
+                f"the Zigbee2MQTT stand-in exited with {service.process.returncode}; "
+                f"see {env.run_dir / 'zigbee2mqtt.log'}"
+            )
+            raise DevEnvError(msg)
         if time.monotonic() > deadline:
             log(
                 f"Only {available} of {expected} discovered MQTT entities are "
                 f"available after {DISCOVERY_TIMEOUT:.0f} s; see the log"
             )
-            return
+            break
         await asyncio.sleep(0.25)
+    return service
+
+
+async def check_light_follows(
+    api: HassApi, simulation: zigbee2mqtt_sim.Simulation
+) -> str | None:
+    """Turn a light on over REST; the stand-in must answer and the light go on.
+
+    Home Assistant sends ``<base>/<name>/set``; the state Zigbee2MQTT echoes on
+    ``<base>/<name>`` is what makes the entity change.
+    """
+    light, _ = zigbee2mqtt_sim.demo_habit_entities(simulation)
+    await api.call_service("light", "turn_on", {"entity_id": light, "brightness": 128})
+    deadline = time.monotonic() + LIGHT_TIMEOUT
+    while (state := await api.state(light)) != "on":
+        if time.monotonic() > deadline:
+            return f"{light} is {state!r} {LIGHT_TIMEOUT:.0f} s after light.turn_on"
+        await asyncio.sleep(0.2)
+    log(f"{light} went on after light.turn_on: the stand-in answered its /set")
+    await api.call_service("light", "turn_off", {"entity_id": light})
+    return None
 
 
 def find_state(states: list[JSON], entity_id: str, friendly_name: str) -> JSON | None:
@@ -140,6 +190,7 @@ async def check_zigbee(api: HassApi, simulation: zigbee2mqtt_sim.Simulation) -> 
         if problem is None or time.monotonic() - start > ZIGBEE_CHECK_TIMEOUT:
             break
         await asyncio.sleep(1)
+    problem = problem or await check_light_follows(api, simulation)
     if problem:
         print(f"CHECK FAILED after {ZIGBEE_CHECK_TIMEOUT:.0f} s: {problem}", flush=True)
         return False
