@@ -160,6 +160,7 @@ class Zigbee2MqttStandIn:
             info.wait_for_publish(timeout)
         self.client.disconnect()
         self.client.loop_stop()
+        LOGGER.info("Zigbee2MQTT stand-in stopped")
 
     def _on_connect(self, client: mqtt.Client, *_: object) -> None:
         client.subscribe([(f"{BASE}/#", 1), (f"{CONTROL}/request/#", 1)])

@@ -1,7 +1,11 @@
-"""A simulated Zigbee2MQTT for the development environment.
+"""What a Zigbee2MQTT bridge publishes, for the development environment.
 
-``scripts/develop`` publishes, to its private broker, what a Zigbee2MQTT 2.x
-bridge with the devices of ``tests/fixtures/house/devices.json`` would publish:
+This module builds the messages a Zigbee2MQTT 2.x bridge publishes for a
+device list (the demo house of ``scripts/zigbee2mqtt_devices``, or
+``tests/fixtures/house/devices.json``); the stand-in that ``scripts/develop``
+runs in the background (``scripts/zigbee2mqtt_bridge``) publishes them and
+answers requests. ``python -m scripts.zigbee2mqtt_sim --help`` runs the
+stand-in or sends it a request (pair, remove, drop, restore). The messages:
 
 - the bridge's retained ``bridge/state``, ``bridge/info`` and ``bridge/devices``;
 - Home Assistant MQTT discovery configs, retained, shaped like those of
@@ -9,13 +13,14 @@ bridge with the devices of ``tests/fixtures/house/devices.json`` would publish:
   <object_id>/config``, unique id ``<ieee>_<object_id>_zigbee2mqtt``, device
   identifier ``zigbee2mqtt_<ieee>``), so Home Assistant creates real entities
   that HA AI links to the capabilities;
-- each device's availability and a state message, retained (as with the
-  device option ``retain: true``), so the entities have values.
+- each device's availability and a state message with ``last_seen``, retained
+  (as with the device option ``retain: true``), so the entities have values.
 
 Some capabilities deliberately get no entity (see ``WITHOUT_ENTITY``), so HA
 AI shows every kind of finding: ``no_entity``, ``not_referenced``,
 ``default_setting``, and, through the automation of ``demo_automation_yaml``,
-one capability in use. The broker runs with ``persistence false`` and every
+one capability in use. Covers and thermostats get no entity here either (their
+discovery is not built). The broker runs with ``persistence false`` and every
 message is published again on each run, so the simulation is idempotent.
 """
 

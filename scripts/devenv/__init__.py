@@ -5,9 +5,9 @@ developer a Home Assistant that loads the integration from the working tree,
 and ``scripts/bench`` imports the same parts so that measurements run against
 exactly what developers see. Everything here talks to Home Assistant the way a
 user would (REST and websocket), so the integration is exercised through its
-public surface. ``scripts/develop`` also plays a Zigbee2MQTT bridge with a few
-devices (``scripts/zigbee2mqtt_sim.py``), so HA AI's Zigbee features have
-something to show.
+public surface. ``scripts/develop`` also runs a Zigbee2MQTT stand-in with
+about twenty devices that answers commands (``scripts/zigbee2mqtt_bridge.py``),
+so HA AI's Zigbee features have something to show.
 
 It runs with the interpreter of ``.venv`` (created by ``scripts/_env.sh``),
 which provides Home Assistant and aiohttp; nothing else is required. One job

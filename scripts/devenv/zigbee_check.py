@@ -36,7 +36,12 @@ AVAILABLE_MQTT_ENTITIES = (
 
 def zigbee_line(simulation: zigbee2mqtt_sim.Simulation) -> str:
     """Describe the simulated Zigbee2MQTT for the banner."""
-    line = f"simulated: {simulation.summary()}"
+    line = (
+        f"a stand-in bridge {zigbee2mqtt_sim.VERSION} with "
+        f"{len(simulation.end_devices)} devices answering /set and /get; pair, "
+        "remove or drop one with python -m scripts.zigbee2mqtt_sim --port "
+        "<MQTT port> pair | remove NAME | drop NAME"
+    )
     if demo := zigbee2mqtt_sim.demo_automation(simulation):
         line += f"; automation {demo[0]!r} uses {demo[1]}"
     return line
