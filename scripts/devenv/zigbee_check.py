@@ -39,7 +39,7 @@ def zigbee_line(simulation: zigbee2mqtt_sim.Simulation) -> str:
     line = (
         f"a stand-in bridge {zigbee2mqtt_sim.VERSION} with "
         f"{len(simulation.end_devices)} devices answering /set and /get; pair, "
-        "remove or drop one with python -m scripts.zigbee2mqtt_sim --port "
+        "remove or drop one with .venv/bin/python -m scripts.zigbee2mqtt_sim --port "
         "<MQTT port> pair | remove NAME | drop NAME"
     )
     if demo := zigbee2mqtt_sim.demo_automation(simulation):
