@@ -39,6 +39,7 @@ import argparse
 import copy
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -544,14 +545,24 @@ def _ask(  # noqa: PLR0913 - a request and where to send it
 
 
 def _serve(args: argparse.Namespace) -> int:
+    """Serve until SIGTERM, Ctrl-C, or the end of the program that started it.
+
+    A stand-in left behind by a killed ``scripts/develop`` would otherwise
+    reconnect to the next run's broker (same port, same client id) and fight
+    the new one: when its parent is gone (it is adopted by another), it stops.
+    """
     bridge = Zigbee2MqttStandIn(
         args.host, args.port, report_interval=args.report_interval
     )
+    parent = os.getppid()
     bridge.start()
     stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        stop.wait()
+        while not stop.wait(1):
+            if os.getppid() != parent:
+                LOGGER.warning("The program that started the stand-in is gone")
+                break
     except KeyboardInterrupt:
         pass
     finally:
