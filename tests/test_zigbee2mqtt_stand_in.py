@@ -25,6 +25,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from scripts import zigbee2mqtt_commands as commands
 from scripts import zigbee2mqtt_devices as catalogue
+from scripts import zigbee2mqtt_sim
 
 from .broker import Mosquitto, skip_without
 
@@ -542,3 +543,22 @@ def test_commands_follow_the_device() -> None:
     assert outcome.state["color"]["hue"] == 0
     assert outcome.state["color_mode"] == "xy"
     assert commands.hs_to_xy(0, 0) == (0.3127, 0.329)
+
+
+def test_the_demo_house_keeps_the_entities_of_the_tests_house() -> None:
+    """Twenty devices; the first four, and the demo history's entities, unchanged."""
+    house = catalogue.demo_house()
+    fixture = zigbee2mqtt_sim.load_devices()
+    assert house[: len(fixture)] == fixture
+    devices = [d for d in house if d["type"] != "Coordinator"]
+    assert len(devices) == 20
+    names = [d["friendly_name"] for d in [*devices, *catalogue.pool()]]
+    addresses = [d["ieee_address"] for d in [*devices, *catalogue.pool()]]
+    assert len(set(names)) == len(names)
+    assert len(set(addresses)) == len(addresses)
+    assert set(names) <= set(catalogue.INITIAL_STATES)
+    simulation = zigbee2mqtt_sim.build(house)
+    assert zigbee2mqtt_sim.demo_habit_entities(simulation) == (
+        "light.living_room_tv_light",
+        "switch.kitchen_plug",
+    )
