@@ -51,6 +51,7 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.reasoncodes import ReasonCode
 
 from scripts import zigbee2mqtt_commands as commands
 from scripts import zigbee2mqtt_devices as catalogue
@@ -91,8 +92,12 @@ class Zigbee2MqttStandIn:
         report_interval: float = REPORT_INTERVAL,
         join_delay: float = JOIN_DELAY,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        credentials: tuple[str, str] | None = None,
     ) -> None:
-        """Prepare the bridge with ``devices`` (default: the demo house)."""
+        """Prepare the bridge with ``devices`` (default: the demo house).
+
+        ``credentials`` (user name, password) are for a broker that wants them.
+        """
         self.host, self.port = host, port
         listed = copy.deepcopy(
             devices if devices is not None else catalogue.demo_house()
@@ -113,8 +118,11 @@ class Zigbee2MqttStandIn:
         self.lock = threading.RLock()
         self.stopping = threading.Event()
         self.connected = threading.Event()
+        self.refused: str | None = None
         self.clock_thread: threading.Thread | None = None
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=CLIENT_ID)
+        if credentials is not None:
+            self.client.username_pw_set(*credentials)
         self.client.will_set(f"{BASE}/bridge/state", OFFLINE, qos=1, retain=True)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
@@ -125,9 +133,14 @@ class Zigbee2MqttStandIn:
         """Connect, publish the bridge and its devices, and start answering."""
         self.client.connect(self.host, self.port)
         self.client.loop_start()
-        if not self.connected.wait(timeout):
+        if not self.connected.wait(timeout) or self.refused:
+            self.client.disconnect()
             self.client.loop_stop()
-            msg = f"no CONNACK from the broker at {self.host}:{self.port}"
+            where = f"the broker at {self.host}:{self.port}"
+            if self.refused:
+                msg = f"{where} refused the connection: {self.refused}"
+                raise ConnectionError(msg)
+            msg = f"no CONNACK from {where}"
             raise TimeoutError(msg)
         try:
             with self.lock:
@@ -163,8 +176,20 @@ class Zigbee2MqttStandIn:
         self.client.loop_stop()
         LOGGER.info("Zigbee2MQTT stand-in stopped")
 
-    def _on_connect(self, client: mqtt.Client, *_: object) -> None:
-        client.subscribe([(f"{BASE}/#", 1), (f"{CONTROL}/request/#", 1)])
+    def _on_connect(
+        self,
+        client: mqtt.Client,
+        _userdata: object,
+        _flags: object,
+        reason: ReasonCode,
+        _properties: object = None,
+    ) -> None:
+        if reason.is_failure:
+            self.refused = str(reason)
+            LOGGER.error("The broker refused the connection: %s", reason)
+        else:
+            self.refused = None
+            client.subscribe([(f"{BASE}/#", 1), (f"{CONTROL}/request/#", 1)])
         self.connected.set()
 
     # Publishing
@@ -502,15 +527,18 @@ def _permit_time(request: object) -> int | None:
 # The command line
 
 
-def _ask(  # noqa: PLR0913 - a request and where to send it
-    host: str,
-    port: int,
+def _credentials(args: argparse.Namespace) -> tuple[str, str] | None:
+    return (args.username, args.password or "") if args.username else None
+
+
+def _ask(
+    args: argparse.Namespace,
     topic: str,
     response_topic: str,
     request: dict[str, Any],
-    timeout: float,
 ) -> dict[str, Any]:
     """Publish a request and return its response (matched by transaction)."""
+    host, port, timeout = args.host, args.port, args.timeout
     transaction = uuid.uuid4().hex[:8]
     answers: list[dict[str, Any]] = []
     answered = threading.Event()
@@ -525,7 +553,20 @@ def _ask(  # noqa: PLR0913 - a request and where to send it
     client = mqtt.Client(
         CallbackAPIVersion.VERSION2, client_id=f"{CLIENT_ID}-cli-{transaction}"
     )
-    client.on_connect = lambda c, *_: c.subscribe(response_topic, qos=1)
+    if credentials := _credentials(args):
+        client.username_pw_set(*credentials)
+    refused: list[str] = []
+
+    def on_connect(
+        c: mqtt.Client, _u: object, _f: object, reason: ReasonCode, _p: object = None
+    ) -> None:
+        if reason.is_failure:
+            refused.append(str(reason))
+            subscribed.set()
+        else:
+            c.subscribe(response_topic, qos=1)
+
+    client.on_connect = on_connect
     client.on_subscribe = lambda *_: subscribed.set()
     client.on_message = on_message
     client.connect(host, port)
@@ -534,6 +575,9 @@ def _ask(  # noqa: PLR0913 - a request and where to send it
         if not subscribed.wait(timeout):
             msg = f"no answer from the broker at {host}:{port}"
             raise TimeoutError(msg)
+        if refused:
+            msg = f"the broker at {host}:{port} refused the connection: {refused[0]}"
+            raise ConnectionError(msg)
         client.publish(topic, _json({**request, "transaction": transaction}), qos=1)
         if not answered.wait(timeout):
             msg = f"no response on {response_topic} within {timeout:.0f} s"
@@ -552,10 +596,17 @@ def _serve(args: argparse.Namespace) -> int:
     the new one: when its parent is gone (it is adopted by another), it stops.
     """
     bridge = Zigbee2MqttStandIn(
-        args.host, args.port, report_interval=args.report_interval
+        args.host,
+        args.port,
+        report_interval=args.report_interval,
+        credentials=_credentials(args),
     )
     parent = os.getppid()
-    bridge.start()
+    try:
+        bridge.start()
+    except (OSError, TimeoutError) as err:
+        LOGGER.error("The stand-in cannot start: %s", err)  # noqa: TRY400 - said in full
+        return 1
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
@@ -582,6 +633,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--timeout", type=float, default=10.0, help="seconds to wait for a response"
+    )
+    parser.add_argument(
+        "--username",
+        default=os.environ.get("MQTT_USERNAME"),
+        help="broker user name, if it wants one (default: $MQTT_USERNAME)",
+    )
+    parser.add_argument(
+        "--password",
+        default=os.environ.get("MQTT_PASSWORD"),
+        help="broker password (default: $MQTT_PASSWORD)",
     )
     commands_parser = parser.add_subparsers(dest="command", required=True)
     run = commands_parser.add_parser("run", help="run the stand-in until stopped")
@@ -632,9 +693,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{CONTROL}/response/{kind}",
         )
     try:
-        answer = _ask(
-            args.host, args.port, topic, response_topic, request, args.timeout
-        )
+        answer = _ask(args, topic, response_topic, request)
     except (OSError, TimeoutError) as err:
         print(f"{args.command} failed: {err}", file=sys.stderr)
         return 1
