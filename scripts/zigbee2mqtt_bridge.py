@@ -119,6 +119,7 @@ class Zigbee2MqttStandIn:
         self.stopping = threading.Event()
         self.connected = threading.Event()
         self.refused: str | None = None
+        self.published = False
         self.clock_thread: threading.Thread | None = None
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=CLIENT_ID)
         if credentials is not None:
@@ -144,8 +145,9 @@ class Zigbee2MqttStandIn:
             raise TimeoutError(msg)
         try:
             with self.lock:
-                messages = sim.build(self._listed(), self.now()).messages
+                messages = self._everything()
             self._publish(messages, wait=timeout)
+            self.published = True
         except BaseException:
             self.client.disconnect()
             self.client.loop_stop()
@@ -190,7 +192,26 @@ class Zigbee2MqttStandIn:
         else:
             self.refused = None
             client.subscribe([(f"{BASE}/#", 1), (f"{CONTROL}/request/#", 1)])
+            if self.published:
+                # Back after a lost connection: a broker that restarted without
+                # persistence has forgotten every retained message.
+                LOGGER.info("Connected to the broker again; publishing everything")
+                with self.lock:
+                    self._publish(self._everything())
         self.connected.set()
+
+    def _everything(self) -> list[sim.Message]:
+        """Return all the retained messages of the bridge as it is now."""
+        messages = sim.build(self._listed(), self.now()).messages
+        retained_now = {
+            message.topic: message
+            for ieee, device in self._end_devices()
+            for message in (
+                sim.availability_message(device, online=ieee not in self.offline),
+                sim.state_message(device, self.states[ieee], self.now()),
+            )
+        }
+        return [retained_now.get(message.topic, message) for message in messages]
 
     # Publishing
 

@@ -562,3 +562,23 @@ def test_the_demo_house_keeps_the_entities_of_the_tests_house() -> None:
         "light.living_room_tv_light",
         "switch.kitchen_plug",
     )
+
+
+async def test_a_broker_restart_gets_everything_again(
+    broker: Mosquitto, stand_in: StandIn, outside: OutsideClient
+) -> None:
+    """A broker without persistence forgets retained messages: all come again."""
+    code, _ = await stand_in.run("drop", "Bathroom leak")
+    assert code == 0
+    await broker.stop()
+    mark = outside.mark()
+    await broker.start()
+    await stand_in.logged("Connected to the broker again")
+    state = await outside.next(f"{BASE}/bridge/state", mark)
+    assert state.json() == {"state": "online"}
+    await outside.next(f"{BASE}/bridge/devices", mark)
+    dropped = await outside.next(f"{BASE}/Bathroom leak/availability", mark)
+    assert dropped.json() == {"state": "offline"}
+    name = "Kitchen spots"
+    state = await echo_of(outside, name, f"{BASE}/{name}/set", {"state": "ON"})
+    assert state["state"] == "ON"
