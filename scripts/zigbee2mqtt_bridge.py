@@ -169,11 +169,15 @@ class Zigbee2MqttStandIn:
         self.stopping.set()
         if self.clock_thread is not None:
             self.clock_thread.join(timeout)
-        if self.connected.is_set():
+        if self.client.is_connected():
             info = self.client.publish(
                 f"{BASE}/bridge/state", OFFLINE, qos=1, retain=True
             )
-            info.wait_for_publish(timeout)
+            try:
+                info.wait_for_publish(timeout)
+            except (RuntimeError, ValueError) as err:
+                # The broker went away meanwhile; its copy of the last will says it.
+                LOGGER.warning("Could not say the bridge is offline: %s", err)
         self.client.disconnect()
         self.client.loop_stop()
         LOGGER.info("Zigbee2MQTT stand-in stopped")
