@@ -164,6 +164,7 @@ async def porch(
     assert porch.runs() == ([], 0)
     await move_to(hass, freezer, START + QUIET + timedelta(seconds=1))
     assert {state(hass, e) for e in (FRONT, GARDEN, BACK_YARD)} == {STATE_OFF}
+    assert porch.runs() == ([], 0)
     return porch
 
 
