@@ -6,7 +6,10 @@ shows the tunables, then the TeamTracker teams found (which to follow, and each
 one's delay), when there are any. What defines the
 connection (the topics, the LLM and its key, the remote deploy secret) is kept in
 the entry's data and changed by reconfiguring (the topics, then the LLM); the
-tunables are kept in its options and changed by the options flow. When the
+tunables are kept in its options and changed by the options flow. When
+Zigbee2MQTT's `bridge/info` is on the broker, Home Assistant offers the set-up
+(MQTT discovery): one confirmation, with the base topic it was found under and
+every other setting at its default. When the
 language model refuses the key, the entry starts a reauthentication that asks
 for the key alone. Either way the entry reloads, so new settings take effect
 without restarting Home Assistant.
@@ -28,6 +31,8 @@ from homeassistant.config_entries import (
     OptionsFlow,
 )
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.service_info.mqtt import MqttServiceInfo
+from homeassistant.util import dt as dt_util
 
 from .const import (
     CONF_LLM_API_KEY,
@@ -39,11 +44,16 @@ from .const import (
     CONF_REMOTE_SECRET,
     CONF_SPORTS_DELAYS,
     CONF_SPORTS_UNFOLLOWED,
+    CONF_ZIGBEE2MQTT_BASE_TOPIC,
     DOMAIN,
     ENTRY_MINOR_VERSION,
     ENTRY_VERSION,
     LLM_PROVIDER_OPENAI,
+    LOGGER,
 )
+from .engine.inbound import Rejection
+from .engine.log_text import log_safe, markdown_safe
+from .engine.zigbee.discovery import discovered_bridge
 from .entry_settings import settings_values, split_settings
 from .llm.flow import API_KEY_SCHEMA, LlmSteps
 from .settings import form_values, settings_schema, validate_settings
@@ -54,6 +64,7 @@ from .sports.options import (
     team_choices,
 )
 from .sports.teams import SportsSettings
+from .zigbee.bridge import MAX_BRIDGE_INFO_BYTES
 
 TITLE = "HA AI"
 REMOTE_SECRET_BYTES = 32
@@ -137,6 +148,7 @@ class HaAiConfigFlow(_SettingsSteps, ConfigFlow, domain=DOMAIN):
         """Start from the defaults: set-up and reconfigure fill them in."""
         self._current = settings_values({}, {})
         self._pending = {}
+        self._discovered: dict[str, str] = {}
 
     @staticmethod
     @callback
@@ -154,6 +166,66 @@ class HaAiConfigFlow(_SettingsSteps, ConfigFlow, domain=DOMAIN):
         if form is not None:
             return form
         return await self.async_step_llm()
+
+    async def async_step_mqtt(
+        self, discovery_info: MqttServiceInfo
+    ) -> ConfigFlowResult:
+        """Offer the set-up when a Zigbee2MQTT bridge info appears on the broker.
+
+        Home Assistant starts this for every message on the manifest's topics, and
+        with an empty payload when a retained one is cleared. The flow's unique id
+        is HA AI's domain: HA AI runs once, so one offer at a time (the first bridge
+        found; an ignored offer stays ignored). Home Assistant itself aborts the
+        offer when HA AI is already set up.
+        """
+        topic = log_safe(discovery_info.topic)
+        if not discovery_info.payload:
+            LOGGER.debug("Zigbee2MQTT's bridge info on %s was cleared", topic)
+            return self.async_abort(reason="bridge_info_cleared")
+        bridge = discovered_bridge(
+            discovery_info.topic,
+            discovery_info.payload,
+            max_bytes=MAX_BRIDGE_INFO_BYTES,
+            now=dt_util.now(),
+        )
+        if isinstance(bridge, Rejection):
+            LOGGER.info(
+                "Not offering to set up HA AI for the message on %s, which is not "
+                "Zigbee2MQTT's bridge info: %s",
+                topic,
+                bridge.reason,
+            )
+            return self.async_abort(reason="not_zigbee2mqtt")
+        await self.async_set_unique_id(DOMAIN)
+        self._discovered = {
+            "base_topic": markdown_safe(bridge.base_topic),
+            "version": bridge.version,
+        }
+        self.context["title_placeholders"] = {"base_topic": log_safe(bridge.base_topic)}
+        self._current[CONF_ZIGBEE2MQTT_BASE_TOPIC] = bridge.base_topic
+        return await self.async_step_discovery_confirm()
+
+    async def async_step_discovery_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask to set HA AI up on the bridge found, every other setting by default.
+
+        A base topic the defaults cannot go with (it overlaps HA AI's namespace,
+        say) leads to the set-up form instead, filled in and showing why.
+        """
+        base_topic = self._current[CONF_ZIGBEE2MQTT_BASE_TOPIC]
+        form = self._settings_form(
+            "user", {CONF_ZIGBEE2MQTT_BASE_TOPIC: base_topic}, settings_schema()
+        )
+        if form is not None:
+            return form
+        if user_input is None:
+            self._set_confirm_only()
+            return self.async_show_form(
+                step_id="discovery_confirm",
+                description_placeholders=self._discovered,
+            )
+        return await self._async_after_settings()
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
