@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import itertools
 import json
 import shutil
 import statistics
@@ -27,11 +26,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from scripts import bench_cameras, bench_pairing, devenv
+from scripts.devenv.hass_api import WebSocketApi
 
 EVENT_TOPIC = "ha-ai/events/#"
 BENCH_PATH = "bench/latency"
@@ -96,44 +95,6 @@ class Subscriber:
         future = self.waiters.pop(seq, None)
         if future is not None and not future.done():
             future.set_result(arrived)
-
-
-class WebSocketApi:
-    """Home Assistant's websocket API, one request at a time."""
-
-    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        """Wrap an authenticated websocket."""
-        self.ws = ws
-        self.ids = itertools.count(1)
-
-    @classmethod
-    async def connect(cls, api: devenv.HassApi) -> WebSocketApi:
-        """Open and authenticate a websocket on the instance behind ``api``."""
-        ws = await api.session.ws_connect(f"{api.base_url}/api/websocket")
-        await ws.receive_json()  # auth_required
-        await ws.send_json({"type": "auth", "access_token": api.access_token})
-        reply = await ws.receive_json()
-        if reply.get("type") != "auth_ok":
-            msg = f"websocket authentication failed: {reply}"
-            raise devenv.DevEnvError(msg)
-        return cls(ws)
-
-    async def send(self, message: dict[str, Any]) -> int:
-        """Send ``message`` with a fresh id and return the id."""
-        message_id = next(self.ids)
-        await self.ws.send_json({"id": message_id, **message})
-        return message_id
-
-    async def result(self, message_id: int) -> Any:  # noqa: ANN401 - any JSON
-        """Wait for the result of ``message_id``; raise when it failed."""
-        while True:
-            reply = await self.ws.receive_json()
-            if reply.get("id") == message_id and reply.get("type") == "result":
-                break
-        if not reply.get("success"):
-            msg = f"call failed: {reply.get('error')}"
-            raise devenv.DevEnvError(msg)
-        return reply.get("result")
 
 
 async def publish_once(

@@ -35,7 +35,6 @@ from typing import Any
 
 from scripts import devenv, zigbee2mqtt_sim
 from scripts.bench import (
-    WebSocketApi,
     add_run_dir_options,
     kept_when_failed,
     run_dir_for,
@@ -56,6 +55,7 @@ from scripts.devenv.broker_acl import (
     listener_acl,
     zigbee2mqtt_acl,
 )
+from scripts.devenv.hass_api import repair_issues as list_repairs
 from scripts.devenv.processes import start_mosquitto
 from scripts.devenv.timed_client import Arrival, TimedClient
 
@@ -129,12 +129,7 @@ async def publish_all(
 
 async def repair_issues(api: devenv.HassApi) -> list[str]:
     """Return the ids of HA AI's repair issues, as the Repairs page lists them."""
-    ws = await WebSocketApi.connect(api)
-    try:
-        issues = await ws.result(await ws.send({"type": "repairs/list_issues"}))
-    finally:
-        await ws.ws.close()
-    return [i["issue_id"] for i in issues["issues"] if i["domain"] == "ha_ai"]
+    return [issue["issue_id"] for issue in await list_repairs(api, "ha_ai")]
 
 
 async def number_state(api: devenv.HassApi, entity_id: str, want: int) -> int | None:

@@ -32,6 +32,7 @@ from .hass_api import (
     ensure_mqtt_entry,
     finish_onboarding,
     integration_unavailable_message,
+    repair_issues,
 )
 from .history_check import check_history
 from .home_assistant import TIME_ZONE
@@ -120,7 +121,9 @@ async def develop(args: argparse.Namespace) -> int:
             sports = await check_sports(env.api, DEMO_TEAMS)
             habits = await check_history(env.api, household)
             cameras = await check_cameras(env.api)
-            return 0 if zigbee and sports and habits and cameras else 1
+            repairs = await check_no_repairs(env.api)
+            ok = zigbee and sports and habits and cameras and repairs
+            return 0 if ok else 1
         while (code := await env.hass.process.wait()) == RESTART_EXIT_CODE:
             log("Home Assistant asked for a restart")
             await env.restart_hass()
@@ -143,6 +146,21 @@ def household_of(simulation: zigbee2mqtt_sim.Simulation) -> DemoHousehold:
         if entity.enabled and not entity.config.get("entity_category")
     ]
     return demo_household(light, plug, others)
+
+
+async def check_no_repairs(api: HassApi) -> bool:
+    """Verify the Repairs page is empty, as on a fresh default install.
+
+    A repair greeting every new instance (a country not set, a package that
+    could not load, one of HA AI's own) is the first thing a new user would see.
+    """
+    issues = await repair_issues(api)
+    if issues:
+        listed = ", ".join(f"{i['domain']}.{i['issue_id']}" for i in issues)
+        print(f"CHECK FAILED: repairs on the Repairs page: {listed}", flush=True)
+        return False
+    print("No repairs on the Repairs page", flush=True)
+    return True
 
 
 def demo_history_line(config_dir: Path, simulation: zigbee2mqtt_sim.Simulation) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import time
 from http import HTTPStatus
@@ -299,3 +300,58 @@ def integration_unavailable_message(err: IntegrationUnavailableError) -> str:
     else:
         why = "the integration or its config flow failed to import (see the log)"
     return f"ha_ai config flow unavailable ({err}): {why}"
+
+
+class WebSocketApi:
+    """Home Assistant's websocket API, one request at a time."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        """Wrap an authenticated websocket."""
+        self.ws = ws
+        self.ids = itertools.count(1)
+
+    @classmethod
+    async def connect(cls, api: HassApi) -> WebSocketApi:
+        """Open and authenticate a websocket on the instance behind ``api``."""
+        ws = await api.session.ws_connect(f"{api.base_url}/api/websocket")
+        await ws.receive_json()  # auth_required
+        await ws.send_json({"type": "auth", "access_token": api.access_token})
+        reply = await ws.receive_json()
+        if reply.get("type") != "auth_ok":
+            msg = f"websocket authentication failed: {reply}"
+            raise DevEnvError(msg)
+        return cls(ws)
+
+    async def send(self, message: dict[str, Any]) -> int:
+        """Send ``message`` with a fresh id and return the id."""
+        message_id = next(self.ids)
+        await self.ws.send_json({"id": message_id, **message})
+        return message_id
+
+    async def result(self, message_id: int) -> Any:  # noqa: ANN401 - any JSON
+        """Wait for the result of ``message_id``; raise when it failed."""
+        while True:
+            reply = await self.ws.receive_json()
+            if reply.get("id") == message_id and reply.get("type") == "result":
+                break
+        if not reply.get("success"):
+            msg = f"call failed: {reply.get('error')}"
+            raise DevEnvError(msg)
+        return reply.get("result")
+
+
+async def repair_issues(api: HassApi, domain: str | None = None) -> list[JSON]:
+    """Return the repair issues the Repairs page lists (of `domain`, if given).
+
+    Ignored issues are left out, as the page leaves them out.
+    """
+    ws = await WebSocketApi.connect(api)
+    try:
+        reply = await ws.result(await ws.send({"type": "repairs/list_issues"}))
+    finally:
+        await ws.ws.close()
+    return [
+        issue
+        for issue in reply["issues"]
+        if not issue.get("ignored") and domain in (None, issue.get("domain"))
+    ]
