@@ -1,0 +1,619 @@
+"""Faults on a real Home Assistant with a real broker: what HA AI keeps through them.
+
+`python -m scripts.faults <fault>` starts one Home Assistant process with HA AI
+and a real mosquitto (the environment `scripts/develop` runs), puts something in
+every part of HA AI worth keeping, causes one kind of fault and checks, through
+REST, the websocket and MQTT clients outside Home Assistant (as a user's tools
+see it), that nothing is lost nor done twice:
+
+- `broker`: mosquitto (keeping its sessions, as an installed one does) is
+  stopped in the middle of a burst of `ha_ai.publish_event` calls and started
+  again. An outside subscriber with a persistent session gets every event that
+  had not expired, none of those that expired while the broker was away, and
+  copies only of events HA AI had handed over in time (README: "At least once");
+  by `event_id` each arrives once. Inbound, camera events and a signed remote
+  deploy sent before, during and after the outage, then all sent again (what a
+  QoS 1 sender does when it is not sure), are applied once: the camera's count
+  is the number of distinct events, the automation is deployed once.
+- `restart`: Home Assistant is restarted; the suggestions, the camera's
+  counts, the Zigbee capability store, the habit history and analysis, the
+  sports state and the deployed automation read the same after as before, and
+  the analysis that ran before is not run again at start.
+- `stores`: with Home Assistant stopped, HA AI's stored files are damaged, one
+  half of them, then the other: each damaged one raises a repair issue and its
+  part starts fresh, the file is kept aside as `<file>.corrupt-<time>`, and the
+  undamaged parts read as before.
+
+Each check that fails stops the run with a message saying what differed; on
+success one JSON line per fact checked goes to stdout (what
+tests/test_real_ha_faults.py asserts).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import json
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from scripts import devenv, zigbee2mqtt_sim
+from scripts.bench import (
+    WebSocketApi,
+    add_run_dir_options,
+    emit,
+    kept_when_failed,
+    run_dir_for,
+)
+from scripts.bench_runs import sign
+from scripts.devenv.demo_history import seed_history
+from scripts.devenv.home_assistant import TIME_ZONE
+from scripts.devenv.sports_demo import StandInTeam, teamtracker_yaml
+
+PREFIX = "ha-ai"
+CONNECTED = "binary_sensor.ha_ai_mqtt_link"
+LAST_ANALYSIS = "sensor.ha_ai_last_analysis"
+PATTERNS = "sensor.ha_ai_patterns_detected"
+PENDING = "sensor.ha_ai_suggestions_pending"
+ZIGBEE_DEVICES = "sensor.ha_ai_zigbee_devices"
+ANALYSIS_COMPLETE = f"{PREFIX}/analysis/complete"
+DEPLOY_TOPIC = f"{PREFIX}/commands/automation/deploy"
+RESPONSES = f"{PREFIX}/responses/automation/#"
+BURST_PATH = "faults/burst"
+CAMERA_PREFIX = "liveobject"
+CAMERA = "fault_cam"
+CAMERA_EVENTS_TODAY = "sensor.fault_cam_events_today"
+PROBE_CAMERA = "fault_probe"
+HABIT_LIGHT = "light.fault_lamp"
+HABIT_PLUG = "switch.fault_plug"
+TEAM = StandInTeam("Fault Crew", "MLS", "CLB", "soccer_tie", autoplay=False)
+AUTOMATION_ID = "faults_remote"
+STORAGE = Path(".storage")
+WAIT = 60.0  # for anything HA AI does on its own (a reconnect takes up to 10 s)
+POLL = 0.25
+
+
+class FaultError(devenv.DevEnvError):
+    """What HA AI did differs from what the fault must leave."""
+
+
+def check(condition: object, message: str) -> None:
+    """Stop the run with `message` unless `condition` holds."""
+    if not condition:
+        raise FaultError(message)
+
+
+async def wait_for[T](
+    probe: Callable[[], Any], what: str, timeout: float = WAIT
+) -> T:
+    """Poll the coroutine function `probe` until it returns something true."""
+    deadline = time.monotonic() + timeout
+    while not (value := await probe()):
+        if time.monotonic() > deadline:
+            msg = f"{what}: not within {timeout:.0f} s (last: {value!r})"
+            raise FaultError(msg)
+        await asyncio.sleep(POLL)
+    result: T = value
+    return result
+
+
+# A client outside Home Assistant
+
+
+@dataclasses.dataclass(frozen=True)
+class Message:
+    """One message an outside client received."""
+
+    topic: str
+    payload: Any
+    retained: bool
+
+
+class OutsideClient:
+    """A paho client with a persistent session, as a program beside HA would run.
+
+    Its session (`clean_session=False`) makes the broker keep its subscriptions
+    and queue its QoS 1 messages while it is away, across a restart of a broker
+    that keeps its sessions. Every message received is kept in `received`.
+    `pause` stops its network loop (what it publishes then waits in the client)
+    and `resume` reconnects it, so that the test decides when its queue goes.
+    """
+
+    def __init__(self, port: int, client_id: str, topics: Iterable[str]) -> None:
+        """Prepare a client of the loopback broker on `port`."""
+        self.port = port
+        self.topics = list(topics)
+        self.received: list[Message] = []
+        self._lock = threading.Lock()
+        self._subscribed = threading.Event()
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False
+        )
+        self.client.reconnect_delay_set(min_delay=1, max_delay=2)
+        self.client.on_connect = self._on_connect
+        self.client.on_subscribe = self._on_subscribe
+        self.client.on_message = self._on_message
+
+    async def start(self) -> None:
+        """Connect and subscribe."""
+        self.client.connect(devenv.LOOPBACK, self.port)
+        self.client.loop_start()
+        await asyncio.to_thread(self._subscribed.wait, 10)
+
+    def stop(self) -> None:
+        """Disconnect and join paho's thread."""
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    def pause(self) -> None:
+        """Drop the connection and stop the loop; publishes wait in the client."""
+        self.client.loop_stop()
+        with contextlib.suppress(OSError):
+            sock = self.client.socket()
+            if sock is not None:
+                sock.close()
+
+    def resume(self) -> None:
+        """Reconnect: the publishes that waited are sent."""
+        self.client.reconnect()
+        self.client.loop_start()
+
+    def publish(self, topic: str, payload: dict[str, Any]) -> None:
+        """Send a JSON message at QoS 1."""
+        self.client.publish(topic, json.dumps(payload), qos=1)
+
+    def messages(self, prefix: str = "") -> list[Message]:
+        """Return what arrived so far on topics starting with `prefix`."""
+        with self._lock:
+            return [m for m in self.received if m.topic.startswith(prefix)]
+
+    def _on_connect(self, client: mqtt.Client, *_: Any) -> None:  # noqa: ANN401
+        for topic in self.topics:
+            client.subscribe(topic, qos=1)
+
+    def _on_subscribe(self, *_: Any) -> None:  # noqa: ANN401
+        self._subscribed.set()
+
+    def _on_message(
+        self, _client: mqtt.Client, _userdata: object, message: mqtt.MQTTMessage
+    ) -> None:
+        try:
+            payload = json.loads(message.payload)
+        except ValueError:
+            payload = message.payload.decode(errors="replace")
+        with self._lock:
+            self.received.append(Message(message.topic, payload, message.retain))
+
+
+@contextlib.asynccontextmanager
+async def outside_client(
+    port: int, client_id: str, topics: Iterable[str]
+) -> AsyncIterator[OutsideClient]:
+    """Run an `OutsideClient` for the length of the block."""
+    client = OutsideClient(port, client_id, topics)
+    await client.start()
+    try:
+        yield client
+    finally:
+        client.stop()
+
+
+# Setting HA AI up and reading it as a user does
+
+
+async def set_up(env: devenv.Environment) -> str:
+    """Create the mqtt and ha_ai entries; return HA AI's entry id."""
+    await devenv.ensure_mqtt_entry(env.api, env.mqtt_port, None)
+    try:
+        entry = await devenv.ensure_ha_ai_entry(env.api)
+    except devenv.IntegrationUnavailableError as err:
+        raise devenv.DevEnvError(devenv.integration_unavailable_message(err)) from None
+    return str(entry["entry_id"])
+
+
+async def state_of(api: devenv.HassApi, entity_id: str) -> dict[str, Any] | None:
+    """Return an entity's state object, or None when there is none."""
+    try:
+        state: dict[str, Any] = await api.request("GET", f"/api/states/{entity_id}")
+    except devenv.DevEnvError as err:
+        if "HTTP 404" in str(err):
+            return None
+        raise
+    return state
+
+
+async def value_of(api: devenv.HassApi, entity_id: str) -> str | None:
+    """Return an entity's state, or None."""
+    state = await state_of(api, entity_id)
+    return None if state is None else str(state["state"])
+
+
+async def until_state(
+    api: devenv.HassApi, entity_id: str, wanted: str, timeout: float = WAIT
+) -> None:
+    """Wait until `entity_id` is `wanted`."""
+
+    async def probe() -> bool:
+        return await value_of(api, entity_id) == wanted
+
+    await wait_for(probe, f"{entity_id} to be {wanted}", timeout)
+
+
+def camera_event(
+    camera_id: str, event_id: str, name: str = "Fault Cam"
+) -> dict[str, Any]:
+    """Return a classifier event as the AI camera publishes it."""
+    return {
+        "event_id": event_id,
+        "camera_id": camera_id,
+        "camera_name": name,
+        "description": "A person at the door",
+        "objects_detected": ["person"],
+        "confidence": 90,
+        "source_type": "rtsp",
+        "timestamp": datetime.now(UTC).isoformat(),
+        "thumbnail_url": "",
+    }
+
+
+def camera_topic(camera_id: str) -> str:
+    """Return the topic of `camera_id`'s events."""
+    return f"{CAMERA_PREFIX}/camera/{camera_id}/event"
+
+
+async def suggestions(api: devenv.HassApi) -> list[dict[str, Any]]:
+    """Return the suggestions as the card gets them (the websocket subscription)."""
+    ws = await WebSocketApi.connect(api)
+    try:
+        message_id = await ws.send({"type": "ha_ai/suggestions/subscribe"})
+        await ws.result(message_id)
+        while True:
+            event = await ws.ws.receive_json()
+            if event.get("id") == message_id and event.get("type") == "event":
+                listed: list[dict[str, Any]] = event["event"]["suggestions"]
+                return listed
+    finally:
+        await ws.ws.close()
+
+
+async def repair_issues(api: devenv.HassApi) -> list[dict[str, Any]]:
+    """Return the repair issues the Repairs page lists."""
+    ws = await WebSocketApi.connect(api)
+    try:
+        listed = await ws.result(await ws.send({"type": "repairs/list_issues"}))
+    finally:
+        await ws.ws.close()
+    issues: list[dict[str, Any]] = listed["issues"]
+    return issues
+
+
+def publish_call(seq: int, ttl: int | None = None) -> dict[str, Any]:
+    """Return the websocket message calling `ha_ai.publish_event` for `seq`."""
+    data: dict[str, Any] = {"path": BURST_PATH, "payload": {"seq": seq}}
+    if ttl is not None:
+        data["ttl"] = ttl
+    return {
+        "type": "call_service",
+        "domain": "ha_ai",
+        "service": "publish_event",
+        "service_data": data,
+        "return_response": True,
+    }
+
+
+async def publish_events(
+    ws: WebSocketApi, seqs: Iterable[int], ttl: int | None = None
+) -> list[dict[str, Any]]:
+    """Call `ha_ai.publish_event` for each of `seqs` at once; return the responses.
+
+    The calls are all sent before the first answer is read, as a busy
+    automation would call it.
+    """
+    ids = [await ws.send(publish_call(seq, ttl)) for seq in seqs]
+    answers: dict[int, dict[str, Any]] = {}
+    while len(answers) < len(ids):
+        reply = await ws.ws.receive_json()
+        if reply.get("type") == "result" and reply.get("id") in ids:
+            check(reply.get("success"), f"publish_event failed: {reply}")
+            answers[reply["id"]] = reply["result"]["response"]
+    return [answers[i] for i in ids]
+
+
+# The broker restarted during a burst
+
+
+async def enable_remote_deploy(api: devenv.HassApi, entry_id: str) -> str:
+    """Switch remote deploy on in the options; return the secret shown once.
+
+    The forms after the first (the followed teams) are taken as they are.
+    """
+    flows = "/api/config/config_entries/options/flow"
+    form = await api.request("POST", flows, {"handler": entry_id})
+    shown = await api.request(
+        "POST",
+        f"{flows}/{form['flow_id']}",
+        {"remote_deploy": {"remote_deploy_enabled": True}},
+    )
+    while shown.get("type") == "form" and shown.get("step_id") != "remote_secret":
+        shown = await api.request("POST", f"{flows}/{form['flow_id']}", {})
+    check(shown.get("step_id") == "remote_secret", f"remote deploy not on: {shown}")
+    secret = str(shown["description_placeholders"]["secret"])
+    done = await api.request("POST", f"{flows}/{form['flow_id']}", {})
+    check(done.get("type") == "create_entry", f"options flow not done: {done}")
+    return secret
+
+BURST_BEFORE = 30  # published in quick succession; the broker stops after half
+STOP_AFTER = 15
+LONG_DURING = 10  # published while HA AI knows the broker is away: kept
+SHORT_DURING = 10  # published then with a time-to-live of 1 s: expire
+SHORT_TTL = 1
+CAMERA_BEFORE = 10
+CAMERA_DURING = 10
+
+
+def deploy_command(secret: str) -> dict[str, Any]:
+    """Return a signed remote deploy of one automation (README's format)."""
+    return sign(
+        {
+            "event_id": f"faults-deploy-{uuid.uuid4().hex}",
+            "timestamp": datetime.now(UTC).isoformat(),
+            "ttl": 600,
+            "automation_id": AUTOMATION_ID,
+            "suggestion_id": "faults_suggestion",
+            "automation": {
+                "alias": "Faults remote",
+                "triggers": [
+                    {"trigger": "state", "entity_id": "input_boolean.faults_trigger"}
+                ],
+                "actions": [
+                    {
+                        "action": "input_boolean.toggle",
+                        "target": {"entity_id": "input_boolean.faults_sink"},
+                    }
+                ],
+            },
+        },
+        secret,
+    )
+
+
+FAULTS_PACKAGE = (
+    "input_boolean:\n"
+    "  faults_trigger:\n    name: Faults trigger\n"
+    "  faults_sink:\n    name: Faults sink\n"
+)
+
+
+async def burst(ws: WebSocketApi, env: devenv.Environment) -> list[dict[str, Any]]:
+    """Publish `BURST_BEFORE` events as fast as answered; stop the broker midway."""
+    answered = await publish_events(ws, range(STOP_AFTER))
+    stopping = asyncio.ensure_future(env.stop_broker())
+    answered += await publish_events(ws, range(STOP_AFTER, BURST_BEFORE))
+    await stopping
+    return answered
+
+
+async def received_once(
+    outside: OutsideClient, wanted: set[str]
+) -> tuple[Counter[str], list[Message]]:
+    """Wait until every id of `wanted` reached `outside`; count each id's copies."""
+
+    async def probe() -> bool:
+        seen = {m.payload.get("event_id") for m in outside.messages(burst_prefix())}
+        return wanted <= seen
+
+    await wait_for(probe, "every unexpired event at the outside subscriber")
+    # Copies handed over before the outage may trail the first ones a little.
+    await asyncio.sleep(2)
+    messages = outside.messages(burst_prefix())
+    return Counter(m.payload.get("event_id") for m in messages), messages
+
+
+def burst_prefix() -> str:
+    """Return the topic of the burst's events."""
+    return f"{PREFIX}/events/{BURST_PATH}"
+
+
+async def probe_camera_counted(
+    api: devenv.HassApi, sender: OutsideClient
+) -> int:
+    """Send probe events until HA AI counts one: its subscriptions are back.
+
+    Returns how many probes were sent.
+    """
+    sent = 0
+
+    async def probe() -> bool:
+        nonlocal sent
+        sent += 1
+        sender.publish(
+            camera_topic(PROBE_CAMERA),
+            camera_event(PROBE_CAMERA, f"probe-{sent}", "Fault Probe"),
+        )
+        await asyncio.sleep(0.5)
+        return (await value_of(api, "sensor.fault_probe_events_today")) not in (
+            None,
+            "0",
+            "unknown",
+            "unavailable",
+        )
+
+    await wait_for(probe, "HA AI subscribed again after the broker's restart")
+    return sent
+
+
+async def broker_fault(env: devenv.Environment) -> list[dict[str, Any]]:
+    """Restart the broker during a burst, with messages both ways; check both."""
+    entry_id = await set_up(env)
+    secret = await enable_remote_deploy(env.api, entry_id)
+    await env.api.wait_entry_loaded("ha_ai", devenv.ENTRY_TIMEOUT)
+    facts: list[dict[str, Any]] = []
+    async with (
+        outside_client(
+            env.mqtt_port, "faults-subscriber", [f"{PREFIX}/events/faults/#", RESPONSES]
+        ) as outside,
+        outside_client(env.mqtt_port, "faults-sender", []) as sender,
+    ):
+        ws = await WebSocketApi.connect(env.api)
+        try:
+            # Inbound before: counted as they come.
+            for n in range(CAMERA_BEFORE):
+                sender.publish(camera_topic(CAMERA), camera_event(CAMERA, f"c{n:02d}"))
+            await until_state(env.api, CAMERA_EVENTS_TODAY, str(CAMERA_BEFORE))
+            devenv.log("Burst of events; the broker stops in the middle")
+            sender.pause()
+            long_lived = await burst(ws, env)
+            await until_state(env.api, CONNECTED, "off")
+            during = await publish_events(
+                ws, range(BURST_BEFORE, BURST_BEFORE + LONG_DURING)
+            )
+            short = await publish_events(
+                ws, range(100, 100 + SHORT_DURING), ttl=SHORT_TTL
+            )
+            # Inbound while the broker is away: waits in the sender.
+            during_ids = [f"c{n:02d}" for n in range(CAMERA_BEFORE, CAMERA_BEFORE + CAMERA_DURING)]
+            for event_id in during_ids:
+                sender.publish(camera_topic(CAMERA), camera_event(CAMERA, event_id))
+            command = deploy_command(secret)
+            sender.publish(DEPLOY_TOPIC, command)
+            await asyncio.sleep(SHORT_TTL + 1)
+            devenv.log("Starting the broker again")
+            await env.start_broker()
+            await until_state(env.api, CONNECTED, "on")
+            wanted = {e["event_id"] for e in [*long_lived, *during]}
+            expired = {e["event_id"] for e in short}
+            copies, messages = await received_once(outside, wanted)
+            sender.resume()
+            probes = await probe_camera_counted(env.api, sender)
+        finally:
+            await ws.ws.close()
+        # What a sender unsure of its messages does: all of them again.
+        for n in range(CAMERA_BEFORE + CAMERA_DURING):
+            sender.publish(camera_topic(CAMERA), camera_event(CAMERA, f"c{n:02d}"))
+        sender.publish(DEPLOY_TOPIC, command)
+        answers = await wait_for(
+            lambda: answers_to(outside, command["event_id"], 2),
+            "two answers to the deploy command",
+        )
+        # The repeats are handled in order behind the deploy's second answer.
+        await asyncio.sleep(2)
+        counted = await value_of(env.api, CAMERA_EVENTS_TODAY)
+    arrived = set(copies)
+    check(arrived >= wanted, f"events lost: {sorted(wanted - arrived)}")
+    check(not arrived & expired, f"expired events sent: {sorted(arrived & expired)}")
+    check(arrived <= wanted | expired, f"unknown events: {sorted(arrived - wanted)}")
+    check(
+        all(not m.retained for m in messages), "events arrived as retained messages"
+    )
+    check(
+        counted == str(CAMERA_BEFORE + CAMERA_DURING),
+        f"camera events counted {counted}, sent {CAMERA_BEFORE + CAMERA_DURING}",
+    )
+    topics = [topic for topic, _ in answers]
+    check(
+        topics == [f"{PREFIX}/responses/automation/executed", f"{PREFIX}/responses/automation/failed"],
+        f"deploy answered {answers}",
+    )
+    check(answers[1][1].get("reason") == "replayed", f"second answer {answers[1]}")
+    deployed = yaml_automations(env, AUTOMATION_ID)
+    check(deployed == 1, f"{AUTOMATION_ID} deployed {deployed} times")
+    facts += [
+        {"name": "broker_events_expected", "value": len(wanted)},
+        {"name": "broker_events_arrived", "value": len(arrived & wanted)},
+        {"name": "broker_events_expired_sent", "value": len(arrived & expired)},
+        {"name": "broker_event_copies", "value": sum(copies.values()) - len(copies)},
+        {"name": "broker_camera_events_counted", "value": int(counted or 0)},
+        {"name": "broker_camera_events_sent", "value": CAMERA_BEFORE + CAMERA_DURING},
+        {"name": "broker_probe_events", "value": probes},
+        {"name": "broker_deploys", "value": deployed},
+        {"name": "broker_deploy_answers", "value": topics},
+    ]
+    return facts
+
+
+def answers_to(
+    outside: OutsideClient, event_id: str, count: int
+) -> Any:  # noqa: ANN401 - an awaitable for wait_for
+    """Return HA AI's answers to the command `event_id`, once there are `count`."""
+
+    async def probe() -> list[tuple[str, dict[str, Any]]] | None:
+        answers = [
+            (m.topic, m.payload)
+            for m in outside.messages(f"{PREFIX}/responses/automation/")
+            if isinstance(m.payload, dict)
+            and m.payload.get("command_event_id") == event_id
+        ]
+        return answers if len(answers) >= count else None
+
+    return probe()
+
+
+def yaml_automations(env: devenv.Environment, automation_id: str) -> int:
+    """Count the automations with `automation_id` in automations.yaml."""
+    import yaml
+
+    listed = yaml.safe_load(
+        (env.config_dir / "automations.yaml").read_text(encoding="utf-8")
+    )
+    return sum(1 for item in listed or [] if item.get("id") == automation_id)
+
+
+# Running one fault
+
+FAULTS: dict[str, Callable[[devenv.Environment], Any]] = {
+    "broker": broker_fault,
+}
+
+
+async def run_fault(args: argparse.Namespace) -> int:
+    """Start the environment, cause the fault, check; print the facts."""
+    run_dir = run_dir_for(f"faults-{args.fault}-", args.run_dir)
+    config_dir = run_dir / "config"
+    packages = config_dir / "packages"
+    packages.mkdir(parents=True, exist_ok=True)
+    (packages / "faults.yaml").write_text(FAULTS_PACKAGE, encoding="utf-8")
+    seed_history(config_dir, light=HABIT_LIGHT, plug=HABIT_PLUG, time_zone=TIME_ZONE)
+    with kept_when_failed(run_dir, keep=args.keep):
+        async with devenv.environment(
+            run_dir,
+            devenv.free_port(),
+            devenv.free_port(),
+            {},
+            debug=False,
+            extra_yaml=teamtracker_yaml([TEAM]),
+            persistent_broker=True,
+        ) as env:
+            facts = await FAULTS[args.fault](env)
+        for fact in facts:
+            emit(fact)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run one fault."""
+    parser = argparse.ArgumentParser(
+        prog="faults.py",
+        description="Cause one fault on a real Home Assistant with HA AI; check "
+        "that nothing is lost nor done twice.",
+    )
+    parser.add_argument("fault", choices=sorted(FAULTS))
+    add_run_dir_options(parser)
+    args = parser.parse_args(argv)
+    devenv.ensure_runtime_requirements()
+    return devenv.run(run_fault(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
