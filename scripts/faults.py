@@ -68,6 +68,7 @@ LAST_ANALYSIS = "sensor.ha_ai_last_analysis"
 PATTERNS = "sensor.ha_ai_patterns_detected"
 PENDING = "sensor.ha_ai_suggestions_pending"
 ZIGBEE_DEVICES = "sensor.ha_ai_zigbee_devices"
+UNUSED_CAPABILITIES = "sensor.ha_ai_unused_capabilities"
 ANALYSIS_COMPLETE = f"{PREFIX}/analysis/complete"
 DEPLOY_TOPIC = f"{PREFIX}/commands/automation/deploy"
 RESPONSES = f"{PREFIX}/responses/automation/#"
@@ -393,6 +394,15 @@ FAULTS_PACKAGE = (
     "input_boolean:\n"
     "  faults_trigger:\n    name: Faults trigger\n"
     "  faults_sink:\n    name: Faults sink\n"
+    # The devices of the seeded habits: suggestions are made for entities
+    # that exist.
+    "mqtt:\n"
+    "  light:\n"
+    "    - name: Fault lamp\n      unique_id: fault_lamp\n"
+    "      command_topic: faults/lamp/set\n"
+    "  switch:\n"
+    "    - name: Fault plug\n      unique_id: fault_plug\n"
+    "      command_topic: faults/plug/set\n"
 )
 
 
@@ -429,9 +439,11 @@ def burst_prefix() -> str:
 async def probe_camera_counted(
     api: devenv.HassApi, sender: OutsideClient
 ) -> int:
-    """Send probe events until HA AI counts one: its subscriptions are back.
+    """Send probe events until HA AI counts one: its subscriptions are live.
 
-    Returns how many probes were sent.
+    Home Assistant's MQTT client sends subscriptions a moment after they are
+    asked for (and again after a reconnect): what is published before is not
+    for HA AI to see. Returns how many probes were sent.
     """
     sent = 0
 
@@ -440,7 +452,7 @@ async def probe_camera_counted(
         sent += 1
         sender.publish(
             camera_topic(PROBE_CAMERA),
-            camera_event(PROBE_CAMERA, f"probe-{sent}", "Fault Probe"),
+            camera_event(PROBE_CAMERA, f"probe-{uuid.uuid4().hex}", "Fault Probe"),
         )
         await asyncio.sleep(0.5)
         return (await value_of(api, "sensor.fault_probe_events_today")) not in (
@@ -466,6 +478,7 @@ async def broker_fault(env: devenv.Environment) -> list[dict[str, Any]]:
         ) as outside,
         outside_client(env.mqtt_port, "faults-sender", []) as sender,
     ):
+        await probe_camera_counted(env.api, sender)
         ws = await WebSocketApi.connect(env.api)
         try:
             # Inbound before: counted as they come.
@@ -511,6 +524,7 @@ async def broker_fault(env: devenv.Environment) -> list[dict[str, Any]]:
         await asyncio.sleep(2)
         counted = await value_of(env.api, CAMERA_EVENTS_TODAY)
     arrived = set(copies)
+    seq_of = {m.payload["event_id"]: m.payload.get("seq") for m in messages}
     check(arrived >= wanted, f"events lost: {sorted(wanted - arrived)}")
     check(not arrived & expired, f"expired events sent: {sorted(arrived & expired)}")
     check(arrived <= wanted | expired, f"unknown events: {sorted(arrived - wanted)}")
@@ -534,6 +548,14 @@ async def broker_fault(env: devenv.Environment) -> list[dict[str, Any]]:
         {"name": "broker_events_arrived", "value": len(arrived & wanted)},
         {"name": "broker_events_expired_sent", "value": len(arrived & expired)},
         {"name": "broker_event_copies", "value": sum(copies.values()) - len(copies)},
+        {
+            "name": "broker_events_with_copies",
+            "value": sorted(
+                (seq_of[event_id], count)
+                for event_id, count in copies.items()
+                if count > 1
+            ),
+        },
         {"name": "broker_camera_events_counted", "value": int(counted or 0)},
         {"name": "broker_camera_events_sent", "value": CAMERA_BEFORE + CAMERA_DURING},
         {"name": "broker_probe_events", "value": probes},
@@ -570,10 +592,180 @@ def yaml_automations(env: devenv.Environment, automation_id: str) -> int:
     return sum(1 for item in listed or [] if item.get("id") == automation_id)
 
 
+# Home Assistant restarted
+
+# What changes at every start whatever HA AI keeps: the bus's counters count
+# since the entry was loaded; the stand-in's team sensor starts with no game.
+SINCE_LOAD = ("messages_published", "publish_errors", "queued_messages")
+
+
+async def ha_ai_entities(api: devenv.HassApi) -> list[str]:
+    """Return the entity ids of HA AI's entities (the entity registry)."""
+    ws = await WebSocketApi.connect(api)
+    try:
+        listed = await ws.result(await ws.send({"type": "config/entity_registry/list"}))
+    finally:
+        await ws.ws.close()
+    return sorted(e["entity_id"] for e in listed if e["platform"] == "ha_ai")
+
+
+async def snapshot(api: devenv.HassApi) -> dict[str, Any]:
+    """Return what a user sees of HA AI: its entities' states and the card's list."""
+    entities = {}
+    for entity_id in await ha_ai_entities(api):
+        if any(entity_id.endswith(key) for key in SINCE_LOAD):
+            continue
+        state = await state_of(api, entity_id)
+        if state is not None:
+            entities[entity_id] = {
+                "state": state["state"],
+                "attributes": state["attributes"],
+            }
+    listed = await suggestions(api)
+    return {"entities": entities, "suggestions": listed}
+
+
+def differences(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """Describe how two snapshots differ (empty when they do not)."""
+    found = []
+    for entity_id in sorted(set(before["entities"]) | set(after["entities"])):
+        old = before["entities"].get(entity_id)
+        new = after["entities"].get(entity_id)
+        if old != new:
+            found.append(f"{entity_id}: {old} -> {new}")
+    if before["suggestions"] != after["suggestions"]:
+        found.append(f"suggestions: {before['suggestions']} -> {after['suggestions']}")
+    return found
+
+
+async def fill_ha_ai(env: devenv.Environment, sender: OutsideClient) -> None:
+    """Give every part of HA AI something to keep.
+
+    The first analysis (of the seeded history) has run, a suggestion is
+    accepted (its automation deployed), a camera has events, the Zigbee
+    bridge listed its devices (not retained: only HA AI's store keeps them
+    after a restart), and the team's sensor has played a few steps.
+    """
+    await wait_for(
+        lambda: analysed(env.api), "the first analysis of the seeded history"
+    )
+    listed = await wait_for(lambda: suggestions_if_any(env.api), "suggestions")
+    ws = await WebSocketApi.connect(env.api)
+    try:
+        await ws.result(
+            await ws.send(
+                {
+                    "type": "ha_ai/suggestions/accept",
+                    "suggestion_id": listed[0]["suggestion_id"],
+                }
+            )
+        )
+    finally:
+        await ws.ws.close()
+    for n in range(5):
+        sender.publish(camera_topic(CAMERA), camera_event(CAMERA, f"r{n}"))
+    await until_state(env.api, CAMERA_EVENTS_TODAY, "5")
+    devices = zigbee2mqtt_sim.load_devices()
+    sender.client.publish(
+        f"{zigbee2mqtt_sim.BASE_TOPIC}/bridge/devices", json.dumps(devices), qos=1
+    )
+    await until_state(env.api, ZIGBEE_DEVICES, str(len(devices) - 1))
+    # The insights of the devices follow the list a little later.
+    await wait_for(
+        lambda: insights_ready(env.api), "the insights of the Zigbee devices"
+    )
+    for _ in range(4):
+        await env.api.call_service(
+            "teamtracker",
+            "play_step",
+            {"entity_id": TEAM.entity_id},
+            return_response=True,
+        )
+    # Saves wait a little after a change, to write a burst once.
+    await asyncio.sleep(2)
+
+
+async def insights_ready(api: devenv.HassApi) -> bool:
+    """Tell whether HA AI has judged the devices' capabilities."""
+    return await value_of(api, UNUSED_CAPABILITIES) not in (None, "0", "unknown")
+
+
+async def analysed(api: devenv.HassApi) -> bool:
+    """Tell whether an analysis has run (the last-analysis sensor has a time)."""
+    return await value_of(api, LAST_ANALYSIS) not in (None, "unknown", "unavailable")
+
+
+async def suggestions_if_any(api: devenv.HassApi) -> list[dict[str, Any]] | None:
+    """Return the suggestions once there are some."""
+    return await suggestions(api) or None
+
+
+def complete_count(outside: OutsideClient) -> int:
+    """Count the `analysis/complete` events the outside client received."""
+    return len(outside.messages(ANALYSIS_COMPLETE))
+
+
+async def restart_fault(env: devenv.Environment) -> list[dict[str, Any]]:
+    """Restart Home Assistant; what HA AI keeps must read the same after."""
+    async with (
+        outside_client(
+            env.mqtt_port,
+            "faults-subscriber",
+            [f"{PREFIX}/analysis/#", f"{PREFIX}/events/sports/#"],
+        ) as outside,
+        outside_client(env.mqtt_port, "faults-sender", []) as sender,
+    ):
+        await set_up(env)
+        await probe_camera_counted(env.api, sender)
+        await fill_ha_ai(env, sender)
+        await wait_for(
+            lambda: asyncio.sleep(0, complete_count(outside)),
+            "the first analysis's analysis/complete",
+        )
+        before = await snapshot(env.api)
+        analyses = complete_count(outside)
+        moments = [m.payload.get("event_id") for m in outside.messages(f"{PREFIX}/events/sports/")]
+        devenv.log("Restarting Home Assistant")
+        await env.restart_hass()
+        await env.api.wait_entry_loaded("ha_ai", devenv.ENTRY_TIMEOUT)
+        await until_state(env.api, CONNECTED, "on")
+        # An analysis started at start would have published by now.
+        await asyncio.sleep(10)
+        after = await snapshot(env.api)
+        analyses_after = complete_count(outside)
+        moments_after = [
+            m.payload.get("event_id") for m in outside.messages(f"{PREFIX}/events/sports/")
+        ]
+    team_sensors = [e for e in before["entities"] if TEAM.topic in str(before["entities"][e]["attributes"].get("topic"))]
+    # The stand-in's sensor shows no game after its own restart; HA AI's
+    # reading of it follows. What HA AI kept of the team is its entity.
+    for entity_id in team_sensors:
+        before["entities"].pop(entity_id)
+        check(entity_id in after["entities"], f"{entity_id} gone after the restart")
+        after["entities"].pop(entity_id)
+    changed = differences(before, after)
+    check(not changed, "changed by the restart:\n" + "\n".join(changed))
+    check(analyses == 1, f"{analyses} analysis/complete before the restart")
+    check(analyses_after == analyses, "an analysis ran again at start")
+    repeated = [m for m in moments_after if moments_after.count(m) > 1]
+    check(not repeated, f"sports moments announced again: {repeated}")
+    return [
+        {"name": "restart_entities_compared", "value": len(before["entities"])},
+        {"name": "restart_suggestions_compared", "value": len(before["suggestions"])},
+        {"name": "restart_entities_changed", "value": len(changed)},
+        {"name": "restart_analyses_before", "value": analyses},
+        {"name": "restart_analyses_after", "value": analyses_after},
+        {"name": "restart_sports_moments", "value": len(moments)},
+        {"name": "restart_sports_moments_after", "value": len(moments_after)},
+        {"name": "restart_team_sensors", "value": team_sensors},
+    ]
+
+
 # Running one fault
 
 FAULTS: dict[str, Callable[[devenv.Environment], Any]] = {
     "broker": broker_fault,
+    "restart": restart_fault,
 }
 
 
@@ -591,7 +783,7 @@ async def run_fault(args: argparse.Namespace) -> int:
             devenv.free_port(),
             devenv.free_port(),
             {},
-            debug=False,
+            debug=args.debug,
             extra_yaml=teamtracker_yaml([TEAM]),
             persistent_broker=True,
         ) as env:
@@ -609,6 +801,9 @@ def main(argv: list[str] | None = None) -> int:
         "that nothing is lost nor done twice.",
     )
     parser.add_argument("fault", choices=sorted(FAULTS))
+    parser.add_argument(
+        "--debug", action="store_true", help="HA AI's debug lines in hass.log"
+    )
     add_run_dir_options(parser)
     args = parser.parse_args(argv)
     devenv.ensure_runtime_requirements()
