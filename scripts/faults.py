@@ -96,9 +96,7 @@ def check(condition: object, message: str) -> None:
         raise FaultError(message)
 
 
-async def wait_for[T](
-    probe: Callable[[], Any], what: str, timeout: float = WAIT
-) -> T:
+async def wait_for[T](probe: Callable[[], Any], what: str, timeout: float = WAIT) -> T:
     """Poll the coroutine function `probe` until it returns something true."""
     deadline = time.monotonic() + timeout
     while not (value := await probe()):
@@ -355,6 +353,7 @@ async def enable_remote_deploy(api: devenv.HassApi, entry_id: str) -> str:
     check(done.get("type") == "create_entry", f"options flow not done: {done}")
     return secret
 
+
 BURST_BEFORE = 30  # published in quick succession; the broker stops after half
 STOP_AFTER = 15
 LONG_DURING = 10  # published while HA AI knows the broker is away: kept
@@ -436,9 +435,7 @@ def burst_prefix() -> str:
     return f"{PREFIX}/events/{BURST_PATH}"
 
 
-async def probe_camera_counted(
-    api: devenv.HassApi, sender: OutsideClient
-) -> int:
+async def probe_camera_counted(api: devenv.HassApi, sender: OutsideClient) -> int:
     """Send probe events until HA AI counts one: its subscriptions are live.
 
     Home Assistant's MQTT client sends subscriptions a moment after they are
@@ -466,7 +463,7 @@ async def probe_camera_counted(
     return sent
 
 
-async def broker_fault(env: devenv.Environment) -> list[dict[str, Any]]:
+async def broker_fault(env: devenv.Environment) -> list[dict[str, Any]]:  # noqa: PLR0915 - one fault told in order
     """Restart the broker during a burst, with messages both ways; check both."""
     entry_id = await set_up(env)
     secret = await enable_remote_deploy(env.api, entry_id)
@@ -496,7 +493,9 @@ async def broker_fault(env: devenv.Environment) -> list[dict[str, Any]]:
                 ws, range(100, 100 + SHORT_DURING), ttl=SHORT_TTL
             )
             # Inbound while the broker is away: waits in the sender.
-            during_ids = [f"c{n:02d}" for n in range(CAMERA_BEFORE, CAMERA_BEFORE + CAMERA_DURING)]
+            during_ids = [
+                f"c{n:02d}" for n in range(CAMERA_BEFORE, CAMERA_BEFORE + CAMERA_DURING)
+            ]
             for event_id in during_ids:
                 sender.publish(camera_topic(CAMERA), camera_event(CAMERA, event_id))
             command = deploy_command(secret)
@@ -516,7 +515,7 @@ async def broker_fault(env: devenv.Environment) -> list[dict[str, Any]]:
         for n in range(CAMERA_BEFORE + CAMERA_DURING):
             sender.publish(camera_topic(CAMERA), camera_event(CAMERA, f"c{n:02d}"))
         sender.publish(DEPLOY_TOPIC, command)
-        answers = await wait_for(
+        answers: list[tuple[str, dict[str, Any]]] = await wait_for(
             lambda: answers_to(outside, command["event_id"], 2),
             "two answers to the deploy command",
         )
@@ -528,16 +527,18 @@ async def broker_fault(env: devenv.Environment) -> list[dict[str, Any]]:
     check(arrived >= wanted, f"events lost: {sorted(wanted - arrived)}")
     check(not arrived & expired, f"expired events sent: {sorted(arrived & expired)}")
     check(arrived <= wanted | expired, f"unknown events: {sorted(arrived - wanted)}")
-    check(
-        all(not m.retained for m in messages), "events arrived as retained messages"
-    )
+    check(all(not m.retained for m in messages), "events arrived as retained messages")
     check(
         counted == str(CAMERA_BEFORE + CAMERA_DURING),
         f"camera events counted {counted}, sent {CAMERA_BEFORE + CAMERA_DURING}",
     )
     topics = [topic for topic, _ in answers]
     check(
-        topics == [f"{PREFIX}/responses/automation/executed", f"{PREFIX}/responses/automation/failed"],
+        topics
+        == [
+            f"{PREFIX}/responses/automation/executed",
+            f"{PREFIX}/responses/automation/failed",
+        ],
         f"deploy answered {answers}",
     )
     check(answers[1][1].get("reason") == "replayed", f"second answer {answers[1]}")
@@ -565,9 +566,7 @@ async def broker_fault(env: devenv.Environment) -> list[dict[str, Any]]:
     return facts
 
 
-def answers_to(
-    outside: OutsideClient, event_id: str, count: int
-) -> Any:  # noqa: ANN401 - an awaitable for wait_for
+def answers_to(outside: OutsideClient, event_id: str, count: int) -> Any:  # noqa: ANN401 - an awaitable for wait_for
     """Return HA AI's answers to the command `event_id`, once there are `count`."""
 
     async def probe() -> list[tuple[str, dict[str, Any]]] | None:
@@ -649,7 +648,9 @@ async def fill_ha_ai(env: devenv.Environment, sender: OutsideClient) -> None:
     await wait_for(
         lambda: analysed(env.api), "the first analysis of the seeded history"
     )
-    listed = await wait_for(lambda: suggestions_if_any(env.api), "suggestions")
+    listed: list[dict[str, Any]] = await wait_for(
+        lambda: suggestions_if_any(env.api), "suggestions"
+    )
     ws = await WebSocketApi.connect(env.api)
     try:
         await ws.result(
@@ -724,7 +725,10 @@ async def restart_fault(env: devenv.Environment) -> list[dict[str, Any]]:
         )
         before = await snapshot(env.api)
         analyses = complete_count(outside)
-        moments = [m.payload.get("event_id") for m in outside.messages(f"{PREFIX}/events/sports/")]
+        moments = [
+            m.payload.get("event_id")
+            for m in outside.messages(f"{PREFIX}/events/sports/")
+        ]
         devenv.log("Restarting Home Assistant")
         await env.restart_hass()
         await env.api.wait_entry_loaded("ha_ai", devenv.ENTRY_TIMEOUT)
@@ -734,9 +738,14 @@ async def restart_fault(env: devenv.Environment) -> list[dict[str, Any]]:
         after = await snapshot(env.api)
         analyses_after = complete_count(outside)
         moments_after = [
-            m.payload.get("event_id") for m in outside.messages(f"{PREFIX}/events/sports/")
+            m.payload.get("event_id")
+            for m in outside.messages(f"{PREFIX}/events/sports/")
         ]
-    team_sensors = [e for e in before["entities"] if TEAM.topic in str(before["entities"][e]["attributes"].get("topic"))]
+    team_sensors = [
+        e
+        for e in before["entities"]
+        if TEAM.topic in str(before["entities"][e]["attributes"].get("topic"))
+    ]
     # The stand-in's sensor shows no game after its own restart; HA AI's
     # reading of it follows. What HA AI kept of the team is its entity.
     for entity_id in team_sensors:
@@ -761,11 +770,133 @@ async def restart_fault(env: devenv.Environment) -> list[dict[str, Any]]:
     ]
 
 
+# HA AI's stored files damaged
+
+# What a user sees of each part, to tell a fresh start from a kept one.
+PART_ENTITIES = {
+    "ha_ai.cameras": ("sensor.fault_cam_", "sensor.fault_probe_"),
+    "ha_ai.zigbee": ("sensor.ha_ai_zigbee_devices", "sensor.ha_ai_last_device_list"),
+    "ha_ai.habits": ("sensor.ha_ai_patterns_detected", "sensor.ha_ai_last_analysis"),
+}
+INVALID_JSON = b'{"version": 1, "data": {'
+
+
+def damage(storage: Path, keys: list[str]) -> dict[str, bytes]:
+    """Damage the stores `keys`; return what each file holds now.
+
+    The first is not JSON at all (Home Assistant sets it aside itself); the
+    others are JSON in a shape HA AI cannot use (HA AI sets them aside).
+    """
+    written = {}
+    for number, key in enumerate(keys):
+        content = (
+            INVALID_JSON
+            if number == 0
+            else json.dumps(
+                {"version": 1, "minor_version": 1, "key": key, "data": ["damaged"]}
+            ).encode()
+        )
+        (storage / key).write_bytes(content)
+        written[key] = content
+    return written
+
+
+def kept_aside(storage: Path, key: str) -> list[Path]:
+    """Return the copies set aside of `key` (HA AI's `-` or Home Assistant's `.`)."""
+    return sorted(
+        path
+        for path in storage.iterdir()
+        if path.name.startswith((f"{key}.corrupt-", f"{key}.corrupt."))
+    )
+
+
+def part_of(entity_id: str) -> str | None:
+    """Return the store whose part `entity_id` shows, if it is one checked."""
+    for key, prefixes in PART_ENTITIES.items():
+        if entity_id.startswith(prefixes):
+            return key
+    return None
+
+
+async def damage_round(
+    env: devenv.Environment, keys: list[str], before: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Damage `keys` with Home Assistant stopped, start it, check each part.
+
+    Returns what was found and the snapshot after.
+    """
+    storage = env.config_dir / STORAGE
+    written: dict[str, bytes] = {}
+    devenv.log(f"Damaging {', '.join(keys)}")
+    await env.restart_hass(lambda: written.update(damage(storage, keys)))
+    await env.api.wait_entry_loaded("ha_ai", devenv.ENTRY_TIMEOUT)
+    await until_state(env.api, CONNECTED, "on")
+    await asyncio.sleep(3)
+    issues = await repair_issues(env.api)
+    after = await snapshot(env.api)
+    for key in keys:
+        ids = [i["issue_id"] for i in issues if key in i["issue_id"]]
+        check(ids, f"no repair issue for {key}: {issues}")
+        copies = kept_aside(storage, key)
+        check(copies, f"{key} not kept aside")
+        check(
+            copies[-1].read_bytes() == written[key],
+            f"{copies[-1]} is not the damaged file",
+        )
+    changed = [
+        entity_id
+        for entity_id in sorted(set(before["entities"]) | set(after["entities"]))
+        if before["entities"].get(entity_id) != after["entities"].get(entity_id)
+    ]
+    damaged_parts = set(keys)
+    kept_changed = [e for e in changed if part_of(e) not in (None, *damaged_parts)]
+    check(not kept_changed, f"undamaged parts changed: {kept_changed}")
+    fresh = sorted({str(part_of(e)) for e in changed} & damaged_parts)
+    found = {
+        "damaged": keys,
+        "issues": sorted(i["issue_id"] for i in issues),
+        "fresh_parts": fresh,
+        "changed": changed,
+    }
+    return found, after
+
+
+async def stores_fault(env: devenv.Environment) -> list[dict[str, Any]]:
+    """Damage HA AI's stored files, half at a time; check repairs and the rest."""
+    async with outside_client(env.mqtt_port, "faults-sender", []) as sender:
+        await set_up(env)
+        await probe_camera_counted(env.api, sender)
+        await fill_ha_ai(env, sender)
+        # Every part writes what it holds when Home Assistant stops.
+        await env.restart_hass()
+        await env.api.wait_entry_loaded("ha_ai", devenv.ENTRY_TIMEOUT)
+        storage = env.config_dir / STORAGE
+        keys = sorted(
+            path.name for path in storage.glob("ha_ai.*") if ".corrupt" not in path.name
+        )
+        before = await snapshot(env.api)
+        first, before = await damage_round(env, keys[0::2], before)
+        second, _ = await damage_round(env, keys[1::2], before)
+        rounds = [first, second]
+    fresh = sorted({part for r in rounds for part in r["fresh_parts"]})
+    for key in PART_ENTITIES:
+        check(key not in keys or key in fresh, f"{key} did not start fresh")
+    return [
+        {"name": "stores_damaged", "value": keys},
+        {"name": "stores_fresh_parts", "value": fresh},
+        *(
+            {"name": f"stores_round_{n}", "value": r}
+            for n, r in enumerate(rounds, start=1)
+        ),
+    ]
+
+
 # Running one fault
 
 FAULTS: dict[str, Callable[[devenv.Environment], Any]] = {
     "broker": broker_fault,
     "restart": restart_fault,
+    "stores": stores_fault,
 }
 
 

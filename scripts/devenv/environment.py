@@ -45,10 +45,18 @@ class Environment:
         """Return the URL Home Assistant serves."""
         return f"http://{LOOPBACK}:{self.http_port}"
 
-    async def restart_hass(self) -> None:
-        """Start Home Assistant again, as its supervisor would on a restart."""
+    async def restart_hass(
+        self, while_stopped: Callable[[], object] | None = None
+    ) -> None:
+        """Start Home Assistant again, as its supervisor would on a restart.
+
+        ``while_stopped`` runs between the stop and the start (to change its
+        files, as a crash or a user could).
+        """
         await self.hass.stop()
         self.group.services.remove(self.hass)
+        if while_stopped is not None:
+            while_stopped()
         self.hass = await start_hass(
             self.group,
             self.config_dir,

@@ -1,0 +1,118 @@
+"""Faults on a real Home Assistant and a real broker: nothing lost, nothing done twice.
+
+`python -m scripts.faults <fault>` starts one Home Assistant process with HA AI
+and a real mosquitto (as `scripts/develop` does), fills every part of HA AI,
+causes the fault and checks what a user's tools see (REST, websocket, outside
+MQTT clients); see its docstring. These tests run each fault as a child process
+(its own sockets and threads) and check the facts it reports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from homeassistant.const import REQUIRED_PYTHON_VER
+
+from scripts import devenv
+
+from .broker import skip_without
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN_TIMEOUT = 300
+
+pytestmark = [
+    skip_without("mosquitto"),
+    pytest.mark.skipif(
+        sys.version_info[:3] < REQUIRED_PYTHON_VER,
+        reason="this Home Assistant's hass refuses to start on this Python; "
+        "damaged stores are covered by test_stores.py",
+    ),
+    pytest.mark.skipif(
+        bool(devenv.missing_requirements(devenv.runtime_requirements())),
+        reason="a real Home Assistant needs its frontend package "
+        "(scripts/bench or scripts/develop installs it)",
+    ),
+]
+
+
+async def run_fault(fault: str, tmp_path: Path) -> dict[str, Any]:
+    """Run one fault as a child process; return its facts by name."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "scripts.faults",
+        fault,
+        "--run-dir",
+        str(tmp_path / "run"),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=ROOT,
+        # Not measured by pytest-cov: Home Assistant runs at its own speed.
+        env={k: v for k, v in os.environ.items() if not k.startswith("COV_CORE_")},
+    )
+    try:
+        async with asyncio.timeout(RUN_TIMEOUT):
+            out, err = await process.communicate()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.returncode == 0, err.decode(errors="replace")[-3000:]
+    return {
+        fact["name"]: fact["value"]
+        for fact in map(json.loads, out.decode().splitlines())
+    }
+
+
+async def test_a_broker_restart_loses_no_event_and_applies_none_twice(
+    tmp_path: Path,
+) -> None:
+    facts = await run_fault("broker", tmp_path)
+
+    assert facts["broker_events_arrived"] == facts["broker_events_expected"] == 40
+    assert facts["broker_events_expired_sent"] == 0
+    assert facts["broker_camera_events_counted"] == 20
+    assert facts["broker_camera_events_sent"] == 20
+    assert facts["broker_deploys"] == 1
+    assert facts["broker_deploy_answers"] == [
+        "ha-ai/responses/automation/executed",
+        "ha-ai/responses/automation/failed",
+    ]
+
+
+async def test_a_home_assistant_restart_keeps_what_ha_ai_learned(
+    tmp_path: Path,
+) -> None:
+    facts = await run_fault("restart", tmp_path)
+
+    assert facts["restart_entities_changed"] == 0
+    assert facts["restart_entities_compared"] > 20
+    assert facts["restart_suggestions_compared"] > 0
+    assert facts["restart_analyses_before"] == 1
+    assert facts["restart_analyses_after"] == 1
+    assert facts["restart_team_sensors"] == ["sensor.fault_crew_game"]
+
+
+async def test_each_damaged_store_is_set_aside_and_the_rest_kept(
+    tmp_path: Path,
+) -> None:
+    facts = await run_fault("stores", tmp_path)
+
+    damaged = facts["stores_damaged"]
+    assert {"ha_ai.cameras", "ha_ai.habits", "ha_ai.zigbee"} <= set(damaged)
+    assert facts["stores_fresh_parts"] == [
+        "ha_ai.cameras",
+        "ha_ai.habits",
+        "ha_ai.zigbee",
+    ]
+    rounds = [facts["stores_round_1"], facts["stores_round_2"]]
+    assert sorted(key for r in rounds for key in r["damaged"]) == damaged
+    for found in rounds:
+        for key in found["damaged"]:
+            assert any(key in issue for issue in found["issues"])
