@@ -31,7 +31,7 @@ pytestmark = [
     pytest.mark.skipif(
         sys.version_info[:3] < REQUIRED_PYTHON_VER,
         reason="this Home Assistant's hass refuses to start on this Python; "
-        "damaged stores are covered by test_stores.py",
+        "damaged stores are covered by test_stores.py, outages by test_mqtt_bus.py",
     ),
     pytest.mark.skipif(
         bool(devenv.missing_requirements(devenv.runtime_requirements())),
@@ -77,6 +77,9 @@ async def test_a_broker_restart_loses_no_event_and_applies_none_twice(
 
     assert facts["broker_events_arrived"] == facts["broker_events_expected"] == 40
     assert facts["broker_events_expired_sent"] == 0
+    # At least once: the events HA AI had handed over when the link dropped (at
+    # most its publish window) may come twice; receivers drop them by event_id.
+    assert facts["broker_event_copies_from_ha"] <= 10
     assert facts["broker_camera_events_counted"] == 20
     assert facts["broker_camera_events_sent"] == 20
     assert facts["broker_deploys"] == 1
