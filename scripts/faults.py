@@ -78,6 +78,7 @@ CAMERA_PREFIX = "liveobject"
 CAMERA = "fault_cam"
 CAMERA_EVENTS_TODAY = "sensor.fault_cam_events_today"
 PROBE_CAMERA = "fault_probe"
+PROBE_EVENTS_TODAY = "sensor.fault_probe_events_today"
 HABIT_LIGHT = "light.fault_lamp"
 HABIT_PLUG = "switch.fault_plug"
 TEAM = StandInTeam("Fault Crew", "MLS", "CLB", "soccer_tie", autoplay=False)
@@ -448,10 +449,11 @@ async def probe_camera_counted(api: devenv.HassApi, sender: OutsideClient) -> in
     """Send probe events until HA AI counts one: its subscriptions are live.
 
     Home Assistant's MQTT client sends subscriptions a moment after they are
-    asked for (and again after a reconnect): what is published before is not
-    for HA AI to see. Returns how many probes were sent.
+    asked for (and again after a reconnect or a reload): what is published
+    before is not for HA AI to see. Returns how many probes were sent.
     """
     sent = 0
+    counted = await value_of(api, PROBE_EVENTS_TODAY)
 
     async def probe() -> bool:
         nonlocal sent
@@ -461,14 +463,10 @@ async def probe_camera_counted(api: devenv.HassApi, sender: OutsideClient) -> in
             camera_event(PROBE_CAMERA, f"probe-{uuid.uuid4().hex}", "Fault Probe"),
         )
         await asyncio.sleep(0.5)
-        return (await value_of(api, "sensor.fault_probe_events_today")) not in (
-            None,
-            "0",
-            "unknown",
-            "unavailable",
-        )
+        now = await value_of(api, PROBE_EVENTS_TODAY)
+        return now not in (counted, None, "0", "unknown", "unavailable")
 
-    await wait_for(probe, "HA AI subscribed again after the broker's restart")
+    await wait_for(probe, "HA AI's subscriptions live")
     return sent
 
 
@@ -783,12 +781,56 @@ async def restart_fault(env: devenv.Environment) -> list[dict[str, Any]]:
 
 # HA AI's stored files damaged
 
-# What a user sees of each part, to tell a fresh start from a kept one.
-PART_ENTITIES = {
-    "ha_ai.cameras": ("sensor.fault_cam_", "sensor.fault_probe_"),
-    "ha_ai.zigbee": ("sensor.ha_ai_zigbee_devices", "sensor.ha_ai_last_device_list"),
-    "ha_ai.habits": ("sensor.ha_ai_patterns_detected", "sensor.ha_ai_last_analysis"),
+# What a user sees of each part (entity id prefixes; "suggestions" is the
+# card's list): after a damaged store only these may change. Some show more
+# than one part: a fresh habits part runs the first analysis again, which
+# refreshes the suggestions; the share of runs kept also gives the share of
+# accepted suggestions deployed.
+PART_ENTITIES: dict[str, tuple[str, ...]] = {
+    "ha_ai.cameras": tuple(
+        f"{domain}.{camera}_"
+        for domain in ("sensor", "binary_sensor", "event")
+        for camera in (CAMERA, PROBE_CAMERA)
+    ),
+    "ha_ai.zigbee": (
+        "sensor.ha_ai_zigbee_devices",
+        "sensor.ha_ai_last_device_list",
+        "sensor.ha_ai_zigbee_capabilities",
+        "sensor.ha_ai_unused_capabilities",
+        "sensor.ha_ai_zigbee2mqtt_version",
+        "binary_sensor.ha_ai_zigbee2mqtt_bridge",
+    ),
+    "ha_ai.zigbee_insights": (
+        "sensor.ha_ai_zigbee_capabilities",
+        "sensor.ha_ai_unused_capabilities",
+    ),
+    "ha_ai.habits": (
+        "sensor.ha_ai_patterns_detected",
+        "sensor.ha_ai_last_analysis",
+        "sensor.ha_ai_household_state",
+        "sensor.ha_ai_suggestions_pending",
+        "binary_sensor.ha_ai_new_suggestions",
+        "suggestions",
+    ),
+    "ha_ai.suggestions": (
+        "sensor.ha_ai_suggestions_pending",
+        "sensor.ha_ai_deployed_suggestions",
+        "binary_sensor.ha_ai_new_suggestions",
+        "sensor.ha_ai_automation_runs_kept",
+        "suggestions",
+    ),
+    "ha_ai.deployments": (
+        "sensor.ha_ai_deployed_suggestions",
+        "sensor.ha_ai_automation_runs_kept",
+        "suggestions",
+    ),
+    "ha_ai.automation_health": ("sensor.ha_ai_automation_",),
+    "ha_ai.sports": ("sensor.fault_crew_game", "event.fault_crew_moments"),
+    "ha_ai.household": ("sensor.ha_ai_household_state", "event.ha_ai_household"),
+    "ha_ai.remote_commands": (),
 }
+# The parts whose fresh start shows in their entities.
+SHOWN_FRESH = ("ha_ai.cameras", "ha_ai.habits", "ha_ai.zigbee")
 INVALID_JSON = b'{"version": 1, "data": {'
 
 
@@ -812,6 +854,38 @@ def damage(storage: Path, keys: list[str]) -> dict[str, bytes]:
     return written
 
 
+async def deploy_and_run(
+    env: devenv.Environment, entry_id: str, client: OutsideClient
+) -> None:
+    """Deploy an automation by remote command and run it once.
+
+    So the record of remote commands and the automations' run history have
+    something to keep. Switching remote deploy on reloads the entry.
+    """
+    secret = await enable_remote_deploy(env.api, entry_id)
+    await env.api.wait_entry_loaded("ha_ai", devenv.ENTRY_TIMEOUT)
+    await probe_camera_counted(env.api, client)
+    command = deploy_command(secret)
+    client.publish(DEPLOY_TOPIC, command)
+    answers: list[tuple[str, dict[str, Any]]] = await wait_for(
+        lambda: answers_to(client, command["event_id"], 1), "the deploy's answer"
+    )
+    check(answers[0][0].endswith("/executed"), f"deploy answered {answers}")
+    await env.api.call_service(
+        "input_boolean", "toggle", {"entity_id": "input_boolean.faults_trigger"}
+    )
+
+    async def ran() -> bool:
+        return any(
+            isinstance(m.payload, dict)
+            and m.payload.get("event") == "run"
+            and m.payload.get("automation_id") == AUTOMATION_ID
+            for m in client.messages(f"{PREFIX}/responses/automation/")
+        )
+
+    await wait_for(ran, "the deployed automation's run report")
+
+
 def kept_aside(storage: Path, key: str) -> list[Path]:
     """Return the copies set aside of `key` (HA AI's `-` or Home Assistant's `.`)."""
     return sorted(
@@ -821,12 +895,13 @@ def kept_aside(storage: Path, key: str) -> list[Path]:
     )
 
 
-def part_of(entity_id: str) -> str | None:
-    """Return the store whose part `entity_id` shows, if it is one checked."""
-    for key, prefixes in PART_ENTITIES.items():
-        if entity_id.startswith(prefixes):
-            return key
-    return None
+def parts_of(entity_id: str) -> set[str]:
+    """Return the stores whose parts `entity_id` shows."""
+    return {
+        key
+        for key, prefixes in PART_ENTITIES.items()
+        if prefixes and entity_id.startswith(prefixes)
+    }
 
 
 async def damage_round(
@@ -860,9 +935,15 @@ async def damage_round(
         if before["entities"].get(entity_id) != after["entities"].get(entity_id)
     ]
     damaged_parts = set(keys)
-    kept_changed = [e for e in changed if part_of(e) not in (None, *damaged_parts)]
+    if before["suggestions"] != after["suggestions"]:
+        changed.append("suggestions")
+    kept_changed = [e for e in changed if not parts_of(e) & damaged_parts]
     check(not kept_changed, f"undamaged parts changed: {kept_changed}")
-    fresh = sorted({str(part_of(e)) for e in changed} & damaged_parts)
+    fresh = sorted(
+        {part for e in changed for part in parts_of(e)}
+        & damaged_parts
+        & set(SHOWN_FRESH)
+    )
     found = {
         "damaged": keys,
         "issues": sorted(i["issue_id"] for i in issues),
@@ -874,10 +955,11 @@ async def damage_round(
 
 async def stores_fault(env: devenv.Environment) -> list[dict[str, Any]]:
     """Damage HA AI's stored files, half at a time; check repairs and the rest."""
-    async with outside_client(env.mqtt_port, "faults-sender", []) as sender:
-        await set_up(env)
+    async with outside_client(env.mqtt_port, "faults-sender", [RESPONSES]) as sender:
+        entry_id = await set_up(env)
         await probe_camera_counted(env.api, sender)
         await fill_ha_ai(env, sender)
+        await deploy_and_run(env, entry_id, sender)
         # Every part writes what it holds when Home Assistant stops.
         await env.restart_hass()
         await env.api.wait_entry_loaded("ha_ai", devenv.ENTRY_TIMEOUT)
@@ -890,8 +972,8 @@ async def stores_fault(env: devenv.Environment) -> list[dict[str, Any]]:
         second, _ = await damage_round(env, keys[1::2], before)
         rounds = [first, second]
     fresh = sorted({part for r in rounds for part in r["fresh_parts"]})
-    for key in PART_ENTITIES:
-        check(key not in keys or key in fresh, f"{key} did not start fresh")
+    for key in SHOWN_FRESH:
+        check(key in fresh, f"{key} did not start fresh")
     return [
         {"name": "stores_damaged", "value": keys},
         {"name": "stores_fresh_parts", "value": fresh},

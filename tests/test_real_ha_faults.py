@@ -108,7 +108,19 @@ async def test_each_damaged_store_is_set_aside_and_the_rest_kept(
     facts = await run_fault("stores", tmp_path)
 
     damaged = facts["stores_damaged"]
-    assert {"ha_ai.cameras", "ha_ai.habits", "ha_ai.zigbee"} <= set(damaged)
+    # Every store HA AI keeps, each damaged once.
+    assert damaged == [
+        "ha_ai.automation_health",
+        "ha_ai.cameras",
+        "ha_ai.deployments",
+        "ha_ai.habits",
+        "ha_ai.household",
+        "ha_ai.remote_commands",
+        "ha_ai.sports",
+        "ha_ai.suggestions",
+        "ha_ai.zigbee",
+        "ha_ai.zigbee_insights",
+    ]
     assert facts["stores_fresh_parts"] == [
         "ha_ai.cameras",
         "ha_ai.habits",
@@ -117,5 +129,6 @@ async def test_each_damaged_store_is_set_aside_and_the_rest_kept(
     rounds = [facts["stores_round_1"], facts["stores_round_2"]]
     assert sorted(key for r in rounds for key in r["damaged"]) == damaged
     for found in rounds:
+        # A repair for each: HA AI's own, or Home Assistant's for invalid JSON.
         for key in found["damaged"]:
             assert any(key in issue for issue in found["issues"])
