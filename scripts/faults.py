@@ -604,6 +604,7 @@ def yaml_automations(env: devenv.Environment, automation_id: str) -> int:
 
 # What changes at every start whatever HA AI keeps: the bus's counters count
 # since the entry was loaded; the stand-in's team sensor starts with no game.
+CAMERA_EVENTS = 5
 SINCE_LOAD = ("messages_published", "publish_errors", "queued_messages")
 
 
@@ -672,9 +673,9 @@ async def fill_ha_ai(env: devenv.Environment, sender: OutsideClient) -> None:
         )
     finally:
         await ws.ws.close()
-    for n in range(5):
+    for n in range(CAMERA_EVENTS):
         sender.publish(camera_topic(CAMERA), camera_event(CAMERA, f"r{n}"))
-    await until_state(env.api, CAMERA_EVENTS_TODAY, "5")
+    await until_state(env.api, CAMERA_EVENTS_TODAY, str(CAMERA_EVENTS))
     devices = zigbee2mqtt_sim.load_devices()
     sender.client.publish(
         f"{zigbee2mqtt_sim.BASE_TOPIC}/bridge/devices", json.dumps(devices), qos=1
@@ -750,6 +751,12 @@ async def restart_fault(env: devenv.Environment) -> list[dict[str, Any]]:
             m.payload.get("event_id")
             for m in outside.messages(f"{PREFIX}/events/sports/")
         ]
+        # The camera's events sent again: counted before the restart, not twice.
+        await probe_camera_counted(env.api, sender)
+        for n in range(CAMERA_EVENTS):
+            sender.publish(camera_topic(CAMERA), camera_event(CAMERA, f"r{n}"))
+        await asyncio.sleep(2)
+        recounted = await value_of(env.api, CAMERA_EVENTS_TODAY)
     team_sensors = [
         e
         for e in before["entities"]
@@ -764,6 +771,10 @@ async def restart_fault(env: devenv.Environment) -> list[dict[str, Any]]:
     changed = differences(before, after)
     check(not changed, "changed by the restart:\n" + "\n".join(changed))
     check(analyses == 1, f"{analyses} analysis/complete before the restart")
+    check(
+        recounted == str(CAMERA_EVENTS),
+        f"events counted before the restart counted again: {recounted}",
+    )
     check(analyses_after == analyses, "an analysis ran again at start")
     repeated = [m for m in moments_after if moments_after.count(m) > 1]
     check(not repeated, f"sports moments announced again: {repeated}")
@@ -771,6 +782,7 @@ async def restart_fault(env: devenv.Environment) -> list[dict[str, Any]]:
         {"name": "restart_entities_compared", "value": len(before["entities"])},
         {"name": "restart_suggestions_compared", "value": len(before["suggestions"])},
         {"name": "restart_entities_changed", "value": len(changed)},
+        {"name": "restart_camera_events_after_resend", "value": int(recounted or 0)},
         {"name": "restart_analyses_before", "value": analyses},
         {"name": "restart_analyses_after", "value": analyses_after},
         {"name": "restart_sports_moments", "value": len(moments)},

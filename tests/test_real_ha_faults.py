@@ -97,6 +97,8 @@ async def test_a_home_assistant_restart_keeps_what_ha_ai_learned(
     assert facts["restart_entities_changed"] == 0
     assert facts["restart_entities_compared"] > 20
     assert facts["restart_suggestions_compared"] > 0
+    # The camera's five events, sent again after the restart, still count five.
+    assert facts["restart_camera_events_after_resend"] == 5
     assert facts["restart_analyses_before"] == 1
     assert facts["restart_analyses_after"] == 1
     assert facts["restart_team_sensors"] == ["sensor.fault_crew_game"]
