@@ -59,7 +59,7 @@ from scripts.bench import (
     run_dir_for,
 )
 from scripts.bench_runs import sign
-from scripts.devenv.demo_history import seed_history
+from scripts.devenv.demo_history import demo_household, seed_history
 from scripts.devenv.home_assistant import TIME_ZONE
 from scripts.devenv.sports_demo import StandInTeam, teamtracker_yaml
 
@@ -1012,7 +1012,9 @@ async def run_fault(args: argparse.Namespace) -> int:
     packages = config_dir / "packages"
     packages.mkdir(parents=True, exist_ok=True)
     (packages / "faults.yaml").write_text(FAULTS_PACKAGE, encoding="utf-8")
-    seed_history(config_dir, light=HABIT_LIGHT, plug=HABIT_PLUG, time_zone=TIME_ZONE)
+    seed_history(
+        config_dir, demo_household(HABIT_LIGHT, HABIT_PLUG, []), time_zone=TIME_ZONE
+    )
     with kept_when_failed(run_dir, keep=args.keep):
         async with devenv.environment(
             run_dir,

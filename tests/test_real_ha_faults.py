@@ -9,71 +9,34 @@ MQTT clients); see its docstring. These tests run each fault as a child process
 
 from __future__ import annotations
 
-import asyncio
-import json
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
-from homeassistant.const import REQUIRED_PYTHON_VER
+from .real_ha import json_lines, real_ha_marks, run_module
 
-from scripts import devenv
-
-from .broker import skip_without
-
-ROOT = Path(__file__).resolve().parent.parent
 RUN_TIMEOUT = 300
 
-pytestmark = [
-    skip_without("mosquitto"),
-    pytest.mark.skipif(
-        sys.version_info[:3] < REQUIRED_PYTHON_VER,
-        reason="this Home Assistant's hass refuses to start on this Python; "
-        "damaged stores are covered by test_stores.py, outages by test_mqtt_bus.py",
-    ),
-    pytest.mark.skipif(
-        bool(devenv.missing_requirements(devenv.runtime_requirements())),
-        reason="a real Home Assistant needs its frontend package "
-        "(scripts/bench or scripts/develop installs it)",
-    ),
-]
+pytestmark = real_ha_marks(
+    "damaged stores are covered by test_stores.py, outages by test_mqtt_bus.py"
+)
 
 
-async def run_fault(fault: str, tmp_path: Path) -> dict[str, Any]:
+def run_fault(fault: str, tmp_path: Path) -> dict[str, Any]:
     """Run one fault as a child process; return its facts by name."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
+    out = run_module(
         "scripts.faults",
         fault,
         "--run-dir",
         str(tmp_path / "run"),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        cwd=ROOT,
-        # Not measured by pytest-cov: Home Assistant runs at its own speed.
-        env={k: v for k, v in os.environ.items() if not k.startswith("COV_CORE_")},
+        timeout=RUN_TIMEOUT,
     )
-    try:
-        async with asyncio.timeout(RUN_TIMEOUT):
-            out, err = await process.communicate()
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    assert process.returncode == 0, err.decode(errors="replace")[-3000:]
-    return {
-        fact["name"]: fact["value"]
-        for fact in map(json.loads, out.decode().splitlines())
-    }
+    return {fact["name"]: fact["value"] for fact in json_lines(out)}
 
 
-async def test_a_broker_restart_loses_no_event_and_applies_none_twice(
+def test_a_broker_restart_loses_no_event_and_applies_none_twice(
     tmp_path: Path,
 ) -> None:
-    facts = await run_fault("broker", tmp_path)
+    facts = run_fault("broker", tmp_path)
 
     assert facts["broker_events_arrived"] == facts["broker_events_expected"] == 40
     assert facts["broker_events_expired_sent"] == 0
@@ -89,10 +52,10 @@ async def test_a_broker_restart_loses_no_event_and_applies_none_twice(
     ]
 
 
-async def test_a_home_assistant_restart_keeps_what_ha_ai_learned(
+def test_a_home_assistant_restart_keeps_what_ha_ai_learned(
     tmp_path: Path,
 ) -> None:
-    facts = await run_fault("restart", tmp_path)
+    facts = run_fault("restart", tmp_path)
 
     assert facts["restart_entities_changed"] == 0
     assert facts["restart_entities_compared"] > 20
@@ -104,10 +67,10 @@ async def test_a_home_assistant_restart_keeps_what_ha_ai_learned(
     assert facts["restart_team_sensors"] == ["sensor.fault_crew_game"]
 
 
-async def test_each_damaged_store_is_set_aside_and_the_rest_kept(
+def test_each_damaged_store_is_set_aside_and_the_rest_kept(
     tmp_path: Path,
 ) -> None:
-    facts = await run_fault("stores", tmp_path)
+    facts = run_fault("stores", tmp_path)
 
     damaged = facts["stores_damaged"]
     # Every store HA AI keeps, each damaged once.
