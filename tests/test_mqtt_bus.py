@@ -718,6 +718,38 @@ async def test_events_waiting_at_unload_are_logged_as_dropped(
     )
 
 
+async def test_events_handed_to_the_client_at_unload_are_not_called_dropped(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    setup_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # An options change reloads the entry right after an analysis published:
+    # its events are with the client, which delivers them; only what had not
+    # been handed over yet is dropped, and only that is said.
+    bus = bus_of(setup_entry)
+    broker = FrozenBroker()
+    with patch(
+        "homeassistant.components.mqtt.async_publish", side_effect=broker.publish
+    ):
+        for n in range(PUBLISH_WINDOW + 2):
+            bus.async_publish_event(["seq"], {"n": n})
+        await hass.async_block_till_done()
+        assert broker.events() == list(range(PUBLISH_WINDOW))
+        unload = hass.async_create_task(
+            hass.config_entries.async_unload(setup_entry.entry_id)
+        )
+        while ("ha-ai/status", "offline") not in broker.handed:
+            await asyncio.sleep(0)
+        broker.thawed.set()
+        assert await unload
+    assert drop_summaries(caplog) == [
+        "Dropped 2 MQTT events: 2 still waiting when HA AI stopped; on ha-ai/seq (2)"
+    ]
+    assert broker.events() == list(range(PUBLISH_WINDOW))
+    assert bus.statistics.publish_errors == 0
+
+
 async def test_unload_does_not_wait_long_for_a_frozen_broker(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,

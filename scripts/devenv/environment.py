@@ -38,16 +38,25 @@ class Environment:
     api: HassApi
     onboarded_now: bool
     echo: Callable[[str], bool] | None = None
+    persistent_broker: bool = False
 
     @property
     def base_url(self) -> str:
         """Return the URL Home Assistant serves."""
         return f"http://{LOOPBACK}:{self.http_port}"
 
-    async def restart_hass(self) -> None:
-        """Start Home Assistant again, as its supervisor would on a restart."""
+    async def restart_hass(
+        self, while_stopped: Callable[[], object] | None = None
+    ) -> None:
+        """Start Home Assistant again, as its supervisor would on a restart.
+
+        ``while_stopped`` runs between the stop and the start (to change its
+        files, as a crash or a user could).
+        """
         await self.hass.stop()
         self.group.services.remove(self.hass)
+        if while_stopped is not None:
+            while_stopped()
         self.hass = await start_hass(
             self.group,
             self.config_dir,
@@ -57,6 +66,25 @@ class Environment:
         )
         await wait_for_http(self.api.session, self.base_url, self.hass, START_TIMEOUT)
         await self.api.wait_running(START_TIMEOUT)
+
+    async def stop_broker(self) -> None:
+        """Stop mosquitto (gracefully: a persistent one saves its sessions)."""
+        broker = next(s for s in self.group.services if s.name == "mosquitto")
+        await broker.stop()
+        self.group.services.remove(broker)
+
+    async def start_broker(self) -> None:
+        """Start an open mosquitto again on the same port, after `stop_broker`.
+
+        Started after Home Assistant, it is stopped before it on exit, which
+        Home Assistant takes as one more outage.
+        """
+        await start_mosquitto(
+            self.group,
+            self.run_dir / "mosquitto",
+            self.mqtt_port,
+            persistence=self.persistent_broker,
+        )
 
 
 @contextlib.asynccontextmanager
@@ -70,18 +98,26 @@ async def environment(  # noqa: PLR0913 - each knob is used by a caller
     echo: Callable[[str], bool] | None = None,
     extra_yaml: str = "",
     broker_users: Sequence[BrokerUser] = (),
+    persistent_broker: bool = False,
 ) -> AsyncIterator[Environment]:
     """Start mosquitto and Home Assistant in ``run_dir``; stop both on exit.
 
     Yields once Home Assistant is running and authenticated; the caller
     creates the config entries it needs. ``extra_yaml`` goes into
     configuration.yaml. With ``broker_users`` mosquitto is locked down to them
-    (see ``broker_acl``).
+    (see ``broker_acl``). ``persistent_broker`` keeps mosquitto's sessions
+    across `Environment.stop_broker` and `start_broker`.
     """
     config_dir = run_dir / "config"
     async with ServiceGroup() as group, aiohttp.ClientSession() as session:
         log(f"Starting mosquitto on {LOOPBACK}:{mqtt_port}")
-        await start_mosquitto(group, run_dir / "mosquitto", mqtt_port, broker_users)
+        await start_mosquitto(
+            group,
+            run_dir / "mosquitto",
+            mqtt_port,
+            broker_users,
+            persistence=persistent_broker,
+        )
         write_ha_config(config_dir, http_port, debug=debug, extra_yaml=extra_yaml)
         skip_core_config_onboarding(config_dir)
         link_integration(config_dir)
@@ -103,6 +139,7 @@ async def environment(  # noqa: PLR0913 - each knob is used by a caller
             api,
             onboarded_now,
             echo,
+            persistent_broker,
         )
 
 

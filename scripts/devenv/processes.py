@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import getpass
 import os
 import shutil
 import signal
@@ -260,11 +261,16 @@ async def start_mosquitto(
     run_dir: Path,
     port: int,
     users: Sequence[BrokerUser] = (),
+    *,
+    persistence: bool = False,
 ) -> Service:
     """Start a private mosquitto on loopback ``port`` and wait until it listens.
 
     With ``users`` it is locked down: no anonymous clients, those users with
-    their passwords, each allowed only the topics of its ACL lines.
+    their passwords, each allowed only the topics of its ACL lines. With
+    ``persistence`` it keeps its sessions, subscriptions and queued messages in
+    ``run_dir`` across a restart, as an installed broker does; a second start
+    in the same ``run_dir`` appends to its log.
     """
     mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     if not Path(mosquitto).exists():
@@ -274,12 +280,22 @@ async def start_mosquitto(
     access = (
         await locked_down_config(run_dir, users) if users else "allow_anonymous true\n"
     )
+    # Started as root, mosquitto drops to the `mosquitto` user, which could not
+    # write its database in ``run_dir``: it stays the user who started it.
+    kept = (
+        f"true\npersistence_location {run_dir}/\nuser {getpass.getuser()}"
+        if persistence
+        else "false"
+    )
     config.write_text(
-        f"listener {port} {LOOPBACK}\n{access}persistence false\n",
+        f"listener {port} {LOOPBACK}\n{access}persistence {kept}\n",
         encoding="utf-8",
     )
     service = await group.start(
-        "mosquitto", [mosquitto, "-c", str(config)], run_dir / "mosquitto.log"
+        "mosquitto",
+        [mosquitto, "-c", str(config)],
+        run_dir / "mosquitto.log",
+        append=persistence,
     )
     await wait_for_port(service, port, 10)
     return service

@@ -440,14 +440,24 @@ class MqttBus:
     async def _async_go_offline(self) -> None:
         """Publish `offline` retained, once; nothing is sent after it.
 
-        Events still waiting are dropped, and said so in the log.
+        Events still waiting are dropped, and said so in the log; those already
+        handed to the client are its to deliver.
         """
         if self._stopped:
             return
         self._stopped = True
         self._birth_debouncer.async_shutdown()
         self._write_check.async_stop()
+        # Events handed to the client are not waiting any more: it delivers them
+        # (before the `offline` status, in order), so they are not dropped.
+        handed_over = len(self._in_flight)
+        self._in_flight.clear()
         self._async_halt_sending()
+        if handed_over:
+            LOGGER.debug(
+                "%s events handed to the MQTT client are left to it to deliver",
+                handed_over,
+            )
         self._queue.clear(DropReason.UNLOADED)
         status_topic = self.topic("status")
         self._retained.pop(status_topic, None)
