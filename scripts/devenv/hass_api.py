@@ -258,16 +258,22 @@ async def ensure_mqtt_entry(
     return moved
 
 
-async def ensure_ha_ai_entry(api: HassApi, *, reload: bool = False) -> JSON:
+async def ensure_ha_ai_entry(
+    api: HassApi, *, reload: bool = False, discovered_within: float = 0.0
+) -> JSON:
     """Create the ha_ai entry with its defaults and wait until it is loaded.
 
-    The flow aborts while MQTT is not connected yet, so an abort is retried
+    With ``discovered_within`` seconds, an offer Home Assistant made from
+    Zigbee2MQTT's bridge info on the broker is taken, as a user would under
+    Discovered (which also clears Home Assistant's "New devices discovered"
+    notification); otherwise, or without an offer by then, the user flow runs.
+    The user flow aborts while MQTT is not connected yet, so an abort is retried
     until ENTRY_TIMEOUT. ``reload`` reloads an existing entry.
     """
     entries = await api.entries("ha_ai")
     if entries and reload:
         await api.reload_entry(entries[0]["entry_id"])
-    if not entries:
+    if not entries and not await _take_discovered_offer(api, discovered_within):
         log("Creating the ha_ai entry with its defaults")
         deadline = time.monotonic() + ENTRY_TIMEOUT
         # The settings form with its defaults, then the LLM step: no LLM.
@@ -278,6 +284,56 @@ async def ensure_ha_ai_entry(api: HassApi, *, reload: bool = False) -> JSON:
                 raise DevEnvError(msg)
             await asyncio.sleep(0.5)
     return await api.wait_entry_loaded("ha_ai", ENTRY_TIMEOUT)
+
+
+async def _take_discovered_offer(api: HassApi, within: float) -> bool:
+    """Confirm Home Assistant's offer to set HA AI up, if one comes within `within` s.
+
+    Returns whether the entry was created from it.
+    """
+    if within <= 0:
+        return False
+    deadline = time.monotonic() + within
+    while True:
+        offers = [
+            flow
+            for flow in await _flows_in_progress(api)
+            if flow.get("handler") == "ha_ai"
+            and flow.get("context", {}).get("source") == "mqtt"
+        ]
+        if offers or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.25)
+    if not offers:
+        return False
+    placeholders = offers[0].get("context", {}).get("title_placeholders") or {}
+    log(
+        "Setting HA AI up from Home Assistant's discovered offer (Zigbee2MQTT on "
+        f"{placeholders.get('base_topic', 'its base topic')})"
+    )
+    result: JSON = await api.request(
+        "POST", f"/api/config/config_entries/flow/{offers[0]['flow_id']}", {}
+    )
+    if result["type"] == "create_entry":
+        return True
+    if result["type"] == "form":
+        await api.request(
+            "DELETE", f"/api/config/config_entries/flow/{result['flow_id']}"
+        )
+    log(f"The discovered offer did not create the entry ({result.get('reason')})")
+    return False
+
+
+async def _flows_in_progress(api: HassApi) -> list[JSON]:
+    """Return the config flows in progress, as the Discovered list shows them."""
+    ws = await WebSocketApi.connect(api)
+    try:
+        flows: list[JSON] = await ws.result(
+            await ws.send({"type": "config_entries/flow/progress"})
+        )
+    finally:
+        await ws.ws.close()
+    return flows
 
 
 async def ensure_entries(api: HassApi, mqtt_port: int) -> JSON:
@@ -355,3 +411,15 @@ async def repair_issues(api: HassApi, domain: str | None = None) -> list[JSON]:
         for issue in reply["issues"]
         if not issue.get("ignored") and domain in (None, issue.get("domain"))
     ]
+
+
+async def persistent_notifications(api: HassApi) -> list[JSON]:
+    """Return the notifications the Notifications drawer shows."""
+    ws = await WebSocketApi.connect(api)
+    try:
+        notes: list[JSON] = await ws.result(
+            await ws.send({"type": "persistent_notification/get"})
+        )
+    finally:
+        await ws.ws.close()
+    return notes
