@@ -138,6 +138,12 @@ try {
   await page.getByText(/Events today/).first().waitFor({ timeout: WAIT_MS });
   await savePage(page, "camera-device", { width: 950 });
 
+  // HA AI judges the Zigbee devices a few seconds after their list arrives.
+  await poll(async () => {
+    const states = await callWS(page, { type: "get_states" });
+    const unused = states.find((state) => state.entity_id === "sensor.ha_ai_unused_capabilities");
+    return Number(unused?.state) > 0 ? unused : undefined;
+  }, WAIT_MS);
   const [haAi] = await devicesOfModel(page, HA_AI_MODEL);
   await page.goto(`${house.url}/config/devices/device/${haAi.id}`);
   await page.getByText(/Suggestions pending/).first().waitFor({ timeout: WAIT_MS });
