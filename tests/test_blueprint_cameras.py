@@ -9,7 +9,6 @@ tests let the event loop turn instead of waiting for that.
 from __future__ import annotations
 
 import asyncio
-import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,13 +16,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.blueprint import BLUEPRINT_SCHEMA
 from homeassistant.components.blueprint.errors import MissingInput
-from homeassistant.components.blueprint.models import Blueprint, BlueprintInputs
+from homeassistant.components.blueprint.models import BlueprintInputs
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.setup import async_setup_component
-from homeassistant.util.yaml import load_yaml_dict
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
@@ -31,6 +28,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
+from .blueprint_helpers import BLUEPRINTS, install_blueprint, load_blueprint
 from .camera_helpers import (
     TIME_ZONE,
     camera_entities,
@@ -42,13 +40,7 @@ from .camera_helpers import (
 )
 from .fixtures_common import mock_hass_config  # noqa: F401
 
-BLUEPRINT = (
-    Path(__file__).parent.parent
-    / "blueprints"
-    / "automation"
-    / "ha_ai"
-    / "act_on_camera_activity.yaml"
-)
+BLUEPRINT = BLUEPRINTS / "act_on_camera_activity.yaml"
 FRONT = camera_entities("front_door")["recent_activity"]
 GARDEN = camera_entities("garden")["recent_activity"]
 BACK_YARD = camera_entities("back_yard")["recent_activity"]
@@ -71,14 +63,8 @@ async def later(
     await settle(hass)
 
 
-def load_blueprint() -> Blueprint:
-    return Blueprint(
-        load_yaml_dict(BLUEPRINT), expected_domain="automation", schema=BLUEPRINT_SCHEMA
-    )
-
-
 def test_the_blueprint_is_valid_and_asks_for_cameras_and_actions() -> None:
-    blueprint = load_blueprint()
+    blueprint = load_blueprint(BLUEPRINT)
     assert blueprint.validate() is None
     assert blueprint.domain == "automation"
     assert set(blueprint.inputs) == {"cameras", "active_actions", "quiet_actions"}
@@ -99,12 +85,7 @@ def test_the_blueprint_is_valid_and_asks_for_cameras_and_actions() -> None:
 @pytest.fixture
 def configuration(tmp_path: Path) -> None:
     """The blueprint where Home Assistant looks, and an automation for two cameras."""
-    copy = tmp_path / "blueprints" / "automation" / "ha_ai" / BLUEPRINT.name
-    copy.parent.mkdir(parents=True)
-    shutil.copy(BLUEPRINT, copy)
-    (tmp_path / "configuration.yaml").write_text(
-        "automation: !include automations.yaml\n"
-    )
+    install_blueprint(tmp_path, BLUEPRINT)
     (tmp_path / "automations.yaml").write_text(
         "- id: porch_light\n"
         "  alias: Porch light\n"

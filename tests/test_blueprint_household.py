@@ -7,18 +7,15 @@ from the blueprint record what they run.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.blueprint import BLUEPRINT_SCHEMA
 from homeassistant.components.blueprint.errors import MissingInput
-from homeassistant.components.blueprint.models import Blueprint, BlueprintInputs
+from homeassistant.components.blueprint.models import BlueprintInputs
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.setup import async_setup_component
-from homeassistant.util.yaml import load_yaml_dict
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_mock_service,
@@ -26,6 +23,7 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from . import test_household_live as live
+from .blueprint_helpers import BLUEPRINTS, install_blueprint, load_blueprint
 from .engine.household_live.routines import HOUSEHOLD, TUESDAY, at
 from .fixtures_common import mock_hass_config, no_cooldown  # noqa: F401
 from .test_household_live import EVENT, Learned, learn, move_to
@@ -35,23 +33,11 @@ house = live.house
 learned = live.learned
 start = live.start
 
-BLUEPRINT = (
-    Path(__file__).parent.parent
-    / "blueprints"
-    / "automation"
-    / "ha_ai"
-    / "when_a_household_routine_begins.yaml"
-)
-
-
-def load_blueprint() -> Blueprint:
-    return Blueprint(
-        load_yaml_dict(BLUEPRINT), expected_domain="automation", schema=BLUEPRINT_SCHEMA
-    )
+BLUEPRINT = BLUEPRINTS / "when_a_household_routine_begins.yaml"
 
 
 def test_the_blueprint_is_valid_and_asks_when_and_what() -> None:
-    blueprint = load_blueprint()
+    blueprint = load_blueprint(BLUEPRINT)
     assert blueprint.validate() is None
     assert blueprint.domain == "automation"
     assert set(blueprint.inputs) == {"household", "moments", "actions"}
@@ -85,12 +71,7 @@ def configuration(tmp_path: Path) -> None:
 
     One with the defaults (the morning), one for leaving and coming home.
     """
-    copy = tmp_path / "blueprints" / "automation" / "ha_ai" / BLUEPRINT.name
-    copy.parent.mkdir(parents=True)
-    shutil.copy(BLUEPRINT, copy)
-    (tmp_path / "configuration.yaml").write_text(
-        "automation: !include automations.yaml\n"
-    )
+    install_blueprint(tmp_path, BLUEPRINT)
     (tmp_path / "automations.yaml").write_text(
         automation(
             "morning_coffee",

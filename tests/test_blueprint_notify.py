@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from unittest.mock import patch
 
 import pytest
-from homeassistant.components.blueprint import BLUEPRINT_SCHEMA
 from homeassistant.components.blueprint.errors import MissingInput
-from homeassistant.components.blueprint.models import Blueprint, BlueprintInputs
+from homeassistant.components.blueprint.models import BlueprintInputs
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.setup import async_setup_component
-from homeassistant.util.yaml import load_yaml_dict
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_mqtt_message,
@@ -21,29 +18,18 @@ from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from custom_components.ha_ai.const import DOMAIN
 
+from .blueprint_helpers import BLUEPRINTS, install_blueprint, load_blueprint
 from .conftest import published
 from .fixtures_common import mock_hass_config, no_cooldown  # noqa: F401
 from .habit_helpers import COFFEE, MORNING, add_house
 
-BLUEPRINT = (
-    Path(__file__).parent.parent
-    / "blueprints"
-    / "automation"
-    / "ha_ai"
-    / "notify_new_suggestions.yaml"
-)
+BLUEPRINT = BLUEPRINTS / "notify_new_suggestions.yaml"
 MINE = "custom_components.ha_ai.habits.coordinator.mine_habits"
 PHONE = "mobile_app_phone"
 
 
-def load_blueprint() -> Blueprint:
-    return Blueprint(
-        load_yaml_dict(BLUEPRINT), expected_domain="automation", schema=BLUEPRINT_SCHEMA
-    )
-
-
 def test_the_blueprint_is_valid_and_asks_for_the_phone() -> None:
-    blueprint = load_blueprint()
+    blueprint = load_blueprint(BLUEPRINT)
     assert blueprint.validate() is None
     assert blueprint.domain == "automation"
     assert set(blueprint.inputs) == {"notify_action", "topic"}
@@ -60,12 +46,7 @@ def test_the_blueprint_is_valid_and_asks_for_the_phone() -> None:
 @pytest.fixture
 def configuration(tmp_path: Path) -> None:
     """The blueprint where Home Assistant looks, and an automation using it."""
-    copy = tmp_path / "blueprints" / "automation" / "ha_ai" / BLUEPRINT.name
-    copy.parent.mkdir(parents=True)
-    shutil.copy(BLUEPRINT, copy)
-    (tmp_path / "configuration.yaml").write_text(
-        "automation: !include automations.yaml\n"
-    )
+    install_blueprint(tmp_path, BLUEPRINT)
     (tmp_path / "automations.yaml").write_text(
         "- id: phone\n"
         "  alias: Suggestions to my phone\n"

@@ -11,20 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.blueprint import BLUEPRINT_SCHEMA
 from homeassistant.components.blueprint.errors import MissingInput
-from homeassistant.components.blueprint.models import Blueprint, BlueprintInputs
+from homeassistant.components.blueprint.models import BlueprintInputs
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
-from homeassistant.util.yaml import load_yaml_dict
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_mqtt_message,
@@ -39,16 +36,11 @@ from custom_components.ha_ai.engine.sports.timelines import (
     Step,
 )
 
+from .blueprint_helpers import BLUEPRINTS, install_blueprint, load_blueprint
 from .fixtures_common import mock_hass_config, no_cooldown  # noqa: F401
 from .sports_helpers import Sensor, attributes, register
 
-BLUEPRINT = (
-    Path(__file__).parent.parent
-    / "blueprints"
-    / "automation"
-    / "ha_ai"
-    / "flash_lights_when_my_team_scores.yaml"
-)
+BLUEPRINT = BLUEPRINTS / "flash_lights_when_my_team_scores.yaml"
 PHONE = "mobile_app_phone"
 LIGHTS = ["light.living_room", "light.kitchen"]
 AUTOMATION = "automation.seahawks_goal_lights"
@@ -59,14 +51,8 @@ WHITE = [255, 255, 255]
 RGB_LIGHT = {"supported_color_modes": ["rgb"]}
 
 
-def load_blueprint() -> Blueprint:
-    return Blueprint(
-        load_yaml_dict(BLUEPRINT), expected_domain="automation", schema=BLUEPRINT_SCHEMA
-    )
-
-
 def test_the_blueprint_is_valid_and_asks_for_team_lights_and_phone() -> None:
-    blueprint = load_blueprint()
+    blueprint = load_blueprint(BLUEPRINT)
     assert blueprint.validate() is None
     assert blueprint.domain == "automation"
     assert set(blueprint.inputs) == {
@@ -98,12 +84,7 @@ def test_the_blueprint_is_valid_and_asks_for_team_lights_and_phone() -> None:
 @pytest.fixture
 def configuration(tmp_path: Path) -> None:
     """The blueprint where Home Assistant looks, and an automation using it."""
-    copy = tmp_path / "blueprints" / "automation" / "ha_ai" / BLUEPRINT.name
-    copy.parent.mkdir(parents=True)
-    shutil.copy(BLUEPRINT, copy)
-    (tmp_path / "configuration.yaml").write_text(
-        "automation: !include automations.yaml\n"
-    )
+    install_blueprint(tmp_path, BLUEPRINT)
     (tmp_path / "automations.yaml").write_text(
         "- id: seahawks_goal_lights\n"
         "  alias: Seahawks goal lights\n"
