@@ -711,6 +711,15 @@ async def suggestions_if_any(api: devenv.HassApi) -> list[dict[str, Any]] | None
     return await suggestions(api) or None
 
 
+def habit_log_lines(config_dir: Path) -> set[tuple[str, str]]:
+    """Return the lines of HA AI's compact history on disk, with their day file."""
+    return {
+        (day.name, line)
+        for day in (config_dir / ".storage" / "ha_ai_habits").glob("*.csv")
+        for line in day.read_text(encoding="utf-8").splitlines()
+    }
+
+
 def complete_count(outside: OutsideClient) -> int:
     """Count the `analysis/complete` events the outside client received."""
     return len(outside.messages(ANALYSIS_COMPLETE))
@@ -739,9 +748,11 @@ async def restart_fault(env: devenv.Environment) -> list[dict[str, Any]]:
             m.payload.get("event_id")
             for m in outside.messages(f"{PREFIX}/events/sports/")
         ]
+        logged = habit_log_lines(env.config_dir)
         devenv.log("Restarting Home Assistant")
         await env.restart_hass()
         await env.api.wait_entry_loaded("ha_ai", devenv.ENTRY_TIMEOUT)
+        lost = logged - habit_log_lines(env.config_dir)
         await until_state(env.api, CONNECTED, "on")
         # An analysis started at start would have published by now.
         await asyncio.sleep(10)
@@ -776,6 +787,8 @@ async def restart_fault(env: devenv.Environment) -> list[dict[str, Any]]:
         f"events counted before the restart counted again: {recounted}",
     )
     check(analyses_after == analyses, "an analysis ran again at start")
+    check(bool(logged), "nothing in HA AI's habit log before the restart")
+    check(not lost, f"habit log lines gone after the restart: {sorted(lost)[:5]}")
     repeated = [m for m in moments_after if moments_after.count(m) > 1]
     check(not repeated, f"sports moments announced again: {repeated}")
     return [
@@ -784,6 +797,8 @@ async def restart_fault(env: devenv.Environment) -> list[dict[str, Any]]:
         {"name": "restart_entities_changed", "value": len(changed)},
         {"name": "restart_camera_events_after_resend", "value": int(recounted or 0)},
         {"name": "restart_analyses_before", "value": analyses},
+        {"name": "restart_habit_log_lines", "value": len(logged)},
+        {"name": "restart_habit_log_lines_lost", "value": len(lost)},
         {"name": "restart_analyses_after", "value": analyses_after},
         {"name": "restart_sports_moments", "value": len(moments)},
         {"name": "restart_sports_moments_after", "value": len(moments_after)},

@@ -64,6 +64,8 @@ def test_a_home_assistant_restart_keeps_what_ha_ai_learned(
     assert facts["restart_camera_events_after_resend"] == 5
     assert facts["restart_analyses_before"] == 1
     assert facts["restart_analyses_after"] == 1
+    assert facts["restart_habit_log_lines"] > 0
+    assert facts["restart_habit_log_lines_lost"] == 0
     assert facts["restart_team_sensors"] == ["sensor.fault_crew_game"]
 
 
