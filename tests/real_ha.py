@@ -26,10 +26,13 @@ from .broker import skip_without
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def real_ha_marks(covered_by: str) -> list[pytest.MarkDecorator]:
-    """Return the skip marks of a real-HA test; `covered_by` names its harness twin."""
+def real_ha_marks(covered_by: str, *programs: str) -> list[pytest.MarkDecorator]:
+    """Return the skip marks of a real-HA test; `covered_by` names its harness twin.
+
+    `programs` are what it needs besides mosquitto (`mosquitto_passwd`, say).
+    """
     return [
-        skip_without("mosquitto"),
+        skip_without("mosquitto", *programs),
         pytest.mark.skipif(
             sys.version_info[:3] < REQUIRED_PYTHON_VER,
             reason="this Home Assistant's hass refuses to start on this Python; "

@@ -11,66 +11,30 @@ allowed, everything reaches its reader and the deployer cannot forge an event.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
-from homeassistant.const import REQUIRED_PYTHON_VER
+from .real_ha import real_ha_marks, run_module
 
-from scripts import devenv
-
-from .broker import skip_without
-
-ROOT = Path(__file__).resolve().parent.parent
 RUN_TIMEOUT = 300
 
-pytestmark = [
-    skip_without("mosquitto", "mosquitto_passwd"),
-    pytest.mark.skipif(
-        sys.version_info[:3] < REQUIRED_PYTHON_VER,
-        reason="this Home Assistant's hass refuses to start on this Python; "
-        "the write check is covered by test_mqtt_write_check.py",
-    ),
-    pytest.mark.skipif(
-        bool(devenv.missing_requirements(devenv.runtime_requirements())),
-        reason="a real Home Assistant needs its frontend package "
-        "(scripts/bench or scripts/develop installs it)",
-    ),
-]
+pytestmark = real_ha_marks(
+    "the write check is covered by test_mqtt_write_check.py", "mosquitto_passwd"
+)
 
 
-async def run_scenario(tmp_path: Path) -> dict[str, Any]:
+def run_scenario(tmp_path: Path) -> dict[str, Any]:
     """Run the scenario as a child process; return its report."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "scripts.locked_broker",
-        "--run-dir",
-        str(tmp_path / "run"),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        cwd=ROOT,
-        # Not measured by pytest-cov: Home Assistant runs at its own speed.
-        env={k: v for k, v in os.environ.items() if not k.startswith("COV_CORE_")},
+    out = run_module(
+        "scripts.locked_broker", "--run-dir", str(tmp_path / "run"), timeout=RUN_TIMEOUT
     )
-    try:
-        async with asyncio.timeout(RUN_TIMEOUT):
-            out, err = await process.communicate()
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    assert process.returncode == 0, err.decode(errors="replace")[-3000:]
-    report: dict[str, Any] = json.loads(out.decode().splitlines()[-1])
+    report: dict[str, Any] = json.loads(out.splitlines()[-1])
     return report
 
 
-async def test_ha_ai_works_under_a_locked_down_broker(tmp_path: Path) -> None:
-    report = await run_scenario(tmp_path)
+def test_ha_ai_works_under_a_locked_down_broker(tmp_path: Path) -> None:
+    report = run_scenario(tmp_path)
 
     refused = report["refused"]
     assert "WARNING" in refused["warning"]
