@@ -58,8 +58,9 @@ from scripts.bench import (
     kept_when_failed,
     run_dir_for,
 )
-from scripts.bench_runs import sign
+from scripts.bench_runs import enable_remote_deploy, sign
 from scripts.devenv.demo_history import demo_household, seed_history
+from scripts.devenv.hass_api import repair_issues
 from scripts.devenv.home_assistant import TIME_ZONE
 from scripts.devenv.sports_demo import StandInTeam, teamtracker_yaml
 
@@ -224,11 +225,7 @@ async def outside_client(
 
 async def set_up(env: devenv.Environment) -> str:
     """Create the mqtt and ha_ai entries; return HA AI's entry id."""
-    await devenv.ensure_mqtt_entry(env.api, env.mqtt_port, None)
-    try:
-        entry = await devenv.ensure_ha_ai_entry(env.api)
-    except devenv.IntegrationUnavailableError as err:
-        raise devenv.DevEnvError(devenv.integration_unavailable_message(err)) from None
+    entry = await devenv.ensure_entries(env.api, env.mqtt_port)
     return str(entry["entry_id"])
 
 
@@ -243,19 +240,13 @@ async def state_of(api: devenv.HassApi, entity_id: str) -> dict[str, Any] | None
     return state
 
 
-async def value_of(api: devenv.HassApi, entity_id: str) -> str | None:
-    """Return an entity's state, or None."""
-    state = await state_of(api, entity_id)
-    return None if state is None else str(state["state"])
-
-
 async def until_state(
     api: devenv.HassApi, entity_id: str, wanted: str, timeout: float = WAIT
 ) -> None:
     """Wait until `entity_id` is `wanted`."""
 
     async def probe() -> bool:
-        return await value_of(api, entity_id) == wanted
+        return await api.state(entity_id) == wanted
 
     await wait_for(probe, f"{entity_id} to be {wanted}", timeout)
 
@@ -297,17 +288,6 @@ async def suggestions(api: devenv.HassApi) -> list[dict[str, Any]]:
         await ws.ws.close()
 
 
-async def repair_issues(api: devenv.HassApi) -> list[dict[str, Any]]:
-    """Return the repair issues the Repairs page lists."""
-    ws = await WebSocketApi.connect(api)
-    try:
-        listed = await ws.result(await ws.send({"type": "repairs/list_issues"}))
-    finally:
-        await ws.ws.close()
-    issues: list[dict[str, Any]] = listed["issues"]
-    return issues
-
-
 def publish_call(seq: int, ttl: int | None = None) -> dict[str, Any]:
     """Return the websocket message calling `ha_ai.publish_event` for `seq`."""
     data: dict[str, Any] = {"path": BURST_PATH, "payload": {"seq": seq}}
@@ -341,27 +321,6 @@ async def publish_events(
 
 
 # The broker restarted during a burst
-
-
-async def enable_remote_deploy(api: devenv.HassApi, entry_id: str) -> str:
-    """Switch remote deploy on in the options; return the secret shown once.
-
-    The forms after the first (the followed teams) are taken as they are.
-    """
-    flows = "/api/config/config_entries/options/flow"
-    form = await api.request("POST", flows, {"handler": entry_id})
-    shown = await api.request(
-        "POST",
-        f"{flows}/{form['flow_id']}",
-        {"remote_deploy": {"remote_deploy_enabled": True}},
-    )
-    while shown.get("type") == "form" and shown.get("step_id") != "remote_secret":
-        shown = await api.request("POST", f"{flows}/{form['flow_id']}", {})
-    check(shown.get("step_id") == "remote_secret", f"remote deploy not on: {shown}")
-    secret = str(shown["description_placeholders"]["secret"])
-    done = await api.request("POST", f"{flows}/{form['flow_id']}", {})
-    check(done.get("type") == "create_entry", f"options flow not done: {done}")
-    return secret
 
 
 BURST_BEFORE = 30  # published in quick succession; the broker stops after half
@@ -453,7 +412,7 @@ async def probe_camera_counted(api: devenv.HassApi, sender: OutsideClient) -> in
     before is not for HA AI to see. Returns how many probes were sent.
     """
     sent = 0
-    counted = await value_of(api, PROBE_EVENTS_TODAY)
+    counted = await api.state(PROBE_EVENTS_TODAY)
 
     async def probe() -> bool:
         nonlocal sent
@@ -463,7 +422,7 @@ async def probe_camera_counted(api: devenv.HassApi, sender: OutsideClient) -> in
             camera_event(PROBE_CAMERA, f"probe-{uuid.uuid4().hex}", "Fault Probe"),
         )
         await asyncio.sleep(0.5)
-        now = await value_of(api, PROBE_EVENTS_TODAY)
+        now = await api.state(PROBE_EVENTS_TODAY)
         return now not in (counted, None, "0", "unknown", "unavailable")
 
     await wait_for(probe, "HA AI's subscriptions live")
@@ -528,7 +487,7 @@ async def broker_fault(env: devenv.Environment) -> list[dict[str, Any]]:  # noqa
         )
         # The repeats are handled in order behind the deploy's second answer.
         await asyncio.sleep(2)
-        counted = await value_of(env.api, CAMERA_EVENTS_TODAY)
+        counted = await env.api.state(CAMERA_EVENTS_TODAY)
     arrived = set(copies)
     # Copies the broker sent on its own (to a subscriber it was not sure had
     # one) are the broker's; the others reached the broker twice, from HA AI.
@@ -698,12 +657,12 @@ async def fill_ha_ai(env: devenv.Environment, sender: OutsideClient) -> None:
 
 async def insights_ready(api: devenv.HassApi) -> bool:
     """Tell whether HA AI has judged the devices' capabilities."""
-    return await value_of(api, UNUSED_CAPABILITIES) not in (None, "0", "unknown")
+    return await api.state(UNUSED_CAPABILITIES) not in (None, "0", "unknown")
 
 
 async def analysed(api: devenv.HassApi) -> bool:
     """Tell whether an analysis has run (the last-analysis sensor has a time)."""
-    return await value_of(api, LAST_ANALYSIS) not in (None, "unknown", "unavailable")
+    return await api.state(LAST_ANALYSIS) not in (None, "unknown", "unavailable")
 
 
 async def suggestions_if_any(api: devenv.HassApi) -> list[dict[str, Any]] | None:
@@ -767,7 +726,7 @@ async def restart_fault(env: devenv.Environment) -> list[dict[str, Any]]:
         for n in range(CAMERA_EVENTS):
             sender.publish(camera_topic(CAMERA), camera_event(CAMERA, f"r{n}"))
         await asyncio.sleep(2)
-        recounted = await value_of(env.api, CAMERA_EVENTS_TODAY)
+        recounted = await env.api.state(CAMERA_EVENTS_TODAY)
     team_sensors = [
         e
         for e in before["entities"]

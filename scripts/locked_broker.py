@@ -221,7 +221,7 @@ async def send_camera_events(port: int) -> None:
     classifier = client(port, CLASSIFIER, "liveobject/nothing", "classifier")
     await classifier.start()
     try:
-        for number in range(CAMERA_EVENTS):
+        sent = [
             classifier.publish(
                 f"liveobject/camera/{CAMERA}/event",
                 {
@@ -236,8 +236,11 @@ async def send_camera_events(port: int) -> None:
                     "thumbnail_url": "",
                 },
             )
+            for number in range(CAMERA_EVENTS)
+        ]
+        for info in sent:
+            await asyncio.to_thread(info.wait_for_publish, 10)
     finally:
-        await asyncio.sleep(0.5)
         classifier.stop()
 
 

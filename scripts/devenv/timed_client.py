@@ -71,9 +71,9 @@ class TimedClient:
         self.client.disconnect()
         self.client.loop_stop()
 
-    def publish(self, topic: str, payload: dict[str, Any]) -> None:
-        """Send a JSON message (QoS 1)."""
-        self.client.publish(topic, json.dumps(payload), qos=1)
+    def publish(self, topic: str, payload: dict[str, Any]) -> mqtt.MQTTMessageInfo:
+        """Send a JSON message (QoS 1); the returned info tells when it is acked."""
+        return self.client.publish(topic, json.dumps(payload), qos=1)
 
     async def next(self, timeout: float) -> Arrival:
         """Return the next message, or raise TimeoutError."""
@@ -96,7 +96,12 @@ class TimedClient:
         self, _client: mqtt.Client, _userdata: object, message: mqtt.MQTTMessage
     ) -> None:
         arrived = self.clock()
-        payload = json.loads(message.payload)
+        try:
+            payload = json.loads(message.payload)
+        except ValueError:
+            # Not an event (a retained message cleared, say): a raise here would
+            # end paho's thread and leave the bench waiting for nothing.
+            return
         self.loop.call_soon_threadsafe(
             self.arrivals.put_nowait, Arrival(arrived, message.topic, payload)
         )
