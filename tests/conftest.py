@@ -15,6 +15,7 @@ from unittest.mock import patch
 
 import pytest
 from homeassistant.components import mqtt
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.setup import async_setup_component
@@ -213,3 +214,21 @@ async def notifications(
         for found in response["result"]
         if found["notification_id"].startswith("ha_ai_")
     }
+
+
+@pytest.fixture
+async def mqtt_ready(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> AsyncGenerator[MqttMockHAClient]:
+    """Return a set up and connected mqtt integration.
+
+    The entries a flow created are unloaded afterwards, the mqtt one last: its
+    subscription cooldown then ends with the test instead of firing while Home
+    Assistant stops (a lingering task on a slow machine).
+    """
+    yield mqtt_mock
+    entries = hass.config_entries.async_entries()
+    for entry in sorted(entries, key=lambda e: e.domain == "mqtt"):
+        if entry.state is ConfigEntryState.LOADED:
+            await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()

@@ -13,7 +13,6 @@ import logging
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from unittest.mock import patch
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
@@ -477,12 +476,14 @@ async def test_a_call_asking_for_one_of_several_states_is_not_awaited(
 
 
 async def test_a_run_setting_two_lights_both_undone_is_one_overridden_run(
-    hass: HomeAssistant, loaded: MockConfigEntry, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant,
+    loaded: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     lights(hass)
     # Remember one overridden entity only: the lamp's is dropped for the hall's.
-    patcher = patch.object(overrides_module, "MAX_ACTED", 1)
-    patcher.start()
+    monkeypatch.setattr(overrides_module, "MAX_ACTED", 1)
     await morning_run(
         hass,
         loaded,
@@ -506,7 +507,6 @@ async def test_a_run_setting_two_lights_both_undone_is_one_overridden_run(
     assert last_run(loaded).acted_at is None
     await by_hand(hass, "turn_on", HALL)
     assert last_run(loaded).acted_at is not None
-    patcher.stop()
 
 
 async def test_a_reload_in_the_middle_keeps_the_counts(

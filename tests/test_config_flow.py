@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncGenerator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,6 @@ import voluptuous as vol
 from homeassistant.config_entries import (
     SOURCE_USER,
     ConfigEntriesFlowManager,
-    ConfigEntryState,
     OptionsFlowManager,
 )
 from homeassistant.core import HomeAssistant
@@ -224,24 +222,6 @@ async def skip_llm(
     assert result["step_id"] == "llm"
     assert result["errors"] is None
     return await manager.async_configure(result["flow_id"], NO_LLM)
-
-
-@pytest.fixture
-async def mqtt_ready(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
-) -> AsyncGenerator[MqttMockHAClient]:
-    """Return a set up and connected mqtt integration.
-
-    The entries a flow created are unloaded afterwards, the mqtt one last: its
-    subscription cooldown then ends with the test instead of firing while Home
-    Assistant stops (a lingering task on a slow machine).
-    """
-    yield mqtt_mock
-    entries = hass.config_entries.async_entries()
-    for entry in sorted(entries, key=lambda e: e.domain == "mqtt"):
-        if entry.state is ConfigEntryState.LOADED:
-            await hass.config_entries.async_unload(entry.entry_id)
-    await hass.async_block_till_done()
 
 
 async def start_user_flow(hass: HomeAssistant) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncGenerator
 from typing import Any
 
 import pytest
@@ -94,22 +93,6 @@ async def offers(hass: HomeAssistant) -> list[dict[str, Any]]:
     """
     await hass.async_block_till_done(wait_background_tasks=True)
     return list(hass.config_entries.flow.async_progress_by_handler(DOMAIN))
-
-
-@pytest.fixture
-async def mqtt_ready(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
-) -> AsyncGenerator[MqttMockHAClient]:
-    """Return a connected mqtt integration; unload the entries afterwards.
-
-    The mqtt entry goes last, so its subscription cooldown ends with the test.
-    """
-    yield mqtt_mock
-    entries = hass.config_entries.async_entries()
-    for entry in sorted(entries, key=lambda e: e.domain == "mqtt"):
-        if entry.state is ConfigEntryState.LOADED:
-            await hass.config_entries.async_unload(entry.entry_id)
-    await hass.async_block_till_done()
 
 
 @pytest.mark.parametrize(

@@ -16,8 +16,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant, ServiceCall
-from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
@@ -182,16 +182,23 @@ def add_devices(hass: HomeAssistant, household: DemoHousehold) -> None:
             hass.services.async_register(domain, service, ignore)
 
 
+@pytest.mark.parametrize("now", NOWS)
 async def test_the_first_analysis_suggests_the_planted_habits(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, config_entry: MockConfigEntry
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    now: datetime,
 ) -> None:
+    # The same dates as the engine's test above: what is found depends on them.
+    freezer.move_to(now)
     await hass.config.async_set_time_zone(TIME_ZONE)
     add_devices(hass, DEMO_HOUSE)
     seed_history(
         Path(hass.config.config_dir),
         DEMO_HOUSE,
         time_zone=TIME_ZONE,
-        now=dt_util.utcnow(),
+        now=now,
     )
     config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(config_entry.entry_id)

@@ -739,8 +739,9 @@ async def test_events_handed_to_the_client_at_unload_are_not_called_dropped(
         unload = hass.async_create_task(
             hass.config_entries.async_unload(setup_entry.entry_id)
         )
-        while ("ha-ai/status", "offline") not in broker.handed:
-            await asyncio.sleep(0)
+        async with asyncio.timeout(5):
+            while ("ha-ai/status", "offline") not in broker.handed:
+                await asyncio.sleep(0)
         broker.thawed.set()
         assert await unload
     assert drop_summaries(caplog) == [

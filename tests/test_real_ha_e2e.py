@@ -13,6 +13,7 @@ checks one step.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -133,7 +134,8 @@ def test_a_users_mqtt_triggered_automation_hears_ha_ai(steps: Steps) -> None:
     assert user["answer"]["seq"] == 0
     # The envelope's fields reach the automation's trigger.
     assert user["answer"]["event_id"] == user["event_id"]
-    assert user["answer"]["published_at"] <= user["answer"]["ran_at"]
+    published_at = datetime.fromisoformat(user["answer"]["published_at"])
+    assert published_at <= datetime.fromisoformat(user["answer"]["ran_at"])
     assert user["last_triggered"] is not None
 
 
